@@ -110,6 +110,29 @@ fn every_code_block_is_labelled_single_source_and_not_a_pasted_manifest() {
 }
 
 #[test]
+fn every_heading_carries_an_explicit_id() {
+    // Without `{#id}` mdBook derives ids from the (translated) text, and links break in Korean.
+    let mut problems = Vec::new();
+    for chapter in chapters() {
+        let text = std::fs::read_to_string(&chapter).unwrap();
+        let mut in_fence = false;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_fence = !in_fence;
+            }
+            if !in_fence && line.starts_with('#') && line.trim_start_matches('#').starts_with(' ') {
+                let heading = line.trim_end();
+                let has_id = heading.ends_with('}') && heading.rfind("{#").is_some();
+                if !has_id {
+                    problems.push(format!("{}:{}: {heading}", chapter.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "headings without an explicit {{#id}}:\n{}", problems.join("\n"));
+}
+
+#[test]
 fn every_include_names_an_existing_file_and_anchor() {
     let mut problems = Vec::new();
     for chapter in chapters() {
