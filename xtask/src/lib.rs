@@ -1,1 +1,44 @@
-//! The book's build tool: installs the pinned tools, builds both languages, indexes and serves them.
+//! The book's build tool, as a library so that the root package's tests can build the site.
+//!
+//! - [`tools`]: the pinned mdbook, mdbook-i18n-helpers and pagefind, installed on first use
+//!   into the git-ignored `.tools/` folder with `cargo install --locked`.
+//! - [`site`]: builds `book/en/` and `book/ko/`, the root `book/index.html`, the Pagefind
+//!   indexes, and extracts `po/messages.pot`.
+//! - [`po`]: a small PO reader and the Korean coverage report.
+//! - [`check`]: the built-site checks (links, anchors, images, language twins).
+//! - [`serve`]: the static server and the rebuild-on-change loop.
+
+pub mod check;
+pub mod html;
+pub mod po;
+pub mod serve;
+pub mod site;
+pub mod tools;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The repository root (the parent of this package's folder).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in a folder of the repository")
+        .to_path_buf()
+}
+
+/// Prints one progress line on stderr. Written to the stderr handle directly, not through
+/// `eprintln!`, so a test harness that captures output still shows a long tool install.
+pub fn say(msg: impl AsRef<str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "xtask: {}", msg.as_ref());
+}
+
+/// `1.2s` or `2m 05s`.
+pub fn fmt_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else {
+        format!("{}m {:02}s", (s / 60.0) as u64, (s as u64) % 60)
+    }
+}

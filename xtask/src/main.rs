@@ -1,4 +1,67 @@
-fn main() {
-    eprintln!("xtask: not written yet");
-    std::process::exit(2);
+//! `cargo xtask build` and `cargo xtask serve [--port N]`: see the library's documentation.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  build               build book/en/ and book/ko/, the root book/index.html, the Pagefind
+                      indexes and po/messages.pot, and report the Korean coverage
+  serve [--port N]    build, serve book/ on http://127.0.0.1:N/ (default 3000) and rebuild
+                      when src/, po/, images/, manifests/, theme/ or book.toml change
+
+The first run installs the pinned mdbook 0.5.4, mdbook-i18n-helpers 0.4.0 and pagefind
+1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone).";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = xtask::repo_root();
+    let result = match args.first().map(String::as_str) {
+        Some("build") if args.len() == 1 => build(&root),
+        Some("serve") => match parse_port(&args[1..]) {
+            Ok(port) => xtask::serve::serve(&root, port),
+            Err(e) => {
+                eprintln!("{e}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(root: &std::path::Path) -> anyhow::Result<()> {
+    let report = xtask::site::build(&xtask::site::BuildOptions::for_repo(root))?;
+    xtask::serve::report(&report);
+    Ok(())
+}
+
+fn parse_port(args: &[String]) -> Result<u16, String> {
+    let mut port = 3000;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let value = if a == "--port" {
+            it.next().ok_or("--port needs a number")?.clone()
+        } else if let Some(v) = a.strip_prefix("--port=") {
+            v.to_owned()
+        } else {
+            return Err(format!("unknown argument {a:?}"));
+        };
+        port = value.parse().map_err(|_| format!("--port: {value:?} is not a port number"))?;
+    }
+    Ok(port)
 }

@@ -1,0 +1,194 @@
+// The StatefulSet Book: language switcher, Pagefind search and Korean page chrome.
+// Loaded on every page after mdBook's book.js (book.toml: output.html.additional-js).
+(function () {
+    "use strict";
+    const html = document.documentElement;
+    const lang = html.lang === "ko" ? "ko" : "en";
+    const ko = lang === "ko";
+
+    // Remember the language read last: the site's root page sends the reader back to it.
+    try { localStorage.setItem("sb-lang", lang); } catch (e) { }
+
+    // --- The switcher and the search button go into mdBook's menu bar. ---
+    const switcher = document.querySelector(".sb-lang");
+    const right = document.querySelector("#mdbook-menu-bar .right-buttons");
+    if (switcher && right) {
+        right.insertBefore(switcher, right.firstChild);
+    }
+    const toggle = document.getElementById("sb-search-toggle");
+    const left = document.querySelector("#mdbook-menu-bar .left-buttons");
+    if (toggle && left) {
+        left.appendChild(toggle);
+    }
+    // Keep the reader's place: headings carry the same explicit ids in both languages.
+    const twin = document.querySelector("a[data-sb-twin]");
+    if (twin) {
+        twin.addEventListener("click", function () {
+            if (location.hash) {
+                twin.href = twin.href.split("#")[0] + location.hash;
+            }
+            try { localStorage.setItem("sb-lang", twin.hreflang); } catch (e) { }
+        });
+    }
+
+    // --- Pagefind search, in this page's language (each language has its own index). ---
+    const dialog = document.getElementById("sb-search");
+    let ui = null;
+    let loading = null;
+
+    function bundlePath() {
+        // Absolute path of this language's index, e.g. "/ko/pagefind/".
+        return new URL(path_to_root + "pagefind/", location.href).pathname;
+    }
+
+    function load() {
+        if (loading) {
+            return loading;
+        }
+        loading = new Promise(function (resolve, reject) {
+            const css = document.createElement("link");
+            css.rel = "stylesheet";
+            css.href = bundlePath() + "pagefind-ui.css";
+            document.head.appendChild(css);
+            const script = document.createElement("script");
+            script.src = bundlePath() + "pagefind-ui.js";
+            script.onload = function () {
+                // PagefindUI reads <html lang> for its own strings (Korean on Korean pages).
+                ui = new PagefindUI({
+                    element: "#sb-search-ui",
+                    bundlePath: bundlePath(),
+                    showSubResults: true,
+                    showImages: false,
+                    autofocus: true,
+                    excerptLength: 24,
+                });
+                resolve(ui);
+            };
+            script.onerror = function () {
+                const box = document.getElementById("sb-search-ui");
+                box.textContent = ko
+                    ? "검색 색인을 읽지 못했다. `cargo xtask serve`로 책을 열었는지 확인한다."
+                    : "The search index could not be loaded. Open the book through `cargo xtask serve`.";
+                reject(new Error("pagefind-ui.js failed to load"));
+            };
+            document.head.appendChild(script);
+        });
+        return loading;
+    }
+
+    function focusInput() {
+        const input = dialog.querySelector("input");
+        if (input) {
+            input.focus();
+            input.select();
+        }
+    }
+
+    function openSearch(term) {
+        if (!dialog) {
+            return;
+        }
+        dialog.hidden = false;
+        html.classList.add("sb-search-open");
+        if (toggle) {
+            toggle.setAttribute("aria-expanded", "true");
+        }
+        load().then(function (ui) {
+            if (term) {
+                ui.triggerSearch(term);
+            }
+            setTimeout(focusInput, 0);
+        }, function () { });
+        focusInput();
+    }
+
+    function closeSearch() {
+        if (!dialog || dialog.hidden) {
+            return;
+        }
+        dialog.hidden = true;
+        html.classList.remove("sb-search-open");
+        if (toggle) {
+            toggle.setAttribute("aria-expanded", "false");
+            toggle.focus();
+        }
+    }
+
+    if (toggle) {
+        toggle.addEventListener("click", function () {
+            if (dialog.hidden) { openSearch(); } else { closeSearch(); }
+        });
+    }
+    if (dialog) {
+        // A click on the backdrop (outside the panel) closes the search.
+        dialog.addEventListener("mousedown", function (e) {
+            if (e.target === dialog) {
+                closeSearch();
+            }
+        });
+    }
+    document.addEventListener("keydown", function (e) {
+        if (e.key === "Escape" && dialog && !dialog.hidden) {
+            e.preventDefault();
+            e.stopPropagation();
+            closeSearch();
+            return;
+        }
+        if (e.altKey || e.ctrlKey || e.metaKey || e.isComposing) {
+            return;
+        }
+        const target = e.composedPath()[0] || e.target;
+        if (/^(?:input|select|textarea)$/i.test(target.nodeName) || target.isContentEditable) {
+            return;
+        }
+        if (e.key === "s" || e.key === "S" || e.key === "/" || e.key === "ㄴ") {
+            e.preventDefault();
+            openSearch();
+        }
+    }, true);
+
+    // `?search=<words>` opens the search with those words (links to a search, screenshots).
+    const asked = new URLSearchParams(location.search).get("search");
+    if (asked) {
+        openSearch(asked);
+    }
+
+    // --- Korean page chrome: mdBook's own menu and help strings. ---
+    function set(selector, attrs) {
+        document.querySelectorAll(selector).forEach(function (el) {
+            for (const k in attrs) {
+                if (k === "text") { el.textContent = attrs[k]; } else { el.setAttribute(k, attrs[k]); }
+            }
+        });
+    }
+    const help = document.getElementById("mdbook-help-popup");
+    if (help) {
+        const lines = ko
+            ? ["단축키", "<kbd>←</kbd> <kbd>→</kbd> 이전 장, 다음 장", "<kbd>S</kbd> <kbd>/</kbd> 이 책 검색", "<kbd>?</kbd> 이 도움말", "<kbd>Esc</kbd> 닫기"]
+            : null;
+        if (lines) {
+            help.innerHTML = '<h2 class="mdbook-help-title">' + lines[0] + "</h2><div>"
+                + lines.slice(1).map(function (l) { return "<p>" + l + "</p>"; }).join("") + "</div>";
+        } else {
+            // mdBook leaves the search line out when its own search is disabled.
+            const div = help.querySelector("div");
+            const p = document.createElement("p");
+            p.innerHTML = "Press <kbd>S</kbd> or <kbd>/</kbd> to search in the book";
+            if (div && div.children.length > 1) {
+                div.insertBefore(p, div.children[1]);
+            }
+        }
+    }
+    if (ko) {
+        set("#mdbook-sidebar", { "aria-label": "목차" });
+        set("#mdbook-sidebar-toggle", { title: "목차 열기/닫기", "aria-label": "목차 열기/닫기" });
+        set("#mdbook-theme-toggle", { title: "테마 바꾸기", "aria-label": "테마 바꾸기" });
+        set("#mdbook-theme-list", { "aria-label": "테마" });
+        set("#mdbook-theme-default_theme", { text: "자동" });
+        set("#mdbook-theme-light", { text: "밝게" });
+        set("a[href$='print.html']", { title: "이 책 인쇄", "aria-label": "이 책 인쇄" });
+        set("a[rel~='prev']", { title: "이전 장", "aria-label": "이전 장" });
+        set("a[rel~='next']", { title: "다음 장", "aria-label": "다음 장" });
+        set("nav.nav-wrapper, nav.nav-wide-wrapper", { "aria-label": "장 이동" });
+    }
+})();

@@ -1,0 +1,232 @@
+//! `cargo xtask serve`: a small static server for `book/` and a loop that rebuilds the
+//! site when the book's sources change (polling modification times: no watcher crate,
+//! nothing platform-specific). A failed rebuild is printed and the last good build stays
+//! served. Pages reload themselves after a successful rebuild.
+
+use anyhow::{Context, Result, bail};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::site::{self, BuildOptions, BuildReport};
+use crate::{fmt_duration, say, tools};
+
+/// What the rebuild loop watches, relative to the repository root.
+pub const WATCHED: [&str; 6] = ["src", "po", "images", "manifests", "theme", "book.toml"];
+
+/// A fingerprint of the watched files: paths, sizes and modification times.
+pub fn fingerprint(root: &Path) -> u64 {
+    fn walk(path: &Path, h: &mut DefaultHasher) {
+        let Ok(meta) = std::fs::metadata(path) else { return };
+        if meta.is_dir() {
+            let Ok(rd) = std::fs::read_dir(path) else { return };
+            let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for e in entries {
+                walk(&e, h);
+            }
+        } else {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            // The template is the build's own output; editor droppings are not sources.
+            if name == "messages.pot" || name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
+                return;
+            }
+            path.hash(h);
+            meta.len().hash(h);
+            meta.modified().ok().hash(h);
+        }
+    }
+    let mut h = DefaultHasher::new();
+    for w in WATCHED {
+        walk(&root.join(w), &mut h);
+    }
+    h.finish()
+}
+
+/// Builds the site, then serves it on `127.0.0.1:port` and rebuilds on changes. Never
+/// returns unless the port cannot be bound or the tools cannot be installed.
+pub fn serve(root: &Path, port: u16) -> Result<()> {
+    let tools = tools::ensure(root)?;
+    let opts = BuildOptions::for_repo(root);
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!("port {port} is in use (another `cargo xtask serve`?): pass --port N to use another one")
+        } else {
+            anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}")
+        }
+    })?;
+    let build_id = Arc::new(AtomicU64::new(0));
+    say("building the book…");
+    let mut last = fingerprint(root);
+    match site::build_with(&tools, &opts) {
+        Ok(report) => print_report(&report),
+        Err(e) => {
+            say(format!("the build failed:\n{e:#}"));
+            if opts.out_dir.join("index.html").is_file() {
+                say("serving the previous build until a change builds");
+            } else {
+                say("nothing built yet: fix the error, the book rebuilds when a source changes");
+            }
+        }
+    }
+    let out = opts.out_dir.clone();
+    let id = build_id.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let out = out.clone();
+            let id = id.clone();
+            std::thread::spawn(move || {
+                let _ = handle(conn, &out, &id);
+            });
+        }
+    });
+    say(format!("serving the book on http://127.0.0.1:{port}/ (English: /en/, Korean: /ko/); Ctrl-C stops"));
+    say(format!("rebuilding when {} change", WATCHED.join(", ")));
+    loop {
+        std::thread::sleep(Duration::from_millis(700));
+        let now = fingerprint(root);
+        if now == last {
+            continue;
+        }
+        // Let an editor finish writing (and a burst of saves settle) before building.
+        let mut settled = now;
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            let again = fingerprint(root);
+            if again == settled {
+                break;
+            }
+            settled = again;
+        }
+        last = settled;
+        say("a source changed: rebuilding…");
+        let t = Instant::now();
+        match site::build_with(&tools, &BuildOptions { quiet: true, ..opts.clone() }) {
+            Ok(report) => {
+                build_id.fetch_add(1, Ordering::SeqCst);
+                say(format!("rebuilt in {}; open pages reload", fmt_duration(t.elapsed())));
+                say(report.coverage_summary());
+            }
+            Err(e) => say(format!("the rebuild failed; still serving the last good build:\n{e:#}")),
+        }
+    }
+}
+
+fn print_report(r: &BuildReport) {
+    let pages: Vec<String> = r.indexed_pages.iter().map(|(l, n)| format!("{l}: {n} pages")).collect();
+    say(format!("built {} in {} ({})", r.out_dir.display(), fmt_duration(r.elapsed), pages.join(", ")));
+    say(format!("message template: {}", r.pot_file.display()));
+    say(r.coverage_summary());
+}
+
+/// Prints what `cargo xtask build` reports.
+pub fn report(r: &BuildReport) {
+    print_report(r)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "woff" => "font/woff",
+        "ttf" => "font/ttf",
+        "wasm" => "application/wasm",
+        "txt" | "md" | "pot" | "po" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Polls the build number and reloads the page after a rebuild (served pages only).
+const LIVE_RELOAD: &str = r#"<script>(function(){var seen=null;setInterval(function(){fetch("/__xtask/build",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(seen===null){seen=t}else if(t!==seen){location.reload()}}).catch(function(){})},1000)})();</script>"#;
+
+fn respond(conn: &mut TcpStream, status: &str, ctype: &str, body: &[u8], head_only: bool, extra: &str) -> std::io::Result<()> {
+    write!(
+        conn,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n{extra}\r\n",
+        body.len()
+    )?;
+    if !head_only {
+        conn.write_all(body)?;
+    }
+    conn.flush()
+}
+
+fn handle(mut conn: TcpStream, out: &Path, build_id: &AtomicU64) -> Result<()> {
+    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
+            break;
+        }
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("");
+    let target = parts.next().unwrap_or("/");
+    let head_only = method == "HEAD";
+    if method != "GET" && !head_only {
+        return Ok(respond(&mut conn, "405 Method Not Allowed", "text/plain", b"GET or HEAD only\n", false, "")?);
+    }
+    let path = crate::html::percent_decode(target.split(['?', '#']).next().unwrap_or("/"));
+    if path == "/__xtask/build" {
+        let id = build_id.load(Ordering::SeqCst).to_string();
+        return Ok(respond(&mut conn, "200 OK", "text/plain", id.as_bytes(), head_only, "")?);
+    }
+    let mut rel = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => bail!("refused {path}"),
+            s if s.starts_with('.') => {
+                return Ok(respond(&mut conn, "404 Not Found", "text/plain", b"not found\n", head_only, "")?);
+            }
+            s => rel.push(s),
+        }
+    }
+    let mut file = out.join(rel.join("/"));
+    if file.is_dir() {
+        if !path.ends_with('/') {
+            let loc = format!("Location: {path}/\r\n");
+            return Ok(respond(&mut conn, "301 Moved Permanently", "text/plain", b"", head_only, &loc)?);
+        }
+        file = file.join("index.html");
+    }
+    let (status, file) = if file.is_file() {
+        ("200 OK", file)
+    } else {
+        // The language's own "not found" page, if the path is inside a language.
+        let lang_404 = rel.first().map(|l| out.join(l).join("404.html"));
+        match lang_404 {
+            Some(p) if p.is_file() => ("404 Not Found", p),
+            _ => {
+                return Ok(respond(&mut conn, "404 Not Found", "text/plain", b"not found\n", head_only, "")?);
+            }
+        }
+    };
+    let mut body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+    let ctype = content_type(&file);
+    if ctype.starts_with("text/html") {
+        let text = String::from_utf8_lossy(&body);
+        if let Some(i) = text.rfind("</body>") {
+            let mut t = text.into_owned();
+            t.insert_str(i, LIVE_RELOAD);
+            body = t.into_bytes();
+        }
+    }
+    Ok(respond(&mut conn, status, ctype, &body, head_only, "")?)
+}

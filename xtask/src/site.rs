@@ -1,0 +1,449 @@
+//! Building the site: both languages, the root page, the Pagefind indexes and the
+//! message template.
+//!
+//! ```text
+//! book/index.html        sends the reader to en/ or ko/ by the browser's language
+//! book/en/               mdbook build (English, src/)
+//! book/ko/               mdbook build with MDBOOK_BOOK__LANGUAGE=ko (gettext, po/ko.po)
+//! book/<lang>/images/    a copy of images/
+//! book/<lang>/pagefind/  the Pagefind index of that language
+//! po/messages.pot        the xgettext renderer's template
+//! ```
+//!
+//! Everything is built into `<out>/.staging` and moved into place only when every step
+//! succeeded, so `cargo xtask serve` keeps serving the last good build when one fails.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::po::{self, Coverage};
+use crate::tools::{self, Tools};
+use crate::{fmt_duration, html, say};
+
+/// The book's languages: English is the source, Korean comes from `po/ko.po`.
+pub const LANGUAGES: [&str; 2] = ["en", "ko"];
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The repository root (book.toml, src/, po/, images/, theme/).
+    pub root: PathBuf,
+    /// The site folder (`book/` for `cargo xtask build`).
+    pub out_dir: PathBuf,
+    /// Where the extracted message template goes (`po/messages.pot`).
+    pub pot_file: PathBuf,
+    /// Capture the tools' output and show it only when they fail.
+    pub quiet: bool,
+}
+
+impl BuildOptions {
+    /// `book/` and `po/messages.pot` of the repository at `root`.
+    pub fn for_repo(root: &Path) -> Self {
+        BuildOptions {
+            root: root.to_path_buf(),
+            out_dir: root.join("book"),
+            pot_file: root.join("po").join("messages.pot"),
+            quiet: false,
+        }
+    }
+}
+
+/// Where the Korean text came from.
+#[derive(Debug, Clone)]
+pub enum KoreanSource {
+    /// `po/ko.po`.
+    Catalogue(PathBuf),
+    /// No `po/ko.po` yet: the translators' parts in `po/parts/*.po`, merged with msgcat.
+    Parts { parts: Vec<PathBuf>, merged: PathBuf },
+    /// No catalogue at all: the Korean book shows the English text.
+    Missing { looked_for: PathBuf },
+}
+
+impl KoreanSource {
+    pub fn describe(&self) -> String {
+        match self {
+            KoreanSource::Catalogue(p) => p.display().to_string(),
+            KoreanSource::Parts { parts, .. } => {
+                format!("{} parts in po/parts/ merged (po/ko.po does not exist yet)", parts.len())
+            }
+            KoreanSource::Missing { looked_for } => {
+                format!("MISSING: no {} and no po/parts/*.po; the Korean book shows the English text", looked_for.display())
+            }
+        }
+    }
+}
+
+/// What a build produced.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub out_dir: PathBuf,
+    pub pot_file: PathBuf,
+    pub korean: KoreanSource,
+    /// Korean coverage of the template; `None` when there is no Korean catalogue.
+    pub coverage: Option<Coverage>,
+    /// Pages Pagefind indexed, per language.
+    pub indexed_pages: Vec<(String, u64)>,
+    pub elapsed: Duration,
+}
+
+impl BuildReport {
+    pub fn language_dir(&self, lang: &str) -> PathBuf {
+        self.out_dir.join(lang)
+    }
+    /// The coverage lines `cargo xtask build` prints.
+    pub fn coverage_summary(&self) -> String {
+        match &self.coverage {
+            Some(c) => format!("Korean ({}): {}", self.korean.describe(), c.summary(5)),
+            None => format!("Korean: {}", self.korean.describe()),
+        }
+    }
+}
+
+/// The folder the gettext preprocessor reads `<lang>.po` from: `po/`, or
+/// `MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR` (relative to the repository) when set.
+pub fn po_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("po"),
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) }
+}
+
+/// Installs the tools if needed, then builds the site.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let tools = tools::ensure(&opts.root)?;
+    build_with(&tools, opts)
+}
+
+/// Builds the site with tools already installed.
+pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
+    let started = Instant::now();
+    let root = absolute(&opts.root);
+    let out = absolute(&opts.out_dir);
+    let staging = out.join(".staging");
+    let step = |what: &str, t: Instant| {
+        if !opts.quiet {
+            say(format!("  {what} ({})", fmt_duration(t.elapsed())));
+        }
+    };
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
+    }
+    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+
+    // 1. The message template.
+    let t = Instant::now();
+    let pot_dir = staging.join(".pot");
+    run_mdbook(tools, &root, &pot_dir, &[("MDBOOK_OUTPUT", r#"{"xgettext": {}}"#.into())], opts.quiet)
+        .context("extracting the message template (xgettext renderer)")?;
+    let pot = pot_dir.join("messages.pot");
+    if !pot.is_file() {
+        bail!("the xgettext renderer wrote no {}", pot.display());
+    }
+    if let Some(parent) = opts.pot_file.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::copy(&pot, &opts.pot_file)
+        .with_context(|| format!("cannot write {}", opts.pot_file.display()))?;
+    step("extracted the message template", t);
+
+    // 2. Where the Korean text comes from.
+    let korean = korean_source(&root, &staging)?;
+    if let KoreanSource::Missing { .. } = korean {
+        say(format!("WARNING: Korean {}", korean.describe()));
+    }
+
+    // 3. Both books.
+    for lang in LANGUAGES {
+        let t = Instant::now();
+        let dest = staging.join(lang);
+        let mut env: Vec<(&str, String)> = vec![
+            ("MDBOOK_BOOK__LANGUAGE", lang.to_owned()),
+            // The 404 page's links are absolute from here.
+            ("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/")),
+        ];
+        if let (true, KoreanSource::Parts { merged, .. }) = (lang == "ko", &korean) {
+            let dir = merged.parent().expect("merged catalogue has a folder");
+            env.push(("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR", dir.display().to_string()));
+        }
+        run_mdbook(tools, &root, &dest, &env, opts.quiet).with_context(|| format!("building the {lang} book"))?;
+        copy_dir(&root.join("images"), &dest.join("images"))?;
+        step(&format!("built book/{lang}/"), t);
+    }
+    // Both languages exist now: each switcher can check its twin.
+    for lang in LANGUAGES {
+        link_twins_and_mark_bodies(&staging, lang)?;
+    }
+    std::fs::write(staging.join("index.html"), ROOT_INDEX).context("writing the root index.html")?;
+
+    // 4. Search indexes.
+    let mut indexed_pages = Vec::new();
+    for lang in LANGUAGES {
+        let t = Instant::now();
+        let dir = staging.join(lang);
+        let mut cmd = Command::new(tools.pagefind());
+        cmd.arg("--site").arg(&dir).arg("--quiet");
+        run(cmd, opts.quiet).with_context(|| format!("indexing book/{lang}/ with pagefind"))?;
+        let entry = dir.join("pagefind").join("pagefind-entry.json");
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&entry).with_context(|| format!("pagefind wrote no {}", entry.display()))?,
+        )?;
+        let langs = json["languages"].as_object().cloned().unwrap_or_default();
+        let pages = langs.get(lang).and_then(|l| l["page_count"].as_u64());
+        let Some(pages) = pages else {
+            bail!(
+                "pagefind indexed book/{lang}/ under the languages {:?}, not {lang:?}: check <html lang>",
+                langs.keys().collect::<Vec<_>>()
+            );
+        };
+        indexed_pages.push((lang.to_owned(), pages));
+        step(&format!("indexed book/{lang}/: {pages} pages"), t);
+    }
+
+    // 5. Into place.
+    swap_into_place(&staging, &out)?;
+
+    // 6. Korean coverage.
+    let catalogue = match &korean {
+        KoreanSource::Catalogue(p) => Some(p.clone()),
+        // The merged parts lived in the staging folder; coverage is computed from the parts.
+        KoreanSource::Parts { .. } | KoreanSource::Missing { .. } => None,
+    };
+    let template = po::parse_file(&opts.pot_file)?;
+    let coverage = match (&korean, catalogue) {
+        (_, Some(p)) => Some(po::coverage(&template, &po::parse_file(&p)?)),
+        (KoreanSource::Parts { parts, .. }, None) => {
+            let mut all = Vec::new();
+            for p in parts {
+                all.extend(po::parse_file(p)?);
+            }
+            Some(po::coverage(&template, &all))
+        }
+        _ => None,
+    };
+    Ok(BuildReport { out_dir: out, pot_file: opts.pot_file.clone(), korean, coverage, indexed_pages, elapsed: started.elapsed() })
+}
+
+fn korean_source(root: &Path, staging: &Path) -> Result<KoreanSource> {
+    let dir = po_dir(root);
+    let catalogue = dir.join("ko.po");
+    if catalogue.is_file() {
+        return Ok(KoreanSource::Catalogue(catalogue));
+    }
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(root.join("po").join("parts"))
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|e| e == "po")).collect())
+        .unwrap_or_default();
+    parts.sort();
+    if parts.is_empty() {
+        return Ok(KoreanSource::Missing { looked_for: catalogue });
+    }
+    let merged_dir = staging.join(".po");
+    std::fs::create_dir_all(&merged_dir)?;
+    let merged = merged_dir.join("ko.po");
+    let out = Command::new("msgcat").arg("--use-first").arg("-o").arg(&merged).args(&parts).output();
+    match out {
+        Ok(o) if o.status.success() => {
+            say(format!("po/ko.po does not exist yet: building Korean from {} parts in po/parts/", parts.len()));
+            Ok(KoreanSource::Parts { parts, merged })
+        }
+        Ok(o) => {
+            say(format!("could not merge po/parts/*.po with msgcat: {}", String::from_utf8_lossy(&o.stderr).trim()));
+            Ok(KoreanSource::Missing { looked_for: catalogue })
+        }
+        Err(e) => {
+            say(format!("could not run msgcat (Debian package gettext) to merge po/parts/*.po: {e}"));
+            Ok(KoreanSource::Missing { looked_for: catalogue })
+        }
+    }
+}
+
+fn run_mdbook(tools: &Tools, root: &Path, dest: &Path, env: &[(&str, String)], quiet: bool) -> Result<()> {
+    let mut cmd = Command::new(tools.mdbook());
+    cmd.arg("build").arg(root).arg("--dest-dir").arg(dest).env("PATH", tools.path_env());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(cmd, quiet)
+}
+
+/// Runs a tool; with `quiet`, its output is shown only when it fails.
+fn run(mut cmd: Command, quiet: bool) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    if quiet {
+        let Output { status, stdout, stderr } =
+            cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot start {shown}"))?;
+        if !status.success() {
+            bail!(
+                "{shown} failed ({status}):\n{}{}",
+                String::from_utf8_lossy(&stdout),
+                String::from_utf8_lossy(&stderr)
+            );
+        }
+    } else {
+        let status = cmd.stdin(Stdio::null()).status().with_context(|| format!("cannot start {shown}"))?;
+        if !status.success() {
+            bail!("{shown} failed ({status}); its output is above");
+        }
+    }
+    Ok(())
+}
+
+/// Copies a folder recursively (nothing when `from` does not exist).
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {} to {}", entry.path().display(), target.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The HTML pages of a built language, as paths relative to its folder (`/`-separated),
+/// the Pagefind folder left out.
+pub fn html_pages(lang_dir: &Path) -> Vec<String> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+            if e.path().is_dir() {
+                if prefix.is_empty() && name == "pagefind" {
+                    continue;
+                }
+                walk(&e.path(), &rel, out);
+            } else if name.ends_with(".html") {
+                out.push(rel);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(lang_dir, "", &mut out);
+    out.sort();
+    out
+}
+
+/// Pages that are not chapters: not searched, and their twins are the same pages.
+const NOT_CHAPTERS: [&str; 3] = ["print.html", "toc.html", "404.html"];
+
+/// The other language of `lang`.
+pub fn other_language(lang: &str) -> &'static str {
+    if lang == "ko" { "en" } else { "ko" }
+}
+
+/// Post-processes one built language in `site`:
+/// - the language switcher (`data-sb-twin`, written by `theme/header.hbs` with the chapter's
+///   `.md` path, which handlebars cannot rewrite) gets the twin page's `.html` address, or
+///   the other language's first page when the twin does not exist;
+/// - `<main>` of every chapter gets `data-pagefind-body`, so Pagefind indexes the chapter
+///   text only (not menus, not the keyboard help) and skips print.html, toc.html and 404.html.
+fn link_twins_and_mark_bodies(site: &Path, lang: &str) -> Result<()> {
+    let dir = site.join(lang);
+    let other = other_language(lang);
+    for rel in html_pages(&dir) {
+        let path = dir.join(&rel);
+        let mut page = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut changed = false;
+        if let Some(tag) = html::start_tags(&page).into_iter().find(|t| t.name == "a" && t.has_attr("data-sb-twin")) {
+            let end = tag.offset + page[tag.offset..].find('>').unwrap_or(0);
+            let raw = page[tag.offset..end].to_owned();
+            let twin_md = tag.attr("data-sb-twin").unwrap_or_default();
+            let twin_html = twin_md.strip_suffix(".md").map(|s| format!("{s}.html")).unwrap_or_default();
+            let depth = rel.matches('/').count();
+            let up = "../".repeat(depth + 1);
+            let target = if !twin_html.is_empty() && site.join(other).join(&twin_html).is_file() {
+                format!("{up}{other}/{twin_html}")
+            } else {
+                format!("{up}{other}/index.html")
+            };
+            // 404.html has <base href="/<lang>/"> and sits at the top: the same "../" works.
+            if let Some(start) = raw.find("href=\"") {
+                let vstart = start + 6;
+                let vend = vstart + raw[vstart..].find('"').unwrap_or(0);
+                let new_raw = format!("{}{}{}", &raw[..vstart], target, &raw[vend..]);
+                page.replace_range(tag.offset..end, &new_raw);
+                changed = true;
+            }
+        }
+        if !NOT_CHAPTERS.contains(&rel.as_str()) {
+            if let Some(i) = page.find("<main>") {
+                page.replace_range(i..i + 6, "<main data-pagefind-body>");
+                changed = true;
+            }
+        }
+        if changed {
+            std::fs::write(&path, page)?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves the staged build into `out`, replacing the previous one.
+fn swap_into_place(staging: &Path, out: &Path) -> Result<()> {
+    let old = out.join(".old");
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    std::fs::create_dir_all(&old)?;
+    for name in ["en", "ko", "index.html"] {
+        let current = out.join(name);
+        if current.exists() {
+            std::fs::rename(&current, old.join(name)).with_context(|| format!("cannot move {} aside", current.display()))?;
+        }
+        std::fs::rename(staging.join(name), &current).with_context(|| format!("cannot move the new {name} into place"))?;
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    let _ = std::fs::remove_dir_all(staging);
+    Ok(())
+}
+
+/// `book/index.html`: the reader's last choice, else the browser's first English or Korean
+/// language, else English; plain links when scripts do not run.
+const ROOT_INDEX: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>The StatefulSet Book · 스테이트풀셋 책</title>
+<script>
+(function () {
+  var lang = null;
+  try { lang = localStorage.getItem("sb-lang"); } catch (e) {}
+  if (lang !== "en" && lang !== "ko") {
+    lang = "en";
+    var prefs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
+    for (var i = 0; i < prefs.length; i++) {
+      var p = String(prefs[i]).toLowerCase();
+      if (p.indexOf("ko") === 0) { lang = "ko"; break; }
+      if (p.indexOf("en") === 0) { lang = "en"; break; }
+    }
+  }
+  location.replace(lang + "/" + location.hash);
+})();
+</script>
+<style>
+body { font-family: "Open Sans", "Noto Sans KR", "Nanum Gothic", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; max-width: 36em; margin: 4em auto; line-height: 1.6; padding: 0 1em; }
+a { font-size: 1.25em; }
+[lang="ko"] { word-break: keep-all; }
+</style>
+</head>
+<body>
+<h1>The StatefulSet Book</h1>
+<p><a href="en/" hreflang="en">Read it in English</a></p>
+<p lang="ko"><a href="ko/" hreflang="ko">한국어로 읽기</a></p>
+</body>
+</html>
+"#;
