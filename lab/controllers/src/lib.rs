@@ -1,1 +1,47 @@
-//! The lab cluster controllers as pure functions (no I/O, no clock reads, no async).
+//! The lab cluster's controllers as pure decisions: a snapshot of the objects a controller
+//! watches and the time "now" in, a list of [`Action`]s out. No I/O, no clock reads, no
+//! async, no randomness (so the same code can run in a browser as WebAssembly).
+//!
+//! Each decision reproduces upstream kube-controller-manager (Kubernetes 1.33); the doc
+//! comments name the upstream function each piece follows.
+//!
+//! # Wiring it into a runtime
+//!
+//! ```ignore
+//! use lab_controllers::statefulset::{sync_stateful_set, FeatureGates, StatefulSetSnapshot};
+//!
+//! // On any change to a StatefulSet, or to a pod / claim / ControllerRevision whose
+//! // controller reference (or name `<set>-<n>`) points at one, queue the set's key; then:
+//! let decision = sync_stateful_set(
+//!     StatefulSetSnapshot { set: &set, pods: &pods_in_ns, claims: &claims_in_ns, revisions: &revisions_in_ns },
+//!     now,                       // jiff::Timestamp, the cluster's (simulated) time
+//!     &FeatureGates::default(),  // MaxUnavailableStatefulSet off, as in 1.33
+//! );
+//! for action in decision.actions {
+//!     // Execute in order; stop at the first failure and requeue the key with backoff.
+//! }
+//! ```
+//!
+//! * [`Action`]: `Create` (POST; an empty name means the server picks one from
+//!   `generateName`), `Update` (PUT with the read `resourceVersion`), `UpdateStatus`
+//!   (PUT `/status`), `Patch` (strategic merge, for adoption and release), `Delete` (with a
+//!   UID precondition and optional propagation policy), `RecordEvent` (upstream's reason,
+//!   message and source component), `RequeueAfter` (simulated time: divide by the speed
+//!   factor) and `RetryWithBackoff` (upstream's sync returned an error).
+//! * Decisions assume their own API calls succeed, exactly as upstream carries on within one
+//!   sync; the next sync sees the real outcome. Pods just created are not in the next
+//!   snapshot until the store has them, which is upstream's informer-cache lag too.
+//!
+//! # Controllers
+//!
+//! * [`statefulset`]: identity, ordered and parallel pod management, claims and their
+//!   retention policy, rolling updates with partition (and `maxUnavailable` behind its gate),
+//!   OnDelete, ControllerRevisions, status, adoption and release.
+
+pub mod action;
+pub mod history;
+pub mod meta;
+pub mod refmanager;
+pub mod statefulset;
+
+pub use action::{Action, Event, EventType, Object, ObjectRef, Patch, PropagationPolicy};

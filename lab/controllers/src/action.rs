@@ -1,0 +1,177 @@
+//! What a controller wants done: the output of every decision function.
+
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
+
+/// A typed object carried by an [`Action`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Object {
+    Pod(Box<Pod>),
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    ControllerRevision(Box<ControllerRevision>),
+    StatefulSet(Box<StatefulSet>),
+    ReplicaSet(Box<ReplicaSet>),
+}
+
+impl Object {
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Object::Pod(o) => &o.metadata,
+            Object::PersistentVolumeClaim(o) => &o.metadata,
+            Object::ControllerRevision(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
+            Object::ReplicaSet(o) => &o.metadata,
+        }
+    }
+
+    /// `(apiVersion, kind)` of the object.
+    pub fn type_meta(&self) -> (&'static str, &'static str) {
+        match self {
+            Object::Pod(_) => ("v1", "Pod"),
+            Object::PersistentVolumeClaim(_) => ("v1", "PersistentVolumeClaim"),
+            Object::ControllerRevision(_) => ("apps/v1", "ControllerRevision"),
+            Object::StatefulSet(_) => ("apps/v1", "StatefulSet"),
+            Object::ReplicaSet(_) => ("apps/v1", "ReplicaSet"),
+        }
+    }
+
+    /// The name, or the `generateName` prefix when the server is to choose the name.
+    pub fn name(&self) -> &str {
+        let m = self.metadata();
+        m.name.as_deref().or(m.generate_name.as_deref()).unwrap_or("")
+    }
+
+    pub fn object_ref(&self) -> ObjectRef {
+        let (api_version, kind) = self.type_meta();
+        let m = self.metadata();
+        ObjectRef {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            namespace: m.namespace.clone(),
+            name: m.name.clone().unwrap_or_default(),
+            uid: m.uid.clone(),
+        }
+    }
+}
+
+/// Points at one stored object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+impl ObjectRef {
+    pub fn new(api_version: &str, kind: &str, meta: &ObjectMeta) -> Self {
+        ObjectRef {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            namespace: meta.namespace.clone(),
+            name: meta.name.clone().unwrap_or_default(),
+            uid: meta.uid.clone(),
+        }
+    }
+}
+
+/// The body of a [`Action::Patch`], named by its content type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Patch {
+    /// `application/strategic-merge-patch+json`
+    Strategic(Value),
+    /// `application/merge-patch+json`
+    Merge(Value),
+}
+
+/// `DeleteOptions.propagationPolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropagationPolicy {
+    Background,
+    Foreground,
+    Orphan,
+}
+
+impl PropagationPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PropagationPolicy::Background => "Background",
+            PropagationPolicy::Foreground => "Foreground",
+            PropagationPolicy::Orphan => "Orphan",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Normal => "Normal",
+            EventType::Warning => "Warning",
+        }
+    }
+}
+
+/// An event to record, with upstream's reason and message. `source` is the component
+/// name upstream's recorder uses (`statefulset-controller`, `replicaset-controller`, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub regarding: ObjectRef,
+    pub type_: EventType,
+    pub reason: String,
+    pub message: String,
+    pub source: &'static str,
+}
+
+/// One thing a controller wants done. Execute a decision's actions **in order** and stop at
+/// the first one that fails (then requeue the key with backoff), as upstream's sync returns on
+/// the first API error: claims are created before their pod, and an event follows the action it
+/// reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// POST the object. When `metadata.name` is empty the server generates one from
+    /// `metadata.generateName` (5 characters from upstream's alphabet).
+    Create(Object),
+    /// PUT the whole object. It carries the `resourceVersion` it was read at, so a concurrent
+    /// change makes the server answer 409 Conflict (upstream then re-reads and retries).
+    Update(Object),
+    /// PUT the object's `/status` subresource. On 409 Conflict, copy this status onto the fresh
+    /// object and retry, as upstream's status updaters do.
+    UpdateStatus(Object),
+    /// PATCH the object.
+    Patch { target: ObjectRef, patch: Patch },
+    /// DELETE the object; `precondition_uid` becomes `DeleteOptions.preconditions.uid` so a
+    /// newer object with the same name is never deleted by mistake.
+    Delete {
+        target: ObjectRef,
+        precondition_uid: Option<String>,
+        propagation_policy: Option<PropagationPolicy>,
+    },
+    /// Record an event (core/v1 Event) about `regarding`.
+    RecordEvent(Event),
+    /// Look at this key again after the duration even if nothing changes (upstream's
+    /// `AddAfter`). Time is the cluster's simulated time: scale it by the speed factor.
+    RequeueAfter(Duration),
+    /// The sync hit an error upstream would return: requeue the key with the runtime's
+    /// rate-limited backoff (upstream: `AddRateLimited`, 5ms doubling to 1000s).
+    RetryWithBackoff { reason: String },
+}
+
+impl Action {
+    pub fn event(&self) -> Option<&Event> {
+        match self {
+            Action::RecordEvent(e) => Some(e),
+            _ => None,
+        }
+    }
+}

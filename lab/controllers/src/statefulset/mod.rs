@@ -1,0 +1,134 @@
+//! The StatefulSet controller, after upstream `pkg/controller/statefulset/`:
+//! [`sync_stateful_set`] is `StatefulSetController.sync` (adopt orphan revisions, claim pods,
+//! `UpdateStatefulSet`, requeue for `minReadySeconds`); `set_control` is
+//! `stateful_set_control.go`, `pod_control` is `stateful_pod_control.go` and `utils` is
+//! `stateful_set_utils.go`.
+
+pub mod pod_control;
+pub mod set_control;
+pub mod utils;
+
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::jiff::Timestamp;
+
+use crate::action::{Action, ObjectRef};
+use crate::meta::{self, Selector};
+use crate::refmanager::{self, Claim};
+use pod_control::PodControl;
+
+/// Feature gates that change the StatefulSet controller's decisions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeatureGates {
+    /// `MaxUnavailableStatefulSet`: alpha and off by default in 1.33. When on,
+    /// `rollingUpdate.maxUnavailable` pods may be replaced at once.
+    pub max_unavailable_stateful_set: bool,
+}
+
+/// What the StatefulSet controller watches, as its informer caches show them.
+#[derive(Clone, Copy, Debug)]
+pub struct StatefulSetSnapshot<'a> {
+    pub set: &'a StatefulSet,
+    /// Pods in the set's namespace (all of them: released and orphan pods matter).
+    pub pods: &'a [Pod],
+    /// Claims in the set's namespace.
+    pub claims: &'a [PersistentVolumeClaim],
+    /// ControllerRevisions in the set's namespace.
+    pub revisions: &'a [ControllerRevision],
+}
+
+/// The decision for one StatefulSet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatefulSetDecision {
+    pub actions: Vec<Action>,
+    /// The status the set has after the actions (what `kubectl rollout status` will read).
+    pub status: Option<StatefulSetStatus>,
+}
+
+/// One sync of one StatefulSet (upstream `StatefulSetController.sync`).
+///
+/// Order of the actions: adopt orphan ControllerRevisions, adopt/release pods, create or
+/// renumber the update revision, pod and claim work (claims before their pod, each followed by
+/// its event), the status update, history truncation, and a requeue after `minReadySeconds`
+/// while not every replica is available.
+pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: Timestamp, gates: &FeatureGates) -> StatefulSetDecision {
+    let set = snap.set;
+    let ns = meta::namespace(&set.metadata);
+    let mut actions = Vec::new();
+    let selector = match Selector::from_label_selector(set.spec.as_ref().map(|s| &s.selector)) {
+        Ok(s) => s,
+        // A selector that does not parse is a permanent error: upstream logs it and stops.
+        Err(_) => return StatefulSetDecision { actions, status: None },
+    };
+    let owner = refmanager::Owner { api_version: utils::API_VERSION, kind: utils::KIND, meta: &set.metadata };
+
+    // adoptOrphanRevisions + ListRevisions: revisions matching the selector that are ours
+    // or nobody's.
+    let mut revisions: Vec<&ControllerRevision> = Vec::new();
+    for r in snap.revisions.iter().filter(|r| meta::namespace(&r.metadata) == ns) {
+        if !selector.matches(meta::labels(&r.metadata)) {
+            continue;
+        }
+        match meta::controller_of(&r.metadata) {
+            Some(c) if c.uid == meta::uid(&set.metadata) => revisions.push(r),
+            Some(_) => {}
+            None => {
+                if meta::is_deleting(&set.metadata) {
+                    // canAdopt fails: "has just been deleted".
+                    let reason = format!("can't adopt ControllerRevisions: {}/{} has just been deleted", ns, utils::set_name(set));
+                    actions.push(Action::RetryWithBackoff { reason });
+                    return StatefulSetDecision { actions, status: None };
+                }
+                actions.push(refmanager::adopt_action("apps/v1", "ControllerRevision", &r.metadata, owner));
+                revisions.push(r);
+            }
+        }
+    }
+
+    // getPodsForStatefulSet: ClaimPods with the extra filter isMemberOf.
+    let mut pods: Vec<Pod> = Vec::new();
+    for pod in snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns) {
+        let matches = selector.matches(meta::labels(&pod.metadata)) && utils::is_member_of(set, pod);
+        match refmanager::claim_object(owner, &pod.metadata, matches) {
+            Claim::Owned => pods.push(pod.clone()),
+            Claim::Adopt => {
+                actions.push(refmanager::adopt_action("v1", "Pod", &pod.metadata, owner));
+                pods.push(pod.clone());
+            }
+            Claim::Release => actions.push(refmanager::release_action("v1", "Pod", &pod.metadata, owner)),
+            Claim::Ignore => {}
+        }
+    }
+
+    let (more, outcome) = set_control::update_stateful_set(
+        set,
+        &pods,
+        &revisions,
+        snap.revisions,
+        PodControl::new(snap.claims),
+        now,
+        gates,
+    );
+    actions.extend(more);
+    if let Some(e) = &outcome.error {
+        actions.push(Action::RetryWithBackoff { reason: e.clone() });
+    }
+    // syncStatefulSet: one more sync after minReadySeconds while replicas are not all available.
+    let min_ready = utils::min_ready_seconds(set);
+    if let Some(status) = &outcome.status {
+        if outcome.error.is_none()
+            && min_ready > 0
+            && status.available_replicas.unwrap_or(0) != utils::spec_replicas(set)
+        {
+            actions.push(Action::RequeueAfter(Duration::from_secs(min_ready as u64)));
+        }
+    }
+    StatefulSetDecision { actions, status: outcome.status }
+}
+
+/// The object reference events about a StatefulSet point at.
+pub fn set_ref(set: &StatefulSet) -> ObjectRef {
+    ObjectRef::new(utils::API_VERSION, utils::KIND, &set.metadata)
+}

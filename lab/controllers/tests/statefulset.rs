@@ -1,0 +1,640 @@
+//! StatefulSet controller decisions, each test named for the upstream behaviour it checks
+//! (kubernetes `pkg/controller/statefulset/`).
+
+mod common;
+
+use common::*;
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
+use lab_controllers::action::{Action, EventType, Object};
+use lab_controllers::history;
+use lab_controllers::statefulset::utils;
+use serde_json::json;
+
+fn created_pod(actions: &[Action], name: &str) -> Pod {
+    actions
+        .iter()
+        .find_map(|a| match a {
+            Action::Create(Object::Pod(p)) if p.metadata.name.as_deref() == Some(name) => Some((**p).clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no pod {name} created in {:#?}", summary(actions)))
+}
+
+/// Runs syncs, making every pod ready after each, until nothing changes (a status write
+/// is a change too: its watch event triggers the next sync).
+fn settle(w: &mut World, mut now: i64) -> i64 {
+    for _ in 0..50 {
+        let actions = w.sync(t(now));
+        w.make_all_ready(t(now));
+        now += 1;
+        if changes(&actions).is_empty() && !summary(&actions).iter().any(|s| s.starts_with("status")) {
+            return now;
+        }
+    }
+    panic!("did not settle: {:?}", w.pod_names());
+}
+
+#[test]
+fn new_pod_has_stable_identity_labels_hostname_subdomain_and_controller_ref() {
+    let mut w = World::new(web(1));
+    let actions = w.sync(t(0));
+    let pod = created_pod(&actions, "web-0");
+    let labels = pod.metadata.labels.clone().unwrap();
+    assert_eq!(labels["app"], "nginx");
+    assert_eq!(labels[utils::POD_NAME_LABEL], "web-0");
+    assert_eq!(labels[utils::POD_INDEX_LABEL], "0");
+    let rev = &w.revisions[0];
+    assert_eq!(labels[utils::REVISION_LABEL], rev.metadata.name.clone().unwrap());
+    assert_eq!(pod.metadata.namespace.as_deref(), Some("default"));
+    // controller.GetPodFromTemplate sets generateName to `<set>-` even though the name is set.
+    assert_eq!(pod.metadata.generate_name.as_deref(), Some("web-"));
+    let spec = pod.spec.clone().unwrap();
+    assert_eq!(spec.hostname.as_deref(), Some("web-0"));
+    assert_eq!(spec.subdomain.as_deref(), Some("nginx"));
+    let owner = &pod.metadata.owner_references.clone().unwrap()[0];
+    assert_eq!(
+        owner,
+        &OwnerReference {
+            api_version: "apps/v1".into(),
+            kind: "StatefulSet".into(),
+            name: "web".into(),
+            uid: "uid-web".into(),
+            controller: Some(true),
+            block_owner_deletion: Some(true),
+        }
+    );
+    let vol = &spec.volumes.unwrap()[0];
+    assert_eq!(vol.name, "www");
+    assert_eq!(vol.persistent_volume_claim.as_ref().unwrap().claim_name, "www-web-0");
+}
+
+#[test]
+fn claims_are_created_before_the_pod_with_upstream_events() {
+    let mut w = World::new(web(1));
+    let actions = w.sync(t(0));
+    let s = summary(&actions);
+    let rev = w.revisions[0].metadata.name.clone().unwrap();
+    assert_eq!(
+        s,
+        vec![
+            format!("create ControllerRevision {rev}"),
+            "create PersistentVolumeClaim www-web-0".into(),
+            "event SuccessfulCreate: create Claim www-web-0 Pod web-0 in StatefulSet web success".into(),
+            "create Pod web-0".into(),
+            "event SuccessfulCreate: create Pod web-0 in StatefulSet web successful".into(),
+            "status StatefulSet web".into(),
+        ]
+    );
+    // getPersistentVolumeClaims: the claim carries the set's selector labels.
+    let claim = w.claim("www-web-0");
+    assert_eq!(claim.metadata.labels.clone().unwrap()["app"], "nginx");
+    assert_eq!(claim.metadata.namespace.as_deref(), Some("default"));
+    assert!(claim.metadata.owner_references.is_none(), "Retain/Retain: no owner references");
+    assert!(actions.iter().filter_map(Action::event).all(|e| e.type_ == EventType::Normal && e.source == "statefulset-controller"));
+}
+
+#[test]
+fn ordered_ready_does_not_create_next_pod_until_predecessor_running_and_ready() {
+    // (phase of web-0, Ready condition, is web-1 created?)
+    let cases = [
+        ("Pending", false, false),
+        ("Running", false, false),
+        ("Running", true, true),
+        ("Pending", true, false),
+    ];
+    for (phase, ready, want_next) in cases {
+        let mut w = World::new(web(3));
+        w.sync(t(0));
+        w.set_phase("web-0", phase, ready, t(0));
+        let actions = w.sync(t(1));
+        let created: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("create Pod")).collect();
+        if want_next {
+            assert_eq!(created, vec!["create Pod web-1"], "{phase} ready={ready}");
+        } else {
+            assert!(created.is_empty(), "{phase} ready={ready}: {created:?}");
+        }
+    }
+}
+
+#[test]
+fn ordered_ready_creates_pods_one_at_a_time_in_ordinal_order() {
+    let mut w = World::new(web(3));
+    let mut order = vec![];
+    for now in 0..10 {
+        let actions = w.sync(t(now));
+        order.extend(changes(&actions).into_iter().filter(|s| s.starts_with("create Pod")));
+        assert!(changes(&actions).iter().filter(|s| s.starts_with("create Pod")).count() <= 1);
+        w.make_all_ready(t(now));
+    }
+    assert_eq!(order, vec!["create Pod web-0", "create Pod web-1", "create Pod web-2"]);
+    let st = w.set.status.clone().unwrap();
+    assert_eq!((st.replicas, st.ready_replicas, st.available_replicas), (3, Some(3), Some(3)));
+}
+
+#[test]
+fn ordered_ready_waits_for_min_ready_seconds_and_requeues_after_them() {
+    let mut set = web(2);
+    set.spec.as_mut().unwrap().min_ready_seconds = Some(10);
+    let mut w = World::new(set);
+    w.sync(t(0));
+    w.make_ready("web-0", t(0));
+    // (now, is web-1 created?) IsPodAvailable: ready since + 10s strictly before now.
+    for (now, want) in [(5, false), (10, false), (11, true)] {
+        let d = w.decide(t(now));
+        let created = changes(&d.actions).contains(&"create Pod web-1".to_string());
+        assert_eq!(created, want, "at {now}s");
+        if !want {
+            assert!(summary(&d.actions).contains(&"requeue 10s".to_string()), "{:?}", summary(&d.actions));
+            let st = d.status.unwrap();
+            assert_eq!((st.ready_replicas, st.available_replicas), (Some(1), Some(0)));
+        }
+    }
+}
+
+#[test]
+fn ordinals_start_names_pods_from_the_start_ordinal() {
+    let mut set = web(2);
+    set.spec.as_mut().unwrap().ordinals = Some(k8s_openapi::api::apps::v1::StatefulSetOrdinals { start: Some(5) });
+    let mut w = World::new(set);
+    settle(&mut w, 0);
+    assert_eq!(w.pod_names(), vec!["web-5", "web-6"]);
+    assert_eq!(w.pod("web-6").metadata.labels.clone().unwrap()[utils::POD_INDEX_LABEL], "6");
+    assert!(w.claims.iter().any(|c| c.metadata.name.as_deref() == Some("www-web-5")));
+    // Moving the start condemns pods below it.
+    w.set.spec.as_mut().unwrap().ordinals = Some(k8s_openapi::api::apps::v1::StatefulSetOrdinals { start: Some(6) });
+    settle(&mut w, 100);
+    assert_eq!(w.pod_names(), vec!["web-6", "web-7"]);
+}
+
+#[test]
+fn parallel_creates_all_missing_pods_without_waiting() {
+    let mut set = web(3);
+    set.spec.as_mut().unwrap().pod_management_policy = Some("Parallel".into());
+    let mut w = World::new(set);
+    let actions = w.sync(t(0));
+    let pods: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("create Pod")).collect();
+    assert_eq!(pods, vec!["create Pod web-0", "create Pod web-1", "create Pod web-2"]);
+    // Scale down in Parallel deletes every condemned pod at once, even unready ones.
+    w.set.spec.as_mut().unwrap().replicas = Some(1);
+    let actions = w.sync(t(1));
+    let mut deleted: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")).collect();
+    deleted.sort();
+    assert_eq!(deleted, vec!["delete Pod web-1", "delete Pod web-2"]);
+}
+
+#[test]
+fn scale_down_removes_highest_ordinal_first_one_at_a_time() {
+    let mut w = World::new(web(5));
+    let now = settle(&mut w, 0);
+    assert_eq!(w.pod_names().len(), 5);
+    w.set.spec.as_mut().unwrap().replicas = Some(2);
+    w.graceful_delete = true;
+    let mut deleted = vec![];
+    for step in 0..10 {
+        let now = now + step;
+        let actions = w.sync(t(now));
+        let d: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")).collect();
+        assert!(d.len() <= 1, "{d:?}");
+        deleted.extend(d);
+        // Graceful deletion finishes between syncs; while it lasts nothing else is deleted.
+        let terminating: Vec<_> = w.pods.iter().filter(|p| p.metadata.deletion_timestamp.is_some()).map(|p| p.metadata.name.clone().unwrap()).collect();
+        if !terminating.is_empty() {
+            let again = w.decide(t(now));
+            assert!(changes(&again.actions).iter().all(|s| !s.starts_with("delete Pod")), "waits for {terminating:?}");
+            w.pods.retain(|p| p.metadata.deletion_timestamp.is_none());
+        }
+    }
+    assert_eq!(deleted, vec!["delete Pod web-4", "delete Pod web-3", "delete Pod web-2"]);
+    assert_eq!(w.pod_names(), vec!["web-0", "web-1"]);
+    // Claims are kept (whenScaled: Retain).
+    assert_eq!(w.claims.len(), 5);
+    assert!(events(&w.decide(t(now + 20)).actions).is_empty());
+}
+
+#[test]
+fn scale_down_is_blocked_while_any_pod_is_unhealthy_under_ordered_ready() {
+    // (unhealthy pod, is web-2 deleted?) Only the condemned pod itself may be the unhealthy one.
+    let cases = [(None, true), (Some("web-0"), false), (Some("web-1"), false), (Some("web-2"), true)];
+    for (unhealthy, want) in cases {
+        let mut w = World::new(web(3));
+        settle(&mut w, 0);
+        w.set.spec.as_mut().unwrap().replicas = Some(2);
+        if let Some(p) = unhealthy {
+            w.set_phase(p, "Running", false, t(50));
+        }
+        let actions = w.sync(t(100));
+        let deleted = changes(&actions).contains(&"delete Pod web-2".to_string());
+        assert_eq!(deleted, want, "unhealthy {unhealthy:?}: {:?}", summary(&actions));
+        if want {
+            assert!(events(&actions).contains(&"event SuccessfulDelete: delete Pod web-2 in StatefulSet web successful".to_string()));
+        }
+    }
+}
+
+#[test]
+fn deleted_pod_is_recreated_with_the_same_identity_and_claim() {
+    let mut w = World::new(web(2));
+    let now = settle(&mut w, 0);
+    let old_uid = w.pod("web-0").metadata.uid.clone();
+    w.pods.retain(|p| p.metadata.name.as_deref() != Some("web-0"));
+    let actions = w.sync(t(now));
+    // The claim www-web-0 already exists: only the pod is created, mounting the same claim.
+    assert_eq!(changes(&actions), vec!["create Pod web-0"]);
+    let pod = w.pod("web-0");
+    assert_ne!(pod.metadata.uid, old_uid);
+    assert_eq!(pod.spec.as_ref().unwrap().hostname.as_deref(), Some("web-0"));
+    let vols = pod.spec.as_ref().unwrap().volumes.clone().unwrap();
+    assert_eq!(vols[0].persistent_volume_claim.as_ref().unwrap().claim_name, "www-web-0");
+}
+
+#[test]
+fn failed_pod_is_deleted_then_recreated_on_the_next_sync() {
+    for phase in ["Failed", "Succeeded"] {
+        let mut w = World::new(web(2));
+        let now = settle(&mut w, 0);
+        w.set_phase("web-1", phase, false, t(now));
+        let actions = w.sync(t(now));
+        // Since 1.31 (kubernetes#123809): delete only, no RecreatingFailedPod event, and the
+        // replacement waits for the next sync.
+        assert_eq!(
+            summary(&actions).into_iter().filter(|s| !s.starts_with("status")).collect::<Vec<_>>(),
+            vec!["delete Pod web-1", "event SuccessfulDelete: delete Pod web-1 in StatefulSet web successful"],
+            "{phase}"
+        );
+        let actions = w.sync(t(now + 1));
+        assert_eq!(changes(&actions), vec!["create Pod web-1"], "{phase}");
+    }
+}
+
+#[test]
+fn terminating_pod_blocks_ordered_ready_progress_but_not_parallel() {
+    for (policy, want_create) in [("OrderedReady", false), ("Parallel", true)] {
+        let mut set = web(3);
+        set.spec.as_mut().unwrap().pod_management_policy = Some(policy.into());
+        let mut w = World::new(set);
+        w.set.spec.as_mut().unwrap().replicas = Some(1);
+        settle(&mut w, 0);
+        w.pod_mut("web-0").metadata.deletion_timestamp = Some(Time(t(10)));
+        w.set.spec.as_mut().unwrap().replicas = Some(2);
+        let actions = w.sync(t(11));
+        assert_eq!(changes(&actions).contains(&"create Pod web-1".to_string()), want_create, "{policy}");
+    }
+}
+
+#[test]
+fn status_counts_replicas_ready_current_updated_and_observed_generation() {
+    let mut w = World::new(web(3));
+    w.set.metadata.generation = Some(4);
+    settle(&mut w, 0);
+    let st = w.set.status.clone().unwrap();
+    let rev = w.revisions[0].metadata.name.clone().unwrap();
+    assert_eq!(st.replicas, 3);
+    assert_eq!(st.ready_replicas, Some(3));
+    assert_eq!(st.available_replicas, Some(3));
+    assert_eq!(st.current_replicas, Some(3));
+    assert_eq!(st.updated_replicas, Some(3));
+    assert_eq!(st.observed_generation, Some(4));
+    assert_eq!(st.collision_count, Some(0));
+    assert_eq!(st.current_revision.as_deref(), Some(rev.as_str()));
+    assert_eq!(st.update_revision.as_deref(), Some(rev.as_str()));
+    // No change, no status write (inconsistentStatus).
+    let d = w.decide(t(100));
+    assert!(summary(&d.actions).is_empty(), "{:?}", summary(&d.actions));
+}
+
+fn change_image(w: &mut World, image: &str) {
+    let spec = w.set.spec.as_mut().unwrap();
+    spec.template.spec.as_mut().unwrap().containers[0].image = Some(image.into());
+    w.set.metadata.generation = Some(w.set.metadata.generation.unwrap_or(1) + 1);
+}
+
+#[test]
+fn controller_revision_is_named_set_dash_hash_of_the_template_patch() {
+    let mut w = World::new(web(1));
+    w.sync(t(0));
+    let rev = &w.revisions[0];
+    let patch = utils::get_patch(&w.set);
+    let text = String::from_utf8(patch.clone()).unwrap();
+    assert!(text.starts_with(r#"{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"app":"nginx"}},"spec":{"containers":[{"#), "{text}");
+    let hash = history::hash_controller_revision(&patch, Some(0));
+    assert_eq!(rev.metadata.name.clone().unwrap(), format!("web-{hash}"));
+    let labels = rev.metadata.labels.clone().unwrap();
+    assert_eq!(labels[history::CONTROLLER_REVISION_HASH_LABEL], hash);
+    assert_eq!(labels["app"], "nginx");
+    assert_eq!(rev.revision, 1);
+    assert_eq!(rev.metadata.owner_references.clone().unwrap()[0].kind, "StatefulSet");
+    assert_eq!(rev.data.as_ref().unwrap().0, serde_json::from_slice::<serde_json::Value>(&patch).unwrap());
+    // The same template gives the same name; another image another name.
+    let mut other = w.set.clone();
+    assert_eq!(utils::new_revision(&other, 1, 0).metadata.name, rev.metadata.name);
+    other.spec.as_mut().unwrap().template.spec.as_mut().unwrap().containers[0].image = Some("nginx:2".into());
+    assert_ne!(utils::new_revision(&other, 1, 0).metadata.name, rev.metadata.name);
+}
+
+#[test]
+fn rolling_update_replaces_pods_in_reverse_ordinal_order_waiting_for_each() {
+    let mut w = World::new(web(3));
+    let mut now = settle(&mut w, 0);
+    let old = w.revisions[0].metadata.name.clone().unwrap();
+    change_image(&mut w, "registry.k8s.io/nginx-slim:0.21");
+    let mut deleted = vec![];
+    for _ in 0..20 {
+        let actions = w.sync(t(now));
+        deleted.extend(changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")));
+        // A replacement is not ready yet: the next sync must not delete anything.
+        let pending: Vec<String> = w.pods.iter().filter(|p| !utils::is_running_and_ready(p)).map(|p| p.metadata.name.clone().unwrap()).collect();
+        if !pending.is_empty() {
+            let d = w.decide(t(now));
+            assert!(changes(&d.actions).iter().all(|s| !s.starts_with("delete")), "waiting for {pending:?}");
+        }
+        w.make_all_ready(t(now));
+        now += 1;
+    }
+    assert_eq!(deleted, vec!["delete Pod web-2", "delete Pod web-1", "delete Pod web-0"]);
+    let new = w.set.status.as_ref().unwrap().update_revision.clone().unwrap();
+    assert_ne!(new, old);
+    for p in &w.pods {
+        assert_eq!(utils::get_pod_revision(p), new);
+        assert_eq!(p.spec.as_ref().unwrap().containers[0].image.as_deref(), Some("registry.k8s.io/nginx-slim:0.21"));
+    }
+    // completeRollingUpdate: the update revision became current.
+    let st = w.set.status.clone().unwrap();
+    assert_eq!(st.current_revision.as_deref(), Some(new.as_str()));
+    assert_eq!(st.current_replicas, Some(3));
+    let rev2 = w.revisions.iter().find(|r| r.metadata.name.as_deref() == Some(new.as_str())).unwrap();
+    assert_eq!(rev2.revision, 2);
+}
+
+#[test]
+fn rolling_update_with_partition_updates_only_ordinals_at_or_above_it() {
+    // (partition, pods expected at the new revision)
+    for (partition, want_new) in [(2, vec!["web-2"]), (1, vec!["web-1", "web-2"]), (3, vec![]), (0, vec!["web-0", "web-1", "web-2"])] {
+        let mut w = World::new(web(3));
+        let now = settle(&mut w, 0);
+        w.set.spec.as_mut().unwrap().update_strategy.as_mut().unwrap().rolling_update.as_mut().unwrap().partition = Some(partition);
+        change_image(&mut w, "nginx:new");
+        settle(&mut w, now);
+        let update_rev = w.set.status.as_ref().unwrap().update_revision.clone().unwrap();
+        let mut at_new: Vec<String> = w.pods.iter().filter(|p| utils::get_pod_revision(p) == update_rev).map(|p| p.metadata.name.clone().unwrap()).collect();
+        at_new.sort();
+        assert_eq!(at_new, want_new, "partition {partition}");
+        let st = w.set.status.clone().unwrap();
+        assert_eq!(st.updated_replicas, Some(want_new.len() as i32));
+        // The update is complete only when every pod is updated.
+        let complete = st.current_revision == st.update_revision;
+        assert_eq!(complete, want_new.len() == 3, "partition {partition}");
+        // A pod below the partition that is deleted comes back at the current revision.
+        if partition == 2 {
+            w.pods.retain(|p| p.metadata.name.as_deref() != Some("web-0"));
+            let actions = w.sync(t(500));
+            let pod = created_pod(&actions, "web-0");
+            assert_eq!(utils::get_pod_revision(&pod), st.current_revision.clone().unwrap());
+            assert_eq!(pod.spec.unwrap().containers[0].image.as_deref(), Some("registry.k8s.io/nginx-slim:0.24"));
+        }
+    }
+}
+
+#[test]
+fn on_delete_strategy_updates_pods_only_when_they_are_deleted() {
+    let mut w = World::new(web(2));
+    w.set.spec.as_mut().unwrap().update_strategy = Some(k8s_openapi::api::apps::v1::StatefulSetUpdateStrategy {
+        type_: Some("OnDelete".into()),
+        rolling_update: None,
+    });
+    let now = settle(&mut w, 0);
+    change_image(&mut w, "nginx:new");
+    let now = settle(&mut w, now);
+    let st = w.set.status.clone().unwrap();
+    assert_eq!(st.updated_replicas, Some(0));
+    assert_ne!(st.current_revision, st.update_revision);
+    w.pods.retain(|p| p.metadata.name.as_deref() != Some("web-1"));
+    let actions = w.sync(t(now));
+    let pod = created_pod(&actions, "web-1");
+    assert_eq!(pod.spec.unwrap().containers[0].image.as_deref(), Some("nginx:new"));
+}
+
+#[test]
+fn rollback_reuses_the_equal_revision_with_a_new_revision_number() {
+    let mut w = World::new(web(1));
+    let now = settle(&mut w, 0);
+    let first = w.revisions[0].metadata.name.clone().unwrap();
+    change_image(&mut w, "nginx:new");
+    let now = settle(&mut w, now);
+    assert_eq!(w.revisions.len(), 2);
+    change_image(&mut w, "registry.k8s.io/nginx-slim:0.24");
+    let actions = w.sync(t(now));
+    assert!(changes(&actions).contains(&format!("update ControllerRevision {first}")), "{:?}", summary(&actions));
+    assert_eq!(w.revisions.len(), 2);
+    let r = w.revisions.iter().find(|r| r.metadata.name.as_deref() == Some(first.as_str())).unwrap();
+    assert_eq!(r.revision, 3);
+    assert_eq!(w.set.status.as_ref().unwrap().update_revision.as_deref(), Some(first.as_str()));
+}
+
+#[test]
+fn revision_history_limit_deletes_oldest_unused_revisions() {
+    let mut w = World::new(web(1));
+    w.set.spec.as_mut().unwrap().revision_history_limit = Some(1);
+    let mut now = settle(&mut w, 0);
+    for i in 0..4 {
+        change_image(&mut w, &format!("nginx:{i}"));
+        now = settle(&mut w, now);
+    }
+    // The live revision (current = update = the pod's) plus one historic one.
+    let mut revs: Vec<i64> = w.revisions.iter().map(|r| r.revision).collect();
+    revs.sort();
+    assert_eq!(revs, vec![4, 5]);
+}
+
+#[test]
+fn collision_count_bumps_when_the_revision_name_is_taken_by_different_data() {
+    let set = web(1);
+    let mut squatter = utils::new_revision(&set, 1, 0);
+    squatter.metadata.owner_references = None;
+    squatter.metadata.labels = Some([("other".to_string(), "x".to_string())].into());
+    squatter.data = Some(k8s_openapi::apimachinery::pkg::runtime::RawExtension(json!({"spec": {}})));
+    let mut w = World::new(set);
+    w.revisions.push(squatter.clone());
+    let actions = w.sync(t(0));
+    let created: Vec<_> = actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Create(Object::ControllerRevision(r)) => Some(r.metadata.name.clone().unwrap()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, vec![utils::new_revision(&w.set, 1, 1).metadata.name.unwrap()]);
+    assert_ne!(Some(created[0].clone()), squatter.metadata.name);
+    assert_eq!(w.set.status.as_ref().unwrap().collision_count, Some(1));
+}
+
+#[test]
+fn retention_when_deleted_delete_makes_the_set_own_its_claims() {
+    let mut w = World::new(web(2));
+    w.set.spec.as_mut().unwrap().persistent_volume_claim_retention_policy =
+        Some(k8s_openapi::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
+            when_deleted: Some("Delete".into()),
+            when_scaled: Some("Retain".into()),
+        });
+    settle(&mut w, 0);
+    for c in ["www-web-0", "www-web-1"] {
+        let refs = w.claim(c).metadata.owner_references.clone().unwrap_or_default();
+        assert_eq!(refs.len(), 1, "{c}");
+        assert_eq!((refs[0].kind.as_str(), refs[0].uid.as_str(), refs[0].controller), ("StatefulSet", "uid-web", Some(true)));
+    }
+}
+
+#[test]
+fn retention_when_scaled_delete_makes_condemned_pods_own_their_claims() {
+    let mut w = World::new(web(3));
+    w.set.spec.as_mut().unwrap().persistent_volume_claim_retention_policy =
+        Some(k8s_openapi::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
+            when_deleted: Some("Retain".into()),
+            when_scaled: Some("Delete".into()),
+        });
+    let now = settle(&mut w, 0);
+    assert!(w.claims.iter().all(|c| c.metadata.owner_references.is_none()), "in range: no owner");
+    w.set.spec.as_mut().unwrap().replicas = Some(2);
+    let web2_uid = w.pod("web-2").metadata.uid.clone().unwrap();
+    let actions = w.sync(t(now));
+    // The claim gets the condemned pod as controller before the pod is deleted.
+    let s = changes(&actions);
+    let claim_update = s.iter().position(|x| x == "update PersistentVolumeClaim www-web-2").expect("claim updated");
+    let delete = s.iter().position(|x| x == "delete Pod web-2").expect("pod deleted");
+    assert!(claim_update < delete, "{s:?}");
+    let refs = w.claim("www-web-2").metadata.owner_references.clone().unwrap();
+    assert_eq!((refs[0].kind.as_str(), refs[0].uid.as_str()), ("Pod", web2_uid.as_str()));
+    // Scaling up again while the stale claim still exists: PodClaimIsStale blocks web-2.
+    w.set.spec.as_mut().unwrap().replicas = Some(3);
+    let actions = w.sync(t(now + 1));
+    assert!(!changes(&actions).contains(&"create Pod web-2".to_string()), "{:?}", summary(&actions));
+    // Once the garbage collector removed the claim, web-2 and a new claim are created.
+    w.claims.retain(|c| c.metadata.name.as_deref() != Some("www-web-2"));
+    let actions = w.sync(t(now + 2));
+    assert_eq!(changes(&actions), vec!["create PersistentVolumeClaim www-web-2", "create Pod web-2"]);
+}
+
+#[test]
+fn orphan_pods_matching_selector_and_name_are_adopted_others_released_or_ignored() {
+    let mut w = World::new(web(2));
+    settle(&mut w, 0);
+    // web-0 loses its owner reference (orphaned), web-1 no longer matches the selector.
+    w.pod_mut("web-0").metadata.owner_references = None;
+    w.pod_mut("web-1").metadata.labels.as_mut().unwrap().insert("app".into(), "other".into());
+    // A pod owned by another controller with a matching name is left alone.
+    let mut foreign = w.pod("web-0").clone();
+    foreign.metadata.name = Some("web-7".into());
+    foreign.metadata.owner_references = Some(vec![OwnerReference {
+        api_version: "apps/v1".into(),
+        kind: "ReplicaSet".into(),
+        name: "rs".into(),
+        uid: "uid-rs".into(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }]);
+    w.pods.push(foreign);
+    let actions = w.decide(t(100)).actions;
+    let s = summary(&actions);
+    assert_eq!(s[0], "patch Pod web-0");
+    assert_eq!(s[1], "patch Pod web-1");
+    match (&actions[0], &actions[1]) {
+        (Action::Patch { patch: lab_controllers::Patch::Strategic(adopt), .. }, Action::Patch { patch: lab_controllers::Patch::Strategic(release), .. }) => {
+            assert_eq!(adopt["metadata"]["ownerReferences"][0]["uid"], "uid-web");
+            assert_eq!(adopt["metadata"]["ownerReferences"][0]["controller"], true);
+            assert_eq!(adopt["metadata"]["uid"], json!(w.pod("web-0").metadata.uid));
+            assert_eq!(release["metadata"]["ownerReferences"][0], json!({"$patch": "delete", "uid": "uid-web"}));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The released web-1 is no longer ours: a new web-1 cannot be created while the name is
+    // taken, but the controller decides to create it (the server will answer AlreadyExists).
+    assert!(s.contains(&"create Pod web-1".to_string()));
+    assert!(!s.iter().any(|x| x.contains("web-7")));
+}
+
+#[test]
+fn max_unavailable_is_ignored_unless_its_feature_gate_is_on() {
+    for (gate, want) in [(false, 1), (true, 2)] {
+        let mut w = World::new(web(4));
+        w.gates.max_unavailable_stateful_set = gate;
+        w.set.spec.as_mut().unwrap().update_strategy.as_mut().unwrap().rolling_update.as_mut().unwrap().max_unavailable =
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(2));
+        let now = settle(&mut w, 0);
+        change_image(&mut w, "nginx:new");
+        let actions = w.sync(t(now));
+        let deleted: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")).collect();
+        assert_eq!(deleted.len(), want, "gate {gate}: {deleted:?}");
+        assert_eq!(deleted[0], "delete Pod web-3");
+    }
+    assert_eq!(utils::max_unavailable(Some(&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String("50%".into())), 5), 2);
+    assert_eq!(utils::max_unavailable(Some(&k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String("10%".into())), 5), 1);
+}
+
+#[test]
+fn deleting_set_only_updates_status() {
+    let mut w = World::new(web(3));
+    let now = settle(&mut w, 0);
+    w.set.metadata.deletion_timestamp = Some(Time(t(now)));
+    w.set.spec.as_mut().unwrap().replicas = Some(1);
+    let actions = w.decide(t(now)).actions;
+    assert!(changes(&actions).is_empty(), "{:?}", summary(&actions));
+}
+
+#[test]
+fn pending_pod_gets_its_missing_claims_created() {
+    let mut w = World::new(web(1));
+    w.sync(t(0));
+    w.claims.clear();
+    let actions = w.sync(t(1));
+    assert_eq!(changes(&actions), vec!["create PersistentVolumeClaim www-web-0"]);
+}
+
+#[test]
+fn claim_being_deleted_blocks_pod_creation_with_failed_create_event() {
+    let mut w = World::new(web(1));
+    w.sync(t(0));
+    w.pods.clear();
+    w.claims[0].metadata.deletion_timestamp = Some(Time(t(1)));
+    let actions = w.sync(t(2));
+    let s = summary(&actions);
+    assert!(s.contains(&"event FailedCreate: create Pod web-0 in StatefulSet web failed error: pvc www-web-0 is being deleted".to_string()), "{s:?}");
+    assert!(!s.contains(&"create Pod web-0".to_string()));
+    assert!(s.iter().any(|x| x.starts_with("retry:")));
+}
+
+#[test]
+fn identity_is_restored_when_pod_labels_are_tampered_with() {
+    let mut w = World::new(web(1));
+    let now = settle(&mut w, 0);
+    w.pod_mut("web-0").metadata.labels.as_mut().unwrap().remove(utils::POD_NAME_LABEL);
+    let actions = w.sync(t(now));
+    assert_eq!(changes(&actions), vec!["update Pod web-0"]);
+    assert!(events(&actions).contains(&"event SuccessfulUpdate: update Pod web-0 in StatefulSet web successful".to_string()));
+    assert_eq!(w.pod("web-0").metadata.labels.clone().unwrap()[utils::POD_NAME_LABEL], "web-0");
+}
+
+#[test]
+fn kubectl_rollout_status_sees_the_update_complete_only_at_the_end() {
+    // kubectl's StatefulSetStatusViewer: done when observedGeneration is current, readyReplicas
+    // == replicas and currentRevision == updateRevision (no partition).
+    fn done(w: &World) -> bool {
+        let st = w.set.status.clone().unwrap();
+        st.observed_generation >= w.set.metadata.generation
+            && st.ready_replicas.unwrap_or(0) == w.set.spec.as_ref().unwrap().replicas.unwrap()
+            && st.update_revision == st.current_revision
+    }
+    let mut w = World::new(web(3));
+    let mut now = settle(&mut w, 0);
+    assert!(done(&w));
+    change_image(&mut w, "nginx:new");
+    let mut seen_not_done = false;
+    for _ in 0..20 {
+        w.sync(t(now));
+        seen_not_done |= !done(&w);
+        w.make_all_ready(t(now));
+        now += 1;
+    }
+    w.sync(t(now));
+    assert!(seen_not_done);
+    assert!(done(&w));
+}
