@@ -350,3 +350,34 @@ pub fn is_valid_label_value(value: &str) -> Vec<String> {
     }
     errs
 }
+
+/// upstream `NameIsDNSSubdomain` / `NameIsDNSLabel` / `NameIsDNS1035Label`: with `prefix`
+/// (a `generateName`) a trailing dash is allowed.
+pub fn name_is(rule: NameRule, name: &str, prefix: bool) -> Vec<String> {
+    let masked;
+    let name = if prefix && name.len() > 1 && name.ends_with('-') {
+        masked = format!("{}a", &name[..name.len() - 1]);
+        masked.as_str()
+    } else {
+        name
+    };
+    match rule {
+        NameRule::Subdomain => is_dns1123_subdomain(name),
+        NameRule::Label => is_dns1123_label(name),
+        NameRule::Dns1035 => is_dns1035_label(name),
+    }
+}
+
+/// Which name rule a kind's `metadata.name` follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRule {
+    /// DNS-1123 subdomain (253), most kinds
+    Subdomain,
+    /// DNS-1123 label (63): Namespace, StatefulSet
+    Label,
+    /// DNS-1035 label: Service
+    Dns1035,
+}
+
+mod kinds;
+pub use kinds::*;
