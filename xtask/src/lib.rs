@@ -11,6 +11,7 @@
 pub mod check;
 pub mod html;
 pub mod po;
+pub mod search;
 pub mod serve;
 pub mod site;
 pub mod tools;

@@ -10,6 +10,8 @@ commands:
                       indexes and po/messages.pot, and report the Korean coverage
   serve [--port N]    build, serve book/ on http://127.0.0.1:N/ (default 3000) and rebuild
                       when src/, po/, images/, manifests/, theme/ or book.toml change
+  search LANG WORD... search the built book/LANG/ with Pagefind (run by node), as a
+                      reader's browser would: e.g. `cargo xtask search ko 헤드리스`
 
 The first run installs the pinned mdbook 0.5.4, mdbook-i18n-helpers 0.4.0 and pagefind
 1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone).";
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        Some("search") if args.len() >= 3 => search(&root, &args[1], &args[2..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -47,6 +50,17 @@ fn main() -> ExitCode {
 fn build(root: &std::path::Path) -> anyhow::Result<()> {
     let report = xtask::site::build(&xtask::site::BuildOptions::for_repo(root))?;
     xtask::serve::report(&report);
+    Ok(())
+}
+
+fn search(root: &std::path::Path, lang: &str, words: &[String]) -> anyhow::Result<()> {
+    let queries: Vec<&str> = words.iter().map(String::as_str).collect();
+    for r in xtask::search::search(&root.join("book").join(lang), &queries)? {
+        println!("{}: {} pages", r.query, r.total);
+        for h in &r.hits {
+            println!("  {:>6.2}  {}  {}", h.score, h.url, h.title);
+        }
+    }
     Ok(())
 }
 

@@ -336,8 +336,9 @@ pub fn html_pages(lang_dir: &Path) -> Vec<String> {
     out
 }
 
-/// Pages that are not chapters: not searched, and their twins are the same pages.
-const NOT_CHAPTERS: [&str; 3] = ["print.html", "toc.html", "404.html"];
+/// Pages left out of the search index: the whole book on one page, the sidebar's frame,
+/// the "not found" page, and index.html (a copy of the first chapter).
+pub const NOT_SEARCHED: [&str; 4] = ["print.html", "toc.html", "404.html", "index.html"];
 
 /// The other language of `lang`.
 pub fn other_language(lang: &str) -> &'static str {
@@ -349,7 +350,7 @@ pub fn other_language(lang: &str) -> &'static str {
 ///   `.md` path, which handlebars cannot rewrite) gets the twin page's `.html` address, or
 ///   the other language's first page when the twin does not exist;
 /// - `<main>` of every chapter gets `data-pagefind-body`, so Pagefind indexes the chapter
-///   text only (not menus, not the keyboard help) and skips print.html, toc.html and 404.html.
+///   text only (not menus, not the keyboard help) and skips the pages of [`NOT_SEARCHED`].
 fn link_twins_and_mark_bodies(site: &Path, lang: &str) -> Result<()> {
     let dir = site.join(lang);
     let other = other_language(lang);
@@ -378,9 +379,14 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str) -> Result<()> {
                 changed = true;
             }
         }
-        if !NOT_CHAPTERS.contains(&rel.as_str()) {
+        if !NOT_SEARCHED.contains(&rel.as_str()) {
             if let Some(i) = page.find("<main>") {
                 page.replace_range(i..i + 6, "<main data-pagefind-body>");
+                // The result's title is the chapter's heading, not the menu bar's book title
+                // (Pagefind takes the page's first <h1> otherwise).
+                if let Some(h) = page[i..].find("<h1").map(|h| i + h + 3) {
+                    page.insert_str(h, " data-pagefind-meta=\"title\"");
+                }
                 changed = true;
             }
         }
