@@ -111,6 +111,7 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
                 build_id.fetch_add(1, Ordering::SeqCst);
                 say(format!("rebuilt in {}; open pages reload", fmt_duration(t.elapsed())));
                 say(report.coverage_summary());
+                print_site_problems(&report);
             }
             Err(e) => say(format!("the rebuild failed; still serving the last good build:\n{e:#}")),
         }
@@ -118,10 +119,40 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
 }
 
 fn print_report(r: &BuildReport) {
-    let pages: Vec<String> = r.indexed_pages.iter().map(|(l, n)| format!("{l}: {n} pages")).collect();
+    let pages: Vec<String> = r.indexed_pages.iter().map(|(l, n)| format!("{l}: {n} pages searchable")).collect();
     say(format!("built {} in {} ({})", r.out_dir.display(), fmt_duration(r.elapsed), pages.join(", ")));
     say(format!("message template: {}", r.pot_file.display()));
     say(r.coverage_summary());
+    print_site_problems(r);
+}
+
+/// The built-book checks of `cargo test` (links, anchors, images, language twins), as
+/// warnings: a writer sees a broken link at once, not at the next test run.
+fn print_site_problems(r: &BuildReport) {
+    let mut problems = Vec::new();
+    let mut links = 0;
+    match crate::check::check_links(&r.out_dir, &site::LANGUAGES) {
+        Ok(c) => {
+            links = c.links + c.images;
+            problems.extend(c.problems);
+        }
+        Err(e) => problems.push(format!("link check failed: {e:#}")),
+    }
+    match crate::check::check_twins(&r.out_dir) {
+        Ok(c) => problems.extend(c.problems),
+        Err(e) => problems.push(format!("language check failed: {e:#}")),
+    }
+    if problems.is_empty() {
+        say(format!("links, anchors and images: {links} checked, none broken"));
+    } else {
+        say(format!("WARNING: {} broken links, anchors, images or language twins (cargo test fails on them):", problems.len()));
+        for p in problems.iter().take(15) {
+            say(format!("  {p}"));
+        }
+        if problems.len() > 15 {
+            say(format!("  … and {} more", problems.len() - 15));
+        }
+    }
 }
 
 /// Prints what `cargo xtask build` reports.
