@@ -273,7 +273,10 @@ fn run_mdbook(tools: &Tools, root: &Path, dest: &Path, env: &[(&str, String)], q
 
 /// Runs a tool; with `quiet`, its output is shown only when it fails.
 fn run(mut cmd: Command, quiet: bool) -> Result<()> {
-    let shown = format!("{cmd:?}");
+    // The program and its arguments (not the environment: PATH is long).
+    let program = Path::new(cmd.get_program()).file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    let shown = format!("`{program} {}`", args.join(" "));
     if quiet {
         let Output { status, stdout, stderr } =
             cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot start {shown}"))?;
