@@ -37,11 +37,14 @@
 //! * [`statefulset`]: identity, ordered and parallel pod management, claims and their
 //!   retention policy, rolling updates with partition (and `maxUnavailable` behind its gate),
 //!   OnDelete, ControllerRevisions, status, adoption and release.
+//! * [`replicaset`]: pods named `<rs>-<5 chars>` (the suffix generator is an input),
+//!   creation and deletion bursts, deletion ranking (`getPodsToDelete`), status.
 
 pub mod action;
 pub mod history;
 pub mod meta;
 pub mod refmanager;
+pub mod replicaset;
 pub mod statefulset;
 
 pub use action::{Action, Event, EventType, Object, ObjectRef, Patch, PropagationPolicy};
