@@ -39,8 +39,11 @@
 //!   OnDelete, ControllerRevisions, status, adoption and release.
 //! * [`replicaset`]: pods named `<rs>-<5 chars>` (the suffix generator is an input),
 //!   creation and deletion bursts, deletion ranking (`getPodsToDelete`), status.
+//! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
+//!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
 
 pub mod action;
+pub mod garbagecollector;
 pub mod history;
 pub mod meta;
 pub mod refmanager;
