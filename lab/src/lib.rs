@@ -1,1 +1,150 @@
-//! The lab cluster: a Kubernetes API server on 127.0.0.1 for learning and testing.
+//! The lab cluster: a Kubernetes API server on 127.0.0.1 that kubectl and kube-rs drive
+//! unchanged. See `lab/README.md`.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let lab = lab::Lab::start(lab::LabConfig::default())?;
+//! let client = lab.client();
+//! let pods: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::default_namespaced(client);
+//! println!("{} pods; kubeconfig at {}", pods.list(&Default::default()).await?.items.len(), lab.kubeconfig_path().display());
+//! # Ok(()) }
+//! ```
+
+pub mod clock;
+pub mod errors;
+pub mod http;
+pub mod kubeconfig;
+pub mod machinery;
+pub mod namespaces;
+pub mod persist;
+pub mod resources;
+pub mod runtime;
+pub mod store;
+pub mod strategy;
+
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to start a lab cluster.
+#[derive(Debug, Clone)]
+pub struct LabConfig {
+    /// Simulated time runs this many times faster than real time.
+    pub speed: f64,
+    /// Persist objects here (and, in part 2, volume directories); `None` keeps everything in memory.
+    pub data_dir: Option<PathBuf>,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// Where to write the kubeconfig; `None` writes one into a temporary directory removed on drop.
+    pub kubeconfig: Option<PathBuf>,
+    /// Events kept for watches to resume from; older versions get 410 Gone.
+    pub history_limit: usize,
+}
+
+impl Default for LabConfig {
+    fn default() -> Self {
+        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000 }
+    }
+}
+
+/// A running lab cluster. Dropping it stops the server.
+pub struct Lab {
+    addr: SocketAddr,
+    kubeconfig: PathBuf,
+    temp_dir: Option<PathBuf>,
+    store: Arc<store::Store>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Lab {
+    /// Start a server on its own thread and runtime. Returns once the port is bound (requests
+    /// made after this are served).
+    pub fn start(config: LabConfig) -> anyhow::Result<Lab> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
+            .with_context(|| format!("cannot listen on 127.0.0.1:{}", config.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let clock = clock::Clock::new(config.speed);
+        let store = Arc::new(store::Store::open(clock, config.data_dir.as_deref(), config.history_limit)?);
+        let (kubeconfig, temp_dir) = match &config.kubeconfig {
+            Some(p) => (p.clone(), None),
+            None => {
+                let dir = std::env::temp_dir().join(format!("lab-{}-{}", std::process::id(), addr.port()));
+                (dir.join("kubeconfig"), Some(dir))
+            }
+        };
+        kubeconfig::write(&kubeconfig, &format!("http://{addr}"))
+            .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = Arc::new(http::App { store: store.clone() });
+        let store2 = store.clone();
+        let thread = std::thread::Builder::new().name(format!("lab-{}", addr.port())).spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("lab-worker")
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                tokio::spawn(namespaces::run(store2.clone()));
+                let server = axum::serve(listener, http::router(app));
+                tokio::select! {
+                    r = server => if let Err(e) = r { eprintln!("lab: server stopped: {e}") },
+                    _ = rx => {}
+                }
+            });
+            // Open watches and connections die with the runtime.
+            rt.shutdown_timeout(Duration::from_millis(200));
+        })?;
+        Ok(Lab { addr, kubeconfig, temp_dir, store, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// A kube-rs client for this cluster (namespace `default`). Call inside a tokio runtime.
+    pub fn client(&self) -> kube::Client {
+        let mut config = kube::Config::new(self.url().parse().expect("valid URL"));
+        config.default_namespace = "default".into();
+        kube::Client::try_from(config).expect("kube client for the lab cluster")
+    }
+
+    /// The store itself, for in-process controllers and tests.
+    pub fn store(&self) -> &Arc<store::Store> {
+        &self.store
+    }
+
+    /// Stop serving (also done on drop).
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some(dir) = self.temp_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

@@ -1,4 +1,57 @@
-fn main() {
-    eprintln!("lab: not written yet");
-    std::process::exit(2);
+//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR]`: run the lab cluster
+//! in the foreground until Ctrl-C.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "lab", about = "The lab cluster: a Kubernetes API server on 127.0.0.1 for learning and testing", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API on 127.0.0.1 and write a kubeconfig (context `lab`) pointing at it.
+    Serve {
+        /// Where to write the kubeconfig.
+        #[arg(long)]
+        kubeconfig: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Simulated time runs this many times faster than real time.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Keep objects here across restarts (default: in memory only).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { kubeconfig, port, speed, data_dir } => {
+            if !(speed.is_finite() && speed > 0.0) {
+                anyhow::bail!("--speed must be a positive number (got {speed})");
+            }
+            let persisted = data_dir.as_ref().map(|d| format!(", objects kept in {}", d.display())).unwrap_or_default();
+            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), ..Default::default() })?;
+            let kc = lab.kubeconfig_path().display().to_string();
+            println!("lab cluster (Kubernetes {}) serving at {}{persisted}", lab::http::GIT_VERSION, lab.url());
+            println!("kubeconfig written to {kc} (context \"lab\"). In another terminal:");
+            println!();
+            println!("    export KUBECONFIG={kc}");
+            println!("    kubectl get namespaces");
+            println!();
+            println!("Press Ctrl-C to stop.");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(tokio::signal::ctrl_c())?;
+            println!("stopping");
+            lab.stop();
+            Ok(())
+        }
+    }
 }

@@ -1,0 +1,766 @@
+//! The object store: every object as JSON, one global `resourceVersion` counter, and the event
+//! history watches resume from. All writes go through here (HTTP handlers and the controller
+//! runtime alike), so the registry rules of upstream's `staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go`
+//! live here: uid and timestamps on create, optimistic concurrency on update, graceful delete,
+//! finalizers, and `deletionTimestamp`.
+
+use crate::clock::{Clock, format_time};
+use crate::errors::ApiError;
+use crate::machinery;
+use crate::persist::{Persist, Record};
+use crate::resources::{self, ResourceType};
+use crate::strategy::{self, Subresource, finalizers_of, is_terminating, meta_mut, name_of, resource_version_of};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::broadcast;
+
+/// ADDED, MODIFIED, DELETED (BOOKMARK and ERROR exist only on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One change, as kept in the history and sent to watchers.
+#[derive(Debug)]
+pub struct Event {
+    pub rv: u64,
+    pub resource: &'static ResourceType,
+    pub namespace: String,
+    pub kind: EventType,
+    pub object: Arc<Value>,
+    /// The object before the change (for a watch with a selector to notice an object leaving it).
+    pub previous: Option<Arc<Value>>,
+}
+
+/// How unknown fields in a request are treated (`fieldValidation`), upstream default `Warn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldValidation {
+    Ignore,
+    #[default]
+    Warn,
+    Strict,
+}
+
+/// Options every write takes.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    pub dry_run: bool,
+    pub field_validation: FieldValidation,
+    /// `fieldManager`; defaults to the client's name as the HTTP layer derives it.
+    pub field_manager: Option<String>,
+}
+
+/// The result of a write: the object as stored and any warnings (unknown fields in Warn mode).
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub object: Value,
+    pub warnings: Vec<String>,
+    pub created: bool,
+}
+
+/// `DeleteOptions` the store honours.
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOptions {
+    pub grace_period_seconds: Option<i64>,
+    /// Background, Foreground or Orphan.
+    pub propagation_policy: Option<String>,
+    pub precondition_rv: Option<String>,
+    pub precondition_uid: Option<String>,
+    pub dry_run: bool,
+}
+
+/// What a delete did.
+#[derive(Debug, Clone)]
+pub struct Deleted {
+    pub object: Value,
+    /// False when the object remains (finalizers, or a graceful pod deletion).
+    pub gone: bool,
+}
+
+type ObjKey = (String, String);
+
+struct Inner {
+    rv: u64,
+    objects: HashMap<&'static str, BTreeMap<ObjKey, Arc<Value>>>,
+    history: VecDeque<Arc<Event>>,
+    /// Every event with rv <= this has left the history: watches from older versions get 410.
+    compacted_through: u64,
+    persist: Option<Persist>,
+}
+
+/// The store. Cheap to share: wrap it in an `Arc`.
+pub struct Store {
+    inner: Mutex<Inner>,
+    tx: broadcast::Sender<Arc<Event>>,
+    clock: Clock,
+    history_limit: usize,
+}
+
+/// The namespaces every cluster has.
+pub const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Namespaces that can never be deleted (upstream `namespace/storage` `Delete`).
+const UNDELETABLE_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
+
+impl Store {
+    /// An empty store with the system namespaces, or the one persisted in `data_dir`.
+    pub fn open(clock: Clock, data_dir: Option<&Path>, history_limit: usize) -> anyhow::Result<Store> {
+        let (tx, _) = broadcast::channel(history_limit.clamp(1024, 65536));
+        let mut inner = Inner { rv: 0, objects: HashMap::new(), history: VecDeque::new(), compacted_through: 0, persist: None };
+        for rt in resources::ALL {
+            inner.objects.insert(rt.key, BTreeMap::new());
+        }
+        if let Some(dir) = data_dir {
+            let (p, loaded) = Persist::open(dir)?;
+            inner.rv = loaded.rv;
+            inner.compacted_through = loaded.rv;
+            for r in loaded.objects {
+                if let (Some(rt), Some(obj)) = (resources::by_key(&r.res), r.obj) {
+                    inner.objects.get_mut(rt.key).expect("registered").insert((r.ns, r.name), Arc::new(obj));
+                }
+            }
+            inner.persist = Some(p);
+        }
+        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16) };
+        store.bootstrap();
+        Ok(store)
+    }
+
+    /// The system namespaces and their `default` ServiceAccounts (kube-apiserver's
+    /// `system namespaces` controller and kube-controller-manager's serviceaccount controller).
+    fn bootstrap(&self) {
+        for ns in SYSTEM_NAMESPACES {
+            let obj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+            match self.create(&resources::NAMESPACES, "", obj, &WriteOptions::default()) {
+                Ok(_) => {}
+                Err(e) if e.code == 409 => self.ensure_default_service_account(ns),
+                Err(e) => panic!("cannot create namespace {ns}: {e}"),
+            }
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The current resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.lock().rv
+    }
+
+    /// Where persisted state lives, if anywhere.
+    pub fn data_dir(&self) -> Option<std::path::PathBuf> {
+        self.lock().persist.as_ref().map(|p| p.dir().to_path_buf())
+    }
+
+    fn ns_key(rt: &ResourceType, ns: &str) -> String {
+        if rt.namespaced { ns.to_string() } else { String::new() }
+    }
+
+    pub fn get(&self, rt: &'static ResourceType, ns: &str, name: &str) -> Result<Arc<Value>, ApiError> {
+        let inner = self.lock();
+        inner.objects[rt.key]
+            .get(&(Self::ns_key(rt, ns), name.to_string()))
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(rt.group, rt.plural, name))
+    }
+
+    /// Every object of `rt` (in `ns`, or all namespaces for `None`), sorted by namespace and
+    /// name, with the resourceVersion of the list.
+    pub fn list(&self, rt: &'static ResourceType, ns: Option<&str>) -> (Vec<Arc<Value>>, u64) {
+        let inner = self.lock();
+        let map = &inner.objects[rt.key];
+        let items = match ns.filter(|_| rt.namespaced) {
+            Some(ns) => map
+                .range((ns.to_string(), String::new())..)
+                .take_while(|((n, _), _)| n == ns)
+                .map(|(_, v)| v.clone())
+                .collect(),
+            None => map.values().cloned().collect(),
+        };
+        (items, inner.rv)
+    }
+
+    /// Objects of several resources at one resourceVersion (for controllers).
+    pub fn snapshot(&self, rts: &[&'static ResourceType]) -> (HashMap<&'static str, Vec<Arc<Value>>>, u64) {
+        let inner = self.lock();
+        let out = rts.iter().map(|rt| (rt.key, inner.objects[rt.key].values().cloned().collect())).collect();
+        (out, inner.rv)
+    }
+
+    /// Subscribe to changes of `rt` after `since`: the history events still to be sent, a
+    /// receiver for the ones to come, and the current version. `None` starts with the current
+    /// objects as ADDED events. Too old a version is 410 Expired.
+    pub fn watch_from(
+        &self,
+        rt: &'static ResourceType,
+        since: Option<u64>,
+    ) -> Result<(Vec<Arc<Event>>, broadcast::Receiver<Arc<Event>>, u64), ApiError> {
+        let inner = self.lock();
+        let rx = self.tx.subscribe();
+        let past = match since {
+            // "From now": the current objects as synthetic ADDED events (upstream `watchCache`
+            // serves `resourceVersion=""`/`"0"` watches the same way).
+            None => inner.objects[rt.key]
+                .iter()
+                .map(|((ns, _), obj)| {
+                    let rv = resource_version_of(obj).parse().unwrap_or(0);
+                    Arc::new(Event { rv, resource: rt, namespace: ns.clone(), kind: EventType::Added, object: obj.clone(), previous: None })
+                })
+                .collect(),
+            Some(n) if n < inner.compacted_through => {
+                // Upstream watch cache: `too old resource version: %d (%d)`.
+                return Err(ApiError::expired(format!("too old resource version: {n} ({})", inner.compacted_through + 1)));
+            }
+            Some(n) => inner.history.iter().filter(|e| e.rv > n && std::ptr::eq(e.resource, rt)).cloned().collect(),
+        };
+        Ok((past, rx, inner.rv))
+    }
+
+    /// The oldest resourceVersion a watch can still resume from.
+    pub fn compacted_through(&self) -> u64 {
+        self.lock().compacted_through
+    }
+
+    fn commit(&self, inner: &mut Inner, rt: &'static ResourceType, ns: &str, kind: EventType, obj: Arc<Value>, previous: Option<Arc<Value>>) {
+        let name = name_of(&obj).to_string();
+        let key = (Self::ns_key(rt, ns), name.clone());
+        match kind {
+            EventType::Deleted => {
+                inner.objects.get_mut(rt.key).expect("registered").remove(&key);
+            }
+            _ => {
+                inner.objects.get_mut(rt.key).expect("registered").insert(key.clone(), obj.clone());
+            }
+        }
+        if let Some(p) = inner.persist.as_mut() {
+            let o = if kind == EventType::Deleted { None } else { Some((*obj).clone()) };
+            p.append(&Record { res: rt.key.to_string(), ns: key.0.clone(), name, obj: o, rv: inner.rv });
+        }
+        let ev = Arc::new(Event { rv: inner.rv, resource: rt, namespace: key.0, kind, object: obj, previous });
+        inner.history.push_back(ev.clone());
+        while inner.history.len() > self.history_limit {
+            if let Some(old) = inner.history.pop_front() {
+                inner.compacted_through = old.rv;
+            }
+        }
+        // No receivers is fine; a lagging receiver notices on its side.
+        let _ = self.tx.send(ev);
+    }
+
+    /// Decode into the typed object (400 on type errors), report unknown fields per
+    /// `fieldValidation`, and apply defaults.
+    fn decode(&self, rt: &ResourceType, obj: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
+        let name = name_of(&obj).to_string();
+        let mut decoded = (rt.round_trip)(&obj).map_err(|e| {
+            ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {e}", rt.kind, rt.version, rt.kind))
+        })?;
+        let mut warnings = Vec::new();
+        if opts.field_validation != FieldValidation::Ignore {
+            let unknown = resources::unknown_fields(&obj, &decoded);
+            if !unknown.is_empty() {
+                if opts.field_validation == FieldValidation::Strict {
+                    // Upstream: `strict decoding error: unknown field "spec.foo"` as a 400 BadRequest.
+                    let list: Vec<String> = unknown.iter().map(|f| format!("unknown field \"{f}\"")).collect();
+                    return Err(ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}", rt.kind, rt.version, rt.kind, list.join(", "))));
+                }
+                warnings.extend(unknown.iter().map(|f| format!("unknown field \"{f}\"")));
+            }
+        }
+        let _ = name;
+        machinery::default_object(rt, &mut decoded);
+        Ok((decoded, warnings))
+    }
+
+    fn check_api_version(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
+        let Some(o) = obj.as_object_mut() else {
+            return Err(ApiError::bad_request("the object provided is not a JSON object"));
+        };
+        let want = rt.api_version();
+        match o.get("apiVersion").and_then(Value::as_str) {
+            None | Some("") => {
+                o.insert("apiVersion".into(), json!(want));
+            }
+            Some(v) if v != want => {
+                // Upstream `handlers/create.go`.
+                return Err(ApiError::bad_request(format!(
+                    "the API version in the data ({v}) does not match the expected API version ({want})"
+                )));
+            }
+            _ => {}
+        }
+        match o.get("kind").and_then(Value::as_str) {
+            None | Some("") => {
+                o.insert("kind".into(), json!(rt.kind));
+            }
+            Some(k) if k != rt.kind => {
+                return Err(ApiError::bad_request(format!(
+                    "the kind in the data ({k}) does not match the expected kind ({})",
+                    rt.kind
+                )));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn invalid(rt: &ResourceType, name: &str, causes: Vec<Value>) -> ApiError {
+        ApiError::invalid(rt.group, rt.kind, name, causes)
+    }
+
+    /// Create `obj` in `ns` (ignored for cluster-scoped resources).
+    pub fn create(&self, rt: &'static ResourceType, ns: &str, mut obj: Value, opts: &WriteOptions) -> Result<Written, ApiError> {
+        Self::check_api_version(rt, &mut obj)?;
+        let body_ns = strategy::namespace_of(&obj).to_string();
+        if rt.namespaced {
+            if !body_ns.is_empty() && body_ns != ns {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            meta_mut(&mut obj).insert("namespace".into(), json!(ns));
+        } else {
+            meta_mut(&mut obj).remove("namespace");
+        }
+        if name_of(&obj).is_empty() {
+            let generate = obj["metadata"]["generateName"].as_str().unwrap_or("").to_string();
+            if generate.is_empty() {
+                return Err(Self::invalid(rt, "", vec![json!({"reason": "FieldValueRequired", "message": "Required value: name or generateName is required", "field": "metadata.name"})]));
+            }
+            // Upstream `names.SimpleNameGenerator`: five random characters from a vowel-less alphabet.
+            meta_mut(&mut obj).insert("name".into(), json!(format!("{generate}{}", random_suffix())));
+        }
+        let (mut obj, warnings) = self.decode(rt, obj, opts)?;
+        let name = name_of(&obj).to_string();
+        let now = format_time(self.clock.now());
+        {
+            let m = meta_mut(&mut obj);
+            m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+            m.insert("creationTimestamp".into(), json!(now));
+            for k in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation"] {
+                m.remove(k);
+            }
+            if rt.generation {
+                m.insert("generation".into(), json!(1));
+            }
+        }
+        strategy::prepare_for_create(rt, &mut obj);
+        let causes = machinery::validate_create(rt, &obj);
+        if !causes.is_empty() {
+            return Err(Self::invalid(rt, &name, causes));
+        }
+        let manager = opts.field_manager.clone().unwrap_or_default();
+        machinery::record_update(rt, None, &mut obj, &manager, "", &now);
+
+        let mut inner = self.lock();
+        if rt.namespaced {
+            match inner.objects[resources::NAMESPACES.key].get(&(String::new(), ns.to_string())) {
+                None => return Err(ApiError::not_found("", "namespaces", ns)),
+                Some(n) if is_terminating(n) => {
+                    let mut e = ApiError::forbidden(rt.group, rt.plural, &name, &format!("unable to create new content in namespace {ns} because it is being terminated"));
+                    e.details.as_mut().expect("details")["causes"] = json!([{"reason": "NamespaceTerminating", "message": format!("namespace {ns} is being terminated"), "field": "metadata.namespace"}]);
+                    return Err(e);
+                }
+                Some(_) => {}
+            }
+        }
+        if inner.objects[rt.key].contains_key(&(Self::ns_key(rt, ns), name.clone())) {
+            return Err(ApiError::already_exists(rt.group, rt.plural, &name));
+        }
+        if opts.dry_run {
+            return Ok(Written { object: obj, warnings, created: true });
+        }
+        inner.rv += 1;
+        meta_mut(&mut obj).insert("resourceVersion".into(), json!(inner.rv.to_string()));
+        let arc = Arc::new(obj);
+        self.commit(&mut inner, rt, ns, EventType::Added, arc.clone(), None);
+        drop(inner);
+        if std::ptr::eq(rt, &resources::NAMESPACES) {
+            self.ensure_default_service_account(&name);
+        }
+        Ok(Written { object: (*arc).clone(), warnings, created: true })
+    }
+
+    /// The `default` ServiceAccount of a namespace (kube-controller-manager's serviceaccounts
+    /// controller creates it; kubectl and pod admission expect it).
+    fn ensure_default_service_account(&self, ns: &str) {
+        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}});
+        let _ = self.create(&resources::SERVICEACCOUNTS, ns, sa, &WriteOptions::default());
+    }
+
+    /// Replace the object (`PUT`) or its status (`PUT .../status`).
+    pub fn update(&self, rt: &'static ResourceType, ns: &str, name: &str, sub: Subresource, mut obj: Value, opts: &WriteOptions) -> Result<Written, ApiError> {
+        if sub != Subresource::Scale {
+            Self::check_api_version(rt, &mut obj)?;
+        }
+        let body_name = name_of(&obj).to_string();
+        if !body_name.is_empty() && body_name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        let body_ns = strategy::namespace_of(&obj).to_string();
+        if rt.namespaced && !body_ns.is_empty() && body_ns != ns {
+            return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
+        }
+        self.modify(rt, ns, name, sub, opts, |current| {
+            if sub == Subresource::Scale {
+                Ok(strategy::apply_scale(current, &obj))
+            } else {
+                Ok(obj)
+            }
+        })
+        .map(|(w, _)| w)
+    }
+
+    /// Read-modify-write under the store lock: `f` gets the current object (or its Scale for
+    /// `Subresource::Scale`) and returns the new one. A `resourceVersion` in the result that
+    /// differs from the current one is a 409 Conflict, as for `PUT`.
+    pub fn modify<F>(&self, rt: &'static ResourceType, ns: &str, name: &str, sub: Subresource, opts: &WriteOptions, f: F) -> Result<(Written, Arc<Value>), ApiError>
+    where
+        F: FnOnce(&Value) -> Result<Value, ApiError>,
+    {
+        let mut inner = self.lock();
+        let key = (Self::ns_key(rt, ns), name.to_string());
+        let current = inner.objects[rt.key].get(&key).cloned().ok_or_else(|| ApiError::not_found(rt.group, rt.plural, name))?;
+        let mut new = f(&current)?;
+        if !new.is_object() {
+            return Err(ApiError::bad_request("the object provided is not a JSON object"));
+        }
+        let want_rv = resource_version_of(&new).to_string();
+        if !want_rv.is_empty() && want_rv != resource_version_of(&current) {
+            return Err(ApiError::conflict_stale(rt.group, rt.plural, name));
+        }
+        Self::check_api_version(rt, &mut new)?;
+        let (mut new, warnings) = self.decode(rt, new, opts)?;
+        strategy::prepare_for_update(rt, sub, &current, &mut new);
+        let causes = machinery::validate_update(rt, &new, &current);
+        if !causes.is_empty() {
+            return Err(Self::invalid(rt, name, causes));
+        }
+        let now = format_time(self.clock.now());
+        let manager = opts.field_manager.clone().unwrap_or_default();
+        machinery::record_update(rt, Some(&current), &mut new, &manager, sub.name(), &now);
+        self.finish_update(&mut inner, rt, ns, current, new, warnings, opts.dry_run)
+    }
+
+    /// Store `new` over `current` unless nothing changed; delete it if it was terminating and
+    /// its last finalizer just went.
+    fn finish_update(&self, inner: &mut Inner, rt: &'static ResourceType, ns: &str, current: Arc<Value>, mut new: Value, warnings: Vec<String>, dry_run: bool) -> Result<(Written, Arc<Value>), ApiError> {
+        // Compare without the resourceVersion: an identical object is not written (etcd3 store
+        // `GuaranteedUpdate` skips writes that change nothing), so no event and no new version.
+        meta_mut(&mut new).insert("resourceVersion".into(), current["metadata"]["resourceVersion"].clone());
+        if new == *current {
+            return Ok((Written { object: new, warnings, created: false }, current));
+        }
+        if dry_run {
+            return Ok((Written { object: new, warnings, created: false }, current));
+        }
+        inner.rv += 1;
+        meta_mut(&mut new).insert("resourceVersion".into(), json!(inner.rv.to_string()));
+        let arc = Arc::new(new);
+        let spec_finalizers = arc["spec"]["finalizers"].as_array().is_some_and(|a| !a.is_empty())
+            && std::ptr::eq(rt, &resources::NAMESPACES);
+        if is_terminating(&arc) && finalizers_of(&arc).is_empty() && !spec_finalizers && !self.waits_for_grace(rt, &arc) {
+            self.commit(inner, rt, ns, EventType::Deleted, arc.clone(), Some(current.clone()));
+        } else {
+            self.commit(inner, rt, ns, EventType::Modified, arc.clone(), Some(current.clone()));
+        }
+        Ok((Written { object: (*arc).clone(), warnings, created: false }, current))
+    }
+
+    /// A gracefully deleted pod stays until its kubelet (part 2) deletes it with grace 0.
+    fn waits_for_grace(&self, rt: &ResourceType, obj: &Value) -> bool {
+        std::ptr::eq(rt, &resources::PODS) && obj["metadata"]["deletionGracePeriodSeconds"].as_i64().unwrap_or(0) > 0
+    }
+
+    /// Create through a patch (server-side apply of a missing object): `f(None)` builds it.
+    pub fn create_or_modify<F>(&self, rt: &'static ResourceType, ns: &str, name: &str, opts: &WriteOptions, f: F) -> Result<Written, ApiError>
+    where
+        F: Fn(Option<&Value>) -> Result<Value, ApiError>,
+    {
+        match self.modify(rt, ns, name, Subresource::Main, opts, |cur| f(Some(cur))) {
+            Err(e) if e.is_not_found() => {
+                let mut obj = f(None)?;
+                meta_mut(&mut obj).insert("name".into(), json!(name));
+                let mut w = self.create(rt, ns, obj, opts)?;
+                w.created = true;
+                Ok(w)
+            }
+            other => other.map(|(w, _)| w),
+        }
+    }
+
+    /// Delete with upstream's semantics: preconditions, graceful deletion for bound pods,
+    /// finalizers (plus `orphan`/`foregroundDeletion` for those propagation policies) keep the
+    /// object with a `deletionTimestamp`; otherwise it is gone.
+    pub fn delete(&self, rt: &'static ResourceType, ns: &str, name: &str, opts: &DeleteOptions) -> Result<Deleted, ApiError> {
+        if std::ptr::eq(rt, &resources::NAMESPACES) && UNDELETABLE_NAMESPACES.contains(&name) {
+            return Err(ApiError::forbidden("", "namespaces", name, "this namespace may not be deleted"));
+        }
+        let mut inner = self.lock();
+        let key = (Self::ns_key(rt, ns), name.to_string());
+        let current = inner.objects[rt.key].get(&key).cloned().ok_or_else(|| ApiError::not_found(rt.group, rt.plural, name))?;
+        if let Some(want) = &opts.precondition_rv {
+            let have = resource_version_of(&current);
+            if want != have {
+                return Err(ApiError::conflict(rt.group, rt.plural, name, &format!("Precondition failed: ResourceVersion in precondition: {want}, ResourceVersion in object meta: {have}")));
+            }
+        }
+        if let Some(want) = &opts.precondition_uid {
+            let have = current["metadata"]["uid"].as_str().unwrap_or("");
+            if want != have {
+                return Err(ApiError::conflict(rt.group, rt.plural, name, &format!("Precondition failed: UID in precondition: {want}, UID in object meta: {have}")));
+            }
+        }
+        let mut new = (*current).clone();
+        let now = self.clock.now();
+        // Namespaces: Terminating, then the namespace finalizer empties them (see `namespaces`).
+        if std::ptr::eq(rt, &resources::NAMESPACES) {
+            if !is_terminating(&new) {
+                meta_mut(&mut new).insert("deletionTimestamp".into(), json!(format_time(now)));
+                meta_mut(&mut new).insert("deletionGracePeriodSeconds".into(), json!(0));
+                new["status"]["phase"] = json!("Terminating");
+            }
+            let has_spec_finalizers = new["spec"]["finalizers"].as_array().is_some_and(|a| !a.is_empty());
+            if has_spec_finalizers || !finalizers_of(&new).is_empty() {
+                let (w, _) = self.finish_update(&mut inner, rt, ns, current, new, vec![], opts.dry_run)?;
+                return Ok(Deleted { object: w.object, gone: false });
+            }
+        }
+        let mut finalizers = finalizers_of(&new);
+        match opts.propagation_policy.as_deref() {
+            Some("Orphan") if !finalizers.iter().any(|f| f == "orphan") => finalizers.push("orphan".into()),
+            Some("Foreground") if !finalizers.iter().any(|f| f == "foregroundDeletion") => finalizers.push("foregroundDeletion".into()),
+            _ => {}
+        }
+        let grace = strategy::grace_period(rt, &new, opts.grace_period_seconds);
+        if !finalizers.is_empty() || grace > 0 {
+            if finalizers != finalizers_of(&current) {
+                meta_mut(&mut new).insert("finalizers".into(), json!(finalizers));
+            }
+            let already = is_terminating(&current);
+            let old_grace = current["metadata"]["deletionGracePeriodSeconds"].as_i64();
+            // A shorter grace period on a terminating pod moves the deadline in (upstream
+            // `BeforeDelete`); grace 0 with no finalizers deletes at once (below).
+            if !already || old_grace.is_some_and(|g| grace < g) {
+                let deadline = now.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(grace)).unwrap_or(now);
+                meta_mut(&mut new).insert("deletionTimestamp".into(), json!(format_time(deadline)));
+                meta_mut(&mut new).insert("deletionGracePeriodSeconds".into(), json!(grace));
+            }
+            if !(finalizers.is_empty() && grace == 0) {
+                let (w, _) = self.finish_update(&mut inner, rt, ns, current, new, vec![], opts.dry_run)?;
+                return Ok(Deleted { object: w.object, gone: false });
+            }
+        }
+        if opts.dry_run {
+            return Ok(Deleted { object: new, gone: true });
+        }
+        inner.rv += 1;
+        meta_mut(&mut new).insert("resourceVersion".into(), json!(inner.rv.to_string()));
+        let arc = Arc::new(new);
+        self.commit(&mut inner, rt, ns, EventType::Deleted, arc.clone(), Some(current));
+        Ok(Deleted { object: (*arc).clone(), gone: true })
+    }
+
+    /// Every (resource, namespace, name) stored in namespace `ns`.
+    pub fn contents_of_namespace(&self, ns: &str) -> Vec<(&'static ResourceType, String)> {
+        let inner = self.lock();
+        let mut out = Vec::new();
+        for rt in resources::ALL.iter().copied().filter(|r| r.namespaced) {
+            for ((n, name), _) in inner.objects[rt.key].range((ns.to_string(), String::new())..) {
+                if n != ns {
+                    break;
+                }
+                out.push((rt, name.clone()));
+            }
+        }
+        out
+    }
+}
+
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let bytes = *uuid::Uuid::new_v4().as_bytes();
+    bytes[..5].iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::{CONFIGMAPS, NAMESPACES, PODS, SERVICEACCOUNTS, STATEFULSETS};
+
+    fn store() -> Store {
+        Store::open(Clock::new(1.0), None, 100).unwrap()
+    }
+
+    fn cm(name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"a": "1"}})
+    }
+
+    #[test]
+    fn boots_with_system_namespaces_and_default_service_accounts() {
+        let s = store();
+        let (ns, _) = s.list(&NAMESPACES, None);
+        assert_eq!(ns.len(), 4);
+        assert!(s.get(&SERVICEACCOUNTS, "kube-system", "default").is_ok());
+        assert_eq!(s.get(&NAMESPACES, "", "default").unwrap()["status"]["phase"], "Active");
+    }
+
+    #[test]
+    fn create_sets_metadata_and_bumps_the_global_version() {
+        let s = store();
+        let before = s.resource_version();
+        let w = s.create(&CONFIGMAPS, "default", cm("a"), &WriteOptions::default()).unwrap();
+        let m = &w.object["metadata"];
+        assert_eq!(m["resourceVersion"], (before + 1).to_string());
+        assert_eq!(m["namespace"], "default");
+        assert_eq!(m["uid"].as_str().unwrap().len(), 36);
+        assert!(m["creationTimestamp"].is_string());
+        let e = s.create(&CONFIGMAPS, "default", cm("a"), &WriteOptions::default()).unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "AlreadyExists"));
+        let e = s.create(&CONFIGMAPS, "nope", cm("a"), &WriteOptions::default()).unwrap_err();
+        assert_eq!(e.message, "namespaces \"nope\" not found");
+    }
+
+    #[test]
+    fn generate_name_makes_unique_names() {
+        let s = store();
+        let o = json!({"metadata": {"generateName": "web-"}, "data": {}});
+        let a = s.create(&CONFIGMAPS, "default", o.clone(), &WriteOptions::default()).unwrap();
+        let b = s.create(&CONFIGMAPS, "default", o, &WriteOptions::default()).unwrap();
+        let (a, b) = (name_of(&a.object).to_string(), name_of(&b.object).to_string());
+        assert!(a.starts_with("web-") && a.len() == 9, "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn stale_update_conflicts_and_no_op_update_keeps_version() {
+        let s = store();
+        let w = s.create(&CONFIGMAPS, "default", cm("a"), &WriteOptions::default()).unwrap();
+        let mut v1 = w.object.clone();
+        v1["data"]["a"] = json!("2");
+        let w2 = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, v1.clone(), &WriteOptions::default()).unwrap();
+        let e = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, v1, &WriteOptions::default()).unwrap_err();
+        assert_eq!((e.code, e.reason), (409, "Conflict"));
+        let again = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, w2.object.clone(), &WriteOptions::default()).unwrap();
+        assert_eq!(again.object["metadata"]["resourceVersion"], w2.object["metadata"]["resourceVersion"]);
+    }
+
+    #[test]
+    fn strict_field_validation_rejects_unknown_fields() {
+        let s = store();
+        let mut o = cm("a");
+        o["spec"] = json!({"x": 1});
+        let strict = WriteOptions { field_validation: FieldValidation::Strict, ..Default::default() };
+        let e = s.create(&CONFIGMAPS, "default", o.clone(), &strict).unwrap_err();
+        assert_eq!(e.code, 400);
+        assert!(e.message.contains("unknown field \"spec\""), "{}", e.message);
+        let w = s.create(&CONFIGMAPS, "default", o, &WriteOptions::default()).unwrap();
+        assert_eq!(w.warnings, vec!["unknown field \"spec\"".to_string()]);
+        assert!(w.object.get("spec").is_none());
+    }
+
+    #[test]
+    fn generation_follows_spec() {
+        let s = store();
+        let sts = json!({"metadata": {"name": "web"}, "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}},
+            "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+        let w = s.create(&STATEFULSETS, "default", sts, &WriteOptions::default()).unwrap();
+        assert_eq!(w.object["metadata"]["generation"], 1);
+        let mut st = w.object.clone();
+        st["status"] = json!({"replicas": 1, "availableReplicas": 0});
+        let w = s.update(&STATEFULSETS, "default", "web", Subresource::Status, st, &WriteOptions::default()).unwrap();
+        assert_eq!(w.object["metadata"]["generation"], 1);
+        assert_eq!(w.object["status"]["replicas"], 1);
+        let mut sp = w.object.clone();
+        sp["spec"]["replicas"] = json!(3);
+        let w = s.update(&STATEFULSETS, "default", "web", Subresource::Main, sp, &WriteOptions::default()).unwrap();
+        assert_eq!(w.object["metadata"]["generation"], 2);
+    }
+
+    #[test]
+    fn finalizers_hold_deletion_until_removed() {
+        let s = store();
+        let mut o = cm("a");
+        o["metadata"]["finalizers"] = json!(["example.com/hold"]);
+        s.create(&CONFIGMAPS, "default", o, &WriteOptions::default()).unwrap();
+        let d = s.delete(&CONFIGMAPS, "default", "a", &DeleteOptions::default()).unwrap();
+        assert!(!d.gone);
+        assert!(d.object["metadata"]["deletionTimestamp"].is_string());
+        let mut cur = (*s.get(&CONFIGMAPS, "default", "a").unwrap()).clone();
+        cur["metadata"]["finalizers"] = json!([]);
+        s.update(&CONFIGMAPS, "default", "a", Subresource::Main, cur, &WriteOptions::default()).unwrap();
+        assert!(s.get(&CONFIGMAPS, "default", "a").unwrap_err().is_not_found());
+    }
+
+    #[test]
+    fn propagation_policies_add_their_finalizers() {
+        let s = store();
+        s.create(&CONFIGMAPS, "default", cm("a"), &WriteOptions::default()).unwrap();
+        let d = s.delete(&CONFIGMAPS, "default", "a", &DeleteOptions { propagation_policy: Some("Orphan".into()), ..Default::default() }).unwrap();
+        assert_eq!(d.object["metadata"]["finalizers"], json!(["orphan"]));
+        s.create(&CONFIGMAPS, "default", cm("b"), &WriteOptions::default()).unwrap();
+        let d = s.delete(&CONFIGMAPS, "default", "b", &DeleteOptions { propagation_policy: Some("Foreground".into()), ..Default::default() }).unwrap();
+        assert_eq!(d.object["metadata"]["finalizers"], json!(["foregroundDeletion"]));
+        s.create(&CONFIGMAPS, "default", cm("c"), &WriteOptions::default()).unwrap();
+        assert!(s.delete(&CONFIGMAPS, "default", "c", &DeleteOptions::default()).unwrap().gone);
+    }
+
+    #[test]
+    fn bound_pods_terminate_gracefully() {
+        let s = store();
+        let pod = json!({"metadata": {"name": "p"}, "spec": {"nodeName": "n1", "terminationGracePeriodSeconds": 5, "containers": [{"name": "c", "image": "i"}]}});
+        s.create(&PODS, "default", pod, &WriteOptions::default()).unwrap();
+        let d = s.delete(&PODS, "default", "p", &DeleteOptions::default()).unwrap();
+        assert!(!d.gone);
+        assert_eq!(d.object["metadata"]["deletionGracePeriodSeconds"], 5);
+        let d = s.delete(&PODS, "default", "p", &DeleteOptions { grace_period_seconds: Some(0), ..Default::default() }).unwrap();
+        assert!(d.gone);
+    }
+
+    #[test]
+    fn history_is_compacted_and_old_watches_expire() {
+        let s = Store::open(Clock::new(1.0), None, 16).unwrap();
+        let start = s.resource_version();
+        for i in 0..40 {
+            s.create(&CONFIGMAPS, "default", cm(&format!("c{i}")), &WriteOptions::default()).unwrap();
+        }
+        let e = s.watch_from(&CONFIGMAPS, Some(start)).unwrap_err();
+        assert_eq!((e.code, e.reason), (410, "Expired"));
+        let (past, _rx, _) = s.watch_from(&CONFIGMAPS, Some(s.resource_version() - 3)).unwrap();
+        assert_eq!(past.len(), 3);
+    }
+
+    #[test]
+    fn terminating_namespace_refuses_new_content() {
+        let s = store();
+        s.create(&NAMESPACES, "", json!({"metadata": {"name": "t"}}), &WriteOptions::default()).unwrap();
+        assert!(s.get(&SERVICEACCOUNTS, "t", "default").is_ok());
+        let d = s.delete(&NAMESPACES, "", "t", &DeleteOptions::default()).unwrap();
+        assert!(!d.gone);
+        assert_eq!(d.object["status"]["phase"], "Terminating");
+        let e = s.create(&CONFIGMAPS, "t", cm("a"), &WriteOptions::default()).unwrap_err();
+        assert_eq!((e.code, e.reason), (403, "Forbidden"));
+        let e = s.delete(&NAMESPACES, "", "default", &DeleteOptions::default()).unwrap_err();
+        assert_eq!(e.code, 403);
+    }
+}
