@@ -25,6 +25,15 @@ use crate::{fmt_duration, html, say};
 /// The book's languages: English is the source, Korean comes from `po/ko.po`.
 pub const LANGUAGES: [&str; 2] = ["en", "ko"];
 
+/// The book's title in `lang` when it differs from book.toml's: the gettext preprocessor
+/// translates chapters, not the title in the menu bar and the window title.
+pub fn book_title(lang: &str) -> Option<&'static str> {
+    match lang {
+        "ko" => Some("스테이트풀셋 책"),
+        _ => None,
+    }
+}
+
 /// What to build and where.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -167,6 +176,9 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
             // The 404 page's links are absolute from here.
             ("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/")),
         ];
+        if let Some(title) = book_title(lang) {
+            env.push(("MDBOOK_BOOK__TITLE", title.to_owned()));
+        }
         if let (true, KoreanSource::Parts { merged, .. }) = (lang == "ko", &korean) {
             let dir = merged.parent().expect("merged catalogue has a folder");
             env.push(("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR", dir.display().to_string()));

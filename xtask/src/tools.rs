@@ -197,3 +197,30 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
     say(format!("  {} {} installed in {}", tool.crate_name, tool.version, fmt_duration(started.elapsed())));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_installed_versions_from_cargo_records_and_requires_the_binaries() {
+        let root = std::env::temp_dir().join(format!("xtask-tools-test-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(
+            root.join(".crates2.json"),
+            r#"{"installs":{"mdbook 0.5.3 (registry+https://github.com/rust-lang/crates.io-index)":{"bins":["mdbook"]},
+                "pagefind 1.6.0 (registry+https://github.com/rust-lang/crates.io-index)":{"bins":["pagefind"]}}}"#,
+        )
+        .unwrap();
+        std::fs::write(root.join("bin/mdbook"), "").unwrap();
+        let [mdbook, helpers, pagefind] = TOOLS;
+        // A different version is reported as such, so `ensure` reinstalls it.
+        assert_eq!(installed_version(&root, &mdbook).as_deref(), Some("0.5.3"));
+        assert_eq!(installed_version(&root, &helpers), None);
+        // Recorded but its binary is gone: not installed.
+        assert_eq!(installed_version(&root, &pagefind), None);
+        std::fs::write(root.join("bin/pagefind"), "").unwrap();
+        assert_eq!(installed_version(&root, &pagefind).as_deref(), Some("1.6.0"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}
