@@ -59,7 +59,7 @@
                     bundlePath: bundlePath(),
                     showSubResults: true,
                     showImages: false,
-                    autofocus: true,
+                    autofocus: false, // openSearch focuses the input itself
                     excerptLength: 24,
                 });
                 resolve(ui);
