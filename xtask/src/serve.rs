@@ -51,8 +51,8 @@ pub fn fingerprint(root: &Path) -> u64 {
 /// Builds the site, then serves it on `127.0.0.1:port` and rebuilds on changes. Never
 /// returns unless the port cannot be bound or the tools cannot be installed.
 pub fn serve(root: &Path, port: u16) -> Result<()> {
-    let tools = tools::ensure(root)?;
     let opts = BuildOptions::for_repo(root);
+    // Bind first: a busy port should not be found out after minutes of installing tools.
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {
             anyhow::anyhow!("port {port} is in use (another `cargo xtask serve`?): pass --port N to use another one")
@@ -60,6 +60,7 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
             anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}")
         }
     })?;
+    let tools = tools::ensure(root)?;
     let build_id = Arc::new(AtomicU64::new(0));
     say("building the book…");
     let mut last = fingerprint(root);
