@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Endpoints, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
@@ -15,6 +16,9 @@ pub enum Object {
     ControllerRevision(Box<ControllerRevision>),
     StatefulSet(Box<StatefulSet>),
     ReplicaSet(Box<ReplicaSet>),
+    Endpoints(Box<Endpoints>),
+    EndpointSlice(Box<EndpointSlice>),
+    PersistentVolume(Box<PersistentVolume>),
 }
 
 impl Object {
@@ -25,6 +29,9 @@ impl Object {
             Object::ControllerRevision(o) => &o.metadata,
             Object::StatefulSet(o) => &o.metadata,
             Object::ReplicaSet(o) => &o.metadata,
+            Object::Endpoints(o) => &o.metadata,
+            Object::EndpointSlice(o) => &o.metadata,
+            Object::PersistentVolume(o) => &o.metadata,
         }
     }
 
@@ -36,6 +43,9 @@ impl Object {
             Object::ControllerRevision(_) => ("apps/v1", "ControllerRevision"),
             Object::StatefulSet(_) => ("apps/v1", "StatefulSet"),
             Object::ReplicaSet(_) => ("apps/v1", "ReplicaSet"),
+            Object::Endpoints(_) => ("v1", "Endpoints"),
+            Object::EndpointSlice(_) => ("discovery.k8s.io/v1", "EndpointSlice"),
+            Object::PersistentVolume(_) => ("v1", "PersistentVolume"),
         }
     }
 

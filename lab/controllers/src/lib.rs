@@ -39,10 +39,14 @@
 //!   OnDelete, ControllerRevisions, status, adoption and release.
 //! * [`replicaset`]: pods named `<rs>-<5 chars>` (the suffix generator is an input),
 //!   creation and deletion bursts, deletion ranking (`getPodsToDelete`), status.
+//! * [`endpoints`]: Endpoints and EndpointSlices of a Service: ready and not-ready
+//!   addresses, `hostname` for pods whose subdomain is the Service, `publishNotReadyAddresses`,
+//!   the `kubernetes.io/service-name` and `endpointslice.kubernetes.io/managed-by` labels.
 //! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
 
 pub mod action;
+pub mod endpoints;
 pub mod garbagecollector;
 pub mod history;
 pub mod meta;
