@@ -62,6 +62,8 @@ pub struct WriteOptions {
     pub field_validation: FieldValidation,
     /// `fieldManager`; defaults to the client's name as the HTTP layer derives it.
     pub field_manager: Option<String>,
+    /// A server-side apply: managedFields were already computed by `apply`.
+    pub apply: bool,
 }
 
 /// The result of a write: the object as stored and any warnings (unknown fields in Warn mode).
@@ -151,6 +153,7 @@ impl Store {
                 Err(e) => panic!("cannot create namespace {ns}: {e}"),
             }
         }
+        self.ensure_kubernetes_service();
     }
 
     pub fn clock(&self) -> &Clock {
@@ -326,6 +329,15 @@ impl Store {
         ApiError::invalid(rt.group, rt.kind, name, causes)
     }
 
+    /// The `kubernetes` Service in `default` (kube-apiserver's own, on the first cluster IP).
+    fn ensure_kubernetes_service(&self) {
+        let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "kubernetes",
+            "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "spec": {"clusterIP": "10.96.0.1", "type": "ClusterIP", "sessionAffinity": "None",
+                "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}});
+        let _ = self.create(&resources::SERVICES, "default", svc, &WriteOptions::default());
+    }
+
     /// Create `obj` in `ns` (ignored for cluster-scoped resources).
     pub fn create(&self, rt: &'static ResourceType, ns: &str, mut obj: Value, opts: &WriteOptions) -> Result<Written, ApiError> {
         Self::check_api_version(rt, &mut obj)?;
@@ -351,6 +363,7 @@ impl Store {
         let (mut obj, warnings) = self.decode(rt, obj, opts)?;
         let name = name_of(&obj).to_string();
         let now = format_time(self.clock.now());
+        let _ = &now;
         {
             let m = meta_mut(&mut obj);
             m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
@@ -362,13 +375,15 @@ impl Store {
                 m.insert("generation".into(), json!(1));
             }
         }
-        strategy::prepare_for_create(rt, &mut obj);
-        let causes = machinery::validate_create(rt, &obj);
-        if !causes.is_empty() {
-            return Err(Self::invalid(rt, &name, causes));
+        if std::ptr::eq(rt, &resources::SERVICES) {
+            allocate_cluster_ip(&mut obj);
         }
-        let manager = opts.field_manager.clone().unwrap_or_default();
-        machinery::record_update(rt, None, &mut obj, &manager, "", &now);
+        machinery::prepare_for_create(rt, &mut obj);
+        machinery::validate_create(rt, &obj)?;
+        if !opts.apply {
+            let manager = opts.field_manager.clone().unwrap_or_default();
+            machinery::record_update(None, &mut obj, &manager, None, self.clock.now());
+        }
 
         let mut inner = self.lock();
         if rt.namespaced {
@@ -452,13 +467,12 @@ impl Store {
         Self::check_api_version(rt, &mut new)?;
         let (mut new, warnings) = self.decode(rt, new, opts)?;
         strategy::prepare_for_update(rt, sub, &current, &mut new);
-        let causes = machinery::validate_update(rt, &new, &current);
-        if !causes.is_empty() {
-            return Err(Self::invalid(rt, name, causes));
+        machinery::validate_update(rt, &new, &current)?;
+        if !opts.apply {
+            let manager = opts.field_manager.clone().unwrap_or_default();
+            let subresource = if sub == Subresource::Main { None } else { Some(sub.name()) };
+            machinery::record_update(Some(&current), &mut new, &manager, subresource, self.clock.now());
         }
-        let now = format_time(self.clock.now());
-        let manager = opts.field_manager.clone().unwrap_or_default();
-        machinery::record_update(rt, Some(&current), &mut new, &manager, sub.name(), &now);
         self.finish_update(&mut inner, rt, ns, current, new, warnings, opts.dry_run)
     }
 
@@ -595,6 +609,22 @@ impl Store {
         }
         out
     }
+}
+
+/// A cluster IP from the service CIDR 10.96.0.0/16 (kind's default is 10.96.0.0/12; the DNS
+/// service's 10.96.0.10 and the API server's 10.96.0.1 are never handed out). Headless and
+/// ExternalName services get none.
+fn allocate_cluster_ip(svc: &mut Value) {
+    let spec = &svc["spec"];
+    if spec["type"].as_str() == Some("ExternalName") || spec["clusterIP"].as_str().is_some_and(|ip| !ip.is_empty()) {
+        return;
+    }
+    let b = *uuid::Uuid::new_v4().as_bytes();
+    let (x, y) = (b[0], b[1].max(2));
+    let (x, y) = if x == 0 && (y == 10 || y < 2) { (0, 11) } else { (x, y) };
+    let ip = format!("10.96.{x}.{y}");
+    svc["spec"]["clusterIP"] = json!(ip);
+    svc["spec"]["clusterIPs"] = json!([ip]);
 }
 
 fn random_suffix() -> String {

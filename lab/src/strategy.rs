@@ -56,71 +56,6 @@ pub fn is_terminating(obj: &Value) -> bool {
     obj["metadata"]["deletionTimestamp"].is_string()
 }
 
-/// Status as upstream's `PrepareForCreate` leaves it: workloads start with an empty status, pods
-/// `Pending` with their QoS class, claims and volumes `Pending`, namespaces `Active`.
-pub fn prepare_for_create(rt: &ResourceType, obj: &mut Value) {
-    let o = obj.as_object_mut().expect("object");
-    if std::ptr::eq(rt, &resources::PODS) {
-        let qos = qos_class(o.get("spec").unwrap_or(&Value::Null));
-        o.insert("status".into(), json!({"phase": "Pending", "qosClass": qos}));
-    } else if std::ptr::eq(rt, &resources::PVCS) || std::ptr::eq(rt, &resources::PVS) {
-        o.insert("status".into(), json!({"phase": "Pending"}));
-    } else if std::ptr::eq(rt, &resources::NAMESPACES) {
-        o.insert("status".into(), json!({"phase": "Active"}));
-        let spec = o.entry("spec").or_insert_with(|| json!({}));
-        if spec.get("finalizers").is_none() {
-            spec["finalizers"] = json!(["kubernetes"]);
-        }
-    } else if std::ptr::eq(rt, &resources::SERVICES) {
-        o.insert("status".into(), json!({"loadBalancer": {}}));
-    } else if rt.generation {
-        o.insert("status".into(), json!({}));
-    }
-    if std::ptr::eq(rt, &resources::NAMESPACES) {
-        // Upstream defaulting labels every namespace with its own name.
-        let name = o["metadata"]["name"].as_str().unwrap_or("").to_string();
-        let meta = o.get_mut("metadata").and_then(Value::as_object_mut).expect("metadata");
-        let labels = meta.entry("labels").or_insert_with(|| json!({}));
-        labels["kubernetes.io/metadata.name"] = json!(name);
-    }
-}
-
-/// The pod's QoS class (upstream `pkg/apis/core/helper/qos/qos.go`, simplified to cpu and memory).
-pub fn qos_class(spec: &Value) -> &'static str {
-    let containers: Vec<&Value> = ["initContainers", "containers"]
-        .iter()
-        .flat_map(|k| spec[*k].as_array().into_iter().flatten())
-        .collect();
-    let mut any = false;
-    let mut guaranteed = !containers.is_empty();
-    for c in &containers {
-        let req = &c["resources"]["requests"];
-        let lim = &c["resources"]["limits"];
-        for r in ["cpu", "memory"] {
-            let (q, l) = (req.get(r), lim.get(r));
-            if q.is_some() || l.is_some() {
-                any = true;
-            }
-            // Requests default to limits; Guaranteed needs limits for both, equal to requests.
-            match l {
-                None => guaranteed = false,
-                Some(l) => {
-                    if q.is_some_and(|q| q != l) {
-                        guaranteed = false;
-                    }
-                }
-            }
-        }
-    }
-    if !any {
-        "BestEffort"
-    } else if guaranteed {
-        "Guaranteed"
-    } else {
-        "Burstable"
-    }
-}
-
 /// Carry over what a write to `sub` may not change: the main resource keeps the old status,
 /// `/status` keeps everything but the status (upstream `PrepareForUpdate` and
 /// `statusStrategy.PrepareForUpdate`). Server-owned metadata always comes from `old`.
@@ -137,19 +72,7 @@ pub fn prepare_for_update(rt: &ResourceType, sub: Subresource, old: &Value, new:
             }
             *new = merged;
         }
-        Subresource::Main | Subresource::Scale => {
-            if rt.status {
-                let o = new.as_object_mut().expect("object");
-                match old.get("status") {
-                    Some(s) => {
-                        o.insert("status".into(), s.clone());
-                    }
-                    None => {
-                        o.remove("status");
-                    }
-                }
-            }
-        }
+        Subresource::Main | Subresource::Scale => crate::machinery::prepare_for_update(rt, new, old),
     }
     let old_meta = meta(old).clone();
     let m = meta_mut(new);
@@ -229,16 +152,6 @@ pub fn returns_deleted_object(rt: &ResourceType) -> bool {
 mod tests {
     use super::*;
     use crate::resources::{PODS, STATEFULSETS};
-
-    #[test]
-    fn qos_classes() {
-        assert_eq!(qos_class(&json!({"containers": [{"name": "a"}]})), "BestEffort");
-        assert_eq!(
-            qos_class(&json!({"containers": [{"resources": {"limits": {"cpu": "1", "memory": "1Gi"}}}]})),
-            "Guaranteed"
-        );
-        assert_eq!(qos_class(&json!({"containers": [{"resources": {"requests": {"cpu": "1"}}}]})), "Burstable");
-    }
 
     #[test]
     fn spec_change_bumps_generation_status_change_does_not() {

@@ -5,7 +5,7 @@ use super::negotiate::{self, Output};
 use super::table;
 use super::{Req, Target, bytes_response, error_response, json_response, watch, with_warnings, App};
 use crate::errors::{ApiError, success_status};
-use crate::machinery::{self, PatchKind, Selector};
+use crate::machinery::{self, PatchType, Selector};
 use crate::resources::{self, ResourceType};
 use crate::store::{DeleteOptions, FieldValidation, WriteOptions, Written};
 use crate::strategy::{self, Subresource};
@@ -40,13 +40,10 @@ pub async fn dispatch(app: &Arc<App>, req: Req) -> Response<Body> {
 type Answer = Result<Response<Body>, ApiError>;
 
 /// The client's field manager: `fieldManager`, else the `User-Agent` up to its first `/`
-/// (upstream `prefixFromUserAgent`).
+/// (upstream `managerOrUserAgent`).
 fn field_manager(req: &Req) -> String {
-    if let Some(m) = req.param("fieldManager").filter(|m| !m.is_empty()) {
-        return m.to_string();
-    }
-    let ua = req.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("unknown");
-    ua.split('/').next().unwrap_or("unknown").to_string()
+    let ua = req.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    machinery::manager_or_user_agent(req.param("fieldManager"), ua)
 }
 
 fn write_options(req: &Req) -> Result<WriteOptions, ApiError> {
@@ -65,7 +62,7 @@ fn write_options(req: &Req) -> Result<WriteOptions, ApiError> {
         Some("All") => true,
         Some(other) => return Err(ApiError::bad_request(format!("dryRun: Unsupported value: {other:?}: supported values: \"All\""))),
     };
-    Ok(WriteOptions { dry_run, field_validation, field_manager: Some(field_manager(req)) })
+    Ok(WriteOptions { dry_run, field_validation, field_manager: Some(field_manager(req)), apply: false })
 }
 
 fn selector(req: &Req, rt: &ResourceType) -> Result<Selector, ApiError> {
@@ -237,50 +234,54 @@ fn validate_scale(rt: &ResourceType, name: &str, scale: &Value) -> Result<(), Ap
     Ok(())
 }
 
-const PATCH_TYPES: &str = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml";
-
 fn patch(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, sub: Option<&str>, out: Output) -> Answer {
     let ct = req.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let kind = PatchKind::from_content_type(ct).ok_or_else(|| {
-        ApiError::unsupported_media_type(format!("the body of the request was in an unknown format - accepted media types include: {PATCH_TYPES}"))
-    })?;
+    let kind = machinery::patch_type(ct)?;
+    let force = match req.param("force") {
+        None => None,
+        Some(f) => Some(matches!(f, "true" | "1")),
+    };
+    machinery::validate_patch_options(kind, req.param("fieldManager"), force)?;
     let mut opts = write_options(req)?;
-    let body = if kind == PatchKind::Apply { negotiate::parse_yaml(&req.body)? } else { negotiate::parse_json(&req.body)? };
+    let body: &[u8] = &req.body;
     let s = subresource(sub);
-    let now = crate::clock::format_time(app.store.clock().now());
-    if kind == PatchKind::Apply {
+    let now = app.store.clock().now();
+    if kind == PatchType::Apply {
         let manager = req.param("fieldManager").unwrap_or("").to_string();
-        if manager.is_empty() {
-            return Err(ApiError::invalid("meta.k8s.io", "PatchOptions", "", vec![json!({
-                "reason": "FieldValueRequired", "message": "Required value: is required for apply patch", "field": "fieldManager"})]));
-        }
-        let force = req.flag("force");
+        let force = force.unwrap_or(false);
         opts.field_manager = Some(manager.clone());
-        if s == Subresource::Main {
-            let w = app.store.create_or_modify(rt, ns, name, &opts, |cur| machinery::apply(rt, cur, &body, &manager, force, &now))?;
-            let code = if w.created { 201 } else { 200 };
-            return Ok(written(code, w, rt, app, req, out));
-        }
-        if s == Subresource::Status {
-            let (w, _) = app.store.modify(rt, ns, name, s, &opts, |cur| machinery::apply(rt, Some(cur), &body, &manager, force, &now))?;
-            return Ok(written(200, w, rt, app, req, out));
+        opts.apply = true;
+        match s {
+            Subresource::Main => {
+                let w = app.store.create_or_modify(rt, ns, name, &opts, |cur| machinery::apply(rt, cur, body, &manager, force, None, now))?;
+                let code = if w.created { 201 } else { 200 };
+                return Ok(written(code, w, rt, app, req, out));
+            }
+            Subresource::Status => {
+                let (w, _) = app.store.modify(rt, ns, name, s, &opts, |cur| machinery::apply(rt, Some(cur), body, &manager, force, Some("status"), now))?;
+                return Ok(written(200, w, rt, app, req, out));
+            }
+            Subresource::Scale => {}
         }
     }
     if s == Subresource::Scale {
-        let kind = if kind == PatchKind::Strategic { PatchKind::Merge } else { kind };
+        // The Scale object has no lists: a strategic merge patch is a merge patch.
+        let kind = if kind == PatchType::StrategicMerge { PatchType::Merge } else { kind };
         let (w, _) = app.store.modify(rt, ns, name, s, &opts, |cur| {
             let scale = strategy::scale_of(rt, cur);
-            let patched = if kind == PatchKind::Apply {
-                machinery::apply(rt, Some(&scale), &body, opts.field_manager.as_deref().unwrap_or(""), req.flag("force"), &now)?
+            let patched = if kind == PatchType::Apply {
+                let mut v = machinery::apply(rt, Some(cur), body, opts.field_manager.as_deref().unwrap_or(""), force.unwrap_or(false), Some("scale"), now)?;
+                v["metadata"]["resourceVersion"] = scale["metadata"]["resourceVersion"].clone();
+                strategy::scale_of(rt, &v)
             } else {
-                machinery::patch(rt, kind, &scale, &body)?
+                machinery::patch(&resources::SCALE, kind, &scale, body)?
             };
             validate_scale(rt, name, &patched)?;
             Ok(strategy::apply_scale(cur, &patched))
         })?;
         return Ok(json_response(200, &strategy::scale_of(rt, &w.object)));
     }
-    let (w, _) = app.store.modify(rt, ns, name, s, &opts, |cur| machinery::patch(rt, kind, cur, &body))?;
+    let (w, _) = app.store.modify(rt, ns, name, s, &opts, |cur| machinery::patch(rt, kind, cur, body))?;
     Ok(written(200, w, rt, app, req, out))
 }
 
