@@ -285,8 +285,13 @@ pub fn record_update(live: Option<&Value>, new: &mut Value, manager: &str, subre
     if live.is_some() && entries.is_empty() {
         return;
     }
-    let old = live.map(without_managed_fields);
-    let mut cmp = fieldpath::compare(old.as_ref(), Some(new), Ty::for_kind(&kind));
+    // On create, upstream compares with the zero object of the kind, whose non-pointer
+    // structs already exist (so `f:spec` never gets a `".": {}`).
+    let old = match live {
+        Some(l) => without_managed_fields(l),
+        None => zero_object(&kind, new),
+    };
+    let mut cmp = fieldpath::compare(Some(&old), Some(new), Ty::for_kind(&kind));
     for s in [&mut cmp.added, &mut cmp.modified, &mut cmp.removed] {
         filter(s, &kind, sub);
     }
@@ -311,6 +316,49 @@ pub fn record_update(live: Option<&Value>, new: &mut Value, manager: &str, subre
         }
     }
     write_entries(new, entries);
+}
+
+/// The part of a kind's zero value (as `runtime.DefaultUnstructuredConverter` renders it)
+/// made of non-pointer structs, limited to what `new` has.
+fn zero_object(kind: &str, new: &Value) -> Value {
+    const COMMON: &[&[&str]] = &[&["metadata"], &["spec"], &["status"]];
+    let extra: &[&[&str]] = match kind {
+        "StatefulSet" | "Deployment" | "ReplicaSet" => &[
+            &["spec", "template"],
+            &["spec", "template", "metadata"],
+            &["spec", "template", "spec"],
+            &["spec", "updateStrategy"],
+            &["spec", "strategy"],
+        ],
+        "PodTemplate" => &[&["template"], &["template", "metadata"], &["template", "spec"]],
+        "PersistentVolumeClaim" => &[&["spec", "resources"]],
+        "Service" => &[&["status", "loadBalancer"]],
+        "Node" => &[&["status", "daemonEndpoints"], &["status", "nodeInfo"]],
+        _ => &[],
+    };
+    let mut zero = json!({});
+    for path in COMMON.iter().chain(extra) {
+        // Only the prefix of `path` that `new` has (as maps) goes into the zero object.
+        let (mut src, mut dst) = (new, &mut zero);
+        for key in *path {
+            match src.get(key) {
+                Some(v) if v.is_object() => src = v,
+                _ => break,
+            }
+            dst = dst.as_object_mut().expect("zero object nodes are maps").entry(*key).or_insert_with(|| json!({}));
+        }
+    }
+    // `PodSpec.containers` has no omitempty: the zero object has `containers: null`.
+    for spec in ["/spec", "/spec/template/spec", "/template/spec"] {
+        let is_pod_spec = match spec {
+            "/spec" => kind == "Pod",
+            _ => true,
+        };
+        if let Some(m) = zero.pointer_mut(spec).and_then(Value::as_object_mut).filter(|_| is_pod_spec) {
+            m.insert("containers".into(), Value::Null);
+        }
+    }
+    zero
 }
 
 /// The request's view of an apply.

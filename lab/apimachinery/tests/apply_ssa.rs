@@ -329,3 +329,34 @@ fn manager_defaults_to_the_user_agent_prefix_as_upstream() {
     }
     assert_eq!(apply::manager_or_user_agent(None, &"x".repeat(300)).len(), 128);
 }
+
+#[test]
+fn record_update_on_create_matches_kubectl_run_fields_v1() {
+    // The shape `kubectl run p --image=nginx` leaves on a 1.33 server (`manager: kubectl-run`):
+    // maps and list items that appear are members (`".": {}`), non-pointer structs
+    // (`spec`) are not, empty structs are leaves, status is not tracked.
+    let mut pod = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "default", "labels": {"run": "p"}, "uid": "x", "creationTimestamp": "2026-01-01T00:00:00Z"},
+        "spec": {"containers": [{"name": "p", "image": "nginx", "resources": {},
+            "ports": [{"containerPort": 80, "protocol": "TCP"}]}],
+            "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "securityContext": {}},
+        "status": {"phase": "Pending"}
+    });
+    apply::record_update(None, &mut pod, "kubectl-run", None, t(0));
+    let want: Value = serde_json::from_str(r#"{
+        "f:metadata":{"f:labels":{".":{},"f:run":{}}},
+        "f:spec":{"f:containers":{"k:{\"name\":\"p\"}":{".":{},"f:image":{},"f:name":{},
+            "f:ports":{".":{},"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{},"f:protocol":{}}},
+            "f:resources":{}}},
+          "f:dnsPolicy":{},"f:restartPolicy":{},"f:securityContext":{}}}"#).unwrap();
+    let e = entry(&pod, "kubectl-run").unwrap();
+    assert_eq!(e["fieldsV1"], want);
+    assert_eq!((e["operation"].as_str(), e["apiVersion"].as_str()), (Some("Update"), Some("v1")));
+    // Removing the label map entirely removes it (and its member path) from the owner.
+    let mut relabelled = pod.clone();
+    relabelled["metadata"].as_object_mut().unwrap().remove("labels");
+    apply::record_update(Some(&pod), &mut relabelled, "kubectl-label", None, t(1));
+    assert!(entry(&relabelled, "kubectl-run").unwrap()["fieldsV1"].get("f:metadata").is_none());
+    assert!(entry(&relabelled, "kubectl-label").is_none(), "a pure removal takes no fields");
+}

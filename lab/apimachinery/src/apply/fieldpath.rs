@@ -241,6 +241,10 @@ fn cmp_value(old: Option<&Value>, new: Option<&Value>, meta: FieldMeta, path: &m
     if old.is_none() && new.is_none() {
         return;
     }
+    // A `null` that becomes a map or list (a non-omitempty field of a zero object, such as
+    // `containers`) is present on both sides: only its contents are added.
+    let null_to_container = matches!(old, Some(Value::Null)) && matches!(new, Some(Value::Object(_) | Value::Array(_)));
+    let (old, root) = if null_to_container { (None, true) } else { (old, root) };
     let obj = |v: Option<&Value>| matches!(v, None | Some(Value::Object(_)));
     // Granular maps (not atomic, not both empty): field by field.
     if (root || !meta.ty.is_atomic())
@@ -248,6 +252,11 @@ fn cmp_value(old: Option<&Value>, new: Option<&Value>, meta: FieldMeta, path: &m
         && obj(new)
         && (non_empty_map(old).is_some() || non_empty_map(new).is_some())
     {
+        // A map present on one side only is itself added/removed (structured-merge-diff's
+        // postItemHook): the `".": {}` of `f:labels` in an Update entry.
+        if !root {
+            one_sided(old, new, path, c);
+        }
         let empty = Map::new();
         let om = non_empty_map(old).unwrap_or(&empty);
         let nm = non_empty_map(new).unwrap_or(&empty);
@@ -270,6 +279,9 @@ fn cmp_value(old: Option<&Value>, new: Option<&Value>, meta: FieldMeta, path: &m
                 .map(|(i, it)| (item_pe(meta.list, &it, i).unwrap_or(Pe::Index(i)), it))
                 .collect()
         };
+        if !root {
+            one_sided(old, new, path, c);
+        }
         let (oi, ni) = (index(old), index(new));
         let om: BTreeMap<&Pe, &Value> = oi.iter().map(|(p, v)| (p, v)).collect();
         let nm: BTreeMap<&Pe, &Value> = ni.iter().map(|(p, v)| (p, v)).collect();
@@ -306,6 +318,18 @@ fn cmp_value(old: Option<&Value>, new: Option<&Value>, meta: FieldMeta, path: &m
         }
         (Some(o), Some(n)) if o != n => {
             c.modified.insert(path.clone());
+        }
+        _ => {}
+    }
+}
+
+fn one_sided(old: Option<&Value>, new: Option<&Value>, path: &Path, c: &mut Comparison) {
+    match (old, new) {
+        (None, Some(_)) => {
+            c.added.insert(path.clone());
+        }
+        (Some(_), None) => {
+            c.removed.insert(path.clone());
         }
         _ => {}
     }
