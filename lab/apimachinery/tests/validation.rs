@@ -132,7 +132,7 @@ fn statefulset_create_errors_as_upstream() {
         ("no selector", |s| { s["spec"].as_object_mut().unwrap().remove("selector"); },
          vec![("FieldValueRequired", "spec.selector", "Required value")]),
         ("empty selector", |s| s["spec"]["selector"] = json!({}),
-         vec![("FieldValueInvalid", "spec.selector", "Invalid value: &LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}: empty selector is not valid for statefulset.")]),
+         vec![("FieldValueInvalid", "spec.selector", "Invalid value: &LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}: empty selector is invalid for statefulset")]),
         ("bad policy", |s| s["spec"]["podManagementPolicy"] = json!("Random"),
          vec![("FieldValueInvalid", "spec.podManagementPolicy", "Invalid value: \"Random\": must be 'OrderedReady' or 'Parallel'")]),
         ("negative partition", |s| s["spec"]["updateStrategy"]["rollingUpdate"]["partition"] = json!(-2),
@@ -423,4 +423,24 @@ fn aggregate_message_lists_several_errors_as_upstream() {
         msg,
         "StatefulSet.apps \"web\" is invalid: [spec.podManagementPolicy: Invalid value: \"X\": must be 'OrderedReady' or 'Parallel', spec.replicas: Invalid value: -1: must be greater than or equal to 0]"
     );
+}
+
+// upstream ValidateDeploymentStrategy / ValidateRollingUpdateDeployment
+#[test]
+fn deployment_strategy_as_upstream() {
+    let mut d = rs("Deployment");
+    d["spec"]["strategy"]["rollingUpdate"] = json!({"maxUnavailable": 0, "maxSurge": "0%"});
+    assert_eq!(
+        causes(validate_create("Deployment", &d)),
+        vec![("FieldValueInvalid".into(), "spec.strategy.rollingUpdate.maxUnavailable".into(), "Invalid value: 0: may not be 0 when `maxSurge` is 0".into())]
+    );
+    d["spec"]["strategy"] = json!({"type": "Recreate", "rollingUpdate": {"maxSurge": 1}});
+    assert_eq!(
+        causes(validate_create("Deployment", &d)),
+        vec![("FieldValueForbidden".into(), "spec.strategy.rollingUpdate".into(), "Forbidden: may not be specified when strategy `type` is 'Recreate'".into())]
+    );
+    d["spec"]["strategy"] = json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "150%", "maxSurge": "x"}});
+    let got = causes(validate_create("Deployment", &d));
+    assert!(got.contains(&("FieldValueInvalid".into(), "spec.strategy.rollingUpdate.maxUnavailable".into(), "Invalid value: 150%: must not be greater than 100%".into())), "{got:?}");
+    assert!(got.iter().any(|c| c.1 == "spec.strategy.rollingUpdate.maxSurge" && c.2.starts_with("Invalid value: x: a valid percent string")), "{got:?}");
 }

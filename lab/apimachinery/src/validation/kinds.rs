@@ -110,7 +110,9 @@ pub fn validate_update(kind: &str, new: &Value, old: &Value) -> Result<(), Inval
     match kind {
         "StatefulSet" => statefulset_update(new, old, &mut errs),
         "Deployment" | "ReplicaSet" => {
-            if new.pointer("/spec/selector") != old.pointer("/spec/selector") {
+            // the registry strategy's check, after ValidateXUpdate's (apps/v1 selectors are immutable)
+            let sel = |v: &Value| v.pointer("/spec/selector").cloned().unwrap_or(Value::Null);
+            if !semantic_eq(&sel(new), &sel(old)) {
                 errs.push(FieldError::invalid(
                     "spec.selector",
                     BadValue::Raw(label_selector_stringer(new.pointer("/spec/selector"))),
@@ -406,20 +408,22 @@ fn statefulset_spec(spec: &Value, path: &str, errs: &mut Errs) {
             "must be 'RollingUpdate' or 'OnDelete'",
         )),
     }
-    for (f, ok) in [("whenDeleted", "Retain|Delete"), ("whenScaled", "Retain|Delete")] {
-        let v = str_at(spec, &format!("/persistentVolumeClaimRetentionPolicy/{f}"));
-        if !v.is_empty() && !ok.split('|').any(|o| o == v) {
-            errs.push(FieldError::not_supported(
-                format!("{path}.persistentVolumeClaimRetentionPolicy.{f}"),
-                BadValue::Str(v.into()),
-                &["Retain", "Delete"],
-            ));
+    if spec.get("persistentVolumeClaimRetentionPolicy").is_some_and(Value::is_object) {
+        for f in ["whenDeleted", "whenScaled"] {
+            let v = str_at(spec, &format!("/persistentVolumeClaimRetentionPolicy/{f}"));
+            if v != "Retain" && v != "Delete" {
+                errs.push(FieldError::not_supported(
+                    format!("{path}.persistentVolumeClaimRetentionPolicy.{f}"),
+                    BadValue::Str(v.into()),
+                    &["Retain", "Delete"],
+                ));
+            }
         }
     }
     nonnegative(spec, "/replicas", &format!("{path}.replicas"), errs);
     nonnegative(spec, "/minReadySeconds", &format!("{path}.minReadySeconds"), errs);
     nonnegative(spec, "/ordinals/start", &format!("{path}.ordinals.start"), errs);
-    selector_and_template(spec, "empty selector is not valid for statefulset.", errs);
+    selector_and_template(spec, "empty selector is invalid for statefulset", errs);
     // upstream validates only the template's labels/annotations here (its PodSpec is checked
     // when the controller creates pods); note the path without `metadata`, as upstream.
     validate_labels(spec.pointer("/template/metadata/labels"), &format!("{path}.template.labels"), errs);
@@ -522,8 +526,11 @@ fn pod_template(t: &Value, path: &str, kind: &str, errs: &mut Errs) {
 }
 
 fn deployment_spec(spec: &Value, errs: &mut Errs) {
-    replicaset_spec(spec, "spec", "ReplicaSet", errs);
-    nonnegative(spec, "/revisionHistoryLimit", "spec.revisionHistoryLimit", errs);
+    // upstream ValidateDeploymentSpec's order: replicas, selector, template, strategy,
+    // minReadySeconds, revisionHistoryLimit, progressDeadlineSeconds
+    nonnegative(spec, "/replicas", "spec.replicas", errs);
+    selector_and_template(spec, "empty selector is invalid for deployment", errs);
+    pod_template(spec.get("template").unwrap_or(&Value::Null), "spec.template", "ReplicaSet", errs);
     match str_at(spec, "/strategy/type") {
         "Recreate" => {
             if spec.pointer("/strategy/rollingUpdate").is_some_and(|v| !v.is_null()) {
@@ -533,10 +540,21 @@ fn deployment_spec(spec: &Value, errs: &mut Errs) {
                 ));
             }
         }
-        "RollingUpdate" => {}
-        "" => errs.push(FieldError::required("spec.strategy.type", "")),
-        other => errs.push(FieldError::not_supported("spec.strategy.type", BadValue::Str(other.into()), &["Recreate", "RollingUpdate"])),
+        "RollingUpdate" => match spec.pointer("/strategy/rollingUpdate").filter(|v| v.is_object()) {
+            None => errs.push(FieldError::required(
+                "spec.strategy.rollingUpdate",
+                "this should be defaulted and never be nil",
+            )),
+            Some(ru) => rolling_update_deployment(ru, errs),
+        },
+        other => errs.push(FieldError::not_supported(
+            "spec.strategy",
+            BadValue::Raw(format!("apps.DeploymentStrategy{{Type:{}, RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}}", go_quote(other))),
+            &["Recreate", "RollingUpdate"],
+        )),
     }
+    nonnegative(spec, "/minReadySeconds", "spec.minReadySeconds", errs);
+    nonnegative(spec, "/revisionHistoryLimit", "spec.revisionHistoryLimit", errs);
     if let Some(pds) = int_at(spec, "/progressDeadlineSeconds") {
         nonnegative(spec, "/progressDeadlineSeconds", "spec.progressDeadlineSeconds", errs);
         let mrs = int_at(spec, "/minReadySeconds").unwrap_or(0);
@@ -545,6 +563,66 @@ fn deployment_spec(spec: &Value, errs: &mut Errs) {
                 "spec.progressDeadlineSeconds",
                 BadValue::Int(pds),
                 "must be greater than minReadySeconds",
+            ));
+        }
+    }
+}
+
+/// An int-or-percent as upstream reads it: `Some((value, is_percent))`, `None` if malformed.
+fn int_or_percent(v: &Value) -> Option<(i64, bool)> {
+    match v {
+        Value::Number(n) => n.as_i64().map(|n| (n, false)),
+        Value::String(s) => s.strip_suffix('%').and_then(|p| p.parse::<i64>().ok()).map(|p| (p, true)),
+        _ => None,
+    }
+}
+
+/// Go's `%#v`-free rendering upstream gets from `intstr.IntOrString.String()`.
+fn int_or_string_value(v: &Value) -> BadValue {
+    match v {
+        Value::Number(n) => BadValue::Raw(n.to_string()),
+        Value::String(s) => BadValue::Raw(s.clone()),
+        _ => BadValue::Null,
+    }
+}
+
+/// upstream `ValidateRollingUpdateDeployment`.
+fn rolling_update_deployment(ru: &Value, errs: &mut Errs) {
+    let mut values = [0i64; 2];
+    for (i, f) in ["maxUnavailable", "maxSurge"].iter().enumerate() {
+        let path = format!("spec.strategy.rollingUpdate.{f}");
+        let Some(v) = ru.get(*f).filter(|v| !v.is_null()) else { continue };
+        match int_or_percent(v) {
+            Some((n, pct)) => {
+                values[i] = n;
+                if n < 0 {
+                    if pct {
+                        errs.push(FieldError::invalid(&path, int_or_string_value(v), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
+                    } else {
+                        errs.push(FieldError::invalid(&path, BadValue::Int(n), "must be greater than or equal to 0"));
+                    }
+                }
+            }
+            None => errs.push(FieldError::invalid(
+                &path,
+                int_or_string_value(v),
+                "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')",
+            )),
+        }
+    }
+    if values == [0, 0] {
+        errs.push(FieldError::invalid(
+            "spec.strategy.rollingUpdate.maxUnavailable",
+            ru.get("maxUnavailable").map(int_or_string_value).unwrap_or(BadValue::Raw("0".into())),
+            "may not be 0 when `maxSurge` is 0",
+        ));
+    }
+    if let Some((n, true)) = ru.get("maxUnavailable").and_then(int_or_percent) {
+        if n > 100 {
+            errs.push(FieldError::invalid(
+                "spec.strategy.rollingUpdate.maxUnavailable",
+                int_or_string_value(&ru["maxUnavailable"]),
+                "must not be greater than 100%",
             ));
         }
     }
