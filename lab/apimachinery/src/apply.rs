@@ -482,10 +482,10 @@ pub fn apply(live: Option<&Value>, body: &[u8], opts: &ApplyOptions<'_>, now: Ti
         }
     }
     if !conflicts.is_empty() && !opts.force {
-        if opts.field_manager == "kubectl" {
-            if let Some(allowed) = live.and_then(|l| allowed_from_last_applied(l, &base, ty)) {
-                conflicts.retain(|(_, p)| !allowed.contains(p));
-            }
+        if let Some(allowed) =
+            live.filter(|_| opts.field_manager == "kubectl").and_then(|l| allowed_from_last_applied(l, &base, ty))
+        {
+            conflicts.retain(|(_, p)| !allowed.contains(p));
         }
         if !conflicts.is_empty() {
             return Err(conflict_error(conflicts));

@@ -360,3 +360,50 @@ fn record_update_on_create_matches_kubectl_run_fields_v1() {
     assert!(entry(&relabelled, "kubectl-run").unwrap()["fieldsV1"].get("f:metadata").is_none());
     assert!(entry(&relabelled, "kubectl-label").is_none(), "a pure removal takes no fields");
 }
+
+#[test]
+fn apply_json_body_as_kube_rs_sends_and_status_subresource() {
+    // kube-rs `Patch::Apply` with `PatchParams::apply("ctrl").force()` sends JSON.
+    let first = apply_yaml(None, STS_YAML, opts("mgr", false), t(0));
+    let status = json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+        "spec": {"replicas": 100}, "status": {"replicas": 3, "readyReplicas": 2}});
+    let o = ApplyOptions { subresource: Some("status"), ..opts("ctrl", true) };
+    let out = apply::apply(Some(&first), status.to_string().as_bytes(), &o, t(5)).unwrap();
+    assert!(out.changed && !out.created);
+    assert_eq!(out.object["status"], json!({"replicas": 3, "readyReplicas": 2}));
+    assert_eq!(out.object["spec"]["replicas"], 3, "spec is not written through /status");
+    let e = entry(&out.object, "ctrl").unwrap();
+    assert_eq!((e["operation"].as_str(), e["subresource"].as_str()), (Some("Apply"), Some("status")));
+    assert_eq!(e["fieldsV1"], json!({"f:status": {"f:readyReplicas": {}, "f:replicas": {}}}));
+}
+
+#[test]
+fn apply_service_ports_are_keyed_by_port_and_protocol_as_upstream() {
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  clusterIP: None\n  selector:\n    app: web\n  ports:\n  - port: 80\n    name: web\n  - port: 53\n    protocol: UDP\n    name: dns\n";
+    let o = ApplyOptions { field_manager: "mgr", force: false, kind: "Service", api_version: "v1", subresource: None };
+    let out = apply::apply(None, svc.as_bytes(), &o, t(0)).unwrap().object;
+    let f = &entry(&out, "mgr").unwrap()["fieldsV1"]["f:spec"];
+    assert!(f["f:ports"].get("k:{\"port\":80,\"protocol\":\"TCP\"}").is_some(), "{f}");
+    assert!(f["f:ports"].get("k:{\"port\":53,\"protocol\":\"UDP\"}").is_some(), "{f}");
+    assert_eq!(f["f:selector"], json!({}), "Service selector is an atomic map");
+    // Re-applying with one port dropped prunes exactly that port.
+    let one = svc.replace("  - port: 53\n    protocol: UDP\n    name: dns\n", "");
+    let out = apply::apply(Some(&out), one.as_bytes(), &o, t(1)).unwrap().object;
+    assert_eq!(out["spec"]["ports"], json!([{"port": 80, "name": "web"}]));
+}
+
+#[test]
+fn apply_keeps_structured_merge_diff_list_order() {
+    // Live [a, b, c]; applied [c, a] by a manager that never owned b: shared items follow
+    // the applied order, b keeps its place relative to the items around it.
+    let live = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "1"}, {"name": "c", "image": "1"}]}});
+    let mut live2 = live.clone();
+    apply::record_update(None, &mut live2, "creator", None, t(0));
+    let body = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "1"}, {"name": "a", "image": "1"}]}});
+    let o = ApplyOptions { field_manager: "mgr", force: false, kind: "Pod", api_version: "v1", subresource: None };
+    let out = apply::apply(Some(&live2), body.to_string().as_bytes(), &o, t(1)).unwrap().object;
+    let names: Vec<&str> = out["spec"]["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["b", "c", "a"]);
+}

@@ -48,7 +48,8 @@ fn smp_merge_keys_come_from_the_go_struct_tags() {
     // (kind, path, expected list type); the tags of core/v1, apps/v1, meta/v1.
     use schema::ListType::*;
     let map = |k: &'static str| move |l: schema::ListType| matches!(l, Map { smp_key, .. } if smp_key == k);
-    let cases: Vec<(&str, Vec<&str>, Box<dyn Fn(schema::ListType) -> bool>)> = vec![
+    type Check = Box<dyn Fn(schema::ListType) -> bool>;
+    let cases: Vec<(&str, Vec<&str>, Check)> = vec![
         ("Pod", vec!["spec", "containers"], Box::new(map("name"))),
         ("Pod", vec!["spec", "initContainers"], Box::new(map("name"))),
         ("Pod", vec!["spec", "containers", "ports"], Box::new(map("containerPort"))),
