@@ -43,6 +43,7 @@
 //! - A first apply to an object that has no managed fields gives its existing fields to
 //!   `before-first-apply` (`skipNonAppliedManager`); updates to an object without managed
 //!   fields are not tracked; `managedFields: []` in an update resets them.
+//! - More than 10 `Update` entries: the oldest merge into `ancient-changes` (`capManagers`).
 //! - Manager `kubectl` (`apply --server-side`): conflicts on fields whose live value still
 //!   equals the `last-applied-configuration` annotation are allowed
 //!   (`lastAppliedManager`), and that annotation, when present, is rewritten to the applied
@@ -50,7 +51,6 @@
 //!
 //! # Simplifications
 //! - Only one version per kind, so no conversion of managed fields between versions.
-//! - No cap of 10 `Update` entries (`capManagers`, merging the oldest into `ancient-changes`).
 //! - `null` values in an applied configuration are dropped before merging (upstream records
 //!   ownership of the null field, a corner the book does not use).
 //! - Granular maps and structs are not distinguished: a map key is tracked like a struct
@@ -315,7 +315,57 @@ pub fn record_update(live: Option<&Value>, new: &mut Value, manager: &str, subre
             }),
         }
     }
+    cap_update_managers(&mut entries);
     write_entries(new, entries);
+}
+
+/// `DefaultMaxUpdateManagers`.
+pub const MAX_UPDATE_MANAGERS: usize = 10;
+/// The bucket `capManagersManager` merges the oldest `Update` entries into.
+pub const ANCIENT_CHANGES: &str = "ancient-changes";
+
+/// `capManagersManager`: beyond 10 `Update` entries, the oldest are merged, per API version,
+/// into an `ancient-changes` entry carrying the time of the newest one merged.
+fn cap_update_managers(entries: &mut Vec<ManagedFieldsEntry>) {
+    let mut updaters: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].operation == Operation::Update).collect();
+    if updaters.len() <= MAX_UPDATE_MANAGERS {
+        return;
+    }
+    updaters.sort_by(|&a, &b| {
+        let key = |e: &ManagedFieldsEntry| (e.time.clone().unwrap_or_default(), e.manager.clone());
+        key(&entries[a]).cmp(&key(&entries[b]))
+    });
+    let mut length = updaters.len();
+    let mut first_by_version: std::collections::HashMap<String, usize> = Default::default();
+    let mut gone = vec![false; entries.len()];
+    for &i in &updaters {
+        if length <= MAX_UPDATE_MANAGERS {
+            break;
+        }
+        let version = entries[i].api_version.clone();
+        match first_by_version.get(&version) {
+            Some(&first) => {
+                // The first one of this version becomes the bucket.
+                let fields = std::mem::take(&mut entries[i].fields);
+                let time = entries[i].time.clone();
+                let bucket = &mut entries[first];
+                bucket.manager = ANCIENT_CHANGES.into();
+                bucket.subresource.clear();
+                bucket.fields.extend(fields);
+                bucket.time = time;
+                gone[i] = true;
+                length -= 1;
+            }
+            None => {
+                first_by_version.insert(version, i);
+            }
+        }
+    }
+    let mut i = 0;
+    entries.retain(|_| {
+        i += 1;
+        !gone[i - 1]
+    });
 }
 
 /// The part of a kind's zero value (as `runtime.DefaultUnstructuredConverter` renders it)

@@ -407,3 +407,22 @@ fn apply_keeps_structured_merge_diff_list_order() {
     let names: Vec<&str> = out["spec"]["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["b", "c", "a"]);
 }
+
+#[test]
+fn more_than_ten_update_managers_merge_into_ancient_changes_as_upstream() {
+    let mut obj = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {}});
+    apply::record_update(None, &mut obj, "m00", None, t(0));
+    for i in 1..=11 {
+        let mut next = obj.clone();
+        next["data"][format!("k{i}")] = json!("v");
+        apply::record_update(Some(&obj), &mut next, &format!("m{i:02}"), None, t(i));
+        obj = next;
+    }
+    let mf = obj["metadata"]["managedFields"].as_array().unwrap();
+    assert_eq!(mf.len(), 10);
+    let ancient = entry(&obj, "ancient-changes").expect("bucket");
+    // m00, m01 and m02, the oldest, merged; the bucket carries the newest merged time.
+    assert!(ancient["fieldsV1"]["f:data"].get("f:k1").is_some() && ancient["fieldsV1"]["f:data"].get("f:k2").is_some());
+    assert_eq!(ancient["time"], "2026-09-21T14:13:22Z");
+    assert!(entry(&obj, "m11").is_some());
+}
