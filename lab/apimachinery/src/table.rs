@@ -11,7 +11,9 @@
 //! - [`TableOptions`]: `include_object` (query `includeObject`: `None`, `Metadata` — the
 //!   default, rows carry a `PartialObjectMetadata` — or `Object`) and `no_headers`
 //!   (no `columnDefinitions`; upstream sends them only on a watch's first event).
-//! - [`column_definitions`]`(kind)`: the columns alone.
+//! - [`column_definitions`]`(kind)` and [`row_cells`]`(kind, &obj, now)`: the columns and one
+//!   row's `cells` alone (plus the row's `conditions`, set for finished pods), for a server
+//!   that assembles the Table itself.
 //! - [`human_duration`]`(seconds)` and [`translate_timestamp_since`]`(Option<&str>, now)`:
 //!   upstream's `duration.HumanDuration` (`5s`, `2m3s`, `10m`, `3h4m`, `2d3h`, `10d`, `2y3d`)
 //!   and `translateTimestampSince` (`<unknown>` for a missing time).
@@ -207,6 +209,11 @@ pub fn column_definitions(kind: &str) -> Vec<Value> {
             json!({"name": c.name, "type": c.ty, "format": c.format, "description": c.description, "priority": c.priority})
         })
         .collect()
+}
+
+/// One row's `cells` and `conditions` (upstream sets `Completed` conditions on finished pods).
+pub fn row_cells(kind: &str, obj: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>) {
+    cells(kind, obj, now)
 }
 
 /// A Table for a list of objects of one kind.
