@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Endpoints, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Binding, Endpoints, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
@@ -19,6 +19,8 @@ pub enum Object {
     Endpoints(Box<Endpoints>),
     EndpointSlice(Box<EndpointSlice>),
     PersistentVolume(Box<PersistentVolume>),
+    /// Created as the pod's `binding` subresource: `POST .../pods/<name>/binding`.
+    Binding(Box<Binding>),
 }
 
 impl Object {
@@ -32,6 +34,7 @@ impl Object {
             Object::Endpoints(o) => &o.metadata,
             Object::EndpointSlice(o) => &o.metadata,
             Object::PersistentVolume(o) => &o.metadata,
+            Object::Binding(o) => &o.metadata,
         }
     }
 
@@ -46,6 +49,7 @@ impl Object {
             Object::Endpoints(_) => ("v1", "Endpoints"),
             Object::EndpointSlice(_) => ("discovery.k8s.io/v1", "EndpointSlice"),
             Object::PersistentVolume(_) => ("v1", "PersistentVolume"),
+            Object::Binding(_) => ("v1", "Binding"),
         }
     }
 

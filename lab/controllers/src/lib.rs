@@ -42,6 +42,13 @@
 //! * [`endpoints`]: Endpoints and EndpointSlices of a Service: ready and not-ready
 //!   addresses, `hostname` for pods whose subdomain is the Service, `publishNotReadyAddresses`,
 //!   the `kubernetes.io/service-name` and `endpointslice.kubernetes.io/managed-by` labels.
+//! * [`scheduler`]: one pod onto a node: taints and tolerations, `nodeSelector` and node
+//!   affinity, a bound volume's node affinity, WaitForFirstConsumer claims (the
+//!   `volume.kubernetes.io/selected-node` annotation first, the binding once they are bound),
+//!   spreading; `0/3 nodes are available: ...` when nothing fits.
+//! * [`storage`]: the PersistentVolume controller (binding, phases, `ProvisioningFailed` for a
+//!   missing class) and kind's local-path provisioner (one hostPath volume per claim on the
+//!   selected node, reclaim `Delete`).
 //! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
 
@@ -52,6 +59,8 @@ pub mod history;
 pub mod meta;
 pub mod refmanager;
 pub mod replicaset;
+pub mod scheduler;
 pub mod statefulset;
+pub mod storage;
 
 pub use action::{Action, Event, EventType, Object, ObjectRef, Patch, PropagationPolicy};
