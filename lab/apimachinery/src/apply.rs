@@ -27,6 +27,28 @@
 //! - [`validate_patch_options`]`(patch_type, fieldManager, force)`: upstream's 422 for apply
 //!   without `fieldManager`, `force` on a non-apply patch, and bad manager names.
 //!
+//! How upstream's `PATCH` handler strings these together (the lab's `machinery.rs` does the
+//! same):
+//!
+//! ```text
+//! let pt = PatchType::from_content_type(content_type)?;            // 415
+//! apply::validate_patch_options(pt, field_manager, force)?;          // 422 PatchOptions
+//! if pt == PatchType::Apply {
+//!     let a = apply::apply(live, body, &ApplyOptions { .. }, now)?;  // 400 / 409 / 500
+//!     if !a.changed { answer 200 with the live object }                // no new resourceVersion
+//!     store a.object (201 if a.created) after defaults and validation
+//! } else {
+//!     let live = live.ok_or(NotFound)?;                               // only apply creates
+//!     let new = patch::patch(pt, live, body, kind)?;                  // 400 / 413 / 422 / 500
+//!     decode `new` into the type, else patch::invalid_patched_object   // 422
+//!     apply::record_update(Some(live), &mut new, &manager_or_user_agent(fm, ua), sub, now);
+//!     store new
+//! }
+//! ```
+//!
+//! A `metadata.resourceVersion` in an applied configuration is a precondition: the caller
+//! compares it with the live one (409 Conflict) as for `PUT`.
+//!
 //! `managedFields` entries are written as the real server writes them: `manager`,
 //! `operation` (`Apply`/`Update`), `apiVersion`, `time` (RFC 3339 seconds), `fieldsType:
 //! FieldsV1`, `fieldsV1` (`f:`/`k:{...}`/`v:`/`.`), `subresource` when not the main
