@@ -444,3 +444,27 @@ fn deployment_strategy_as_upstream() {
     assert!(got.contains(&("FieldValueInvalid".into(), "spec.strategy.rollingUpdate.maxUnavailable".into(), "Invalid value: 150%: must not be greater than 100%".into())), "{got:?}");
     assert!(got.iter().any(|c| c.1 == "spec.strategy.rollingUpdate.maxSurge" && c.2.starts_with("Invalid value: x: a valid percent string")), "{got:?}");
 }
+
+// upstream ValidateStatefulSetStatusUpdate / ValidateReplicaSetStatusUpdate
+#[test]
+fn status_updates_as_upstream() {
+    let old = sts("web");
+    let mut new = old.clone();
+    new["status"] = json!({"replicas": 3, "readyReplicas": 2, "availableReplicas": 2, "currentReplicas": 3, "updatedReplicas": 3});
+    assert_eq!(causes(validate_status_update("StatefulSet", &new, &old)), vec![]);
+    new["status"]["readyReplicas"] = json!(4);
+    new["status"]["replicas"] = json!(-1);
+    let got = causes(validate_status_update("StatefulSet", &new, &old));
+    assert_eq!(got[0], ("FieldValueInvalid".into(), "status.replicas".into(), "Invalid value: -1: must be greater than or equal to 0".into()));
+    assert!(got.contains(&("FieldValueInvalid".into(), "status.readyReplicas".into(), "Invalid value: 4: cannot be greater than status.replicas".into())));
+    let mut old_cc = old.clone();
+    old_cc["status"] = json!({"replicas": 1, "collisionCount": 2});
+    let mut dec = old.clone();
+    dec["status"] = json!({"replicas": 1, "collisionCount": 1});
+    assert_eq!(causes(validate_status_update("StatefulSet", &dec, &old_cc)),
+        vec![("FieldValueInvalid".into(), "status.collisionCount".into(), "Invalid value: 1: cannot be decremented".into())]);
+    let mut rs_new = rs("ReplicaSet");
+    rs_new["status"] = json!({"replicas": 2, "readyReplicas": 1, "availableReplicas": 2});
+    assert_eq!(causes(validate_status_update("ReplicaSet", &rs_new, &rs("ReplicaSet"))),
+        vec![("FieldValueInvalid".into(), "status.availableReplicas".into(), "Invalid value: 2: cannot be greater than readyReplicas".into())]);
+}

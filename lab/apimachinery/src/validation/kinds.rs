@@ -5,6 +5,9 @@
 //! - [`validate_create`]`(kind, &obj) -> Result<(), Invalid>`
 //! - [`validate_update`]`(kind, &new, &old) -> Result<(), Invalid>` (includes the create
 //!   rules for the new object, as upstream's `ValidateXUpdate` do, plus immutability)
+//! - [`validate_status_update`]`(kind, &new, &old)`: a `/status` write (upstream's
+//!   `ValidateXStatusUpdate`: metadata immutability plus the status's own rules, e.g. a
+//!   StatefulSet's `readyReplicas` not above `replicas`); the spec is not revalidated.
 //! - [`Invalid::to_status`]: the 422 `Status` (`reason: Invalid`, `details.causes`).
 //! - [`kind_info`]`(kind)`: group, namespaced, name rule.
 
@@ -124,6 +127,58 @@ pub fn validate_update(kind: &str, new: &Value, old: &Value) -> Result<(), Inval
         "Service" => service_update(new, old, &mut errs),
         "PersistentVolumeClaim" => pvc_update(new, old, &mut errs),
         _ => {}
+    }
+    finish(kind, new, errs)
+}
+
+/// Validate a `/status` write of `old` to `new` (upstream `ValidateXStatusUpdate`).
+pub fn validate_status_update(kind: &str, new: &Value, old: &Value) -> Result<(), Invalid> {
+    let mut errs = Errs::new();
+    let status = new.get("status").unwrap_or(&Value::Null);
+    let nonneg = |fields: &[&str], errs: &mut Errs| {
+        for f in fields {
+            nonnegative(status, &format!("/{f}"), &format!("status.{f}"), errs);
+        }
+    };
+    let not_above = |field: &str, limit: &str, msg: &str, errs: &mut Errs| {
+        let (v, l) = (int_at(status, &format!("/{field}")).unwrap_or(0), int_at(status, &format!("/{limit}")).unwrap_or(0));
+        if v > l {
+            errs.push(FieldError::invalid(format!("status.{field}"), BadValue::Int(v), msg));
+        }
+    };
+    const ABOVE_REPLICAS: &str = "cannot be greater than status.replicas";
+    match kind {
+        "StatefulSet" => {
+            nonneg(&["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas", "observedGeneration", "collisionCount"], &mut errs);
+            for f in ["readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"] {
+                not_above(f, "replicas", ABOVE_REPLICAS, &mut errs);
+            }
+            not_above("availableReplicas", "readyReplicas", "cannot be greater than status.readyReplicas", &mut errs);
+        }
+        "ReplicaSet" => {
+            nonneg(&["replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas", "observedGeneration"], &mut errs);
+            for f in ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"] {
+                not_above(f, "replicas", ABOVE_REPLICAS, &mut errs);
+            }
+            not_above("availableReplicas", "readyReplicas", "cannot be greater than readyReplicas", &mut errs);
+        }
+        "Deployment" => {
+            nonneg(&["observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas", "collisionCount"], &mut errs);
+            for f in ["updatedReplicas", "readyReplicas", "availableReplicas"] {
+                not_above(f, "replicas", ABOVE_REPLICAS, &mut errs);
+            }
+            not_above("availableReplicas", "readyReplicas", "cannot be greater than readyReplicas", &mut errs);
+        }
+        _ => {}
+    }
+    validate_object_meta_update(new.get("metadata"), old.get("metadata"), &mut errs);
+    if matches!(kind, "StatefulSet" | "Deployment") {
+        let (n, o) = (int_at(new, "/status/collisionCount"), int_at(old, "/status/collisionCount"));
+        if let Some(o) = o {
+            if n.unwrap_or(0) < o {
+                errs.push(FieldError::invalid("status.collisionCount", BadValue::Int(n.unwrap_or(0)), "cannot be decremented"));
+            }
+        }
     }
     finish(kind, new, errs)
 }
