@@ -1,0 +1,278 @@
+//! The installed kubectl (v1.32) against the lab cluster: every command the book uses.
+//! Each test starts its own server; kubectl reads the kubeconfig the lab writes.
+
+use lab::{Lab, LabConfig};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn kubectl_bin() -> &'static str {
+    let ok = Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "kubectl is not installed. These tests drive the real kubectl (v1.32). Install it with \
+         `apt-get install -y kubectl` from the Kubernetes apt repository (pkgs.k8s.io, see \
+         https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/) or put a kubectl binary on PATH."
+    );
+    "kubectl"
+}
+
+struct K {
+    lab: Lab,
+}
+
+impl K {
+    fn new() -> K {
+        kubectl_bin();
+        K { lab: Lab::start(LabConfig::default()).unwrap() }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(kubectl_bin());
+        c.args(args).env("KUBECONFIG", self.lab.kubeconfig_path()).env_remove("KUBERNETES_SERVICE_HOST");
+        // A per-test cache directory: kubectl caches discovery by host and port.
+        c.env("KUBECACHEDIR", self.lab.kubeconfig_path().parent().unwrap().join("cache"));
+        c
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut c = self.cmd(args);
+        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut input = child.stdin.take().unwrap();
+        if let Some(s) = stdin {
+            input.write_all(s.as_bytes()).unwrap();
+        }
+        drop(input);
+        child.wait_with_output().unwrap()
+    }
+
+    /// Run and expect success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        self.ok_in(args, None)
+    }
+
+    fn ok_in(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let o = self.run(args, stdin);
+        let (out, err) = (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
+        assert!(o.status.success(), "kubectl {args:?} failed\nstdout: {out}\nstderr: {err}");
+        out
+    }
+
+    /// Run and expect failure; returns stderr.
+    fn fails(&self, args: &[&str], stdin: Option<&str>) -> String {
+        let o = self.run(args, stdin);
+        let (out, err) = (String::from_utf8_lossy(&o.stdout).to_string(), String::from_utf8_lossy(&o.stderr).to_string());
+        assert!(!o.status.success(), "kubectl {args:?} should fail\nstdout: {out}\nstderr: {err}");
+        err
+    }
+}
+
+const STS: &str = r#"
+apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels: {app: nginx}
+spec:
+  clusterIP: None
+  selector: {app: nginx}
+  ports: [{port: 80, name: web}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  serviceName: nginx
+  replicas: 2
+  selector:
+    matchLabels: {app: nginx}
+  template:
+    metadata:
+      labels: {app: nginx}
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports: [{containerPort: 80, name: web}]
+        env: [{name: A, value: "1"}]
+"#;
+
+#[test]
+fn version_api_resources_and_namespaces() {
+    let k = K::new();
+    let v = k.ok(&["version", "-o", "json"]);
+    assert!(v.contains("\"gitVersion\": \"v1.33."), "{v}");
+    let r = k.ok(&["api-resources"]);
+    for line in ["statefulsets", "sts", "apps/v1", "persistentvolumeclaims", "endpointslices", "storageclasses"] {
+        assert!(r.contains(line), "{line} missing from\n{r}");
+    }
+    let ns = k.ok(&["get", "namespaces", "-o", "name"]);
+    assert_eq!(ns.lines().collect::<Vec<_>>(), ["namespace/default", "namespace/kube-node-lease", "namespace/kube-public", "namespace/kube-system"]);
+    assert_eq!(k.ok(&["get", "serviceaccount", "default", "-o", "name"]).trim(), "serviceaccount/default");
+}
+
+#[test]
+fn apply_is_idempotent_and_updates_with_validation_on() {
+    let k = K::new();
+    let out = k.ok_in(&["apply", "-f", "-"], Some(STS));
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["service/nginx created", "statefulset.apps/web created"]);
+    let out = k.ok_in(&["apply", "-f", "-"], Some(STS));
+    assert_eq!(out.lines().collect::<Vec<_>>(), ["service/nginx unchanged", "statefulset.apps/web unchanged"]);
+    let changed = STS.replace("replicas: 2", "replicas: 3").replace("value: \"1\"", "value: \"2\"");
+    let out = k.ok_in(&["apply", "-f", "-"], Some(&changed));
+    assert!(out.contains("statefulset.apps/web configured"), "{out}");
+    let y = k.ok(&["get", "sts", "web", "-o", "yaml"]);
+    assert!(y.contains("replicas: 3") && y.contains("value: \"2\"") && y.contains("generation: 2"), "{y}");
+    assert!(y.contains("kubectl.kubernetes.io/last-applied-configuration"), "{y}");
+    // Strategic merge kept the container port while changing env.
+    let j = k.ok(&["get", "sts", "web", "-o", "jsonpath={.spec.template.spec.containers[0].ports[0].containerPort}"]);
+    assert_eq!(j, "80");
+}
+
+#[test]
+fn strict_field_validation_names_the_unknown_field() {
+    let k = K::new();
+    let bad = STS.replace("  serviceName: nginx", "  serviceName: nginx\n  replicaz: 1");
+    let err = k.fails(&["apply", "-f", "-"], Some(&bad));
+    assert!(err.contains("unknown field \"spec.replicaz\""), "{err}");
+    assert!(err.contains("BadRequest"), "{err}");
+}
+
+#[test]
+fn server_side_apply_with_conflicts() {
+    let k = K::new();
+    let out = k.ok_in(&["apply", "--server-side", "-f", "-"], Some(STS));
+    assert!(out.contains("statefulset.apps/web serverside-applied"), "{out}");
+    k.ok(&["scale", "sts", "web", "--replicas=4"]);
+    // kubectl scale now owns replicas; a server-side apply that sets it conflicts...
+    let err = k.fails(&["apply", "--server-side", "-f", "-"], Some(STS));
+    assert!(err.contains("conflict") && err.contains(".spec.replicas"), "{err}");
+    // ...until forced.
+    k.ok_in(&["apply", "--server-side", "--force-conflicts", "-f", "-"], Some(STS));
+    assert_eq!(k.ok(&["get", "sts", "web", "-o", "jsonpath={.spec.replicas}"]), "2");
+}
+
+#[test]
+fn get_formats() {
+    let k = K::new();
+    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    let table = k.ok(&["get", "sts"]);
+    let header = table.lines().next().unwrap();
+    assert!(header.starts_with("NAME"), "{table}");
+    assert!(table.lines().nth(1).unwrap().starts_with("web "), "{table}");
+    let wide = k.ok(&["get", "svc", "-o", "wide"]);
+    assert!(wide.contains("nginx") && wide.contains("kubernetes"), "{wide}");
+    let j: serde_json::Value = serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"])).unwrap();
+    assert_eq!(j["spec"]["serviceName"], "nginx");
+    let list: serde_json::Value = serde_json::from_str(&k.ok(&["get", "sts,svc", "-o", "json"])).unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 3);
+    let none = k.run(&["get", "pods"], None);
+    assert!(String::from_utf8_lossy(&none.stderr).contains("No resources found in default namespace."));
+    let missing = k.fails(&["get", "sts", "nope"], None);
+    assert!(missing.contains("Error from server (NotFound): statefulsets.apps \"nope\" not found"), "{missing}");
+}
+
+#[test]
+fn label_patch_and_replace_with_a_stale_version() {
+    let k = K::new();
+    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    k.ok(&["label", "sts", "web", "tier=db"]);
+    assert_eq!(k.ok(&["get", "sts", "-l", "tier=db", "-o", "name"]).trim(), "statefulset.apps/web");
+    assert_eq!(k.ok(&["get", "sts", "-l", "tier notin (db)", "-o", "name"]).trim(), "");
+    let err = k.fails(&["label", "sts", "web", "tier=web"], None);
+    assert!(err.contains("already has a value (db)"), "{err}");
+    k.ok(&["label", "sts", "web", "tier=web", "--overwrite"]);
+
+    k.ok(&["patch", "sts", "web", "--type=merge", "-p", r#"{"spec":{"replicas":5}}"#]);
+    k.ok(&["patch", "sts", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/replicas","value":6}]"#]);
+    k.ok(&["patch", "sts", "web", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}}}"#]);
+    let j: serde_json::Value = serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"])).unwrap();
+    assert_eq!(j["spec"]["replicas"], 6);
+    assert_eq!(j["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.27");
+    assert_eq!(j["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"], 80);
+    // Immutable fields: upstream's 422 Forbidden message.
+    let err = k.fails(&["patch", "sts", "web", "--type=merge", "-p", r#"{"spec":{"serviceName":"other"}}"#], None);
+    assert!(err.contains("Forbidden: updates to statefulset spec for fields other than"), "{err}");
+
+    // Replace with the version read before another write: 409.
+    let stale = k.ok(&["get", "sts", "web", "-o", "json"]);
+    k.ok(&["label", "sts", "web", "again=yes"]);
+    let err = k.fails(&["replace", "-f", "-"], Some(&stale));
+    assert!(err.contains("the object has been modified; please apply your changes to the latest version and try again"), "{err}");
+}
+
+#[test]
+fn scale_delete_and_wait() {
+    let k = K::new();
+    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    let out = k.ok(&["scale", "sts", "web", "--replicas=3"]);
+    assert_eq!(out.trim(), "statefulset.apps/web scaled");
+    assert_eq!(k.ok(&["get", "sts", "web", "-o", "jsonpath={.spec.replicas}"]), "3");
+    let err = k.fails(&["scale", "sts", "web", "--current-replicas=2", "--replicas=1"], None);
+    assert!(err.contains("Expected replicas to be 2, was 3"), "{err}");
+
+    let out = k.ok(&["wait", "--for=jsonpath={.spec.replicas}=3", "sts/web", "--timeout=5s"]);
+    assert!(out.contains("statefulset.apps/web condition met"), "{out}");
+
+    let out = k.ok(&["delete", "sts", "web"]);
+    assert_eq!(out.trim(), "statefulset.apps \"web\" deleted");
+    k.fails(&["get", "sts", "web"], None);
+}
+
+#[test]
+fn get_watch_streams_changes() {
+    let k = K::new();
+    let mut child = k.cmd(&["get", "configmaps", "-w", "-o", "name"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Give the watch time to start, then create, change and delete an object.
+    std::thread::sleep(Duration::from_millis(700));
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: watched\ndata:\n  k: v\n";
+    k.ok_in(&["apply", "-f", "-"], Some(cm));
+    k.ok(&["label", "cm", "watched", "x=y"]);
+    k.ok(&["delete", "cm", "watched"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut lines = Vec::new();
+    while lines.len() < 3 && Instant::now() < deadline {
+        if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
+            lines.push(l);
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(lines, ["configmap/watched", "configmap/watched", "configmap/watched"]);
+}
+
+#[test]
+fn describe_and_rollout_status() {
+    let k = K::new();
+    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    let d = k.ok(&["describe", "sts", "web"]);
+    assert!(d.contains("Name:") && d.contains("web") && d.contains("Replicas:"), "{d}");
+    let d = k.ok(&["describe", "svc", "nginx"]);
+    assert!(d.contains("Selector:") && d.contains("app=nginx"), "{d}");
+
+    // What the StatefulSet controller (part 2) writes when every pod is ready.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use kube::api::{Api, Patch, PatchParams};
+        let api: Api<k8s_openapi::api::apps::v1::StatefulSet> = Api::default_namespaced(k.lab.client());
+        let status = serde_json::json!({"status": {"observedGeneration": 1, "replicas": 2, "readyReplicas": 2,
+            "currentReplicas": 2, "updatedReplicas": 2, "availableReplicas": 2,
+            "currentRevision": "web-5d6f9b7c8", "updateRevision": "web-5d6f9b7c8"}});
+        api.patch_status("web", &PatchParams::default(), &Patch::Merge(status)).await.unwrap();
+    });
+    let out = k.ok(&["rollout", "status", "sts/web", "--timeout=5s"]);
+    // The defaulted `rollingUpdate.partition: 0` makes kubectl report a partitioned roll out,
+    // exactly as against kind.
+    assert_eq!(out.trim(), "partitioned roll out complete: 2 new pods have been updated...");
+}
