@@ -198,6 +198,9 @@ pub fn apply_defaults(kind: &str, obj: &mut Value) {
                 let labels = obj_mut_map(meta, "labels");
                 labels.insert("kubernetes.io/metadata.name".into(), json!(name));
             }
+            // SetDefaults_NamespaceStatus
+            let status = obj_mut(obj, "status");
+            default(status, "phase", json!("Active"));
         }
         "Secret" => {
             let m = obj.as_object_mut().unwrap();
@@ -266,6 +269,10 @@ fn pod_spec_defaults(spec: &mut Map<String, Value>) {
 fn container_defaults(c: &mut Map<String, Value>) {
     let image = c.get("image").and_then(Value::as_str).unwrap_or("").to_string();
     default(c, "imagePullPolicy", json!(image_pull_policy_for(&image)));
+    // not a default upstream, but Go serializes the empty struct: every container shows it
+    if is_unset(c.get("resources")) {
+        c.insert("resources".into(), json!({}));
+    }
     default(c, "terminationMessagePath", json!("/dev/termination-log"));
     default(c, "terminationMessagePolicy", json!("File"));
     each_in(c, "ports", |p| default(p, "protocol", json!("TCP")));

@@ -59,6 +59,7 @@ fn statefulset_defaults_as_upstream() {
     assert_eq!(c["terminationMessagePath"], "/dev/termination-log");
     assert_eq!(c["terminationMessagePolicy"], "File");
     assert_eq!(c["ports"][0]["protocol"], "TCP");
+    assert_eq!(c["resources"], json!({}), "Go serializes the empty ResourceRequirements");
     let claim = &spec["volumeClaimTemplates"][0];
     assert_eq!(claim["spec"]["volumeMode"], "Filesystem");
     assert_eq!(claim["apiVersion"], "v1");
@@ -212,6 +213,7 @@ fn service_defaults_as_upstream() {
 fn namespace_pvc_and_storage_defaults_as_upstream() {
     let mut ns = json!({"metadata": {"name": "demo", "labels": {"team": "a"}}});
     apply_defaults("Namespace", &mut ns);
+    assert_eq!(ns["status"]["phase"], "Active", "SetDefaults_NamespaceStatus");
     prepare_for_create("Namespace", &mut ns);
     assert_eq!(ns["metadata"]["labels"], json!({"team": "a", "kubernetes.io/metadata.name": "demo"}));
     assert_eq!(ns["spec"]["finalizers"], json!(["kubernetes"]));
