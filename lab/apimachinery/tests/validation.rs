@@ -130,7 +130,12 @@ fn statefulset_create_errors_as_upstream() {
         ("negative replicas", |s| s["spec"]["replicas"] = json!(-1),
          vec![("FieldValueInvalid", "spec.replicas", "Invalid value: -1: must be greater than or equal to 0")]),
         ("no selector", |s| { s["spec"].as_object_mut().unwrap().remove("selector"); },
-         vec![("FieldValueRequired", "spec.selector", "Required value")]),
+         // the absent selector converts to Nothing, which matches no labels: upstream reports both
+         vec![("FieldValueRequired", "spec.selector", "Required value"),
+              ("FieldValueInvalid", "spec.template.metadata.labels", "Invalid value: map[string]string{\"app\":\"web\"}: `selector` does not match template `labels`")]),
+        ("bad selector operator", |s| s["spec"]["selector"] = json!({"matchExpressions": [{"key": "app", "operator": "Is", "values": ["web"]}]}),
+         vec![("FieldValueInvalid", "spec.selector.matchExpressions[0].operator", "Invalid value: \"Is\": not a valid selector operator"),
+              ("FieldValueInvalid", "spec.selector", "Invalid value: &LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{LabelSelectorRequirement{Key:app,Operator:Is,Values:[web],},},}")]),
         ("empty selector", |s| s["spec"]["selector"] = json!({}),
          vec![("FieldValueInvalid", "spec.selector", "Invalid value: &LabelSelector{MatchLabels:map[string]string{},MatchExpressions:[]LabelSelectorRequirement{},}: empty selector is invalid for statefulset")]),
         ("bad policy", |s| s["spec"]["podManagementPolicy"] = json!("Random"),

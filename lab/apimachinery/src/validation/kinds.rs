@@ -385,6 +385,12 @@ fn validate_label_selector(sel: &Value, path: &str, errs: &mut Errs) {
         for m in is_qualified_name(key) {
             errs.push(FieldError::invalid(format!("{p}.key"), BadValue::Str(key.into()), m));
         }
+        for (vi, v) in array(e, "values").iter().enumerate() {
+            let v = v.as_str().unwrap_or("");
+            for m in is_valid_label_value(v) {
+                errs.push(FieldError::invalid(format!("{p}.values[{vi}]"), BadValue::Str(v.into()), m));
+            }
+        }
     }
 }
 
@@ -394,7 +400,9 @@ fn selector_is_empty(sel: &Value) -> bool {
 }
 
 /// Selector presence, validity and non-emptiness, then the template's labels must match.
-fn selector_and_template(spec: &Value, empty_msg: &str, errs: &mut Errs) {
+/// Selector presence, validity and non-emptiness, then the template's labels must match.
+/// `convert_msg`: the detail upstream gives when the selector does not convert.
+fn selector_and_template(spec: &Value, empty_msg: &str, convert_msg: &str, errs: &mut Errs) {
     match spec.get("selector").filter(|s| !s.is_null()) {
         None => errs.push(FieldError::required("spec.selector", "")),
         Some(sel) => {
@@ -404,15 +412,23 @@ fn selector_and_template(spec: &Value, empty_msg: &str, errs: &mut Errs) {
             }
         }
     }
-    let sel = crate::selector::label_selector_from_json(spec.get("selector"));
-    if let Ok(sel) = sel {
-        let labels = spec.pointer("/template/metadata/labels");
-        if !sel.is_empty() && !sel.nothing && !sel.matches_object(spec.get("template").unwrap_or(&Value::Null)) {
-            errs.push(FieldError::invalid(
-                "spec.template.metadata.labels",
-                BadValue::Raw(go_map(labels)),
-                "`selector` does not match template `labels`",
-            ));
+    match crate::selector::label_selector_from_json(spec.get("selector").filter(|s| !s.is_null())) {
+        Err(_) => errs.push(FieldError::invalid(
+            "spec.selector",
+            BadValue::Raw(label_selector_stringer(spec.get("selector"))),
+            convert_msg,
+        )),
+        // an absent selector converts to Nothing, which is not Empty and matches nothing:
+        // upstream then also reports the template mismatch
+        Ok(sel) => {
+            let labels = spec.pointer("/template/metadata/labels");
+            if !sel.is_empty() && !sel.matches_object(spec.get("template").unwrap_or(&Value::Null)) {
+                errs.push(FieldError::invalid(
+                    "spec.template.metadata.labels",
+                    BadValue::Raw(go_map(labels)),
+                    "`selector` does not match template `labels`",
+                ));
+            }
         }
     }
 }
@@ -478,7 +494,7 @@ fn statefulset_spec(spec: &Value, path: &str, errs: &mut Errs) {
     nonnegative(spec, "/replicas", &format!("{path}.replicas"), errs);
     nonnegative(spec, "/minReadySeconds", &format!("{path}.minReadySeconds"), errs);
     nonnegative(spec, "/ordinals/start", &format!("{path}.ordinals.start"), errs);
-    selector_and_template(spec, "empty selector is invalid for statefulset", errs);
+    selector_and_template(spec, "empty selector is invalid for statefulset", "", errs);
     // upstream validates only the template's labels/annotations here (its PodSpec is checked
     // when the controller creates pods); note the path without `metadata`, as upstream.
     validate_labels(spec.pointer("/template/metadata/labels"), &format!("{path}.template.labels"), errs);
@@ -558,7 +574,7 @@ fn semantic_eq(a: &Value, b: &Value) -> bool {
 fn replicaset_spec(spec: &Value, path: &str, kind: &str, errs: &mut Errs) {
     nonnegative(spec, "/replicas", &format!("{path}.replicas"), errs);
     nonnegative(spec, "/minReadySeconds", &format!("{path}.minReadySeconds"), errs);
-    selector_and_template(spec, "empty selector is invalid for deployment", errs);
+    selector_and_template(spec, "empty selector is invalid for deployment", "invalid label selector", errs);
     pod_template(spec.get("template").unwrap_or(&Value::Null), &format!("{path}.template"), kind, errs);
 }
 
@@ -584,7 +600,7 @@ fn deployment_spec(spec: &Value, errs: &mut Errs) {
     // upstream ValidateDeploymentSpec's order: replicas, selector, template, strategy,
     // minReadySeconds, revisionHistoryLimit, progressDeadlineSeconds
     nonnegative(spec, "/replicas", "spec.replicas", errs);
-    selector_and_template(spec, "empty selector is invalid for deployment", errs);
+    selector_and_template(spec, "empty selector is invalid for deployment", "invalid label selector", errs);
     pod_template(spec.get("template").unwrap_or(&Value::Null), "spec.template", "ReplicaSet", errs);
     match str_at(spec, "/strategy/type") {
         "Recreate" => {
