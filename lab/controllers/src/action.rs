@@ -171,6 +171,9 @@ pub enum Action {
         precondition_uid: Option<String>,
         propagation_policy: Option<PropagationPolicy>,
     },
+    /// DELETE with `gracePeriodSeconds: 0` and a UID precondition: the kubelet removing a
+    /// pod whose containers have stopped, which ends its graceful deletion.
+    FinalizeDeletion { target: ObjectRef, precondition_uid: Option<String> },
     /// Record an event (core/v1 Event) about `regarding`.
     RecordEvent(Event),
     /// Look at this key again after the duration even if nothing changes (upstream's

@@ -24,8 +24,9 @@
 //!
 //! * [`Action`]: `Create` (POST; an empty name means the server picks one from
 //!   `generateName`), `Update` (PUT with the read `resourceVersion`), `UpdateStatus`
-//!   (PUT `/status`), `Patch` (strategic merge, for adoption and release), `Delete` (with a
-//!   UID precondition and optional propagation policy), `RecordEvent` (upstream's reason,
+//!   (PUT `/status`), `Patch` (strategic merge or JSON merge), `Delete` (with a UID
+//!   precondition and optional propagation policy), `FinalizeDeletion` (grace period 0, the
+//!   kubelet's last word on a terminating pod), `RecordEvent` (upstream's reason,
 //!   message and source component), `RequeueAfter` (simulated time: divide by the speed
 //!   factor) and `RetryWithBackoff` (upstream's sync returned an error).
 //! * Decisions assume their own API calls succeed, exactly as upstream carries on within one
@@ -49,6 +50,9 @@
 //! * [`storage`]: the PersistentVolume controller (binding, phases, `ProvisioningFailed` for a
 //!   missing class) and kind's local-path provisioner (one hostPath volume per claim on the
 //!   selected node, reclaim `Delete`).
+//! * [`kubelet`]: a simulated kubelet as a state machine: Pending → ContainerCreating →
+//!   Running → Ready with readiness probes, conditions with transition times, graceful
+//!   termination, and when to step again, scaled by a speed factor.
 //! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
 
@@ -56,6 +60,7 @@ pub mod action;
 pub mod endpoints;
 pub mod garbagecollector;
 pub mod history;
+pub mod kubelet;
 pub mod meta;
 pub mod refmanager;
 pub mod replicaset;

@@ -54,6 +54,7 @@ pub fn summary(actions: &[Action]) -> Vec<String> {
             Action::UpdateStatus(o) => format!("status {} {}", o.type_meta().1, name_of(o)),
             Action::Patch { target, .. } => format!("patch {} {}", target.kind, target.name),
             Action::Delete { target, .. } => format!("delete {} {}", target.kind, target.name),
+            Action::FinalizeDeletion { target, .. } => format!("remove {} {}", target.kind, target.name),
             Action::RecordEvent(e) => format!("event {}: {}", e.reason, e.message),
             Action::RequeueAfter(d) => format!("requeue {}s", d.as_secs()),
             Action::RetryWithBackoff { reason } => format!("retry: {reason}"),

@@ -1,0 +1,412 @@
+//! A simulated kubelet, as a pure state machine: given a bound pod, what its node has pulled,
+//! the readiness probe results and "now", the pod's next status, the events the kubelet
+//! records, and when to look again. After upstream `pkg/kubelet/` (`kubelet_pods.go`
+//! `generateAPIPodStatus`, `status/generate.go` conditions, `prober/worker.go` thresholds,
+//! `images/image_manager.go` and `kuberuntime/kuberuntime_container.go` event messages).
+//!
+//! Phases: Pending (containers `ContainerCreating`) → image pull (slower when the node has not
+//! pulled the image) → Running → Ready (at once without a readiness probe; otherwise after
+//! `initialDelaySeconds`, probing every `periodSeconds`, ready after `successThreshold`
+//! successes, unready after `failureThreshold` failures). Deletion: containers are stopped
+//! (`Killing`), Ready goes False, and after the stop time (at most
+//! `terminationGracePeriodSeconds`) the pod is removed ([`Action::FinalizeDeletion`]).
+//!
+//! Every delay is divided by `speed`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{
+    Container, ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus,
+    HostIP, Pod, PodCondition, PodIP, PodStatus,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+
+use crate::action::{Action, Event, EventType, Object, ObjectRef};
+use crate::meta;
+
+pub const SOURCE: &str = "kubelet";
+
+/// Base delays in seconds, before dividing by the speed factor. The defaults feel like kind
+/// on a laptop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timings {
+    /// Creating the pod sandbox (network, volumes).
+    pub sandbox: f64,
+    /// Pulling an image the node does not have.
+    pub pull: f64,
+    /// Creating and starting a container.
+    pub start: f64,
+    /// How long a container takes to stop after SIGTERM (capped by the grace period).
+    pub stop: f64,
+    /// Reported in the `Pulled` event.
+    pub image_size_bytes: u64,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings { sandbox: 0.5, pull: 4.0, start: 0.5, stop: 0.5, image_size_bytes: 72_000_000 }
+    }
+}
+
+/// What the kubelet remembers about a pod between steps (upstream keeps it in the pod
+/// workers and the prober): pass the last step's memory back in.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Memory {
+    /// When the kubelet first saw the pod bound to its node.
+    pub seen_at: Option<Timestamp>,
+    /// Images this pod had to pull (the node did not have them when it was seen).
+    pub pulls: Vec<String>,
+    /// Per container: consecutive probe successes and failures, and the next probe time.
+    pub probes: BTreeMap<String, ProbeState>,
+    /// When the kubelet started stopping the containers of a deleted pod.
+    pub killing_since: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProbeState {
+    pub successes: i32,
+    pub failures: i32,
+    pub next_probe: Option<Timestamp>,
+    pub ready: bool,
+}
+
+pub struct KubeletInput<'a> {
+    /// A pod bound to this kubelet's node.
+    pub pod: &'a Pod,
+    /// Images the node has pulled.
+    pub pulled_images: &'a [String],
+    /// The pod's IP, allocated by the runtime from the node's pod CIDR.
+    pub pod_ip: &'a str,
+    pub host_ip: &'a str,
+    pub now: Timestamp,
+    /// Delays are divided by this (1.0 = kind-like, larger = faster).
+    pub speed: f64,
+    pub timings: &'a Timings,
+    /// The readiness probe's result for a container now (the runtime evaluates `exec`,
+    /// `httpGet`, `tcpSocket` against its simulation; `true` for a healthy container).
+    pub readiness: &'a dyn Fn(&Container) -> bool,
+    pub memory: &'a Memory,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KubeletStep {
+    /// Status updates (`UpdateStatus`), events, and at the end of graceful deletion the
+    /// final removal (`FinalizeDeletion`).
+    pub actions: Vec<Action>,
+    pub memory: Memory,
+    /// Images the node has after this step (add them to its pulled set).
+    pub pulled: Vec<String>,
+    /// Step again after this long (real time, already scaled), or on the next change.
+    pub next_step_after: Option<Duration>,
+}
+
+fn scaled(secs: f64, speed: f64) -> SignedDuration {
+    SignedDuration::from_secs_f64((secs / speed.max(1e-9)).max(0.0))
+}
+
+fn add(t: Timestamp, d: SignedDuration) -> Timestamp {
+    t.checked_add(d).unwrap_or(t)
+}
+
+fn until(now: Timestamp, then: Timestamp) -> Duration {
+    let d = then.duration_since(now);
+    if d.is_negative() { Duration::ZERO } else { Duration::from_nanos(d.as_nanos() as u64) }
+}
+
+/// `imagePullPolicy` as the API server defaults it: `Always` for `:latest` or no tag.
+pub fn pull_policy(c: &Container) -> String {
+    if let Some(p) = c.image_pull_policy.as_deref() {
+        return p.to_string();
+    }
+    let image = c.image.as_deref().unwrap_or("");
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let tagged = last.contains(':') || last.contains('@');
+    if !tagged || last.ends_with(":latest") { "Always".into() } else { "IfNotPresent".into() }
+}
+
+fn event(pod: &Pod, type_: EventType, reason: &str, message: String) -> Action {
+    Action::RecordEvent(Event {
+        regarding: ObjectRef::new("v1", "Pod", &pod.metadata),
+        type_,
+        reason: reason.into(),
+        message,
+        source: SOURCE,
+    })
+}
+
+fn containers(pod: &Pod) -> &[Container] {
+    pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or(&[])
+}
+
+fn condition(type_: &str, ok: bool, reason: Option<&str>, message: Option<String>, at: Timestamp) -> PodCondition {
+    PodCondition {
+        type_: type_.into(),
+        status: if ok { "True" } else { "False" }.into(),
+        reason: reason.map(Into::into),
+        message,
+        last_transition_time: Some(Time(at)),
+        ..Default::default()
+    }
+}
+
+/// Keep a condition's `lastTransitionTime` when its status did not change.
+fn merge_conditions(old: Option<&Vec<PodCondition>>, new: Vec<PodCondition>) -> Vec<PodCondition> {
+    new.into_iter()
+        .map(|mut c| {
+            if let Some(o) = old.and_then(|o| o.iter().find(|o| o.type_ == c.type_)) {
+                if o.status == c.status {
+                    c.last_transition_time = o.last_transition_time.clone();
+                }
+            }
+            c
+        })
+        .collect()
+}
+
+/// The conditions `generateAPIPodStatus` reports, in kubectl's order.
+fn conditions(pod: &Pod, sandbox_ready: bool, ready: &[(String, bool)], now: Timestamp) -> Vec<PodCondition> {
+    let unready: Vec<&str> = ready.iter().filter(|(_, r)| !r).map(|(n, _)| n.as_str()).collect();
+    let all_ready = unready.is_empty() && !ready.is_empty();
+    let msg = (!all_ready).then(|| format!("containers with unready status: [{}]", unready.join(" ")));
+    let reason = (!all_ready).then_some("ContainersNotReady");
+    let old = pod.status.as_ref().and_then(|s| s.conditions.as_ref());
+    merge_conditions(
+        old,
+        vec![
+            condition("PodReadyToStartContainers", sandbox_ready, None, None, now),
+            condition("Initialized", true, None, None, now),
+            condition("Ready", all_ready, reason, msg.clone(), now),
+            condition("ContainersReady", all_ready, reason, msg, now),
+            condition("PodScheduled", true, None, None, now),
+        ],
+    )
+}
+
+fn has_readiness_probe(c: &Container) -> bool {
+    c.readiness_probe.is_some()
+}
+
+/// One step of the simulated kubelet for one pod.
+pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
+    let pod = input.pod;
+    let now = input.now;
+    let t = input.timings;
+    let mut memory = input.memory.clone();
+    let mut actions = Vec::new();
+    let mut pulled = Vec::new();
+    let phase = meta::pod_phase(pod);
+    let done = |actions, memory, pulled, next| KubeletStep { actions, memory, pulled, next_step_after: next };
+    if phase == "Succeeded" || phase == "Failed" {
+        return done(actions, memory, pulled, None);
+    }
+
+    // Graceful termination.
+    if pod.metadata.deletion_timestamp.is_some() {
+        let grace = pod
+            .metadata
+            .deletion_grace_period_seconds
+            .or_else(|| pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds))
+            .unwrap_or(30) as f64;
+        let stop_after = scaled(t.stop.min(grace), input.speed);
+        let since = match memory.killing_since {
+            Some(s) => s,
+            None => {
+                memory.killing_since = Some(now);
+                let running = phase == "Running";
+                for c in containers(pod) {
+                    if running {
+                        actions.push(event(pod, EventType::Normal, "Killing", format!("Stopping container {}", c.name)));
+                    }
+                }
+                let mut p = pod.clone();
+                let st = p.status.get_or_insert_with(PodStatus::default);
+                let names: Vec<(String, bool)> = containers(pod).iter().map(|c| (c.name.clone(), false)).collect();
+                st.conditions = Some(conditions(pod, running, &names, now));
+                for cs in st.container_statuses.iter_mut().flatten() {
+                    cs.ready = false;
+                }
+                if p != *pod {
+                    actions.push(Action::UpdateStatus(Object::Pod(Box::new(p))));
+                }
+                now
+            }
+        };
+        let end = add(since, stop_after);
+        if now >= end {
+            actions.push(Action::FinalizeDeletion {
+                target: ObjectRef::new("v1", "Pod", &pod.metadata),
+                precondition_uid: pod.metadata.uid.clone(),
+            });
+            return done(actions, memory, pulled, None);
+        }
+        return done(actions, memory, pulled, Some(until(now, end)));
+    }
+
+    // First sight: Pending, containers creating, image pulls begin.
+    let seen = match memory.seen_at {
+        Some(s) => s,
+        None => {
+            memory.seen_at = Some(now);
+            for c in containers(pod) {
+                let image = c.image.clone().unwrap_or_default();
+                let present = input.pulled_images.contains(&image);
+                if pull_policy(c) == "Always" || (!present && pull_policy(c) != "Never") {
+                    if !memory.pulls.contains(&image) {
+                        memory.pulls.push(image.clone());
+                    }
+                    actions.push(event(pod, EventType::Normal, "Pulling", format!("Pulling image \"{image}\"")));
+                }
+            }
+            let mut p = pod.clone();
+            let st = p.status.get_or_insert_with(PodStatus::default);
+            st.phase = Some("Pending".into());
+            st.host_ip = Some(input.host_ip.into());
+            st.host_ips = Some(vec![HostIP { ip: input.host_ip.into() }]);
+            st.start_time = Some(Time(now));
+            st.qos_class.get_or_insert_with(|| "BestEffort".into());
+            let names: Vec<(String, bool)> = containers(pod).iter().map(|c| (c.name.clone(), false)).collect();
+            st.conditions = Some(conditions(pod, false, &names, now));
+            st.container_statuses = Some(
+                containers(pod)
+                    .iter()
+                    .map(|c| ContainerStatus {
+                        name: c.name.clone(),
+                        image: c.image.clone().unwrap_or_default(),
+                        image_id: String::new(),
+                        ready: false,
+                        restart_count: 0,
+                        started: Some(false),
+                        state: Some(ContainerState {
+                            waiting: Some(ContainerStateWaiting { reason: Some("ContainerCreating".into()), message: None }),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    })
+                    .collect(),
+            );
+            actions.push(Action::UpdateStatus(Object::Pod(Box::new(p))));
+            now
+        }
+    };
+    let pull_time = if memory.pulls.is_empty() { 0.0 } else { t.pull };
+    let running_at = add(seen, scaled(t.sandbox + pull_time + t.start, input.speed));
+    if now < running_at {
+        return done(actions, memory, pulled, Some(until(now, running_at)));
+    }
+
+    // Running: events for the pulls and the starts, at the moment they complete.
+    let mut p = pod.clone();
+    if phase != "Running" {
+        let pull_d = scaled(pull_time, input.speed);
+        for c in containers(pod) {
+            let image = c.image.clone().unwrap_or_default();
+            if memory.pulls.contains(&image) {
+                let secs = pull_d.as_secs_f64();
+                actions.push(event(
+                    pod,
+                    EventType::Normal,
+                    "Pulled",
+                    format!(
+                        "Successfully pulled image \"{image}\" in {secs:.3}s ({secs:.3}s including waiting). Image size: {} bytes.",
+                        t.image_size_bytes
+                    ),
+                ));
+                pulled.push(image.clone());
+            } else {
+                actions.push(event(pod, EventType::Normal, "Pulled", format!("Container image \"{image}\" already present on machine")));
+            }
+            actions.push(event(pod, EventType::Normal, "Created", format!("Created container: {}", c.name)));
+            actions.push(event(pod, EventType::Normal, "Started", format!("Started container {}", c.name)));
+            if let Some(probe) = c.readiness_probe.as_ref() {
+                let delay = probe.initial_delay_seconds.unwrap_or(0) as f64;
+                memory.probes.insert(
+                    c.name.clone(),
+                    ProbeState { next_probe: Some(add(running_at, scaled(delay, input.speed))), ..Default::default() },
+                );
+            }
+        }
+        let st = p.status.get_or_insert_with(PodStatus::default);
+        st.phase = Some("Running".into());
+        st.pod_ip = Some(input.pod_ip.into());
+        st.pod_ips = Some(vec![PodIP { ip: input.pod_ip.into() }]);
+        st.container_statuses = Some(
+            containers(pod)
+                .iter()
+                .map(|c| ContainerStatus {
+                    name: c.name.clone(),
+                    image: c.image.clone().unwrap_or_default(),
+                    image_id: format!("docker.io/library/{}", c.image.clone().unwrap_or_default()),
+                    container_id: Some(format!("containerd://{}-{}", meta::uid(&pod.metadata), c.name)),
+                    ready: !has_readiness_probe(c),
+                    restart_count: 0,
+                    started: Some(true),
+                    state: Some(ContainerState {
+                        running: Some(ContainerStateRunning { started_at: Some(Time(running_at)) }),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                })
+                .collect(),
+        );
+    }
+
+    // Readiness probes due by now.
+    let mut next: Option<Timestamp> = None;
+    for c in containers(pod) {
+        let Some(probe) = c.readiness_probe.as_ref() else { continue };
+        let state = memory.probes.entry(c.name.clone()).or_default();
+        let period = scaled(probe.period_seconds.unwrap_or(10).max(1) as f64, input.speed);
+        let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
+        let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
+        if let Some(due) = state.next_probe {
+            if now >= due {
+                if (input.readiness)(c) {
+                    state.successes += 1;
+                    state.failures = 0;
+                    if state.successes >= success_threshold {
+                        state.ready = true;
+                    }
+                } else {
+                    state.failures += 1;
+                    state.successes = 0;
+                    actions.push(event(pod, EventType::Warning, "Unhealthy", "Readiness probe failed: ".into()));
+                    if state.failures >= failure_threshold {
+                        state.ready = false;
+                    }
+                }
+                // The next probe is one period after this one (missed periods are skipped).
+                let mut n = add(due, period);
+                while n <= now {
+                    n = add(n, period);
+                }
+                state.next_probe = Some(n);
+            }
+        }
+        if let Some(n) = state.next_probe {
+            next = Some(next.map_or(n, |x: Timestamp| x.min(n)));
+        }
+        if let Some(cs) = p
+            .status
+            .as_mut()
+            .and_then(|s| s.container_statuses.as_mut())
+            .and_then(|l| l.iter_mut().find(|s| s.name == c.name))
+        {
+            cs.ready = state.ready;
+        }
+    }
+    let ready: Vec<(String, bool)> = p
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .map(|l| l.iter().map(|s| (s.name.clone(), s.ready)).collect())
+        .unwrap_or_default();
+    // A container without a readiness probe is ready from the moment it started.
+    let at = if phase != "Running" { running_at } else { now };
+    p.status.get_or_insert_with(PodStatus::default).conditions = Some(conditions(pod, true, &ready, at));
+    if p != *pod {
+        actions.push(Action::UpdateStatus(Object::Pod(Box::new(p))));
+    }
+    done(actions, memory, pulled, next.map(|n| until(now, n)))
+}

@@ -1,0 +1,210 @@
+//! The simulated kubelet's state machine (kubernetes `pkg/kubelet/`).
+
+mod common;
+
+use common::{summary, t};
+use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use lab_controllers::kubelet::{kubelet_step, pull_policy, KubeletInput, KubeletStep, Memory, Timings};
+use lab_controllers::{Action, Object};
+use serde_json::json;
+use std::time::Duration;
+
+fn web_pod(probe: Option<serde_json::Value>) -> Pod {
+    let mut c = json!({"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24"});
+    if let Some(p) = probe {
+        c["readinessProbe"] = p;
+    }
+    serde_json::from_value(json!({
+        "metadata": {"name": "web-0", "namespace": "default", "uid": "uid-web-0"},
+        "spec": {"nodeName": "kind-worker", "hostname": "web-0", "subdomain": "nginx", "containers": [c],
+                 "terminationGracePeriodSeconds": 30},
+        "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "True"}]}
+    }))
+    .unwrap()
+}
+
+/// Drives the kubelet like its runtime would: step, apply the status, wait as told.
+struct Sim {
+    pod: Pod,
+    memory: Memory,
+    pulled: Vec<String>,
+    now: Timestamp,
+    speed: f64,
+    ready_probe: bool,
+    log: Vec<(f64, String)>,
+    start: Timestamp,
+}
+
+impl Sim {
+    fn new(pod: Pod, pulled: &[&str], speed: f64) -> Self {
+        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, log: vec![], start: t(0) }
+    }
+
+    fn step(&mut self) -> KubeletStep {
+        let timings = Timings::default();
+        let ok = self.ready_probe;
+        let readiness = move |_: &Container| ok;
+        let s = kubelet_step(KubeletInput {
+            pod: &self.pod,
+            pulled_images: &self.pulled,
+            pod_ip: "10.244.1.5",
+            host_ip: "172.18.0.3",
+            now: self.now,
+            speed: self.speed,
+            timings: &timings,
+            readiness: &readiness,
+            memory: &self.memory,
+        });
+        let elapsed = self.now.duration_since(self.start).as_secs_f64();
+        for a in &s.actions {
+            if let Action::UpdateStatus(Object::Pod(p)) = a {
+                self.pod.status = p.status.clone();
+            }
+            for line in summary(std::slice::from_ref(a)) {
+                self.log.push((elapsed, line));
+            }
+        }
+        self.memory = s.memory.clone();
+        self.pulled.extend(s.pulled.clone());
+        s
+    }
+
+    /// Steps until the kubelet has nothing scheduled or `limit` seconds pass.
+    fn run(&mut self, limit: f64) {
+        loop {
+            let s = self.step();
+            let Some(d) = s.next_step_after else { break };
+            self.now = self.now.checked_add(SignedDuration::try_from(d).unwrap()).unwrap();
+            if self.now.duration_since(self.start).as_secs_f64() > limit {
+                break;
+            }
+        }
+    }
+
+    fn cond(&self, type_: &str) -> (String, Option<Timestamp>) {
+        let c = self.pod.status.clone().unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == type_).unwrap();
+        (c.status, c.last_transition_time.map(|t| t.0))
+    }
+
+    fn phase(&self) -> String {
+        self.pod.status.clone().unwrap().phase.unwrap()
+    }
+}
+
+#[test]
+fn pod_goes_pending_container_creating_running_ready_with_upstream_events() {
+    let mut sim = Sim::new(web_pod(None), &[], 1.0);
+    let first = sim.step();
+    assert_eq!(sim.phase(), "Pending");
+    let waiting = sim.pod.status.clone().unwrap().container_statuses.unwrap()[0].state.clone().unwrap().waiting.unwrap();
+    assert_eq!(waiting.reason.as_deref(), Some("ContainerCreating"));
+    assert_eq!(sim.cond("Ready").0, "False");
+    // sandbox 0.5 + pull 4 + start 0.5
+    assert_eq!(first.next_step_after, Some(Duration::from_secs(5)));
+    sim.run(60.0);
+    assert_eq!(sim.phase(), "Running");
+    let st = sim.pod.status.clone().unwrap();
+    assert_eq!(st.pod_ip.as_deref(), Some("10.244.1.5"));
+    assert_eq!(st.host_ip.as_deref(), Some("172.18.0.3"));
+    assert!(st.container_statuses.unwrap()[0].ready);
+    for c in ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"] {
+        assert_eq!(sim.cond(c).0, "True", "{c}");
+    }
+    assert_eq!(sim.cond("Ready").1, Some(t(5)));
+    let events: Vec<&str> = sim.log.iter().filter(|(_, l)| l.starts_with("event")).map(|(_, l)| l.as_str()).collect();
+    assert_eq!(
+        events,
+        vec![
+            "event Pulling: Pulling image \"registry.k8s.io/nginx-slim:0.24\"",
+            "event Pulled: Successfully pulled image \"registry.k8s.io/nginx-slim:0.24\" in 4.000s (4.000s including waiting). Image size: 72000000 bytes.",
+            "event Created: Created container: nginx",
+            "event Started: Started container nginx",
+        ]
+    );
+    assert_eq!(sim.pulled, vec!["registry.k8s.io/nginx-slim:0.24"]);
+}
+
+#[test]
+fn image_already_on_the_node_starts_faster_and_is_not_pulled_again() {
+    // (image present?, seconds to Running)
+    for (present, want) in [(false, 5.0), (true, 1.0)] {
+        let pulled: &[&str] = if present { &["registry.k8s.io/nginx-slim:0.24"] } else { &[] };
+        let mut sim = Sim::new(web_pod(None), pulled, 1.0);
+        sim.run(60.0);
+        let running_at = sim.log.iter().find(|(_, l)| l.contains("Started container")).unwrap().0;
+        assert_eq!(running_at, want, "present={present}");
+        if present {
+            assert!(sim.log.iter().any(|(_, l)| l == "event Pulled: Container image \"registry.k8s.io/nginx-slim:0.24\" already present on machine"));
+        }
+    }
+}
+
+#[test]
+fn speed_factor_scales_every_delay() {
+    let mut sim = Sim::new(web_pod(None), &[], 10.0);
+    let first = sim.step();
+    assert_eq!(first.next_step_after, Some(Duration::from_millis(500)));
+}
+
+#[test]
+fn readiness_probe_honours_initial_delay_period_and_failure_threshold() {
+    let probe = json!({"httpGet": {"path": "/", "port": 80}, "initialDelaySeconds": 10, "periodSeconds": 5, "failureThreshold": 2});
+    let mut sim = Sim::new(web_pod(Some(probe)), &["registry.k8s.io/nginx-slim:0.24"], 1.0);
+    sim.run(12.0); // running at 1s, first probe at 11s
+    assert_eq!(sim.phase(), "Running");
+    assert_eq!(sim.cond("Ready").0, "True");
+    assert_eq!(sim.cond("Ready").1, Some(t(11)), "ready at the first successful probe");
+    // The probe starts failing: one failure is tolerated, the second makes the pod unready.
+    sim.ready_probe = false;
+    sim.now = t(16);
+    sim.step();
+    assert_eq!(sim.cond("Ready").0, "True", "1 of failureThreshold 2");
+    sim.now = t(21);
+    sim.step();
+    assert_eq!(sim.cond("Ready").0, "False");
+    assert_eq!(sim.cond("ContainersReady").0, "False");
+    assert!(sim.log.iter().any(|(_, l)| l.starts_with("event Unhealthy: Readiness probe failed")));
+    // Before the initial delay the pod is not ready even though it runs.
+    let probe = json!({"exec": {"command": ["true"]}, "initialDelaySeconds": 10});
+    let mut sim = Sim::new(web_pod(Some(probe)), &["registry.k8s.io/nginx-slim:0.24"], 1.0);
+    sim.run(5.0);
+    assert_eq!((sim.phase().as_str(), sim.cond("Ready").0.as_str()), ("Running", "False"));
+}
+
+#[test]
+fn graceful_termination_stops_containers_then_removes_the_pod() {
+    let mut sim = Sim::new(web_pod(None), &[], 1.0);
+    sim.run(60.0);
+    sim.pod.metadata.deletion_timestamp = Some(Time(sim.now));
+    sim.pod.metadata.deletion_grace_period_seconds = Some(30);
+    sim.log.clear();
+    let s = sim.step();
+    assert_eq!(sim.cond("Ready").0, "False", "a terminating pod is not ready");
+    assert!(sim.log.iter().any(|(_, l)| l == "event Killing: Stopping container nginx"));
+    assert_eq!(s.next_step_after, Some(Duration::from_millis(500)));
+    sim.now = sim.now.checked_add(SignedDuration::from_millis(500)).unwrap();
+    let s = sim.step();
+    assert!(matches!(s.actions.last(), Some(Action::FinalizeDeletion { precondition_uid: Some(u), .. }) if u == "uid-web-0"));
+}
+
+#[test]
+fn termination_grace_period_caps_the_stop_time() {
+    let mut pod = web_pod(None);
+    pod.spec.as_mut().unwrap().termination_grace_period_seconds = Some(0);
+    let mut sim = Sim::new(pod, &[], 1.0);
+    sim.run(60.0);
+    sim.pod.metadata.deletion_timestamp = Some(Time(sim.now));
+    sim.pod.metadata.deletion_grace_period_seconds = Some(0);
+    let s = sim.step();
+    assert!(matches!(s.actions.last(), Some(Action::FinalizeDeletion { .. })));
+}
+
+#[test]
+fn image_pull_policy_defaults_like_the_api_server() {
+    let c = |image: &str| Container { name: "c".into(), image: Some(image.into()), ..Default::default() };
+    for (image, want) in [("nginx", "Always"), ("nginx:latest", "Always"), ("nginx:1.25", "IfNotPresent"), ("localhost:5000/app", "Always"), ("registry.k8s.io/pause:3.9", "IfNotPresent")] {
+        assert_eq!(pull_policy(&c(image)), want, "{image}");
+    }
+}
