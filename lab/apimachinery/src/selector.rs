@@ -22,6 +22,8 @@
 //!   every other kind: `metadata.name`, `metadata.namespace`). Unsupported labels give
 //!   upstream's message (`field label not supported: spec.foo`, or for kinds with only the
 //!   default conversion `"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"`).
+//! - [`parse_field_selector_in_group`]`(group, kind, &str)`: the same, with events.k8s.io
+//!   `Event`'s own labels (`regarding.name=web-0`, `reportingController=...`).
 //! - [`object_fields`]`(kind, &serde_json::Value) -> BTreeMap<String,String>`: an object's
 //!   selectable field values as upstream's `GetAttrs`/`ToSelectableFields` compute them
 //!   (missing fields are `""`, so `spec.nodeName=` selects unscheduled pods).
@@ -807,9 +809,52 @@ fn convert_field_label(kind: &str, label: &str) -> Result<String, SelectorError>
     }
 }
 
+/// events.k8s.io/v1 `Event` field labels and the core labels they map to (upstream
+/// `pkg/apis/events/v1/conversion.go`); both groups are served from one storage.
+const EVENTS_V1_FIELD_LABELS: &[(&str, &str)] = &[
+    ("reason", "reason"),
+    ("regarding.kind", "involvedObject.kind"),
+    ("regarding.namespace", "involvedObject.namespace"),
+    ("regarding.name", "involvedObject.name"),
+    ("regarding.uid", "involvedObject.uid"),
+    ("regarding.apiVersion", "involvedObject.apiVersion"),
+    ("regarding.resourceVersion", "involvedObject.resourceVersion"),
+    ("regarding.fieldPath", "involvedObject.fieldPath"),
+    ("reportingController", "reportingComponent"),
+    ("type", "type"),
+    ("metadata.namespace", "metadata.namespace"),
+    ("metadata.name", "metadata.name"),
+];
+
+/// Like [`parse_field_selector`], for a kind of an API group: `events.k8s.io` `Event`s take
+/// that group's labels (`regarding.name`, `reportingController`, ...), which select on the
+/// same fields as the core ones ([`object_fields`] reads both shapes).
+pub fn parse_field_selector_in_group(group: &str, kind: &str, s: &str) -> Result<FieldSelector, SelectorError> {
+    if group == "events.k8s.io" && kind == "Event" {
+        let mut sel = parse_terms(s)?;
+        for t in &mut sel.terms {
+            match EVENTS_V1_FIELD_LABELS.iter().find(|(l, _)| *l == t.field) {
+                Some((_, core)) => t.field = (*core).to_string(),
+                None => return Err(SelectorError::new(format!("field label not supported: {}", t.field))),
+            }
+        }
+        return Ok(sel);
+    }
+    parse_field_selector(kind, s)
+}
+
 /// Parse a `fieldSelector` for objects of `kind` (upstream `fields.ParseSelector` followed by
 /// the apiserver's field label conversion). `""` matches everything.
 pub fn parse_field_selector(kind: &str, s: &str) -> Result<FieldSelector, SelectorError> {
+    let mut sel = parse_terms(s)?;
+    for t in &mut sel.terms {
+        t.field = convert_field_label(kind, &t.field)?;
+    }
+    Ok(sel)
+}
+
+/// upstream `fields.ParseSelector`: the terms, unconverted.
+fn parse_terms(s: &str) -> Result<FieldSelector, SelectorError> {
     let mut parts = split_terms(s);
     parts.sort();
     let mut terms = Vec::new();
@@ -822,9 +867,6 @@ pub fn parse_field_selector(kind: &str, s: &str) -> Result<FieldSelector, Select
         };
         let value = unescape_value(rhs)?;
         terms.push(FieldRequirement { field: lhs.to_string(), not_equals: neq, value });
-    }
-    for t in &mut terms {
-        t.field = convert_field_label(kind, &t.field)?;
     }
     Ok(FieldSelector { terms })
 }
@@ -866,12 +908,16 @@ pub fn object_fields(kind: &str, obj: &Value) -> BTreeMap<String, String> {
             put("status.nominatedNodeName", str_at(obj, "/status/nominatedNodeName"));
         }
         "Event" => {
+            // core/v1 or events.k8s.io/v1 shape (regarding, reportingController, deprecatedSource)
+            let v1 = obj.get("regarding").is_some() || obj.get("note").is_some();
+            let r = if v1 { "regarding" } else { "involvedObject" };
             for k in ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"] {
-                put(&format!("involvedObject.{k}"), str_at(obj, &format!("/involvedObject/{k}")));
+                put(&format!("involvedObject.{k}"), str_at(obj, &format!("/{r}/{k}")));
             }
             put("reason", str_at(obj, "/reason"));
-            put("reportingComponent", str_at(obj, "/reportingComponent"));
-            put("source", str_at(obj, "/source/component"));
+            let reporting = if v1 { "/reportingController" } else { "/reportingComponent" };
+            put("reportingComponent", str_at(obj, reporting));
+            put("source", str_at(obj, if v1 { "/deprecatedSource/component" } else { "/source/component" }));
             put("type", str_at(obj, "/type"));
         }
         "Namespace" => {

@@ -259,3 +259,22 @@ fn field_selector_escapes_as_upstream() {
     let obj = json!({"metadata": {"name": "a,b=c", "namespace": "x"}});
     assert!(f.matches_object("ConfigMap", &obj));
 }
+
+// upstream pkg/apis/events/v1/conversion.go: events.k8s.io labels map onto the core fields
+#[test]
+fn events_k8s_io_field_selector_as_upstream() {
+    let v1 = json!({"metadata": {"name": "e", "namespace": "ns"}, "regarding": {"kind": "Pod", "name": "web-0"},
+        "reason": "Started", "type": "Normal", "reportingController": "kubelet"});
+    let core = json!({"metadata": {"name": "e", "namespace": "ns"}, "involvedObject": {"kind": "Pod", "name": "web-0"},
+        "reason": "Started", "type": "Normal", "reportingComponent": "kubelet"});
+    let f = parse_field_selector_in_group("events.k8s.io", "Event", "regarding.name=web-0,reportingController=kubelet").unwrap();
+    assert!(f.matches_object("Event", &v1));
+    assert!(f.matches_object("Event", &core));
+    assert!(!parse_field_selector_in_group("events.k8s.io", "Event", "regarding.name=web-1").unwrap().matches_object("Event", &v1));
+    assert_eq!(
+        parse_field_selector_in_group("events.k8s.io", "Event", "involvedObject.name=x").unwrap_err().message,
+        "field label not supported: involvedObject.name"
+    );
+    // the core group keeps the core labels
+    assert!(parse_field_selector_in_group("", "Event", "involvedObject.name=web-0").unwrap().matches_object("Event", &v1));
+}
