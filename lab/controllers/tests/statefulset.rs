@@ -638,3 +638,30 @@ fn kubectl_rollout_status_sees_the_update_complete_only_at_the_end() {
     assert!(seen_not_done);
     assert!(done(&w));
 }
+
+#[test]
+fn revision_hash_matches_kube_controller_manager_byte_for_byte() {
+    // Upstream's statefulset controller test fixture: "c77f6d978 and the raw data was computed
+    // from the hash of the defaulted serialized statefulset spec in 1.33".
+    let set: k8s_openapi::api::apps::v1::StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "test", "namespace": "test", "uid": "ssuid"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "foo"}},
+            "template": {
+                "metadata": {"labels": {"app": "foo"}, "annotations": {"test": "value"}},
+                "spec": {
+                    "containers": [{"name": "test", "image": "test", "imagePullPolicy": "Always",
+                        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
+                    "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
+                    "securityContext": {}, "terminationGracePeriodSeconds": 30
+                }
+            }
+        }
+    }))
+    .unwrap();
+    let raw = r#"{"spec":{"template":{"$patch":"replace","metadata":{"annotations":{"test":"value"},"creationTimestamp":null,"labels":{"app":"foo"}},"spec":{"containers":[{"image":"test","imagePullPolicy":"Always","name":"test","resources":{},"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File"}],"dnsPolicy":"ClusterFirst","restartPolicy":"Always","schedulerName":"default-scheduler","securityContext":{},"terminationGracePeriodSeconds":30}}}}"#;
+    assert_eq!(String::from_utf8(utils::get_patch(&set)).unwrap(), raw);
+    let rev = utils::new_revision(&set, 1, 0);
+    assert_eq!(rev.metadata.name.as_deref(), Some("test-c77f6d978"));
+    assert_eq!(rev.metadata.labels.unwrap()[history::CONTROLLER_REVISION_HASH_LABEL], "c77f6d978");
+}
