@@ -665,3 +665,64 @@ fn revision_hash_matches_kube_controller_manager_byte_for_byte() {
     assert_eq!(rev.metadata.name.as_deref(), Some("test-c77f6d978"));
     assert_eq!(rev.metadata.labels.unwrap()[history::CONTROLLER_REVISION_HASH_LABEL], "c77f6d978");
 }
+
+#[test]
+fn upstream_1_33_compatibility_fixture_syncs_without_any_write() {
+    // Upstream TestStatefulSetCompatibility: what a running set, pod, claim and revision look
+    // like in 1.33 (defaulted); one sync must not create, update, patch or delete anything.
+    let template = json!({
+        "metadata": {"labels": {"app": "foo"}, "annotations": {"test": "value"}},
+        "spec": {
+            "containers": [{"name": "test", "image": "test", "imagePullPolicy": "Always",
+                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
+            "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
+            "securityContext": {}, "terminationGracePeriodSeconds": 30
+        }
+    });
+    let set: k8s_openapi::api::apps::v1::StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "test", "namespace": "test", "uid": "ssuid", "generation": 1, "labels": {"sslabel": "value"}},
+        "spec": {
+            "replicas": 1, "podManagementPolicy": "OrderedReady", "revisionHistoryLimit": 10,
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+            "selector": {"matchLabels": {"app": "foo"}},
+            "template": template,
+            "volumeClaimTemplates": [{"metadata": {"name": "test", "labels": {"key": "value"}, "annotations": {"key": "value"}},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+        },
+        "status": {"availableReplicas": 1, "collisionCount": 0, "currentReplicas": 1, "currentRevision": "test-c77f6d978",
+            "observedGeneration": 1, "replicas": 1, "updateRevision": "test-c77f6d978", "updatedReplicas": 1, "readyReplicas": 1}
+    }))
+    .unwrap();
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "test-0", "namespace": "test", "uid": "poduid", "generateName": "test-",
+            "annotations": {"test": "value"},
+            "labels": {"app": "foo", "apps.kubernetes.io/pod-index": "0", "controller-revision-hash": "test-c77f6d978",
+                "statefulset.kubernetes.io/pod-name": "test-0"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "blockOwnerDeletion": true, "controller": true, "kind": "StatefulSet", "name": "test", "uid": "ssuid"}]},
+        "spec": {"containers": [{"name": "test", "image": "test"}], "nodeName": "mynode", "hostname": "test-0",
+            "volumes": [{"name": "test", "persistentVolumeClaim": {"claimName": "test-test-0"}}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [{"name": "test", "image": "test", "imageID": "", "ready": true, "restartCount": 0}]}
+    }))
+    .unwrap();
+    let claim: k8s_openapi::api::core::v1::PersistentVolumeClaim = serde_json::from_value(json!({
+        "metadata": {"name": "test-test-0", "namespace": "test", "uid": "pvcuid", "labels": {"app": "foo", "key": "value"},
+            "finalizers": ["kubernetes.io/pvc-protection"]},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "standard", "volumeName": "pv"},
+        "status": {"phase": "Bound"}
+    }))
+    .unwrap();
+    let mut revision = utils::new_revision(&set, 1, 0);
+    revision.metadata.uid = Some("revuid".into());
+    assert_eq!(revision.metadata.name.as_deref(), Some("test-c77f6d978"));
+    // The claim the set would create carries the template's labels plus the selector's.
+    let (_, want_claim) = utils::persistent_volume_claims(&set, 0).remove(0);
+    assert_eq!(want_claim.metadata.labels, claim.metadata.labels);
+
+    let d = lab_controllers::statefulset::sync_stateful_set(
+        lab_controllers::statefulset::StatefulSetSnapshot { set: &set, pods: &[pod], claims: &[claim], revisions: &[revision] },
+        t(0),
+        &Default::default(),
+    );
+    assert!(d.actions.is_empty(), "{:?}", summary(&d.actions));
+}
