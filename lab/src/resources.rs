@@ -98,7 +98,7 @@ resource!(DEPLOYMENTS, "apps", "v1", apps::Deployment, "Deployment", "deployment
 resource!(CONTROLLERREVISIONS, "apps", "v1", apps::ControllerRevision, "ControllerRevision", "controllerrevisions", "controllerrevision", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 resource!(ENDPOINTSLICES, "discovery.k8s.io", "v1", discovery::EndpointSlice, "EndpointSlice", "endpointslices", "endpointslice", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 resource!(STORAGECLASSES, "storage.k8s.io", "v1", storage::StorageClass, "StorageClass", "storageclasses", "storageclass", ns = false, short = &["sc"], cat = NONE, status = false, scale = false, generation = false);
-resource!(EVENTS_V1, "events.k8s.io", "v1", events::Event, "Event", "events", "event", ns = true, short = &["ev"], cat = NONE, status = false, scale = false, generation = false);
+resource!(EVENTS_V1, "events.k8s.io", "v1", events::Event, "Event", "events", "event", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 
 // The autoscaling/v1 `Scale` of the `/scale` subresources (not a collection of its own).
 resource!(SCALE, "autoscaling", "v1", k8s_openapi::api::autoscaling::v1::Scale, "Scale", "scale", "", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);

@@ -1,3 +1,464 @@
-//! The controller runtime: runs the pure decisions of `lab-controllers` against the store
-//! (watch → work queue → snapshot → decision → actions), with the simulated clock.
-//! Owned by the controller-runtime work (issue 4); see `lab/src/cluster/`.
+//! The controller runtime: runs the pure decisions of `lab-controllers` against the store, the
+//! way upstream's informers and work queues run kube-controller-manager's sync functions
+//! (`k8s.io/client-go/util/workqueue`, `controller.go`'s `processNextWorkItem`).
+//!
+//! * Every controller is a [`Reconciler`]: it maps store events to keys (a pod change queues
+//!   its owning set), and for one key builds the snapshot its decision needs from the store,
+//!   calls the decision with the simulated `now`, and returns the [`Action`]s.
+//! * [`run`] drives one reconciler on its own task: the keys of every existing object first
+//!   (the informer's initial list), then a key per relevant change, deduplicated while queued;
+//!   one key is processed at a time, so a key is never synced twice concurrently.
+//! * [`execute`] carries the actions out through the store, in order, stopping at the first
+//!   failure; the key is then requeued with rate-limited backoff (upstream `AddRateLimited`:
+//!   5ms doubling to 1000s). `RequeueAfter` uses the simulated clock (divided by the speed).
+//!
+//! The cluster's controllers, nodes, kubelet and volumes live in [`crate::cluster`].
+
+use crate::clock::{Clock, format_time};
+use crate::errors::ApiError;
+use crate::machinery::{self, PatchType};
+use crate::resources::{self, ResourceType};
+use crate::store::{DeleteOptions, Event as StoreEvent, Store, WriteOptions};
+use crate::strategy::Subresource;
+use k8s_openapi::jiff::Timestamp;
+use lab_controllers::{Action, Event, Object, ObjectRef, Patch};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::sync::broadcast::error::RecvError;
+
+/// One controller, as the runtime sees it.
+pub trait Reconciler: Send + Sync + 'static {
+    /// The controller's name (upstream's, for messages).
+    fn name(&self) -> &'static str;
+    /// The field manager its writes are recorded under.
+    fn field_manager(&self) -> &'static str {
+        "kube-controller-manager"
+    }
+    /// Keys to queue for every object that exists now (start-up and after a missed event).
+    fn all_keys(&self, store: &Store) -> Vec<String>;
+    /// Keys to queue for one change.
+    fn keys_for(&self, store: &Store, event: &StoreEvent, out: &mut Vec<String>);
+    /// The decision for one key, at simulated time `now`.
+    fn reconcile(&self, store: &Store, key: &str, now: Timestamp) -> Vec<Action>;
+    /// Called after the key's actions were all carried out.
+    fn done(&self, _store: &Store, _key: &str, _actions: &[Action]) {}
+}
+
+/// A deduplicating work queue with delayed and rate-limited adds.
+pub struct Queue {
+    inner: Mutex<QueueInner>,
+    notify: Notify,
+    clock: Clock,
+}
+
+#[derive(Default)]
+struct QueueInner {
+    order: VecDeque<String>,
+    queued: HashSet<String>,
+    failures: HashMap<String, u32>,
+    /// Keys waiting on a timer, with when (real time) they fire: a later `add_after` for
+    /// the same key does not start a second timer.
+    timers: HashMap<String, tokio::time::Instant>,
+}
+
+impl Queue {
+    pub fn new(clock: Clock) -> Arc<Queue> {
+        Arc::new(Queue { inner: Mutex::new(QueueInner::default()), notify: Notify::new(), clock })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn add(&self, key: String) {
+        let mut q = self.lock();
+        if q.queued.insert(key.clone()) {
+            q.order.push_back(key);
+            drop(q);
+            self.notify.notify_one();
+        }
+    }
+
+    /// Queue `key` after `simulated` time has passed (upstream `AddAfter`).
+    pub fn add_after(self: &Arc<Self>, key: String, simulated: Duration) {
+        let real = self.clock.real_duration(simulated);
+        if real.is_zero() {
+            return self.add(key);
+        }
+        let at = tokio::time::Instant::now() + real;
+        {
+            let mut q = self.lock();
+            if q.timers.get(&key).is_some_and(|t| *t <= at) {
+                return;
+            }
+            q.timers.insert(key.clone(), at);
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(at).await;
+            let mut q = me.lock();
+            if q.timers.get(&key) == Some(&at) {
+                q.timers.remove(&key);
+            }
+            drop(q);
+            me.add(key);
+        });
+    }
+
+    /// Queue `key` after its backoff: 5ms doubling per consecutive failure, capped at 1000s
+    /// (upstream `DefaultControllerRateLimiter`'s per-item exponential limiter).
+    pub fn add_rate_limited(self: &Arc<Self>, key: String) {
+        let n = {
+            let mut q = self.lock();
+            let n = q.failures.entry(key.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let delay = Duration::from_millis(5).saturating_mul(1u32 << (n - 1).min(20)).min(Duration::from_secs(1000));
+        // Backoff is real time upstream; keep it real here too, so conflicts retry quickly.
+        let me = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            me.add(key);
+        });
+    }
+
+    /// The key succeeded: reset its backoff (upstream `Forget`).
+    pub fn forget(&self, key: &str) {
+        self.lock().failures.remove(key);
+    }
+
+    /// The next key, waiting for one.
+    pub async fn next(&self) -> String {
+        loop {
+            let notified = self.notify.notified();
+            {
+                let mut q = self.lock();
+                if let Some(k) = q.order.pop_front() {
+                    q.queued.remove(&k);
+                    return k;
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Run `r` until the store goes away: initial keys, then keys from changes.
+pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
+    let queue = Queue::new(*store.clock());
+    // Subscribe before listing so no change falls between the list and the watch.
+    let Ok((_, mut rx, _)) = store.watch_from(&resources::PODS, Some(store.resource_version())) else { return };
+    for k in r.all_keys(&store) {
+        queue.add(k);
+    }
+    let (s2, r2, q2) = (store.clone(), r.clone(), queue.clone());
+    tokio::spawn(async move {
+        let mut keys = Vec::new();
+        loop {
+            match rx.recv().await {
+                Ok(ev) => {
+                    r2.keys_for(&s2, &ev, &mut keys);
+                    for k in keys.drain(..) {
+                        q2.add(k);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => {
+                    for k in r2.all_keys(&s2) {
+                        q2.add(k);
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    });
+    let exec = Executor { store: store.clone(), manager: r.field_manager() };
+    loop {
+        let key = queue.next().await;
+        let now = store.clock().now_precise();
+        let actions = r.reconcile(&store, &key, now);
+        match exec.execute_all(&actions) {
+            Outcome::Done { requeue_after, retry } => {
+                if retry {
+                    queue.add_rate_limited(key.clone());
+                } else {
+                    queue.forget(&key);
+                }
+                if let Some(d) = requeue_after {
+                    queue.add_after(key.clone(), d);
+                }
+                r.done(&store, &key, &actions);
+            }
+            Outcome::Failed(e) => {
+                if e.code != 409 && e.code != 404 {
+                    eprintln!("lab: {}: {key}: {e}", r.name());
+                }
+                queue.add_rate_limited(key);
+            }
+        }
+        // Let watchers and the server run between keys on the small runtime.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// What executing a decision came to.
+pub enum Outcome {
+    Done { requeue_after: Option<Duration>, retry: bool },
+    Failed(ApiError),
+}
+
+/// Carries actions out through the store.
+pub struct Executor {
+    pub store: Arc<Store>,
+    pub manager: &'static str,
+}
+
+static EVENT_SEQ: AtomicU64 = AtomicU64::new(0);
+
+pub fn resource_for(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
+    resources::ALL.iter().copied().find(|r| r.kind == kind && r.api_version() == api_version && !std::ptr::eq(*r, &resources::EVENTS_V1))
+}
+
+fn object_resource(o: &Object) -> &'static ResourceType {
+    match o {
+        Object::Pod(_) | Object::Binding(_) => &resources::PODS,
+        Object::PersistentVolumeClaim(_) => &resources::PVCS,
+        Object::ControllerRevision(_) => &resources::CONTROLLERREVISIONS,
+        Object::StatefulSet(_) => &resources::STATEFULSETS,
+        Object::ReplicaSet(_) => &resources::REPLICASETS,
+        Object::Endpoints(_) => &resources::ENDPOINTS,
+        Object::EndpointSlice(_) => &resources::ENDPOINTSLICES,
+        Object::PersistentVolume(_) => &resources::PVS,
+    }
+}
+
+fn object_value(o: &Object) -> Value {
+    let v = match o {
+        Object::Pod(x) => serde_json::to_value(x),
+        Object::PersistentVolumeClaim(x) => serde_json::to_value(x),
+        Object::ControllerRevision(x) => serde_json::to_value(x),
+        Object::StatefulSet(x) => serde_json::to_value(x),
+        Object::ReplicaSet(x) => serde_json::to_value(x),
+        Object::Endpoints(x) => serde_json::to_value(x),
+        Object::EndpointSlice(x) => serde_json::to_value(x),
+        Object::PersistentVolume(x) => serde_json::to_value(x),
+        Object::Binding(x) => serde_json::to_value(x),
+    };
+    v.unwrap_or(Value::Null)
+}
+
+impl Executor {
+    fn opts(&self) -> WriteOptions {
+        WriteOptions { field_manager: Some(self.manager.to_string()), ..Default::default() }
+    }
+
+    /// Execute in order; stop at the first failure.
+    pub fn execute_all(&self, actions: &[Action]) -> Outcome {
+        let mut requeue_after: Option<Duration> = None;
+        let mut retry = false;
+        for a in actions {
+            match a {
+                Action::RequeueAfter(d) => requeue_after = Some(requeue_after.map_or(*d, |x| x.min(*d))),
+                Action::RetryWithBackoff { .. } => retry = true,
+                _ => {
+                    if let Err(e) = self.execute(a) {
+                        return Outcome::Failed(e);
+                    }
+                }
+            }
+        }
+        Outcome::Done { requeue_after, retry }
+    }
+
+    pub fn execute(&self, action: &Action) -> Result<(), ApiError> {
+        let store = &self.store;
+        match action {
+            Action::Create(Object::Binding(b)) => {
+                let ns = b.metadata.namespace.clone().unwrap_or_default();
+                let name = b.metadata.name.clone().unwrap_or_default();
+                bind_pod(store, &ns, &name, &b.target.name, &self.opts())
+            }
+            Action::Create(o) => {
+                let rt = object_resource(o);
+                let ns = o.metadata().namespace.clone().unwrap_or_default();
+                store.create(rt, &ns, object_value(o), &self.opts()).map(|_| ())
+            }
+            Action::Update(o) => {
+                let rt = object_resource(o);
+                let m = o.metadata();
+                let (ns, name) = (m.namespace.clone().unwrap_or_default(), m.name.clone().unwrap_or_default());
+                store.update(rt, &ns, &name, Subresource::Main, object_value(o), &self.opts()).map(|_| ())
+            }
+            Action::UpdateStatus(o) => {
+                let rt = object_resource(o);
+                let m = o.metadata();
+                let (ns, name) = (m.namespace.clone().unwrap_or_default(), m.name.clone().unwrap_or_default());
+                let want = object_value(o);
+                let sub = if rt.status { Subresource::Status } else { Subresource::Main };
+                let mut body = want.clone();
+                // Upstream's status updaters copy the status onto a fresh read on conflict.
+                for _ in 0..5 {
+                    match store.update(rt, &ns, &name, sub, body, &self.opts()) {
+                        Err(e) if e.code == 409 => {
+                            let fresh = store.get(rt, &ns, &name)?;
+                            if fresh["metadata"]["uid"] != want["metadata"]["uid"] && want["metadata"]["uid"].is_string() {
+                                return Err(e);
+                            }
+                            let mut f = (*fresh).clone();
+                            f["status"] = want["status"].clone();
+                            body = f;
+                        }
+                        other => return other.map(|_| ()),
+                    }
+                }
+                Err(ApiError::conflict_stale(rt.group, rt.plural, &name))
+            }
+            Action::Patch { target, patch } => {
+                let rt = resource_for(&target.api_version, &target.kind)
+                    .ok_or_else(|| ApiError::bad_request(format!("no resource for {} {}", target.api_version, target.kind)))?;
+                let ns = target.namespace.clone().unwrap_or_default();
+                let (kind, body) = match patch {
+                    Patch::Strategic(v) => (PatchType::StrategicMerge, v),
+                    Patch::Merge(v) => (PatchType::Merge, v),
+                };
+                let bytes = serde_json::to_vec(body).unwrap_or_default();
+                store.modify(rt, &ns, &target.name, Subresource::Main, &self.opts(), |cur| {
+                    // A `metadata.uid` in the patch is a precondition, as the server treats it.
+                    if let Some(uid) = body["metadata"]["uid"].as_str() {
+                        if cur["metadata"]["uid"].as_str() != Some(uid) {
+                            return Err(ApiError::conflict(rt.group, rt.plural, &target.name, &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", cur["metadata"]["uid"].as_str().unwrap_or(""))));
+                        }
+                    }
+                    machinery::patch(rt, kind, cur, &bytes)
+                })
+                .map(|_| ())
+            }
+            Action::Delete { target, precondition_uid, propagation_policy } => {
+                let rt = resource_for(&target.api_version, &target.kind)
+                    .ok_or_else(|| ApiError::bad_request(format!("no resource for {} {}", target.api_version, target.kind)))?;
+                let ns = target.namespace.clone().unwrap_or_default();
+                let opts = DeleteOptions {
+                    precondition_uid: precondition_uid.clone(),
+                    propagation_policy: propagation_policy.map(|p| p.as_str().to_string()),
+                    ..Default::default()
+                };
+                match store.delete(rt, &ns, &target.name, &opts) {
+                    Err(e) if e.is_not_found() => Ok(()),
+                    other => other.map(|_| ()),
+                }
+            }
+            Action::FinalizeDeletion { target, precondition_uid } => {
+                let rt = resource_for(&target.api_version, &target.kind).unwrap_or(&resources::PODS);
+                let ns = target.namespace.clone().unwrap_or_default();
+                let opts = DeleteOptions { precondition_uid: precondition_uid.clone(), grace_period_seconds: Some(0), ..Default::default() };
+                match store.delete(rt, &ns, &target.name, &opts) {
+                    Err(e) if e.is_not_found() => Ok(()),
+                    other => other.map(|_| ()),
+                }
+            }
+            Action::RecordEvent(ev) => {
+                record_event(store, ev, None);
+                Ok(())
+            }
+            Action::RequeueAfter(_) | Action::RetryWithBackoff { .. } => Ok(()),
+        }
+    }
+}
+
+/// The pod's `binding` subresource (upstream `pkg/registry/core/pod/storage` `assignPod`):
+/// sets `spec.nodeName` once, then the `PodScheduled` condition.
+pub fn bind_pod(store: &Store, ns: &str, name: &str, node: &str, opts: &WriteOptions) -> Result<(), ApiError> {
+    store.modify(&resources::PODS, ns, name, Subresource::Main, opts, |cur| {
+        let have = cur["spec"]["nodeName"].as_str().unwrap_or("");
+        if !have.is_empty() {
+            return Err(ApiError::conflict("", "pods", name, &format!("pod {name} is already assigned to node \"{have}\"")));
+        }
+        if cur["metadata"]["deletionTimestamp"].is_string() {
+            return Err(ApiError::conflict("", "pods", name, &format!("pod {name} is being deleted, cannot be assigned to a host")));
+        }
+        let mut p = cur.clone();
+        p["spec"]["nodeName"] = json!(node);
+        Ok(p)
+    })?;
+    let now = format_time(store.clock().now());
+    let _ = store.modify(&resources::PODS, ns, name, Subresource::Status, opts, |cur| {
+        let mut p = cur.clone();
+        let mut conds: Vec<Value> = p["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        conds.retain(|c| c["type"] != "PodScheduled");
+        conds.push(json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now}));
+        p["status"]["conditions"] = json!(conds);
+        Ok(p)
+    });
+    Ok(())
+}
+
+/// Record a core/v1 Event (upstream's `EventRecorder`): named `<object>.<hex nanos>`, in the
+/// object's namespace (`default` for cluster-scoped objects). A repeat of the last event with
+/// the same object, reason and message bumps its `count` instead (the recorder's aggregation).
+pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
+    let ns = ev.regarding.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
+    let now = store.clock().now_precise();
+    let (items, _) = store.list(&resources::EVENTS, Some(&ns));
+    if let Some(same) = items.iter().rev().find(|e| {
+        e["involvedObject"]["uid"].as_str() == ev.regarding.uid.as_deref()
+            && e["involvedObject"]["name"] == ev.regarding.name
+            && e["reason"] == ev.reason
+            && e["message"] == ev.message
+    }) {
+        let mut e = (**same).clone();
+        e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
+        e["lastTimestamp"] = json!(format_time(now));
+        let name = e["metadata"]["name"].as_str().unwrap_or("").to_string();
+        if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
+            return;
+        }
+    }
+    let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
+    let nanos = now.as_nanosecond() as u128 + seq as u128;
+    let r: &ObjectRef = &ev.regarding;
+    let mut involved = json!({"kind": r.kind, "name": r.name, "apiVersion": r.api_version});
+    if let Some(n) = &r.namespace {
+        involved["namespace"] = json!(n);
+    }
+    if let Some(u) = &r.uid {
+        involved["uid"] = json!(u);
+    }
+    let mut source = json!({"component": ev.source});
+    if let Some(h) = host {
+        source["host"] = json!(h);
+    }
+    let body = json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{}.{:x}", r.name, nanos), "namespace": ns},
+        "involvedObject": involved,
+        "reason": ev.reason, "message": ev.message, "type": ev.type_.as_str(),
+        "source": source,
+        "firstTimestamp": format_time(now), "lastTimestamp": format_time(now), "count": 1,
+        "reportingComponent": ev.source, "reportingInstance": host.unwrap_or(""),
+    });
+    let _ = store.create(&resources::EVENTS, &ns, body, &WriteOptions::default());
+}
+
+/// Decode a stored object into its k8s-openapi type.
+pub fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Option<T> {
+    serde_json::from_value(v.clone()).ok()
+}
+
+/// Every object of `rt` in `ns`, typed.
+pub fn list_typed<T: serde::de::DeserializeOwned>(store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Vec<T> {
+    store.list(rt, ns).0.iter().filter_map(|v| typed(v)).collect()
+}
+
+/// `ns/name` of a stored object.
+pub fn key_of(v: &Value) -> String {
+    format!("{}/{}", v["metadata"]["namespace"].as_str().unwrap_or(""), v["metadata"]["name"].as_str().unwrap_or(""))
+}
+
+/// Split a `ns/name` key.
+pub fn split_key(key: &str) -> (&str, &str) {
+    key.split_once('/').unwrap_or(("", key))
+}

@@ -276,3 +276,18 @@ fn describe_and_rollout_status() {
     // exactly as against kind.
     assert_eq!(out.trim(), "partitioned roll out complete: 2 new pods have been updated...");
 }
+
+#[test]
+fn create_generators_send_protobuf() {
+    let k = K::new();
+    assert_eq!(k.ok(&["create", "secret", "generic", "db-pass", "--from-literal=password=hunter2"]).trim(), "secret/db-pass created");
+    assert_eq!(k.ok(&["get", "secret", "db-pass", "-o", "jsonpath={.data.password}"]), "aHVudGVyMg==");
+    let y = k.ok(&["get", "secret", "db-pass", "-o", "yaml"]);
+    assert!(!y.contains("generateName"), "empty protobuf strings are omitted as in JSON:\n{y}");
+    assert_eq!(k.ok(&["create", "configmap", "cfg", "--from-literal=k=v"]).trim(), "configmap/cfg created");
+    assert_eq!(k.ok(&["create", "namespace", "team"]).trim(), "namespace/team created");
+    assert_eq!(k.ok(&["-n", "team", "get", "sa", "default", "-o", "name"]).trim(), "serviceaccount/default");
+    // `kubectl run` sends JSON.
+    assert_eq!(k.ok(&["run", "client", "--image=busybox", "--restart=Never"]).trim(), "pod/client created");
+    assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.status.phase}"]), "Pending");
+}

@@ -6,6 +6,7 @@
 mod discovery;
 mod negotiate;
 mod openapi;
+mod protobuf;
 mod table;
 mod verbs;
 mod watch;
