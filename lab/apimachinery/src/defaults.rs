@@ -104,10 +104,10 @@ pub fn apply_defaults(kind: &str, obj: &mut Value) {
                 for key in ["containers", "initContainers"] {
                     each_in(spec, key, |c| {
                         each_in(c, "ports", |p| {
-                            if is_unset(p.get("hostPort")) || p.get("hostPort") == Some(&json!(0)) {
-                                if let Some(cp) = p.get("containerPort").cloned() {
-                                    p.insert("hostPort".into(), cp);
-                                }
+                            if (is_unset(p.get("hostPort")) || p.get("hostPort") == Some(&json!(0)))
+                                && let Some(cp) = p.get("containerPort").cloned()
+                            {
+                                p.insert("hostPort".into(), cp);
                             }
                         });
                     });
@@ -294,11 +294,14 @@ fn container_defaults(c: &mut Map<String, Value>) {
         }
     }
     for hook in ["postStart", "preStop"] {
-        if let Some(h) = c.get_mut("lifecycle").and_then(|l| l.get_mut(hook)).and_then(|h| h.get_mut("httpGet")) {
-            if let Some(h) = h.as_object_mut() {
-                default(h, "path", json!("/"));
-                default(h, "scheme", json!("HTTP"));
-            }
+        if let Some(h) = c
+            .get_mut("lifecycle")
+            .and_then(|l| l.get_mut(hook))
+            .and_then(|h| h.get_mut("httpGet"))
+            .and_then(Value::as_object_mut)
+        {
+            default(h, "path", json!("/"));
+            default(h, "scheme", json!("HTTP"));
         }
     }
 }
@@ -341,10 +344,8 @@ fn service_defaults(obj: &mut Value) {
             Some(Value::String(s)) => s.is_empty(),
             _ => false,
         };
-        if unset {
-            if let Some(port) = p.get("port").cloned() {
-                p.insert("targetPort".into(), port);
-            }
+        if unset && let Some(port) = p.get("port").cloned() {
+            p.insert("targetPort".into(), port);
         }
     });
     if ty == "NodePort" || ty == "LoadBalancer" {
@@ -504,10 +505,8 @@ pub fn prepare_for_update(kind: &str, new: &mut Value, old: &Value) {
         if same_type {
             for f in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "healthCheckNodePort"] {
                 let unset = is_unset(spec.get(f)) || spec.get(f) == Some(&json!([]));
-                if unset {
-                    if let Some(v) = old_spec.get(f) {
-                        spec.insert(f.into(), v.clone());
-                    }
+                if unset && let Some(v) = old_spec.get(f) {
+                    spec.insert(f.into(), v.clone());
                 }
             }
             // node ports, matched by port number and protocol

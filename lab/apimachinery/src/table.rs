@@ -727,10 +727,10 @@ fn node_cells(o: &Value, now: Timestamp) -> Vec<Value> {
                 if !role.is_empty() {
                     roles.push(role.to_string());
                 }
-            } else if k == "kubernetes.io/role" {
-                if let Some(v) = v.as_str().filter(|v| !v.is_empty()) {
-                    roles.push(v.to_string());
-                }
+            } else if k == "kubernetes.io/role"
+                && let Some(v) = v.as_str().filter(|v| !v.is_empty())
+            {
+                roles.push(v.to_string());
             }
         }
     }

@@ -126,7 +126,8 @@ fn statefulset_selector_must_match_template_labels_as_upstream() {
 #[test]
 fn statefulset_create_errors_as_upstream() {
     type Mutate = fn(&mut Value);
-    let cases: Vec<(&str, Mutate, Vec<(&str, &str, &str)>)> = vec![
+    type Want<'a> = Vec<(&'a str, &'a str, &'a str)>;
+    let cases: Vec<(&str, Mutate, Want)> = vec![
         ("negative replicas", |s| s["spec"]["replicas"] = json!(-1),
          vec![("FieldValueInvalid", "spec.replicas", "Invalid value: -1: must be greater than or equal to 0")]),
         ("no selector", |s| { s["spec"].as_object_mut().unwrap().remove("selector"); },

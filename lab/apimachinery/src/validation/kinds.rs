@@ -174,10 +174,10 @@ pub fn validate_status_update(kind: &str, new: &Value, old: &Value) -> Result<()
     validate_object_meta_update(new.get("metadata"), old.get("metadata"), &mut errs);
     if matches!(kind, "StatefulSet" | "Deployment") {
         let (n, o) = (int_at(new, "/status/collisionCount"), int_at(old, "/status/collisionCount"));
-        if let Some(o) = o {
-            if n.unwrap_or(0) < o {
-                errs.push(FieldError::invalid("status.collisionCount", BadValue::Int(n.unwrap_or(0)), "cannot be decremented"));
-            }
+        if let Some(o) = o
+            && n.unwrap_or(0) < o
+        {
+            errs.push(FieldError::invalid("status.collisionCount", BadValue::Int(n.unwrap_or(0)), "cannot be decremented"));
         }
     }
     finish(kind, new, errs)
@@ -262,10 +262,10 @@ fn int_at(v: &Value, ptr: &str) -> Option<i64> {
 
 /// upstream `ValidateNonnegativeField`.
 fn nonnegative(v: &Value, ptr: &str, path: &str, errs: &mut Errs) {
-    if let Some(n) = int_at(v, ptr) {
-        if n < 0 {
-            errs.push(FieldError::invalid(path, BadValue::Int(n), "must be greater than or equal to 0"));
-        }
+    if let Some(n) = int_at(v, ptr)
+        && n < 0
+    {
+        errs.push(FieldError::invalid(path, BadValue::Int(n), "must be greater than or equal to 0"));
     }
 }
 
@@ -688,14 +688,14 @@ fn rolling_update_deployment(ru: &Value, errs: &mut Errs) {
             "may not be 0 when `maxSurge` is 0",
         ));
     }
-    if let Some((n, true)) = ru.get("maxUnavailable").and_then(int_or_percent) {
-        if n > 100 {
-            errs.push(FieldError::invalid(
-                "spec.strategy.rollingUpdate.maxUnavailable",
-                int_or_string_value(&ru["maxUnavailable"]),
-                "must not be greater than 100%",
-            ));
-        }
+    if let Some((n, true)) = ru.get("maxUnavailable").and_then(int_or_percent)
+        && n > 100
+    {
+        errs.push(FieldError::invalid(
+            "spec.strategy.rollingUpdate.maxUnavailable",
+            int_or_string_value(&ru["maxUnavailable"]),
+            "must not be greater than 100%",
+        ));
     }
 }
 
@@ -790,10 +790,11 @@ fn container<'a>(c: &'a Value, p: &str, volumes: &[&str], names: &mut Vec<&'a st
         if !(1..=65535).contains(&n) {
             errs.push(FieldError::invalid(format!("{pp}.containerPort"), BadValue::Int(n), "must be between 1 and 65535, inclusive"));
         }
-        if let Some(hp) = int_at(port, "/hostPort") {
-            if hp != 0 && !(1..=65535).contains(&hp) {
-                errs.push(FieldError::invalid(format!("{pp}.hostPort"), BadValue::Int(hp), "must be between 1 and 65535, inclusive"));
-            }
+        if let Some(hp) = int_at(port, "/hostPort")
+            && hp != 0
+            && !(1..=65535).contains(&hp)
+        {
+            errs.push(FieldError::invalid(format!("{pp}.hostPort"), BadValue::Int(hp), "must be between 1 and 65535, inclusive"));
         }
         protocol(port, &format!("{pp}.protocol"), errs);
         let pn = str_at(port, "/name");
@@ -1035,10 +1036,10 @@ fn pvc_update(new: &Value, old: &Value, errs: &mut Errs) {
     let mut new_spec = new.get("spec").cloned().unwrap_or(Value::Null);
     let mut old_spec = old.get("spec").cloned().unwrap_or(Value::Null);
     // volumeName may be set once
-    if str_at(&old_spec, "/volumeName").is_empty() {
-        if let (Some(o), Some(v)) = (old_spec.as_object_mut(), new_spec.get("volumeName")) {
-            o.insert("volumeName".into(), v.clone());
-        }
+    if str_at(&old_spec, "/volumeName").is_empty()
+        && let (Some(o), Some(v)) = (old_spec.as_object_mut(), new_spec.get("volumeName"))
+    {
+        o.insert("volumeName".into(), v.clone());
     }
     let bound = str_at(new, "/status/phase") == "Bound";
     for spec in [&mut new_spec, &mut old_spec] {
@@ -1046,15 +1047,11 @@ fn pvc_update(new: &Value, old: &Value, errs: &mut Errs) {
             m.remove("volumeAttributesClassName");
         }
     }
-    if bound {
-        if let (Some(o), Some(n)) = (
-            old_spec.pointer("/resources/requests/storage").cloned(),
-            new_spec.pointer_mut("/resources/requests"),
-        ) {
-            if let Some(n) = n.as_object_mut() {
-                n.insert("storage".into(), o);
-            }
-        }
+    if bound
+        && let Some(o) = old_spec.pointer("/resources/requests/storage").cloned()
+        && let Some(n) = new_spec.pointer_mut("/resources/requests").and_then(Value::as_object_mut)
+    {
+        n.insert("storage".into(), o);
     }
     if !semantic_eq(&new_spec, &old_spec) {
         errs.push(FieldError::forbidden(
