@@ -13,7 +13,9 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::{fmt_duration, say};
 
@@ -161,7 +163,27 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
     let stderr = child.stderr.take().expect("piped stderr");
     let mut tail: VecDeque<String> = VecDeque::new();
     let mut compiled = 0usize;
+    // A heartbeat while one big crate compiles for minutes without a line from cargo.
+    let lines_seen = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let heartbeat = {
+        let (lines_seen, done, name) = (lines_seen.clone(), done.clone(), tool.crate_name);
+        std::thread::spawn(move || {
+            let mut last = 0;
+            let mut quiet_for = 0;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(500));
+                let now = lines_seen.load(Ordering::Relaxed);
+                quiet_for = if now == last { quiet_for + 1 } else { 0 };
+                last = now;
+                if quiet_for > 0 && quiet_for % 60 == 0 {
+                    say(format!("  {name}: still compiling ({})", fmt_duration(started.elapsed())));
+                }
+            }
+        })
+    };
     for line in BufReader::new(stderr).lines() {
+        lines_seen.fetch_add(1, Ordering::Relaxed);
         let Ok(line) = line else { break };
         let trimmed = line.trim_start();
         if trimmed.starts_with("Compiling") {
@@ -182,7 +204,10 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
         }
         tail.push_back(line);
     }
-    let status = child.wait().context("waiting for cargo install")?;
+    let status = child.wait().context("waiting for cargo install");
+    done.store(true, Ordering::Relaxed);
+    let _ = heartbeat.join();
+    let status = status?;
     if !status.success() {
         let tail: Vec<String> = tail.into_iter().collect();
         bail!(
