@@ -474,3 +474,15 @@ fn status_updates_as_upstream() {
     assert_eq!(causes(validate_status_update("ReplicaSet", &rs_new, &rs("ReplicaSet"))),
         vec![("FieldValueInvalid".into(), "status.availableReplicas".into(), "Invalid value: 2: cannot be greater than readyReplicas".into())]);
 }
+
+// upstream ValidateScale, reported by the scale subresource as Scale.autoscaling
+#[test]
+fn scale_subresource_as_upstream() {
+    let scale = json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {"name": "web", "namespace": "demo"}, "spec": {"replicas": -1}});
+    assert_eq!(
+        validate_scale(&scale).unwrap_err().message(),
+        "Scale.autoscaling \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0"
+    );
+    let ok = json!({"metadata": {"name": "web", "namespace": "demo"}, "spec": {"replicas": 0}});
+    assert!(validate_scale(&ok).is_ok());
+}

@@ -8,6 +8,9 @@
 //! - [`validate_status_update`]`(kind, &new, &old)`: a `/status` write (upstream's
 //!   `ValidateXStatusUpdate`: metadata immutability plus the status's own rules, e.g. a
 //!   StatefulSet's `readyReplicas` not above `replicas`); the spec is not revalidated.
+//! - [`validate_scale`]`(&scale)`: an autoscaling/v1 `Scale` written to a `/scale`
+//!   subresource (upstream `ValidateScale`, reported as `Scale.autoscaling "web" is invalid`);
+//!   call it on the Scale before applying it to the workload.
 //! - [`Invalid::to_status`]: the 422 `Status` (`reason: Invalid`, `details.causes`).
 //! - [`kind_info`]`(kind)`: group, namespaced, name rule.
 
@@ -89,6 +92,7 @@ pub fn kind_info(kind: &str) -> KindInfo {
         "ReplicaSet" | "Deployment" | "ControllerRevision" | "DaemonSet" => ("apps", true, NameRule::Subdomain),
         "StorageClass" => ("storage.k8s.io", false, NameRule::Subdomain),
         "EndpointSlice" => ("discovery.k8s.io", true, NameRule::Subdomain),
+        "Scale" => ("autoscaling", true, NameRule::Subdomain),
         _ => ("", true, NameRule::Subdomain),
     };
     KindInfo { group, namespaced, name_rule }
@@ -181,6 +185,14 @@ pub fn validate_status_update(kind: &str, new: &Value, old: &Value) -> Result<()
         }
     }
     finish(kind, new, errs)
+}
+
+/// Validate a `Scale` written to a `/scale` subresource (upstream `ValidateScale`).
+pub fn validate_scale(scale: &Value) -> Result<(), Invalid> {
+    let mut errs = Errs::new();
+    validate_object_meta(scale.get("metadata"), kind_info("Scale"), "metadata", &mut errs);
+    nonnegative(scale, "/spec/replicas", "spec.replicas", &mut errs);
+    finish("Scale", scale, errs)
 }
 
 fn finish(kind: &str, obj: &Value, errs: Errs) -> Result<(), Invalid> {
