@@ -486,3 +486,21 @@ fn scale_subresource_as_upstream() {
     let ok = json!({"metadata": {"name": "web", "namespace": "demo"}, "spec": {"replicas": 0}});
     assert!(validate_scale(&ok).is_ok());
 }
+
+// upstream PersistentVolumeClaimResize admission: 403 unless the class allows expansion
+#[test]
+fn pvc_resize_admission_as_upstream() {
+    let sc_no = json!({"metadata": {"name": "standard"}, "provisioner": "rancher.io/local-path"});
+    let sc_yes = json!({"metadata": {"name": "standard"}, "provisioner": "x", "allowVolumeExpansion": true});
+    let (old, new) = (pvc("1Gi", "Bound"), pvc("2Gi", "Bound"));
+    assert!(admit_pvc_update(&new, &old, Some(&sc_yes)).is_ok());
+    let st = admit_pvc_update(&new, &old, Some(&sc_no)).unwrap_err();
+    assert_eq!(st["code"], 403);
+    assert_eq!(st["reason"], "Forbidden");
+    assert_eq!(st["message"], "persistentvolumeclaims \"data-web-0\" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize");
+    assert!(admit_pvc_update(&new, &old, None).is_err(), "a missing class does not allow resize");
+    // not growing: nothing to admit
+    assert!(admit_pvc_update(&old, &old, Some(&sc_no)).is_ok());
+    assert_eq!(admit_pvc_update(&pvc("2Gi", "Pending"), &pvc("1Gi", "Pending"), Some(&sc_yes)).unwrap_err()["message"],
+        "persistentvolumeclaims \"data-web-0\" is forbidden: Only bound persistent volume claims can be expanded");
+}

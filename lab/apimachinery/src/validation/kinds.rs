@@ -11,6 +11,9 @@
 //! - [`validate_scale`]`(&scale)`: an autoscaling/v1 `Scale` written to a `/scale`
 //!   subresource (upstream `ValidateScale`, reported as `Scale.autoscaling "web" is invalid`);
 //!   call it on the Scale before applying it to the workload.
+//! - [`admit_pvc_update`]`(&new, &old, storage_class)`: the PersistentVolumeClaimResize
+//!   admission plugin (after validation, as upstream): growing a claim needs a bound claim
+//!   and a StorageClass with `allowVolumeExpansion: true`; else the 403 `Status` it answers.
 //! - [`Invalid::to_status`]: the 422 `Status` (`reason: Invalid`, `details.causes`).
 //! - [`kind_info`]`(kind)`: group, namespaced, name rule.
 
@@ -193,6 +196,48 @@ pub fn validate_scale(scale: &Value) -> Result<(), Invalid> {
     validate_object_meta(scale.get("metadata"), kind_info("Scale"), "metadata", &mut errs);
     nonnegative(scale, "/spec/replicas", "spec.replicas", &mut errs);
     finish("Scale", scale, errs)
+}
+
+/// upstream `plugin/pkg/admission/storage/persistentvolume/resize`: `storage_class` is the
+/// StorageClass the claim names (`None` if it does not exist). `Err` is a 403 `Status`.
+pub fn admit_pvc_update(new: &Value, old: &Value, storage_class: Option<&Value>) -> Result<(), Value> {
+    let size = |v: &Value| v.pointer("/spec/resources/requests/storage").and_then(Value::as_str).and_then(parse_quantity);
+    let (Some(new_size), old_size) = (size(new), size(old).unwrap_or(0.0)) else { return Ok(()) };
+    if new_size <= old_size {
+        return Ok(());
+    }
+    let forbidden = |msg: &str| {
+        let name = str_at(new, "/metadata/name");
+        Err(serde_json::json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": format!("persistentvolumeclaims {} is forbidden: {msg}", go_quote(name)),
+            "reason": "Forbidden",
+            "details": {"name": name, "kind": "persistentvolumeclaims"},
+            "code": 403,
+        }))
+    };
+    if str_at(old, "/status/phase") != "Bound" {
+        return forbidden("Only bound persistent volume claims can be expanded");
+    }
+    let class = |v: &Value| {
+        v.pointer("/metadata/annotations/volume.beta.kubernetes.io~1storage-class")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| str_at(v, "/spec/storageClassName"))
+            .to_string()
+    };
+    let (new_class, old_class) = (class(new), class(old));
+    let allowed = !new_class.is_empty()
+        && new_class == old_class
+        && storage_class.and_then(|sc| sc.get("allowVolumeExpansion")).and_then(Value::as_bool) == Some(true);
+    if !allowed {
+        return forbidden(
+            "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize",
+        );
+    }
+    Ok(())
 }
 
 fn finish(kind: &str, obj: &Value, errs: Errs) -> Result<(), Invalid> {
