@@ -476,7 +476,11 @@ pub fn prepare_for_create(kind: &str, obj: &mut Value) {
                 if is_unset(spec.get("ipFamilies")) || spec.get("ipFamilies") == Some(&json!([])) {
                     spec.insert("ipFamilies".into(), json!([family]));
                 }
-                default(spec, "ipFamilyPolicy", json!("SingleStack"));
+                // upstream initIPFamilyFields: headless services without a selector default
+                // to RequireDualStack (still one family on a single-stack cluster)
+                let selectorless = spec.get("selector").and_then(Value::as_object).is_none_or(|m| m.is_empty());
+                let policy = if ip == "None" && selectorless { "RequireDualStack" } else { "SingleStack" };
+                default(spec, "ipFamilyPolicy", json!(policy));
             }
             obj["status"] = json!({"loadBalancer": {}});
         }

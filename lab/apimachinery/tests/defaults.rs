@@ -191,6 +191,11 @@ fn service_defaults_as_upstream() {
     assert!(s.get("externalTrafficPolicy").is_none());
     assert!(validate_create("Service", &svc).is_ok());
 
+    let mut selectorless = json!({"metadata": {"name": "ext", "namespace": "demo"}, "spec": {"clusterIP": "None"}});
+    apply_defaults("Service", &mut selectorless);
+    prepare_for_create("Service", &mut selectorless);
+    assert_eq!(selectorless["spec"]["ipFamilyPolicy"], "RequireDualStack");
+
     let mut np = json!({"metadata": {"name": "np", "namespace": "d"}, "spec": {"type": "NodePort", "ports": [{"port": 80, "targetPort": "http"}], "sessionAffinity": "ClientIP"}});
     apply_defaults("Service", &mut np);
     assert_eq!(np["spec"]["externalTrafficPolicy"], "Cluster");
