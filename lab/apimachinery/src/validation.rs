@@ -1,6 +1,22 @@
 //! Validation as the API server does it, with upstream's messages.
 //!
-//! Public functions (the server calls these):
+//! Objects are JSON (`serde_json::Value`), validated *after* `defaults::apply_defaults` (and,
+//! on create, `defaults::admit_create`/`prepare_for_create`), as upstream validates decoded,
+//! defaulted objects: a raw manifest lacks `dnsPolicy`, `imagePullPolicy`, ... and fails.
+//!
+//! Per-kind entry points (in `validation/kinds.rs`, re-exported here):
+//! - [`validate_create`]`(kind, &obj)` / [`validate_update`]`(kind, &new, &old)` →
+//!   `Result<(), Invalid>`; [`Invalid::to_status`] is the 422 `Status`
+//!   (`StatefulSet.apps "web" is invalid: ...`, `details.causes[{reason, message, field}]`).
+//!   Kinds with rules: StatefulSet, ReplicaSet, Deployment, Pod, Service,
+//!   PersistentVolumeClaim; every kind gets upstream's ObjectMeta rules (name per kind:
+//!   DNS-1123 label for Namespace and StatefulSet, DNS-1035 for Service, subdomain otherwise).
+//! - [`validate_status_update`]`(kind, &new, &old)` for `/status` writes.
+//! - [`validate_scale`]`(&scale)` for `/scale` writes (`Scale.autoscaling` errors).
+//! - [`admit_pvc_update`]`(&new, &old, storage_class)`: the claim-resize admission (403).
+//! - [`kind_info`]`(kind)`: group, namespaced, name rule.
+//!
+//! Building blocks:
 //! - [`is_dns1123_label`], [`is_dns1123_subdomain`], [`is_dns1035_label`],
 //!   [`is_qualified_name`], [`is_valid_label_value`]: upstream's
 //!   `k8s.io/apimachinery/pkg/util/validation` checks; each returns the list of
