@@ -278,3 +278,39 @@ fn events_k8s_io_field_selector_as_upstream() {
     // the core group keeps the core labels
     assert!(parse_field_selector_in_group("", "Event", "involvedObject.name=web-0").unwrap().matches_object("Event", &v1));
 }
+
+/// Every short string over the selector alphabet parses or fails with a message, never panics,
+/// and a parsed selector's canonical string parses back to the same selector (upstream's
+/// `String()` is a valid selector: TestSetSelectorParser round-trips).
+#[test]
+fn selectors_never_panic_and_round_trip() {
+    let alphabet = ['a', 'b', '=', '!', '(', ')', ',', ' ', '<', '>', '1', '\\', '\u{e9}'];
+    let mut inputs = vec![String::new()];
+    let mut frontier = vec![String::new()];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for s in &frontier {
+            for c in alphabet {
+                let mut t = s.clone();
+                t.push(c);
+                next.push(t);
+            }
+        }
+        inputs.extend(next.iter().cloned());
+        frontier = next;
+    }
+    inputs.extend(["x in (a,b),y notin (c)", "!x,y", "in in (in)", "notin notin (notin)"].map(String::from));
+    let mut parsed = 0;
+    for s in &inputs {
+        match parse_label_selector(s) {
+            Ok(sel) => {
+                parsed += 1;
+                let again = parse_label_selector(&sel.to_string()).unwrap_or_else(|e| panic!("{s:?} -> {sel} -> {e}"));
+                assert_eq!(again.to_string(), sel.to_string(), "{s:?}");
+            }
+            Err(e) => assert!(!e.message.is_empty()),
+        }
+        let _ = parse_field_selector("Pod", s);
+    }
+    assert!(parsed > 100, "only {parsed} parsed");
+}
