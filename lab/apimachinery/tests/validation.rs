@@ -242,6 +242,11 @@ fn pod_create_errors_as_upstream() {
         }, ("FieldValueDuplicate", "spec.containers[1].name", "Duplicate value: \"nginx\"")),
         (|p| p["spec"]["containers"][0]["ports"][0]["containerPort"] = json!(70000),
          ("FieldValueInvalid", "spec.containers[0].ports[0].containerPort", "Invalid value: 70000: must be between 1 and 65535, inclusive")),
+        // NotSupported lists come from upstream's sets, so they are sorted
+        (|p| p["spec"]["dnsPolicy"] = json!("Cluster"),
+         ("FieldValueNotSupported", "spec.dnsPolicy", "Unsupported value: \"Cluster\": supported values: \"ClusterFirst\", \"ClusterFirstWithHostNet\", \"Default\", \"None\"")),
+        (|p| p["spec"]["restartPolicy"] = json!("Sometimes"),
+         ("FieldValueNotSupported", "spec.restartPolicy", "Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\", \"Never\"")),
         (|p| p["spec"]["containers"][0]["volumeMounts"][0]["name"] = json!("nope"),
          ("FieldValueNotFound", "spec.containers[0].volumeMounts[0].name", "Not found: \"nope\"")),
     ];

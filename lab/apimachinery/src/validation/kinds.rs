@@ -798,7 +798,7 @@ fn pod_spec(spec: &Value, path: &str, errs: &mut Errs) {
         }
     }
     let dns = str_at(spec, "/dnsPolicy");
-    let dns_ok = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
+    let dns_ok = ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]; // sets.List order
     if dns.is_empty() {
         errs.push(FieldError::required(format!("{path}.dnsPolicy"), ""));
     } else if !dns_ok.contains(&dns) {
