@@ -140,17 +140,12 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, manager: &str, subres
     ssa::record_update(old, new, manager, subresource, now);
 }
 
-/// Columns and rows (cells) for the server-side table of `objs`.
-pub fn table(_rt: &ResourceType, objs: &[&Value], now: Timestamp) -> (Vec<Value>, Vec<Vec<Value>>) {
-    // The default table convertor upstream uses for resources without printers: Name, Created At.
-    let cols = vec![
-        serde_json::json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
-        serde_json::json!({"name": "Created At", "type": "date", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}),
-    ];
-    let _ = now;
-    let rows = objs
-        .iter()
-        .map(|o| vec![o["metadata"]["name"].clone(), o["metadata"]["creationTimestamp"].clone()])
-        .collect();
-    (cols, rows)
+/// Column definitions of the server-side table for `rt` (upstream's printers).
+pub fn table_columns(rt: &ResourceType) -> Vec<Value> {
+    lab_apimachinery::table::column_definitions(rt.kind)
+}
+
+/// One table row's `cells` (and `conditions`, set for finished pods).
+pub fn table_row(rt: &ResourceType, obj: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>) {
+    lab_apimachinery::table::row_cells(rt.kind, obj, now)
 }

@@ -1,5 +1,5 @@
 //! Server-side printing: the `meta.k8s.io/v1` `Table` kubectl asks for, with the columns and cells
-//! from `lab_apimachinery::table` (through `machinery::table`), and `PartialObjectMetadata`.
+//! of `lab_apimachinery::table` (through `machinery`), and `PartialObjectMetadata`.
 //! Upstream: `staging/src/k8s.io/apiserver/pkg/endpoints/handlers/response.go` (`asTable`,
 //! `asPartialObjectMetadata`).
 
@@ -21,14 +21,17 @@ pub fn partial_metadata(obj: &Value) -> Value {
     json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
 }
 
-/// A Table of `objs` with list metadata `meta` (resourceVersion, continue).
-pub fn table(rt: &ResourceType, objs: &[&Value], include: Option<&str>, meta: Value, now: Timestamp) -> Value {
-    let (columns, cells) = machinery::table(rt, objs, now);
+/// A Table of `objs` with list metadata `meta` (resourceVersion, continue). Without headers
+/// (`columnDefinitions` empty) for the events after a watch's first, as upstream sends them.
+pub fn table(rt: &ResourceType, objs: &[&Value], include: Option<&str>, meta: Value, now: Timestamp, headers: bool) -> Value {
     let rows: Vec<Value> = objs
         .iter()
-        .zip(cells)
-        .map(|(o, cells)| {
+        .map(|o| {
+            let (cells, conditions) = machinery::table_row(rt, o, now);
             let mut r = json!({"cells": cells});
+            if let Some(c) = conditions {
+                r["conditions"] = c;
+            }
             let obj = row_object(o, include);
             if !obj.is_null() {
                 r["object"] = obj;
@@ -36,5 +39,6 @@ pub fn table(rt: &ResourceType, objs: &[&Value], include: Option<&str>, meta: Va
             r
         })
         .collect();
+    let columns = if headers { machinery::table_columns(rt) } else { Vec::new() };
     json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "columnDefinitions": columns, "rows": rows})
 }

@@ -76,7 +76,7 @@ fn render(rt: &ResourceType, app: &App, obj: &Value, req: &Req, out: Output) -> 
         Output::Metadata => table::partial_metadata(obj),
         Output::Table => {
             let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
-            table::table(rt, &[obj], req.param("includeObject"), meta, app.store.clock().now())
+            table::table(rt, &[obj], req.param("includeObject"), meta, app.store.clock().now(), true)
         }
     }
 }
@@ -146,7 +146,7 @@ fn list(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out: 
         }
     }
     match out {
-        Output::Table => Ok(json_response(200, &table::table(rt, &matched, req.param("includeObject"), meta, app.store.clock().now()))),
+        Output::Table => Ok(json_response(200, &table::table(rt, &matched, req.param("includeObject"), meta, app.store.clock().now(), true))),
         Output::Metadata => {
             let items: Vec<Value> = matched.iter().map(|o| table::partial_metadata(o)).collect();
             Ok(json_response(200, &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items})))

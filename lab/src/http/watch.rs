@@ -42,6 +42,8 @@ struct Watch {
     out: Output,
     include: Option<String>,
     app: Arc<App>,
+    /// Column definitions go with the first Table event only.
+    sent_headers: std::cell::Cell<bool>,
 }
 
 impl Watch {
@@ -71,7 +73,8 @@ impl Watch {
             Output::Metadata => Some(table::partial_metadata(obj)),
             Output::Table => {
                 let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
-                Some(table::table(self.rt, &[obj], self.include.as_deref(), meta, self.app.store.clock().now()))
+                let first = !self.sent_headers.replace(true);
+                Some(table::table(self.rt, &[obj], self.include.as_deref(), meta, self.app.store.clock().now(), first))
             }
         };
         let mut buf = Vec::with_capacity(1024);
@@ -116,7 +119,7 @@ fn start(app: Arc<App>, req: Req, out: Output) -> Result<Response<Body>, ApiErro
         .and_then(|t| t.parse::<u64>().ok())
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_TIMEOUT);
-    let w = Watch { rt, ns, sel, out, include: req.param("includeObject").map(str::to_string), app: app.clone() };
+    let w = Watch { rt, ns, sel, out, include: req.param("includeObject").map(str::to_string), app: app.clone(), sent_headers: std::cell::Cell::new(false) };
     let started = app.store.watch_from(rt, since);
     let stream = async_stream::stream! {
         let (past, mut rx, start_rv) = match started {

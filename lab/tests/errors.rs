@@ -1,0 +1,218 @@
+//! Bad input gets the real server's answers (a `Status` with code and reason), and the server
+//! keeps serving afterwards. Raw HTTP through kube's client so nothing is cleaned up on the way.
+
+use http::Request;
+use lab::{Lab, LabConfig};
+use serde_json::{Value, json};
+
+struct Raw {
+    lab: Lab,
+    client: kube::Client,
+}
+
+impl Raw {
+    fn new() -> Raw {
+        let lab = Lab::start(LabConfig::default()).unwrap();
+        let client = lab.client();
+        Raw { lab, client }
+    }
+
+    async fn send(&self, method: &str, path: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
+        let req = Request::builder().method(method).uri(path).header("content-type", content_type).body(body).unwrap();
+        let resp = self.client.send(req.map(kube::client::Body::from)).await.unwrap();
+        let code = resp.status().as_u16();
+        let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+        (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn json(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
+        self.send(method, path, "application/json", serde_json::to_vec(&body).unwrap()).await
+    }
+
+    async fn healthy(&self) {
+        let (code, v) = self.send("GET", "/api/v1/namespaces/default", "application/json", vec![]).await;
+        assert_eq!((code, v["metadata"]["name"].as_str()), (200, Some("default")), "server stopped serving");
+    }
+}
+
+fn status(v: &Value) -> (u64, &str) {
+    assert_eq!(v["kind"], "Status", "{v}");
+    assert_eq!(v["status"], "Failure", "{v}");
+    (v["code"].as_u64().unwrap(), v["reason"].as_str().unwrap())
+}
+
+fn sts(name: &str) -> Value {
+    json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name},
+        "spec": {"serviceName": name, "replicas": 1, "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}})
+}
+
+const STS_PATH: &str = "/apis/apps/v1/namespaces/default/statefulsets";
+
+#[tokio::test]
+async fn malformed_bodies_are_400() {
+    let r = Raw::new();
+    let (code, v) = r.send("POST", STS_PATH, "application/json", b"{\"metadata\": ".to_vec()).await;
+    assert_eq!((code, status(&v)), (400, (400, "BadRequest")));
+    let (code, v) = r.send("POST", STS_PATH, "application/yaml", b"metadata: [unclosed".to_vec()).await;
+    assert_eq!((code, status(&v).1), (400, "BadRequest"));
+    // A field of the wrong type: upstream's "cannot be handled as a StatefulSet".
+    let mut bad = sts("web");
+    bad["spec"]["replicas"] = json!("three");
+    let (code, v) = r.json("POST", STS_PATH, bad).await;
+    assert_eq!(code, 400);
+    assert!(v["message"].as_str().unwrap().starts_with("StatefulSet in version \"v1\" cannot be handled as a StatefulSet"), "{v}");
+    r.healthy().await;
+}
+
+#[tokio::test]
+async fn unknown_resources_and_objects_are_404() {
+    let r = Raw::new();
+    for path in ["/api/v1/namespaces/default/foos", "/apis/apps/v2/statefulsets", "/apis/nope.io/v1/things", "/api/v1/namespaces/default/pods/p/exec"] {
+        let (code, v) = r.send("GET", path, "application/json", vec![]).await;
+        assert_eq!((code, status(&v)), (404, (404, "NotFound")), "{path}");
+    }
+    let (code, v) = r.send("GET", &format!("{STS_PATH}/missing"), "application/json", vec![]).await;
+    assert_eq!(code, 404);
+    assert_eq!(v["message"], "statefulsets.apps \"missing\" not found");
+    assert_eq!(v["details"], json!({"name": "missing", "group": "apps", "kind": "statefulsets"}));
+    let (code, v) = r.json("POST", "/api/v1/namespaces/nowhere/configmaps", json!({"metadata": {"name": "a"}})).await;
+    assert_eq!((code, v["message"].as_str().unwrap()), (404, "namespaces \"nowhere\" not found"));
+}
+
+#[tokio::test]
+async fn wrong_api_version_and_kind_are_400() {
+    let r = Raw::new();
+    let mut s = sts("web");
+    s["apiVersion"] = json!("apps/v1beta1");
+    let (code, v) = r.json("POST", STS_PATH, s).await;
+    assert_eq!(code, 400);
+    assert_eq!(v["message"], "the API version in the data (apps/v1beta1) does not match the expected API version (apps/v1)");
+    let mut s = sts("web");
+    s["kind"] = json!("Deployment");
+    let (code, _) = r.json("POST", STS_PATH, s).await;
+    assert_eq!(code, 400);
+}
+
+#[tokio::test]
+async fn duplicates_and_stale_versions_are_409() {
+    let r = Raw::new();
+    let (code, created) = r.json("POST", STS_PATH, sts("web")).await;
+    assert_eq!(code, 201);
+    let (code, v) = r.json("POST", STS_PATH, sts("web")).await;
+    assert_eq!((code, status(&v).1), (409, "AlreadyExists"));
+    assert_eq!(v["message"], "statefulsets.apps \"web\" already exists");
+
+    let mut stale = created.clone();
+    stale["metadata"]["resourceVersion"] = json!("1");
+    let (code, v) = r.json("PUT", &format!("{STS_PATH}/web"), stale).await;
+    assert_eq!((code, status(&v).1), (409, "Conflict"));
+    assert_eq!(
+        v["message"],
+        "Operation cannot be fulfilled on statefulsets.apps \"web\": the object has been modified; please apply your changes to the latest version and try again"
+    );
+    // A merge patch carrying a stale resourceVersion is a conflict too.
+    let (code, _) = r.send("PATCH", &format!("{STS_PATH}/web"), "application/merge-patch+json", br#"{"metadata":{"resourceVersion":"1"},"spec":{"replicas":2}}"#.to_vec()).await;
+    assert_eq!(code, 409);
+    // Delete preconditions.
+    let body = json!({"kind": "DeleteOptions", "apiVersion": "v1", "preconditions": {"resourceVersion": "1"}});
+    let (code, v) = r.json("DELETE", &format!("{STS_PATH}/web"), body).await;
+    assert_eq!(code, 409, "{v}");
+}
+
+#[tokio::test]
+async fn compacted_versions_are_410() {
+    let r = Raw { client: kube::Client::try_from(kube::Config::new("http://127.0.0.1:1".parse().unwrap())).unwrap(), lab: Lab::start(LabConfig { history_limit: 16, ..Default::default() }).unwrap() };
+    let r = Raw { client: r.lab.client(), lab: r.lab };
+    for i in 0..30 {
+        r.json("POST", "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": format!("c{i}")}})).await;
+    }
+    let (code, list) = r.send("GET", "/api/v1/namespaces/default/configmaps?limit=5", "application/json", vec![]).await;
+    assert_eq!(code, 200);
+    let token = list["metadata"]["continue"].as_str().unwrap().to_string();
+    for i in 0..30 {
+        r.json("POST", "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": format!("d{i}")}})).await;
+    }
+    let (code, v) = r.send("GET", &format!("/api/v1/namespaces/default/configmaps?limit=5&continue={token}"), "application/json", vec![]).await;
+    assert_eq!((code, status(&v)), (410, (410, "Expired")));
+}
+
+#[tokio::test]
+async fn unsupported_media_types_are_415() {
+    let r = Raw::new();
+    let (code, v) = r.send("POST", STS_PATH, "text/plain", b"hello".to_vec()).await;
+    assert_eq!((code, status(&v).1), (415, "UnsupportedMediaType"));
+    r.json("POST", STS_PATH, sts("web")).await;
+    let (code, v) = r.send("PATCH", &format!("{STS_PATH}/web"), "application/json", b"{}".to_vec()).await;
+    assert_eq!((code, status(&v).1), (415, "UnsupportedMediaType"));
+    r.healthy().await;
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let r = Raw::new();
+    let big = json!({"metadata": {"name": "big"}, "data": {"x": "a".repeat(4 * 1024 * 1024)}});
+    let (code, v) = r.json("POST", "/api/v1/namespaces/default/configmaps", big).await;
+    assert_eq!((code, status(&v).1), (413, "RequestEntityTooLarge"));
+    r.healthy().await;
+}
+
+#[tokio::test]
+async fn invalid_objects_are_422_with_causes() {
+    let r = Raw::new();
+    // DNS-1123 names.
+    let (code, v) = r.json("POST", "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": "Not_Valid"}})).await;
+    assert_eq!((code, status(&v).1), (422, "Invalid"));
+    assert_eq!(v["details"]["causes"][0]["field"], "metadata.name");
+    // The selector must match the template's labels.
+    let mut s = sts("web");
+    s["spec"]["template"]["metadata"]["labels"] = json!({"app": "other"});
+    let (code, v) = r.json("POST", STS_PATH, s).await;
+    assert_eq!(code, 422);
+    assert!(v["message"].as_str().unwrap().contains("`selector` does not match template `labels`"), "{v}");
+    // Negative replicas.
+    let mut s = sts("web");
+    s["spec"]["replicas"] = json!(-1);
+    let (code, v) = r.json("POST", STS_PATH, s).await;
+    assert_eq!(code, 422);
+    assert_eq!(v["details"]["causes"][0]["field"], "spec.replicas");
+    // Fields a StatefulSet update may not change.
+    let (_, created) = r.json("POST", STS_PATH, sts("web")).await;
+    let mut changed = created.clone();
+    changed["spec"]["serviceName"] = json!("other");
+    let (code, v) = r.json("PUT", &format!("{STS_PATH}/web"), changed).await;
+    assert_eq!(code, 422);
+    assert!(v["message"].as_str().unwrap().contains("Forbidden: updates to statefulset spec for fields other than"), "{v}");
+    // A scale below zero.
+    let scale = json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {"name": "web"}, "spec": {"replicas": -3}});
+    let (code, _) = r.json("PUT", &format!("{STS_PATH}/web/scale"), scale).await;
+    assert_eq!(code, 422);
+    r.healthy().await;
+}
+
+#[tokio::test]
+async fn strict_field_validation_is_400_and_warn_is_a_header() {
+    let r = Raw::new();
+    let mut s = sts("web");
+    s["spec"]["bogus"] = json!(1);
+    let (code, v) = r.json("POST", &format!("{STS_PATH}?fieldValidation=Strict"), s.clone()).await;
+    assert_eq!(code, 400);
+    assert!(v["message"].as_str().unwrap().contains("strict decoding error: unknown field \"spec.bogus\""), "{v}");
+    let req = Request::post(STS_PATH).header("content-type", "application/json").body(serde_json::to_vec(&s).unwrap()).unwrap();
+    let resp = r.client.send(req.map(kube::client::Body::from)).await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let warning = resp.headers().get("warning").unwrap().to_str().unwrap().to_string();
+    assert_eq!(warning, "299 - \"unknown field \\\"spec.bogus\\\"\"");
+}
+
+#[tokio::test]
+async fn bad_selectors_and_methods() {
+    let r = Raw::new();
+    let (code, v) = r.send("GET", "/api/v1/namespaces/default/pods?labelSelector=a%20in%20(", "application/json", vec![]).await;
+    assert_eq!((code, status(&v).1), (400, "BadRequest"));
+    let (code, v) = r.send("DELETE", "/api/v1/namespaces", "application/json", vec![]).await;
+    assert_eq!((code, status(&v).1), (405, "MethodNotAllowed"));
+    let (code, v) = r.json("DELETE", "/api/v1/namespaces/kube-system", json!({})).await;
+    assert_eq!((code, status(&v).1), (403, "Forbidden"));
+    r.healthy().await;
+}
