@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet, StatefulSet};
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Binding, Endpoints, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -16,6 +16,7 @@ pub enum Object {
     ControllerRevision(Box<ControllerRevision>),
     StatefulSet(Box<StatefulSet>),
     ReplicaSet(Box<ReplicaSet>),
+    Deployment(Box<Deployment>),
     Endpoints(Box<Endpoints>),
     EndpointSlice(Box<EndpointSlice>),
     PersistentVolume(Box<PersistentVolume>),
@@ -31,6 +32,7 @@ impl Object {
             Object::ControllerRevision(o) => &o.metadata,
             Object::StatefulSet(o) => &o.metadata,
             Object::ReplicaSet(o) => &o.metadata,
+            Object::Deployment(o) => &o.metadata,
             Object::Endpoints(o) => &o.metadata,
             Object::EndpointSlice(o) => &o.metadata,
             Object::PersistentVolume(o) => &o.metadata,
@@ -46,6 +48,7 @@ impl Object {
             Object::ControllerRevision(_) => ("apps/v1", "ControllerRevision"),
             Object::StatefulSet(_) => ("apps/v1", "StatefulSet"),
             Object::ReplicaSet(_) => ("apps/v1", "ReplicaSet"),
+            Object::Deployment(_) => ("apps/v1", "Deployment"),
             Object::Endpoints(_) => ("v1", "Endpoints"),
             Object::EndpointSlice(_) => ("discovery.k8s.io/v1", "EndpointSlice"),
             Object::PersistentVolume(_) => ("v1", "PersistentVolume"),

@@ -40,6 +40,9 @@
 //!   OnDelete, ControllerRevisions, status, adoption and release.
 //! * [`replicaset`]: pods named `<rs>-<5 chars>` (the suffix generator is an input),
 //!   creation and deletion bursts, deletion ranking (`getPodsToDelete`), status.
+//! * [`deployment`]: rolling updates (maxSurge / maxUnavailable, new ReplicaSets named
+//!   `<deployment>-<pod-template-hash>`, revisions), Recreate, proportional scaling, history
+//!   cleanup, status and conditions.
 //! * [`endpoints`]: Endpoints and EndpointSlices of a Service: ready and not-ready
 //!   addresses, `hostname` for pods whose subdomain is the Service, `publishNotReadyAddresses`,
 //!   the `kubernetes.io/service-name` and `endpointslice.kubernetes.io/managed-by` labels.
@@ -57,6 +60,7 @@
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
 
 pub mod action;
+pub mod deployment;
 pub mod endpoints;
 pub mod garbagecollector;
 pub mod history;
