@@ -10,7 +10,7 @@
 //! po/messages.pot        the xgettext renderer's template
 //! ```
 //!
-//! Everything is built into `<out>/.staging` and moved into place only when every step
+//! Everything is built into `<out>/.staging-<pid>` and moved into place only when every step
 //! succeeded, so `cargo xtask serve` keeps serving the last good build when one fails.
 
 use anyhow::{Context, Result, bail};
@@ -134,7 +134,9 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
     let root = absolute(&opts.root);
     let out = absolute(&opts.out_dir);
-    let staging = out.join(".staging");
+    // One staging folder per process: a `cargo xtask build` beside a running `serve` does not
+    // clobber its build (each moves a complete site into place).
+    let staging = out.join(format!(".staging-{}", std::process::id()));
     let step = |what: &str, t: Instant| {
         if !opts.quiet {
             say(format!("  {what} ({})", fmt_duration(t.elapsed())));
@@ -414,7 +416,7 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str) -> Result<()> {
 
 /// Moves the staged build into `out`, replacing the previous one.
 fn swap_into_place(staging: &Path, out: &Path) -> Result<()> {
-    let old = out.join(".old");
+    let old = out.join(format!(".old-{}", std::process::id()));
     if old.exists() {
         std::fs::remove_dir_all(&old)?;
     }
