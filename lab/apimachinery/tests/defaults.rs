@@ -255,3 +255,36 @@ fn update_keeps_status_as_upstream() {
     prepare_for_update("ConfigMap", &mut cm, &json!({"metadata": {"name": "c"}}));
     assert_eq!(cm["data"]["a"], "b");
 }
+
+/// Defaulting twice changes nothing more than defaulting once (the server defaults every
+/// write; a second pass must not invent a spec change, or a no-op apply would bump generation).
+#[test]
+fn defaults_are_idempotent_for_every_kind() {
+    let samples: Vec<(&str, Value)> = vec![
+        ("StatefulSet", minimal_sts()),
+        ("Deployment", json!({"spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {"spec": {"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 1}], "livenessProbe": {"httpGet": {"port": 1}}}], "volumes": [{"name": "v"}]}}}})),
+        ("ReplicaSet", json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i:1"}]}}}})),
+        ("Pod", json!({"spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 8080}], "resources": {"limits": {"cpu": "1"}}}]}})),
+        ("Service", json!({"spec": {"type": "LoadBalancer", "sessionAffinity": "ClientIP", "ports": [{"port": 80}]}})),
+        ("PersistentVolumeClaim", json!({"spec": {}})),
+        ("PersistentVolume", json!({"spec": {}})),
+        ("Namespace", json!({"metadata": {"name": "n"}})),
+        ("StorageClass", json!({"provisioner": "p"})),
+        ("Secret", json!({})),
+        ("EndpointSlice", json!({"ports": [{"port": 80}]})),
+        ("Endpoints", json!({"subsets": [{"ports": [{"port": 80}]}]})),
+        ("Node", json!({"status": {"capacity": {"cpu": "2"}}})),
+    ];
+    for (kind, obj) in samples {
+        let mut once = obj.clone();
+        apply_defaults(kind, &mut once);
+        let mut twice = once.clone();
+        apply_defaults(kind, &mut twice);
+        assert_eq!(once, twice, "{kind}");
+        assert_ne!(once, obj, "{kind}: something was defaulted");
+    }
+    // hostNetwork pods: hostPort defaults to containerPort (SetDefaults_Pod)
+    let mut p = json!({"spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 8080}]}]}});
+    apply_defaults("Pod", &mut p);
+    assert_eq!(p["spec"]["containers"][0]["ports"][0]["hostPort"], 8080);
+}

@@ -278,6 +278,12 @@ fn pod_update_immutable_spec_as_upstream() {
     assert_eq!(got[0].1, "spec");
     assert!(got[0].2.starts_with("Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)\n"), "{}", got[0].2);
     assert!(got[0].2.contains("containerPort"));
+    // quantities compare by value only in resource lists: an env value "10m" is not "0.01"
+    let mut old_env = pod();
+    old_env["spec"]["containers"][0]["env"] = json!([{"name": "X", "value": "10m"}]);
+    let mut new_env = old_env.clone();
+    new_env["spec"]["containers"][0]["env"][0]["value"] = json!("0.01");
+    assert_eq!(causes(validate_update("Pod", &new_env, &old_env)).len(), 1);
 }
 
 fn rs(kind: &str) -> Value {

@@ -597,12 +597,15 @@ fn statefulset_update(new: &Value, old: &Value, errs: &mut Errs) {
 /// Equality as upstream's `Semantic.DeepEqual` sees JSON: empty maps/arrays equal absent
 /// ones and quantities compare by value.
 fn semantic_eq(a: &Value, b: &Value) -> bool {
-    fn norm(v: &Value) -> Value {
+    /// `quantities`: inside a resource list (`requests`, `limits`, `capacity`, ...), where
+    /// strings are `resource.Quantity`s compared by value (`1Gi` == `1024Mi`).
+    fn norm(v: &Value, quantities: bool) -> Value {
         match v {
             Value::Object(m) => {
                 let mut out = Map::new();
                 for (k, v) in m {
-                    let n = norm(v);
+                    let q = quantities || matches!(k.as_str(), "requests" | "limits" | "capacity" | "allocatable");
+                    let n = norm(v, q);
                     let empty = match &n {
                         Value::Null => true,
                         Value::Object(o) => o.is_empty(),
@@ -615,17 +618,15 @@ fn semantic_eq(a: &Value, b: &Value) -> bool {
                 }
                 Value::Object(out)
             }
-            Value::Array(a) => Value::Array(a.iter().map(norm).collect()),
-            Value::String(s) => match parse_quantity(s) {
-                Some(q) if s.chars().next().is_some_and(|c| c.is_ascii_digit()) && s.chars().any(|c| c.is_ascii_alphabetic()) => {
-                    Value::String(format!("{q}"))
-                }
-                _ => v.clone(),
+            Value::Array(a) => Value::Array(a.iter().map(|x| norm(x, false)).collect()),
+            Value::String(s) if quantities => match parse_quantity(s) {
+                Some(q) => Value::String(format!("{q}")),
+                None => v.clone(),
             },
             _ => v.clone(),
         }
     }
-    norm(a) == norm(b)
+    norm(a, false) == norm(b, false)
 }
 
 fn replicaset_spec(spec: &Value, path: &str, kind: &str, errs: &mut Errs) {
