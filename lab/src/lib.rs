@@ -11,6 +11,7 @@
 //! ```
 
 pub mod clock;
+pub mod cluster;
 pub mod errors;
 pub mod http;
 pub mod kubeconfig;
@@ -79,6 +80,7 @@ impl Lab {
         kubeconfig::write(&kubeconfig, &format!("http://{addr}"))
             .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
 
+        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Arc::new(http::App { store: store.clone() });
         let store2 = store.clone();
@@ -92,6 +94,7 @@ impl Lab {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 tokio::spawn(namespaces::run(store2.clone()));
+                tokio::spawn(cluster::run(store2.clone(), cluster_opts));
                 let server = axum::serve(listener, http::router(app));
                 tokio::select! {
                     r = server => if let Err(e) = r { eprintln!("lab: server stopped: {e}") },

@@ -219,21 +219,19 @@ pub struct Executor {
 
 static EVENT_SEQ: AtomicU64 = AtomicU64::new(0);
 
+/// The last event recorded per (namespace, object, source, reason, message), for aggregation.
+static EVENT_NAMES: std::sync::LazyLock<Mutex<HashMap<String, String>>> = std::sync::LazyLock::new(Default::default);
+
 pub fn resource_for(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
     resources::ALL.iter().copied().find(|r| r.kind == kind && r.api_version() == api_version && !std::ptr::eq(*r, &resources::EVENTS_V1))
 }
 
 fn object_resource(o: &Object) -> &'static ResourceType {
-    match o {
-        Object::Pod(_) | Object::Binding(_) => &resources::PODS,
-        Object::PersistentVolumeClaim(_) => &resources::PVCS,
-        Object::ControllerRevision(_) => &resources::CONTROLLERREVISIONS,
-        Object::StatefulSet(_) => &resources::STATEFULSETS,
-        Object::ReplicaSet(_) => &resources::REPLICASETS,
-        Object::Endpoints(_) => &resources::ENDPOINTS,
-        Object::EndpointSlice(_) => &resources::ENDPOINTSLICES,
-        Object::PersistentVolume(_) => &resources::PVS,
+    let (api_version, kind) = o.type_meta();
+    if kind == "Binding" {
+        return &resources::PODS;
     }
+    resource_for(api_version, kind).unwrap_or(&resources::PODS)
 }
 
 fn object_value(o: &Object) -> Value {
@@ -247,6 +245,9 @@ fn object_value(o: &Object) -> Value {
         Object::EndpointSlice(x) => serde_json::to_value(x),
         Object::PersistentVolume(x) => serde_json::to_value(x),
         Object::Binding(x) => serde_json::to_value(x),
+        Object::Deployment(x) => serde_json::to_value(x),
+        #[allow(unreachable_patterns)]
+        _ => Ok(Value::Null),
     };
     v.unwrap_or(Value::Null)
 }
@@ -280,7 +281,7 @@ impl Executor {
             Action::Create(Object::Binding(b)) => {
                 let ns = b.metadata.namespace.clone().unwrap_or_default();
                 let name = b.metadata.name.clone().unwrap_or_default();
-                bind_pod(store, &ns, &name, &b.target.name, &self.opts())
+                bind_pod(store, &ns, &name, b.target.name.as_deref().unwrap_or(""), &self.opts())
             }
             Action::Create(o) => {
                 let rt = object_resource(o);
@@ -369,31 +370,9 @@ impl Executor {
     }
 }
 
-/// The pod's `binding` subresource (upstream `pkg/registry/core/pod/storage` `assignPod`):
-/// sets `spec.nodeName` once, then the `PodScheduled` condition.
+/// The pod's `binding` subresource (see [`Store::bind_pod`]).
 pub fn bind_pod(store: &Store, ns: &str, name: &str, node: &str, opts: &WriteOptions) -> Result<(), ApiError> {
-    store.modify(&resources::PODS, ns, name, Subresource::Main, opts, |cur| {
-        let have = cur["spec"]["nodeName"].as_str().unwrap_or("");
-        if !have.is_empty() {
-            return Err(ApiError::conflict("", "pods", name, &format!("pod {name} is already assigned to node \"{have}\"")));
-        }
-        if cur["metadata"]["deletionTimestamp"].is_string() {
-            return Err(ApiError::conflict("", "pods", name, &format!("pod {name} is being deleted, cannot be assigned to a host")));
-        }
-        let mut p = cur.clone();
-        p["spec"]["nodeName"] = json!(node);
-        Ok(p)
-    })?;
-    let now = format_time(store.clock().now());
-    let _ = store.modify(&resources::PODS, ns, name, Subresource::Status, opts, |cur| {
-        let mut p = cur.clone();
-        let mut conds: Vec<Value> = p["status"]["conditions"].as_array().cloned().unwrap_or_default();
-        conds.retain(|c| c["type"] != "PodScheduled");
-        conds.push(json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now}));
-        p["status"]["conditions"] = json!(conds);
-        Ok(p)
-    });
-    Ok(())
+    store.bind_pod(ns, name, node, opts.field_manager.as_deref().unwrap_or("kube-scheduler")).map(|_| ())
 }
 
 /// Record a core/v1 Event (upstream's `EventRecorder`): named `<object>.<hex nanos>`, in the
@@ -402,19 +381,16 @@ pub fn bind_pod(store: &Store, ns: &str, name: &str, node: &str, opts: &WriteOpt
 pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let ns = ev.regarding.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
     let now = store.clock().now_precise();
-    let (items, _) = store.list(&resources::EVENTS, Some(&ns));
-    if let Some(same) = items.iter().rev().find(|e| {
-        e["involvedObject"]["uid"].as_str() == ev.regarding.uid.as_deref()
-            && e["involvedObject"]["name"] == ev.regarding.name
-            && e["reason"] == ev.reason
-            && e["message"] == ev.message
-    }) {
-        let mut e = (**same).clone();
-        e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
-        e["lastTimestamp"] = json!(format_time(now));
-        let name = e["metadata"]["name"].as_str().unwrap_or("").to_string();
-        if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
-            return;
+    let agg_key = format!("{ns}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", ev.regarding.uid.as_deref().unwrap_or(&ev.regarding.name), ev.source, ev.reason, ev.message);
+    let seen = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner()).get(&agg_key).cloned();
+    if let Some(name) = seen {
+        if let Ok(same) = store.get(&resources::EVENTS, &ns, &name) {
+            let mut e = (*same).clone();
+            e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
+            e["lastTimestamp"] = json!(format_time(now));
+            if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
+                return;
+            }
         }
     }
     let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
@@ -440,7 +416,13 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
         "firstTimestamp": format_time(now), "lastTimestamp": format_time(now), "count": 1,
         "reportingComponent": ev.source, "reportingInstance": host.unwrap_or(""),
     });
-    let _ = store.create(&resources::EVENTS, &ns, body, &WriteOptions::default());
+    if let Ok(w) = store.create(&resources::EVENTS, &ns, body, &WriteOptions::default()) {
+        let mut names = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+        if names.len() > 20_000 {
+            names.clear();
+        }
+        names.insert(agg_key, w.object["metadata"]["name"].as_str().unwrap_or("").to_string());
+    }
 }
 
 /// Decode a stored object into its k8s-openapi type.

@@ -379,6 +379,9 @@ impl Store {
             allocate_cluster_ip(&mut obj);
         }
         machinery::prepare_for_create(rt, &mut obj);
+        if std::ptr::eq(rt, &resources::PVCS) {
+            self.admit_default_storage_class(&mut obj);
+        }
         machinery::validate_create(rt, &obj)?;
         if !opts.apply {
             let manager = opts.field_manager.clone().unwrap_or_default();
@@ -608,6 +611,54 @@ impl Store {
             }
         }
         out
+    }
+}
+
+/// The pod `binding` subresource, for the controller runtime's scheduler (added by the
+/// controller-runtime work, issue 4).
+impl Store {
+    /// The `DefaultStorageClass` admission plugin (`plugin/pkg/admission/storage/storageclass/setdefault`):
+    /// a claim created without `storageClassName` gets the default class (the newest class
+    /// annotated `storageclass.kubernetes.io/is-default-class: "true"`); an explicit `""` stays.
+    pub fn admit_default_storage_class(&self, claim: &mut Value) {
+        if !claim["spec"]["storageClassName"].is_null() {
+            return;
+        }
+        let (classes, _) = self.list(&resources::STORAGECLASSES, None);
+        let default = classes
+            .iter()
+            .filter(|c| c["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true")
+            .max_by_key(|c| (c["metadata"]["creationTimestamp"].as_str().unwrap_or("").to_string(), c["metadata"]["name"].as_str().unwrap_or("").to_string()));
+        if let Some(c) = default {
+            claim["spec"]["storageClassName"] = c["metadata"]["name"].clone();
+        }
+    }
+
+    /// `POST pods/<name>/binding` (upstream `pkg/registry/core/pod/storage` `assignPod`): set
+    /// `spec.nodeName` once, and the `PodScheduled` condition, in one write that bypasses the
+    /// pod update validation (a pod's spec is otherwise immutable).
+    pub fn bind_pod(&self, ns: &str, name: &str, node: &str, field_manager: &str) -> Result<Value, ApiError> {
+        let mut inner = self.lock();
+        let rt = &resources::PODS;
+        let key = (ns.to_string(), name.to_string());
+        let current = inner.objects[rt.key].get(&key).cloned().ok_or_else(|| ApiError::not_found(rt.group, rt.plural, name))?;
+        if is_terminating(&current) {
+            return Err(ApiError::conflict(rt.group, rt.plural, name, &format!("pod {name} is being deleted, cannot be assigned to a host")));
+        }
+        let have = current["spec"]["nodeName"].as_str().unwrap_or("");
+        if !have.is_empty() {
+            return Err(ApiError::conflict(rt.group, rt.plural, name, &format!("pod {name} is already assigned to node \"{have}\"")));
+        }
+        let mut new = (*current).clone();
+        new["spec"]["nodeName"] = json!(node);
+        let now = format_time(self.clock.now());
+        let mut conds: Vec<Value> = new["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        conds.retain(|c| c["type"] != "PodScheduled");
+        conds.push(json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now}));
+        new["status"]["conditions"] = json!(conds);
+        machinery::record_update(Some(&current), &mut new, field_manager, None, self.clock.now());
+        let (w, _) = self.finish_update(&mut inner, rt, ns, current, new, vec![], false)?;
+        Ok(w.object)
     }
 }
 

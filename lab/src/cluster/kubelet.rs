@@ -1,0 +1,150 @@
+//! The simulated kubelets: one reconciler drives every node's pods through
+//! `lab_controllers::kubelet::kubelet_step`, remembering per pod what upstream's pod workers
+//! and prober remember, handing out pod IPs from the node's pod CIDR (kindnet's host-local
+//! IPAM: `.1` is the gateway, pods from `.2`), and keeping each node's pulled images.
+
+use super::Options;
+use crate::resources;
+use crate::runtime::{Reconciler, key_of, split_key, typed};
+use crate::store::{Event as StoreEvent, EventType, Store};
+use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::jiff::Timestamp;
+use lab_controllers::Action;
+use lab_controllers::kubelet::{KubeletInput, Memory, Timings, kubelet_step};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+#[derive(Default)]
+struct State {
+    /// Per pod UID.
+    memory: HashMap<String, Memory>,
+    /// Pod UID → (node, IP).
+    ips: HashMap<String, (String, String)>,
+    /// Node → last octets in use.
+    used: HashMap<String, BTreeSet<u8>>,
+    /// Node → images pulled.
+    pulled: HashMap<String, Vec<String>>,
+    /// `ns/name` → the UID the kubelet last ran under that name.
+    uids: HashMap<String, String>,
+}
+
+impl State {
+    fn release(&mut self, uid: &str) {
+        self.memory.remove(uid);
+        if let Some((node, ip)) = self.ips.remove(uid) {
+            if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
+                self.used.entry(node).or_default().remove(&last);
+            }
+        }
+    }
+
+    fn ip_for(&mut self, uid: &str, node: &str, cidr: &str) -> String {
+        if let Some((_, ip)) = self.ips.get(uid) {
+            return ip.clone();
+        }
+        let prefix = cidr.split('/').next().unwrap_or("10.244.0.0").rsplit_once('.').map(|(p, _)| p.to_string()).unwrap_or_default();
+        let used = self.used.entry(node.to_string()).or_default();
+        let last = (2u8..=254).find(|o| !used.contains(o)).unwrap_or(254);
+        used.insert(last);
+        let ip = format!("{prefix}.{last}");
+        self.ips.insert(uid.to_string(), (node.to_string(), ip.clone()));
+        ip
+    }
+}
+
+pub struct Kubelet {
+    #[allow(dead_code)]
+    opts: Arc<Options>,
+    timings: Timings,
+    state: Mutex<State>,
+}
+
+impl Kubelet {
+    pub fn new(opts: Arc<Options>) -> Kubelet {
+        Kubelet { opts, timings: Timings::default(), state: Mutex::new(State::default()) }
+    }
+
+    /// The IP the kubelet gave a pod, if it runs.
+    pub fn pod_ip(&self, uid: &str) -> Option<String> {
+        self.state.lock().ok()?.ips.get(uid).map(|(_, ip)| ip.clone())
+    }
+}
+
+fn bound(p: &serde_json::Value) -> bool {
+    !p["spec"]["nodeName"].as_str().unwrap_or("").is_empty()
+}
+
+impl Reconciler for Kubelet {
+    fn name(&self) -> &'static str {
+        "kubelet"
+    }
+
+    fn field_manager(&self) -> &'static str {
+        "kubelet"
+    }
+
+    fn all_keys(&self, store: &Store) -> Vec<String> {
+        store.list(&resources::PODS, None).0.iter().filter(|p| bound(p)).map(|p| key_of(p)).collect()
+    }
+
+    fn keys_for(&self, _store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
+        if std::ptr::eq(ev.resource, &resources::PODS) && (bound(&ev.object) || ev.kind == EventType::Deleted) {
+            out.push(key_of(&ev.object));
+        }
+    }
+
+    fn reconcile(&self, store: &Store, key: &str, now: Timestamp) -> Vec<Action> {
+        let (ns, name) = split_key(key);
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let current = store.get(&resources::PODS, ns, name).ok();
+        let uid = current.as_ref().and_then(|p| p["metadata"]["uid"].as_str().map(str::to_string));
+        // The pod under this name went away or was replaced: forget the old one.
+        if let Some(old) = st.uids.get(key).cloned() {
+            if Some(&old) != uid.as_ref() {
+                st.release(&old);
+                st.uids.remove(key);
+            }
+        }
+        let Some(v) = current else { return vec![] };
+        let Some(uid) = uid else { return vec![] };
+        let Some(pod) = typed::<Pod>(&v) else { return vec![] };
+        let Some(node_name) = pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty()) else { return vec![] };
+        let Ok(node) = store.get(&resources::NODES, "", &node_name) else { return vec![] };
+        let cidr = node["spec"]["podCIDR"].as_str().unwrap_or("10.244.0.0/24").to_string();
+        let host_ip = node["status"]["addresses"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["type"] == "InternalIP"))
+            .and_then(|x| x["address"].as_str())
+            .unwrap_or("172.18.0.2")
+            .to_string();
+        st.uids.insert(key.to_string(), uid.clone());
+        let pod_ip = st.ip_for(&uid, &node_name, &cidr);
+        let memory = st.memory.get(&uid).cloned().unwrap_or_default();
+        let pulled_images = st.pulled.get(&node_name).cloned().unwrap_or_default();
+        let readiness = |_: &k8s_openapi::api::core::v1::Container| true;
+        let step = kubelet_step(KubeletInput {
+            pod: &pod,
+            pulled_images: &pulled_images,
+            pod_ip: &pod_ip,
+            host_ip: &host_ip,
+            now,
+            // `now` is already simulated time: the step's delays are simulated seconds.
+            speed: 1.0,
+            timings: &self.timings,
+            readiness: &readiness,
+            memory: &memory,
+        });
+        st.memory.insert(uid.clone(), step.memory);
+        let images = st.pulled.entry(node_name).or_default();
+        for i in step.pulled {
+            if !images.contains(&i) {
+                images.push(i);
+            }
+        }
+        let mut actions = step.actions;
+        if let Some(d) = step.next_step_after {
+            actions.push(Action::RequeueAfter(d));
+        }
+        actions
+    }
+}

@@ -1,0 +1,91 @@
+//! The lab cluster's simulated machinery, run by [`crate::runtime`]: nodes shaped like the
+//! book's `kind/cluster.yaml`, the default StorageClass, the controllers of
+//! kube-controller-manager, the scheduler, kind's local-path provisioner with real volume
+//! directories, and a simulated kubelet per node.
+
+pub mod controllers;
+pub mod kubelet;
+pub mod nodes;
+pub mod volumes;
+
+use crate::runtime::{self, Reconciler};
+use crate::store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One simulated node.
+#[derive(Debug, Clone)]
+pub struct NodeSpec {
+    pub name: String,
+    pub control_plane: bool,
+}
+
+/// How the cluster's machinery runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The nodes, created at start-up (kept if they already exist).
+    pub nodes: Vec<NodeSpec>,
+    /// Where volume directories live: `<root>/<node>/<local-path directory>`.
+    pub volumes_root: PathBuf,
+    /// Remove `volumes_root` when the cluster stops (a temporary one).
+    pub temporary_volumes: bool,
+}
+
+/// kind's node names for a control plane and `workers` workers: `kind-control-plane`,
+/// `kind-worker`, `kind-worker2`, ...
+pub fn kind_nodes(workers: usize) -> Vec<NodeSpec> {
+    let mut v = vec![NodeSpec { name: "kind-control-plane".into(), control_plane: true }];
+    for i in 0..workers {
+        let name = if i == 0 { "kind-worker".to_string() } else { format!("kind-worker{}", i + 1) };
+        v.push(NodeSpec { name, control_plane: false });
+    }
+    v
+}
+
+/// Where a cluster keeps its volume directories: `<data dir>/volumes`, or a temporary
+/// directory named after the process and port when objects live in memory only.
+pub fn volumes_dir(data_dir: Option<&Path>, port: u16) -> PathBuf {
+    match data_dir {
+        Some(d) => d.join("volumes"),
+        None => std::env::temp_dir().join(format!("lab-volumes-{}-{port}", std::process::id())),
+    }
+}
+
+impl Options {
+    /// The book's cluster (`kind/cluster.yaml`: one control plane, two workers).
+    pub fn new(data_dir: Option<&Path>, port: u16) -> Options {
+        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none() }
+    }
+}
+
+/// Removes a temporary volumes directory when the cluster's runtime drops it.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(d) = self.0.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+/// Create the nodes and the default StorageClass, then run every controller until the
+/// runtime stops.
+pub async fn run(store: Arc<Store>, opts: Options) {
+    let _guard = RemoveOnDrop(opts.temporary_volumes.then(|| opts.volumes_root.clone()));
+    nodes::bootstrap(&store, &opts.nodes);
+    let opts = Arc::new(opts);
+    let reconcilers: Vec<Arc<dyn Reconciler>> = vec![
+        Arc::new(controllers::StatefulSets),
+        Arc::new(controllers::ReplicaSets),
+        Arc::new(controllers::GarbageCollector),
+        Arc::new(controllers::EndpointsController),
+        Arc::new(controllers::Scheduler),
+        Arc::new(volumes::Volumes { opts: opts.clone() }),
+        Arc::new(kubelet::Kubelet::new(opts.clone())),
+    ];
+    for r in reconcilers {
+        tokio::spawn(runtime::run(store.clone(), r));
+    }
+    std::future::pending::<()>().await;
+}

@@ -1,0 +1,105 @@
+//! Nodes as kind makes them (`kind/cluster.yaml`: `kind-control-plane`, `kind-worker`,
+//! `kind-worker2`), and kind's default StorageClass `standard`.
+
+use super::NodeSpec;
+use crate::clock::format_time;
+use crate::resources;
+use crate::store::{Store, WriteOptions};
+use crate::strategy::Subresource;
+use serde_json::{Value, json};
+
+/// The kubelet version kind's `kindest/node:v1.33.7` image reports.
+pub const KUBELET_VERSION: &str = "v1.33.7";
+
+/// The node's pod CIDR: `10.244.<index>.0/24`, as kind's kube-controller-manager allocates
+/// from `10.244.0.0/16` in join order (the control plane first).
+pub fn pod_cidr(index: usize) -> String {
+    format!("10.244.{index}.0/24")
+}
+
+/// The node's address on kind's docker network `172.18.0.0/16` (the gateway is .1).
+pub fn internal_ip(index: usize) -> String {
+    format!("172.18.0.{}", index + 2)
+}
+
+/// The Node object kind's kubeadm join leaves behind: kind's labels, the control-plane taint,
+/// a pod CIDR, and a Ready kubelet.
+pub fn node_object(spec: &NodeSpec, index: usize, now: &str) -> Value {
+    let mut labels = json!({
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": spec.name,
+        "kubernetes.io/os": "linux",
+    });
+    let mut node_spec = json!({
+        "podCIDR": pod_cidr(index),
+        "podCIDRs": [pod_cidr(index)],
+        "providerID": format!("kind://docker/kind/{}", spec.name),
+    });
+    if spec.control_plane {
+        labels["node-role.kubernetes.io/control-plane"] = json!("");
+        labels["node.kubernetes.io/exclude-from-external-load-balancers"] = json!("");
+        node_spec["taints"] = json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
+    }
+    let cond = |t: &str, s: &str, reason: &str, msg: &str| {
+        json!({"type": t, "status": s, "lastHeartbeatTime": now, "lastTransitionTime": now, "reason": reason, "message": msg})
+    };
+    let capacity = json!({"cpu": "8", "ephemeral-storage": "102626232Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0", "memory": "16369628Ki", "pods": "110"});
+    json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": spec.name, "labels": labels, "annotations": {
+            "kubeadm.alpha.kubernetes.io/cri-socket": "unix:///run/containerd/containerd.sock",
+            "node.alpha.kubernetes.io/ttl": "0",
+            "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+        "spec": node_spec,
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": internal_ip(index)}, {"type": "Hostname", "address": spec.name}],
+            "allocatable": capacity, "capacity": capacity,
+            "conditions": [
+                cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "architecture": "amd64", "bootID": uuid::Uuid::new_v4().to_string(),
+                "containerRuntimeVersion": "containerd://2.1.1", "kernelVersion": "6.8.0-generic",
+                "kubeProxyVersion": "", "kubeletVersion": KUBELET_VERSION,
+                "machineID": uuid::Uuid::new_v4().simple().to_string(), "operatingSystem": "linux",
+                "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": uuid::Uuid::new_v4().to_string(),
+            },
+        },
+    })
+}
+
+/// kind's default StorageClass (`standard`, from its local-path-provisioner manifest).
+pub fn standard_storage_class() -> Value {
+    json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": "rancher.io/local-path",
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    })
+}
+
+/// Create the nodes (with their status) and the StorageClass unless they exist.
+pub fn bootstrap(store: &Store, nodes: &[NodeSpec]) {
+    let opts = WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
+    let now = format_time(store.clock().now());
+    for (i, n) in nodes.iter().enumerate() {
+        let obj = node_object(n, i, &now);
+        if store.create(&resources::NODES, "", obj.clone(), &opts).is_ok() {
+            // Create drops the status as the real server does; the kubelet posts it.
+            let _ = store.modify(&resources::NODES, "", &n.name, Subresource::Status, &opts, |cur| {
+                let mut c = cur.clone();
+                c["status"] = obj["status"].clone();
+                Ok(c)
+            });
+        }
+    }
+    let sc_opts = WriteOptions { field_manager: Some("kubectl-client-side-apply".into()), ..Default::default() };
+    let _ = store.create(&resources::STORAGECLASSES, "", standard_storage_class(), &sc_opts);
+}
