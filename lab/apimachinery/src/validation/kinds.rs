@@ -805,7 +805,6 @@ fn pod_spec(spec: &Value, path: &str, errs: &mut Errs) {
     } else if !dns_ok.contains(&dns) {
         errs.push(FieldError::not_supported(format!("{path}.dnsPolicy"), BadValue::Str(dns.into()), &dns_ok));
     }
-    nonnegative(spec, "/terminationGracePeriodSeconds", &format!("{path}.terminationGracePeriodSeconds"), errs);
     if let Some(h) = spec.get("hostname").and_then(Value::as_str) {
         for m in is_dns1123_label(h) {
             errs.push(FieldError::invalid(format!("{path}.hostname"), BadValue::Str(h.into()), m));
