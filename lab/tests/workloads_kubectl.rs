@@ -1,0 +1,107 @@
+//! The installed kubectl (v1.32) sees the lab cluster's workloads as it would a kind cluster's:
+//! nodes, the default StorageClass, a StatefulSet's pods with their columns, claims and volumes.
+
+use lab::{Lab, LabConfig};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const MANIFEST: &str = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  clusterIP: None
+  selector: {app: nginx}
+  ports: [{port: 80, name: web}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: nginx
+  replicas: 2
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports: [{containerPort: 80, name: web}]
+        volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
+  volumeClaimTemplates:
+  - metadata: {name: www}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 1Gi}}
+"#;
+
+fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
+    use std::io::Write;
+    let ok = Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    assert!(ok, "kubectl is not installed: install it from pkgs.k8s.io (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)");
+    let mut c = Command::new("kubectl");
+    c.args(args)
+        .env("KUBECONFIG", lab.kubeconfig_path())
+        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn rows(table: &str) -> Vec<Vec<String>> {
+    table.lines().map(|l| l.split_whitespace().map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn kubectl_get_nodes_shows_kinds_control_plane_and_workers_ready() {
+    let lab = Lab::start(LabConfig { speed: 100.0, ..Default::default() }).unwrap();
+    let out = kubectl(&lab, &["get", "nodes"], None);
+    let r = rows(&out);
+    assert_eq!(r[0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
+    let names: Vec<&str> = r[1..].iter().map(|x| x[0].as_str()).collect();
+    assert_eq!(names, ["kind-control-plane", "kind-worker", "kind-worker2"]);
+    assert_eq!(r[1][1..3], ["Ready", "control-plane"]);
+    assert_eq!(r[2][1..3], ["Ready", "<none>"]);
+    assert_eq!(r[1][4], "v1.33.7");
+    let sc = rows(&kubectl(&lab, &["get", "storageclass"], None));
+    assert_eq!(sc[1][..5], ["standard", "(default)", "rancher.io/local-path", "Delete", "WaitForFirstConsumer"]);
+}
+
+#[test]
+fn kubectl_get_pods_shows_statefulset_pods_running_with_ready_restarts_and_node_columns() {
+    let lab = Lab::start(LabConfig { speed: 100.0, ..Default::default() }).unwrap();
+    kubectl(&lab, &["apply", "-f", "-"], Some(MANIFEST));
+    let deadline = Instant::now() + Duration::from_secs(8);
+    let out = loop {
+        let out = kubectl(&lab, &["get", "pods", "-o", "wide"], None);
+        if out.matches("1/1").count() == 2 {
+            break out;
+        }
+        assert!(Instant::now() < deadline, "pods not Ready:\n{out}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let r = rows(&out);
+    assert_eq!(r[0][..7], ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]);
+    for (i, row) in r[1..].iter().enumerate() {
+        assert_eq!(row[..4], [format!("web-{i}"), "1/1".into(), "Running".into(), "0".into()]);
+        assert!(row[5].starts_with("10.244."), "{row:?}");
+        assert!(row[6].starts_with("kind-worker"), "{row:?}");
+    }
+    let pvc = rows(&kubectl(&lab, &["get", "pvc"], None));
+    assert_eq!(pvc[0][..3], ["NAME", "STATUS", "VOLUME"]);
+    assert_eq!(pvc[1][..2], ["www-web-0", "Bound"]);
+    assert!(pvc[1][2].starts_with("pvc-"), "{:?}", pvc[1]);
+    let sts = rows(&kubectl(&lab, &["get", "sts", "web"], None));
+    assert_eq!(sts[1][..2], ["web", "2/2"]);
+}
