@@ -13,7 +13,8 @@
 //!   (no `columnDefinitions`; upstream sends them only on a watch's first event).
 //! - [`column_definitions`]`(kind)` and [`row_cells`]`(kind, &obj, now)`: the columns and one
 //!   row's `cells` alone (plus the row's `conditions`, set for finished pods), for a server
-//!   that assembles the Table itself.
+//!   that assembles the Table itself; [`columns_and_cells`]`(kind, &[&obj], now)` gives both
+//!   for a list at once.
 //! - [`human_duration`]`(seconds)` and [`translate_timestamp_since`]`(Option<&str>, now)`:
 //!   upstream's `duration.HumanDuration` (`5s`, `2m3s`, `10m`, `3h4m`, `2d3h`, `10d`, `2y3d`)
 //!   and `translateTimestampSince` (`<unknown>` for a missing time).
@@ -214,6 +215,11 @@ pub fn column_definitions(kind: &str) -> Vec<Value> {
 /// One row's `cells` and `conditions` (upstream sets `Completed` conditions on finished pods).
 pub fn row_cells(kind: &str, obj: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>) {
     cells(kind, obj, now)
+}
+
+/// The column definitions and every object's cells (a server assembling the Table itself).
+pub fn columns_and_cells(kind: &str, objs: &[&Value], now: Timestamp) -> (Vec<Value>, Vec<Vec<Value>>) {
+    (column_definitions(kind), objs.iter().map(|o| cells(kind, o, now).0).collect())
 }
 
 /// A Table for a list of objects of one kind.

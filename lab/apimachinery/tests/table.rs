@@ -306,3 +306,14 @@ fn small_kinds_and_default_table_as_upstream() {
     assert_eq!(cols[1]["name"], "Created At");
     assert_eq!(cols[1]["type"], "date");
 }
+
+#[test]
+fn columns_and_cells_match_the_table() {
+    let items = [pod(json!({"phase": "Pending"})), pod(json!({"phase": "Running"}))];
+    let refs: Vec<&Value> = items.iter().collect();
+    let (cols, rows) = columns_and_cells("Pod", &refs, now());
+    let t = table_for_list("Pod", &items, json!({}), now(), &TableOptions::default());
+    assert_eq!(Value::Array(cols), t["columnDefinitions"]);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(Value::Array(rows[1].clone()), t["rows"][1]["cells"]);
+}
