@@ -7,31 +7,59 @@
 //!
 //! # Wiring it into a runtime
 //!
+//! A runtime keeps a work queue per controller, fills it from watch events, and for each key
+//! builds a snapshot from its store, calls the decision function and executes the actions.
+//!
+//! | controller | call | queue the key when | snapshot |
+//! |---|---|---|---|
+//! | StatefulSet | [`statefulset::sync_stateful_set`] | the set changes; a pod, claim or ControllerRevision in its namespace whose controller is the set, or whose name is `<set>-<n>`, changes | the set; pods, claims, ControllerRevisions of its namespace |
+//! | ReplicaSet | [`replicaset::sync_replica_set`] | the ReplicaSet or a pod it controls (or could adopt) changes | the ReplicaSet; pods and ReplicaSets of its namespace; a name-suffix generator |
+//! | Deployment | [`deployment::sync_deployment`] | the Deployment or a ReplicaSet it controls changes | the Deployment; ReplicaSets and pods of its namespace |
+//! | Endpoints | [`endpoints::sync_endpoints`] | the Service or a selected pod changes | the Service, pods of its namespace, the Endpoints of the same name |
+//! | EndpointSlice | [`endpoints::sync_endpoint_slices`] | same | plus nodes and the namespace's slices; a suffix generator |
+//! | scheduler | [`scheduler::schedule_pod`] | a pod without `spec.nodeName` appears; retry on node, claim or volume changes | the pod, nodes, all pods, claims, volumes, classes |
+//! | PV controller | [`storage::sync_volumes`] | any claim, volume or class changes | all claims, volumes, classes |
+//! | provisioner | [`storage::local_path_provision`] | same | same |
+//! | kubelet | [`kubelet::kubelet_step`] | a pod bound to the node changes, or `next_step_after` elapses | the pod, the node's pulled images, the probe result, its [`kubelet::Memory`] |
+//! | garbage collector | [`garbagecollector::collect_garbage`] | any object with owner references, finalizers or a deletion timestamp changes | every object's metadata |
+//!
 //! ```ignore
 //! use lab_controllers::statefulset::{sync_stateful_set, FeatureGates, StatefulSetSnapshot};
 //!
-//! // On any change to a StatefulSet, or to a pod / claim / ControllerRevision whose
-//! // controller reference (or name `<set>-<n>`) points at one, queue the set's key; then:
 //! let decision = sync_stateful_set(
 //!     StatefulSetSnapshot { set: &set, pods: &pods_in_ns, claims: &claims_in_ns, revisions: &revisions_in_ns },
-//!     now,                       // jiff::Timestamp, the cluster's (simulated) time
+//!     now,                       // jiff::Timestamp (k8s_openapi::jiff), the cluster's time
 //!     &FeatureGates::default(),  // MaxUnavailableStatefulSet off, as in 1.33
 //! );
 //! for action in decision.actions {
-//!     // Execute in order; stop at the first failure and requeue the key with backoff.
+//!     // Execute in order; on the first failure record
+//!     // `statefulset::failure_event(&set, &action, &error)`, stop, and requeue with backoff.
 //! }
 //! ```
 //!
-//! * [`Action`]: `Create` (POST; an empty name means the server picks one from
-//!   `generateName`), `Update` (PUT with the read `resourceVersion`), `UpdateStatus`
-//!   (PUT `/status`), `Patch` (strategic merge or JSON merge), `Delete` (with a UID
-//!   precondition and optional propagation policy), `FinalizeDeletion` (grace period 0, the
-//!   kubelet's last word on a terminating pod), `RecordEvent` (upstream's reason,
-//!   message and source component), `RequeueAfter` (simulated time: divide by the speed
-//!   factor) and `RetryWithBackoff` (upstream's sync returned an error).
-//! * Decisions assume their own API calls succeed, exactly as upstream carries on within one
-//!   sync; the next sync sees the real outcome. Pods just created are not in the next
-//!   snapshot until the store has them, which is upstream's informer-cache lag too.
+//! [`Action`]s: `Create` (POST; `Binding` goes to `pods/<name>/binding`), `Update` (PUT
+//! with the read `resourceVersion`; a pod's status in it is ignored, as the server does),
+//! `UpdateStatus` (PUT `/status`; on 409 copy the status onto the fresh object and retry),
+//! `Patch` (strategic merge for adoption and release, JSON merge for finalizers), `Delete`
+//! (UID precondition, optional propagation policy; pods are deleted gracefully),
+//! `FinalizeDeletion` (grace period 0: the kubelet's last word on a terminating pod),
+//! `RecordEvent` (upstream's type, reason, message and source component), `RequeueAfter` and
+//! `RetryWithBackoff` (upstream's sync returned an error: rate-limited requeue).
+//!
+//! Decisions assume their own API calls succeed, exactly as upstream carries on within one
+//! sync; the next sync sees the real outcome. An object created a moment ago and not yet in
+//! the snapshot is upstream's informer-cache lag; the runtime should snapshot after applying.
+//!
+//! **Time.** Run the cluster on a simulated clock: `now` is cluster time, which advances
+//! `speed` times faster than the wall clock; sleep `duration / speed` for every
+//! `RequeueAfter` and pass `speed: 1.0` to the kubelet, whose delays are then cluster time as
+//! well. That way `minReadySeconds`, probe periods and grace periods all speed up together.
+//! (Passing the wall clock as `now` and the speed to the kubelet also works, but then
+//! `minReadySeconds` is not scaled.)
+//!
+//! **Randomness** comes in only as inputs: name suffixes for `generateName`
+//! ([`replicaset::suffix_from`] maps any number onto the API server's alphabet) and the
+//! scheduler's tie-break.
 //!
 //! # Controllers
 //!

@@ -76,6 +76,18 @@ fn min_ready_seconds(rs: &ReplicaSet) -> i32 {
     rs.spec.as_ref().and_then(|s| s.min_ready_seconds).unwrap_or(0)
 }
 
+/// The event upstream's pod control records when creating a pod fails:
+/// `FailedCreate` / `Error creating: <err>` (none when the namespace is terminating).
+pub fn failed_create_event(rs: &ReplicaSet, error: &str) -> Action {
+    Action::RecordEvent(Event {
+        regarding: ObjectRef::new("apps/v1", "ReplicaSet", &rs.metadata),
+        type_: EventType::Warning,
+        reason: "FailedCreate".into(),
+        message: format!("Error creating: {error}"),
+        source: SOURCE,
+    })
+}
+
 /// `controller.IsPodActive`: not Succeeded, not Failed, not being deleted.
 pub fn is_pod_active(pod: &Pod) -> bool {
     let phase = meta::pod_phase(pod);

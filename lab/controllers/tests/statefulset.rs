@@ -726,3 +726,23 @@ fn upstream_1_33_compatibility_fixture_syncs_without_any_write() {
     );
     assert!(d.actions.is_empty(), "{:?}", summary(&d.actions));
 }
+
+#[test]
+fn failed_api_calls_get_upstream_failure_events() {
+    let mut w = World::new(web(1));
+    let actions = w.decide(t(0)).actions;
+    let err = "pods \"web-0\" is forbidden: exceeded quota";
+    let msgs: Vec<String> = actions
+        .iter()
+        .filter_map(|a| lab_controllers::statefulset::failure_event(&w.set, a, err))
+        .filter_map(|e| e.event().map(|e| format!("{} {}: {}", e.type_.as_str(), e.reason, e.message)))
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![
+            format!("Warning FailedCreate: create Claim www-web-0 for Pod web-0 in StatefulSet web failed error: {err}"),
+            format!("Warning FailedCreate: create Pod web-0 in StatefulSet web failed error: {err}"),
+        ]
+    );
+    w.apply(&actions, t(0));
+}

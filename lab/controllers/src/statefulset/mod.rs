@@ -128,6 +128,40 @@ pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: Timestamp, gates: &
     StatefulSetDecision { actions, status: outcome.status }
 }
 
+/// The event upstream records when an action of this controller fails: `FailedCreate` /
+/// `create Pod web-0 in StatefulSet web failed error: <err>`, `FailedDelete`, `FailedUpdate`,
+/// and for claims `create Claim www-web-0 for Pod web-0 in StatefulSet web failed error: <err>`.
+/// Upstream records no event when a pod's creation fails with AlreadyExists.
+pub fn failure_event(set: &StatefulSet, action: &Action, error: &str) -> Option<Action> {
+    let (verb, kind, name) = match action {
+        Action::Create(o) => ("create", o.type_meta().1, o.name().to_string()),
+        Action::Update(o) => ("update", o.type_meta().1, o.name().to_string()),
+        Action::Delete { target, .. } => ("delete", target.kind.as_str(), target.name.clone()),
+        _ => return None,
+    };
+    let set_name = utils::set_name(set);
+    let message = match kind {
+        "Pod" => format!("{verb} Pod {name} in StatefulSet {set_name} failed error: {error}"),
+        "PersistentVolumeClaim" => {
+            // `<template>-<set>-<ordinal>` names pod `<set>-<ordinal>`.
+            let marker = format!("-{set_name}-");
+            let pod = name.rfind(&marker).map(|i| name[i + 1..].to_string()).unwrap_or_default();
+            format!("{verb} Claim {name} for Pod {pod} in StatefulSet {set_name} failed error: {error}")
+        }
+        _ => return None,
+    };
+    let mut reason = String::from("Failed");
+    reason.push_str(&verb[..1].to_uppercase());
+    reason.push_str(&verb[1..]);
+    Some(Action::RecordEvent(crate::action::Event {
+        regarding: set_ref(set),
+        type_: crate::action::EventType::Warning,
+        reason,
+        message,
+        source: pod_control::SOURCE,
+    }))
+}
+
 /// The object reference events about a StatefulSet point at.
 pub fn set_ref(set: &StatefulSet) -> ObjectRef {
     ObjectRef::new(utils::API_VERSION, utils::KIND, &set.metadata)
