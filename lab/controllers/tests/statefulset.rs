@@ -746,3 +746,24 @@ fn failed_api_calls_get_upstream_failure_events() {
     );
     w.apply(&actions, t(0));
 }
+
+#[test]
+fn undefaulted_set_gets_the_api_server_defaults_before_deciding() {
+    // No updateStrategy, podManagementPolicy, replicas or revisionHistoryLimit: the API server
+    // would default them (RollingUpdate with partition 0, OrderedReady, 1, 10).
+    let mut set = web(1);
+    let spec = set.spec.as_mut().unwrap();
+    spec.update_strategy = None;
+    spec.pod_management_policy = None;
+    spec.replicas = None;
+    spec.revision_history_limit = None;
+    let mut w = World::new(set);
+    let now = settle(&mut w, 0);
+    assert_eq!(w.pod_names(), vec!["web-0"]);
+    change_image(&mut w, "nginx:new");
+    settle(&mut w, now);
+    let p = w.pod("web-0");
+    assert_eq!(p.spec.as_ref().unwrap().containers[0].image.as_deref(), Some("nginx:new"));
+    let st = w.set.status.clone().unwrap();
+    assert_eq!(st.current_revision, st.update_revision);
+}

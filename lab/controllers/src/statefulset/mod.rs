@@ -54,7 +54,8 @@ pub struct StatefulSetDecision {
 /// its event), the status update, history truncation, and a requeue after `minReadySeconds`
 /// while not every replica is available.
 pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: Timestamp, gates: &FeatureGates) -> StatefulSetDecision {
-    let set = snap.set;
+    let defaulted = with_spec_defaults(snap.set);
+    let set = &defaulted;
     let ns = meta::namespace(&set.metadata);
     let mut actions = Vec::new();
     let selector = match Selector::from_label_selector(set.spec.as_ref().map(|s| &s.selector)) {
@@ -160,6 +161,39 @@ pub fn failure_event(set: &StatefulSet, action: &Action, error: &str) -> Option<
         message,
         source: pod_control::SOURCE,
     }))
+}
+
+/// The API server's `SetDefaults_StatefulSet` for the fields the controller reads (a real
+/// cluster never hands the controller an undefaulted set): `replicas: 1`,
+/// `podManagementPolicy: OrderedReady`, `updateStrategy: RollingUpdate` with
+/// `partition: 0`, `revisionHistoryLimit: 10`, retention `Retain`/`Retain`. The pod template
+/// is not defaulted here: that is the API server's job, and it decides the revision hash
+/// (`imagePullPolicy`, `terminationMessagePath`, `dnsPolicy`, ... must be filled in for the
+/// names to match a real cluster's).
+pub fn with_spec_defaults(set: &StatefulSet) -> StatefulSet {
+    use k8s_openapi::api::apps::v1::{
+        RollingUpdateStatefulSetStrategy, StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetUpdateStrategy,
+    };
+    let mut set = set.clone();
+    let Some(spec) = set.spec.as_mut() else { return set };
+    spec.replicas.get_or_insert(1);
+    spec.pod_management_policy.get_or_insert_with(|| "OrderedReady".into());
+    spec.revision_history_limit.get_or_insert(10);
+    let strategy = spec.update_strategy.get_or_insert_with(StatefulSetUpdateStrategy::default);
+    let type_ = strategy.type_.get_or_insert_with(|| "RollingUpdate".into()).clone();
+    if type_ == "RollingUpdate" {
+        strategy
+            .rolling_update
+            .get_or_insert_with(RollingUpdateStatefulSetStrategy::default)
+            .partition
+            .get_or_insert(0);
+    }
+    let policy = spec
+        .persistent_volume_claim_retention_policy
+        .get_or_insert_with(StatefulSetPersistentVolumeClaimRetentionPolicy::default);
+    policy.when_deleted.get_or_insert_with(|| "Retain".into());
+    policy.when_scaled.get_or_insert_with(|| "Retain".into());
+    set
 }
 
 /// The object reference events about a StatefulSet point at.
