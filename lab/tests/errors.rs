@@ -177,10 +177,9 @@ async fn invalid_objects_are_422_with_causes() {
     assert_eq!(code, 422);
     assert_eq!(v["details"]["causes"][0]["field"], "spec.replicas");
     // Fields a StatefulSet update may not change.
-    let (_, created) = r.json("POST", STS_PATH, sts("web")).await;
-    let mut changed = created.clone();
-    changed["spec"]["serviceName"] = json!("other");
-    let (code, v) = r.json("PUT", &format!("{STS_PATH}/web"), changed).await;
+    r.json("POST", STS_PATH, sts("web")).await;
+    let patch = br#"{"spec":{"serviceName":"other"}}"#.to_vec();
+    let (code, v) = r.send("PATCH", &format!("{STS_PATH}/web"), "application/merge-patch+json", patch).await;
     assert_eq!(code, 422);
     assert!(v["message"].as_str().unwrap().contains("Forbidden: updates to statefulset spec for fields other than"), "{v}");
     // A scale below zero.

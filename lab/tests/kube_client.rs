@@ -141,23 +141,33 @@ async fn every_patch_kind() {
 #[tokio::test]
 async fn status_and_scale_subresources() {
     let lab = lab();
+    // Status on a Service (no controller writes it in any part of the lab).
+    let svcs: Api<k8s_openapi::api::core::v1::Service> = Api::default_namespaced(lab.client());
+    let svc = json!({"metadata": {"name": "lb"}, "spec": {"type": "LoadBalancer", "selector": {"app": "x"}, "ports": [{"port": 80}]}});
+    svcs.create(&PostParams::default(), &serde_json::from_value(svc).unwrap()).await.unwrap();
+    let ingress = json!({"status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.10"}]}}});
+    let st = svcs.patch_status("lb", &PatchParams::default(), &Patch::Merge(ingress)).await.unwrap();
+    assert_eq!(st.status.unwrap().load_balancer.unwrap().ingress.unwrap()[0].ip.as_deref(), Some("192.0.2.10"));
+    // The main resource ignores status, /status ignores spec.
+    let main = svcs.patch("lb", &PatchParams::default(), &Patch::Merge(json!({"status": {"loadBalancer": {"ingress": null}}}))).await.unwrap();
+    assert!(main.status.unwrap().load_balancer.unwrap().ingress.is_some());
+    let st = svcs.patch_status("lb", &PatchParams::default(), &Patch::Merge(json!({"spec": {"ports": [{"port": 81}]}}))).await.unwrap();
+    assert_eq!(st.spec.unwrap().ports.unwrap()[0].port, 80);
+
     let api: Api<StatefulSet> = Api::default_namespaced(lab.client());
     api.create(&PostParams::default(), &sts("web", 1)).await.unwrap();
-    let st = api
-        .patch_status("web", &PatchParams::default(), &Patch::Merge(json!({"status": {"replicas": 1, "readyReplicas": 1}})))
-        .await
-        .unwrap();
-    assert_eq!(st.status.as_ref().unwrap().ready_replicas, Some(1));
+    let st = api.patch_status("web", &PatchParams::default(), &Patch::Merge(json!({"status": {"replicas": 1}}))).await.unwrap();
     assert_eq!(st.metadata.generation, Some(1), "status writes do not bump generation");
-    // The main resource ignores status.
     let main = api.patch("web", &PatchParams::default(), &Patch::Merge(json!({"status": {"replicas": 9}}))).await.unwrap();
-    assert_eq!(main.status.unwrap().replicas, 1);
+    assert_ne!(main.status.unwrap().replicas, 9, "the main resource ignores status");
 
     let scale = api.get_scale("web").await.unwrap();
     assert_eq!(scale.spec.unwrap().replicas, Some(1));
     assert_eq!(scale.status.unwrap().selector.as_deref(), Some("app=web"));
     api.patch_scale("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 4}}))).await.unwrap();
-    assert_eq!(api.get("web").await.unwrap().spec.unwrap().replicas, Some(4));
+    let after = api.get("web").await.unwrap();
+    assert_eq!(after.spec.unwrap().replicas, Some(4));
+    assert_eq!(after.metadata.generation, Some(2));
 }
 
 #[tokio::test]
@@ -167,20 +177,26 @@ async fn delete_propagation_and_finalizers() {
     for n in ["orphan", "fg", "bg"] {
         api.create(&PostParams::default(), &cm(n)).await.unwrap();
     }
+    // The policy's finalizer is on the object the delete answers with (a garbage collector,
+    // part 2, removes it later).
     let o = api.delete("orphan", &DeleteParams { propagation_policy: Some(PropagationPolicy::Orphan), ..Default::default() }).await.unwrap();
     let o = o.left().expect("object still present while the orphan finalizer is on it");
     assert_eq!(o.metadata.finalizers, Some(vec!["orphan".to_string()]));
     assert!(o.metadata.deletion_timestamp.is_some());
-
     let f = api.delete("fg", &DeleteParams::foreground()).await.unwrap().left().unwrap();
     assert_eq!(f.metadata.finalizers, Some(vec!["foregroundDeletion".to_string()]));
-
     api.delete("bg", &DeleteParams::background()).await.unwrap();
     assert!(api.get_opt("bg").await.unwrap().is_none());
 
-    // Removing the last finalizer completes the deletion.
-    api.patch("fg", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}}))).await.unwrap();
-    assert!(api.get_opt("fg").await.unwrap().is_none());
+    // A finalizer holds the object, terminating, until it is removed.
+    let mut held = cm("held");
+    held.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    api.create(&PostParams::default(), &held).await.unwrap();
+    api.delete("held", &DeleteParams::default()).await.unwrap();
+    let h = api.get("held").await.unwrap();
+    assert!(h.metadata.deletion_timestamp.is_some());
+    api.patch("held", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}}))).await.unwrap();
+    assert!(api.get_opt("held").await.unwrap().is_none());
 }
 
 #[tokio::test]

@@ -23,8 +23,12 @@ struct K {
 
 impl K {
     fn new() -> K {
+        Self::with(LabConfig::default())
+    }
+
+    fn with(config: LabConfig) -> K {
         kubectl_bin();
-        K { lab: Lab::start(LabConfig::default()).unwrap() }
+        K { lab: Lab::start(config).unwrap() }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
@@ -158,17 +162,26 @@ fn server_side_apply_with_conflicts() {
 fn get_formats() {
     let k = K::new();
     k.ok_in(&["apply", "-f", "-"], Some(STS));
+    // Server-side tables with upstream's columns.
+    let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let table = k.ok(&["get", "sts"]);
-    let header = table.lines().next().unwrap();
-    assert!(header.starts_with("NAME"), "{table}");
-    assert!(table.lines().nth(1).unwrap().starts_with("web "), "{table}");
-    let wide = k.ok(&["get", "svc", "-o", "wide"]);
-    assert!(wide.contains("nginx") && wide.contains("kubernetes"), "{wide}");
+    assert_eq!(words(table.lines().next().unwrap()), ["NAME", "READY", "AGE"], "{table}");
+    assert_eq!(words(table.lines().nth(1).unwrap())[..2], ["web", "0/2"], "{table}");
+    let svc = k.ok(&["get", "svc", "-o", "wide"]);
+    assert_eq!(words(svc.lines().next().unwrap()), ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"], "{svc}");
+    let nginx = svc.lines().find(|l| l.starts_with("nginx ")).unwrap();
+    assert_eq!(words(nginx)[..5], ["nginx", "ClusterIP", "None", "<none>", "80/TCP"], "{svc}");
+    assert!(svc.lines().any(|l| l.starts_with("kubernetes ")), "{svc}");
+    k.ok(&["run", "p", "--image=busybox", "--restart=Never"]);
+    let pods = k.ok(&["get", "pods", "p", "-o", "wide"]);
+    assert_eq!(words(pods.lines().next().unwrap())[..7], ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"], "{pods}");
     let j: serde_json::Value = serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"])).unwrap();
     assert_eq!(j["spec"]["serviceName"], "nginx");
     let list: serde_json::Value = serde_json::from_str(&k.ok(&["get", "sts,svc", "-o", "json"])).unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
-    let none = k.run(&["get", "pods"], None);
+    let ev = k.ok(&["get", "events", "--field-selector", "involvedObject.kind=StatefulSet,involvedObject.name=nope"]);
+    assert_eq!(ev, "");
+    let none = k.run(&["get", "pods", "-l", "app=nothing"], None);
     assert!(String::from_utf8_lossy(&none.stderr).contains("No resources found in default namespace."));
     let missing = k.fails(&["get", "sts", "nope"], None);
     assert!(missing.contains("Error from server (NotFound): statefulsets.apps \"nope\" not found"), "{missing}");
@@ -254,7 +267,8 @@ fn get_watch_streams_changes() {
 
 #[test]
 fn describe_and_rollout_status() {
-    let k = K::new();
+    // Fast simulated time, for when controllers (part 2) roll the pods out for real.
+    let k = K::with(LabConfig { speed: 50.0, ..Default::default() });
     k.ok_in(&["apply", "-f", "-"], Some(STS));
     let d = k.ok(&["describe", "sts", "web"]);
     assert!(d.contains("Name:") && d.contains("web") && d.contains("Replicas:"), "{d}");
@@ -271,10 +285,10 @@ fn describe_and_rollout_status() {
             "currentRevision": "web-5d6f9b7c8", "updateRevision": "web-5d6f9b7c8"}});
         api.patch_status("web", &PatchParams::default(), &Patch::Merge(status)).await.unwrap();
     });
-    let out = k.ok(&["rollout", "status", "sts/web", "--timeout=5s"]);
+    let out = k.ok(&["rollout", "status", "sts/web", "--timeout=60s"]);
     // The defaulted `rollingUpdate.partition: 0` makes kubectl report a partitioned roll out,
     // exactly as against kind.
-    assert_eq!(out.trim(), "partitioned roll out complete: 2 new pods have been updated...");
+    assert_eq!(out.trim().lines().last(), Some("partitioned roll out complete: 2 new pods have been updated..."), "{out}");
 }
 
 #[test]
@@ -289,5 +303,5 @@ fn create_generators_send_protobuf() {
     assert_eq!(k.ok(&["-n", "team", "get", "sa", "default", "-o", "name"]).trim(), "serviceaccount/default");
     // `kubectl run` sends JSON.
     assert_eq!(k.ok(&["run", "client", "--image=busybox", "--restart=Never"]).trim(), "pod/client created");
-    assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.status.phase}"]), "Pending");
+    assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.spec.containers[0].image}"]), "busybox");
 }

@@ -121,13 +121,38 @@ pub async fn handle(app: Arc<App>, req: Request<Body>) -> Response<Body> {
         Ok(t) => t,
         Err(e) => return error_response(&e),
     };
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+    let body = match read_body(body).await {
         Ok(b) => b,
-        Err(_) => return error_response(&ApiError::too_large(MAX_BODY)),
+        Err(e) => return error_response(&e),
     };
     let watch = watch_path || matches!(query.get("watch").map(String::as_str), Some("true") | Some("1"));
     let req = Req { method: parts.method, target, query, headers: parts.headers, body, watch };
     verbs::dispatch(&app, req).await
+}
+
+/// Read a request body of at most [`MAX_BODY`] bytes. A larger one is read to its end (up to
+/// 64 MiB, discarded) before the 413 answer, so the client sees the answer rather than a
+/// connection closed under its upload.
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("error reading the request body: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            total += data.len();
+            if total <= MAX_BODY {
+                buf.extend_from_slice(&data);
+            } else if total > 64 * 1024 * 1024 {
+                break;
+            }
+        }
+    }
+    if total > MAX_BODY {
+        return Err(ApiError::too_large(MAX_BODY));
+    }
+    Ok(buf.freeze())
 }
 
 /// Split `/api/v1/...` or `/apis/<g>/<v>/...` into the target (and whether it used the

@@ -1,0 +1,182 @@
+//! Lifecycle behaviour of workloads on the lab cluster, as upstream's controllers produce it:
+//! the StatefulSet's RollingUpdate (reverse ordinal order, `partition`), the garbage
+//! collector's Background and Foreground deletion, the Deployment's rollout to a new
+//! ReplicaSet, and graceful pod termination.
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
+use lab::{Lab, LabConfig};
+use serde_json::json;
+use std::future::Future;
+use std::time::Duration;
+
+fn lab() -> Lab {
+    Lab::start(LabConfig { speed: 100.0, ..Default::default() }).expect("lab starts")
+}
+
+async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn is_ready(p: &Pod) -> bool {
+    p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+fn image(p: &Pod) -> String {
+    p.spec.as_ref().unwrap().containers[0].image.clone().unwrap()
+}
+
+async fn ready_pods(pods: &Api<Pod>, selector: &str, n: usize) -> Option<Vec<Pod>> {
+    let items = pods.list(&ListParams::default().labels(selector)).await.ok()?.items;
+    (items.len() == n && items.iter().all(|p| is_ready(p) && p.metadata.deletion_timestamp.is_none())).then_some(items)
+}
+
+async fn web(lab: &Lab, replicas: i32, partition: i32) -> (Api<Pod>, Api<StatefulSet>) {
+    let client = lab.client();
+    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "nginx"},
+        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}})).unwrap();
+    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &svc).await.unwrap();
+    let set: StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"serviceName": "nginx", "replicas": replicas,
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": partition}},
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
+                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
+    }))
+    .unwrap();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    sets.create(&PostParams::default(), &set).await.unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client);
+    wait_for("web Ready", 8, || ready_pods(&pods, "app=nginx", replicas as usize)).await;
+    (pods, sets)
+}
+
+#[tokio::test]
+async fn statefulset_rolling_update_with_partition_updates_only_ordinals_at_or_above_it_in_reverse_order() {
+    let lab = lab();
+    let (pods, sets) = web(&lab, 3, 1).await;
+    let before: Vec<_> = pods.list(&ListParams::default()).await.unwrap().items;
+    let old_uid = |n: &str| before.iter().find(|p| p.metadata.name.as_deref() == Some(n)).unwrap().metadata.uid.clone();
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.21"}]}}}});
+    sets.patch("web", &PatchParams::default(), &Patch::Strategic(patch)).await.unwrap();
+    let set = wait_for("web-1 and web-2 updated", 8, || async {
+        let items = ready_pods(&pods, "app=nginx", 3).await?;
+        let updated: Vec<_> = items.iter().filter(|p| image(p).ends_with(":0.21")).map(|p| p.metadata.name.clone().unwrap()).collect();
+        let set = sets.get("web").await.ok()?;
+        (updated == ["web-1", "web-2"] && set.status.as_ref()?.updated_replicas == Some(2)).then_some(set)
+    })
+    .await;
+    let web0 = pods.get("web-0").await.unwrap();
+    assert_eq!(image(&web0), "registry.k8s.io/nginx-slim:0.24", "below the partition stays on the current revision");
+    assert_eq!(web0.metadata.uid, old_uid("web-0"));
+    let st = set.status.unwrap();
+    assert_ne!(st.current_revision, st.update_revision);
+    let web2 = pods.get("web-2").await.unwrap();
+    let web1 = pods.get("web-1").await.unwrap();
+    assert_eq!(web2.metadata.labels.as_ref().unwrap()["controller-revision-hash"], st.update_revision.clone().unwrap());
+    // Reverse ordinal order: web-2 was replaced before web-1.
+    assert!(web2.metadata.creation_timestamp.as_ref().unwrap().0 <= web1.metadata.creation_timestamp.as_ref().unwrap().0);
+    let web1_created = web1.metadata.creation_timestamp.unwrap().0;
+    let web2_ready = web2.status.unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap().last_transition_time.unwrap().0;
+    assert!(web2_ready <= web1_created, "web-1 was replaced before web-2 was Ready");
+}
+
+#[tokio::test]
+async fn deleting_a_statefulset_garbage_collects_its_pods_in_the_background_and_keeps_claims() {
+    let lab = lab();
+    let (pods, sets) = web(&lab, 2, 0).await;
+    sets.delete("web", &DeleteParams::background()).await.unwrap();
+    wait_for("pods gone", 8, || async { pods.list(&ListParams::default()).await.ok()?.items.is_empty().then_some(()) }).await;
+    let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(lab.client());
+    assert_eq!(claims.list(&ListParams::default()).await.unwrap().items.len(), 2, "claims are not owned by the set (retention Retain)");
+}
+
+#[tokio::test]
+async fn foreground_deletion_of_a_replicaset_removes_pods_before_the_owner() {
+    let lab = lab();
+    let client = lab.client();
+    let rs: ReplicaSet = serde_json::from_value(json!({
+        "metadata": {"name": "fe"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "fe"}},
+            "template": {"metadata": {"labels": {"app": "fe"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}
+    }))
+    .unwrap();
+    let sets: Api<ReplicaSet> = Api::default_namespaced(client.clone());
+    sets.create(&PostParams::default(), &rs).await.unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client);
+    wait_for("fe Ready", 8, || ready_pods(&pods, "app=fe", 2)).await;
+    sets.delete("fe", &DeleteParams::foreground()).await.unwrap();
+    let during = sets.get("fe").await.unwrap();
+    assert!(during.metadata.finalizers.unwrap().contains(&"foregroundDeletion".to_string()));
+    wait_for("fe gone", 8, || async { sets.get_opt("fe").await.ok()?.is_none().then_some(()) }).await;
+    assert!(pods.list(&ListParams::default().labels("app=fe")).await.unwrap().items.is_empty(), "the owner went before its pods");
+}
+
+#[tokio::test]
+async fn deployment_rollout_creates_a_new_replicaset_and_scales_the_old_one_to_zero() {
+    let lab = lab();
+    let client = lab.client();
+    let d: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "hello"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "hello"}},
+            "template": {"metadata": {"labels": {"app": "hello"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.26"}]}}}
+    }))
+    .unwrap();
+    let deps: Api<Deployment> = Api::default_namespaced(client.clone());
+    deps.create(&PostParams::default(), &d).await.unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    wait_for("hello Ready", 8, || ready_pods(&pods, "app=hello", 2)).await;
+    let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}});
+    deps.patch("hello", &PatchParams::default(), &Patch::Strategic(patch)).await.unwrap();
+    let rss: Api<ReplicaSet> = Api::default_namespaced(client);
+    wait_for("rolled out", 8, || async {
+        let items = ready_pods(&pods, "app=hello", 2).await?;
+        if !items.iter().all(|p| image(p) == "nginx:1.27") {
+            return None;
+        }
+        let sets = rss.list(&ListParams::default()).await.ok()?.items;
+        let replicas: Vec<i32> = sets.iter().map(|r| r.spec.as_ref().unwrap().replicas.unwrap_or(1)).collect();
+        (sets.len() == 2 && replicas.iter().sum::<i32>() == 2 && replicas.contains(&0)).then_some(())
+    })
+    .await;
+    for rs in rss.list(&ListParams::default()).await.unwrap().items {
+        let name = rs.metadata.name.unwrap();
+        let hash = &rs.metadata.labels.unwrap()["pod-template-hash"];
+        assert_eq!(name, format!("hello-{hash}"));
+    }
+}
+
+#[tokio::test]
+async fn deleted_pod_is_terminating_until_its_kubelet_stops_it() {
+    let lab = lab();
+    let (pods, _sets) = web(&lab, 1, 0).await;
+    let old = pods.get("web-0").await.unwrap().metadata.uid;
+    pods.delete("web-0", &DeleteParams::default()).await.unwrap();
+    let p = pods.get("web-0").await.unwrap();
+    assert!(p.metadata.deletion_timestamp.is_some());
+    assert_eq!(p.metadata.deletion_grace_period_seconds, Some(10), "terminationGracePeriodSeconds");
+    assert_eq!(p.metadata.uid, old);
+    wait_for("web-0 replaced", 8, || async {
+        let p = pods.get_opt("web-0").await.ok()??;
+        (p.metadata.uid != old).then_some(())
+    })
+    .await;
+}
