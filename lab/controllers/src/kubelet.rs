@@ -115,6 +115,28 @@ fn until(now: Timestamp, then: Timestamp) -> Duration {
     if d.is_negative() { Duration::ZERO } else { Duration::from_nanos(d.as_nanos() as u64) }
 }
 
+/// The `index`-th pod address of a node's IPv4 pod CIDR (`10.244.1.0/24`, 0 → `10.244.1.2`:
+/// `.1` is the node's bridge, as with kind's CNI), or `None` when the CIDR has no room.
+pub fn pod_ip_in_cidr(cidr: &str, index: u32) -> Option<String> {
+    let (addr, bits) = cidr.split_once('/')?;
+    let bits: u32 = bits.parse().ok()?;
+    if bits > 30 {
+        return None;
+    }
+    let octets: Vec<u32> = addr.split('.').map(|o| o.parse().ok()).collect::<Option<_>>()?;
+    if octets.len() != 4 || octets.iter().any(|o| *o > 255) {
+        return None;
+    }
+    let base = octets.iter().fold(0u32, |acc, o| (acc << 8) | o) & (u32::MAX << (32 - bits));
+    let size = 1u32 << (32 - bits);
+    let host = index.checked_add(2)?;
+    if host >= size - 1 {
+        return None; // the broadcast address and beyond
+    }
+    let ip = base + host;
+    Some(format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255))
+}
+
 /// `imagePullPolicy` as the API server defaults it: `Always` for `:latest` or no tag.
 pub fn pull_policy(c: &Container) -> String {
     if let Some(p) = c.image_pull_policy.as_deref() {

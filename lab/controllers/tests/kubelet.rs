@@ -208,3 +208,18 @@ fn image_pull_policy_defaults_like_the_api_server() {
         assert_eq!(pull_policy(&c(image)), want, "{image}");
     }
 }
+
+#[test]
+fn pod_ips_come_from_the_node_pod_cidr() {
+    use lab_controllers::kubelet::pod_ip_in_cidr;
+    let cases = [
+        ("10.244.1.0/24", 0, Some("10.244.1.2")),
+        ("10.244.1.0/24", 252, Some("10.244.1.254")),
+        ("10.244.1.0/24", 253, None),
+        ("10.244.2.0/23", 300, Some("10.244.3.46")),
+        ("garbage", 0, None),
+    ];
+    for (cidr, i, want) in cases {
+        assert_eq!(pod_ip_in_cidr(cidr, i).as_deref(), want, "{cidr} {i}");
+    }
+}
