@@ -122,6 +122,32 @@ fn korean_pages_show_korean_diagrams_and_english_pages_english_ones() {
 }
 
 #[test]
+fn admonitions_render_in_both_languages_and_match_their_twins() {
+    let site = site();
+    let en_dir = site.out_dir.join("en");
+    let mut problems = Vec::new();
+    let mut total = 0;
+    for rel in xtask::site::html_pages(&en_dir) {
+        let read = |lang: &str| std::fs::read_to_string(site.out_dir.join(lang).join(&rel)).unwrap_or_default();
+        let (en, ko) = (read("en"), read("ko"));
+        for (lang, page) in [("en", &en), ("ko", &ko)] {
+            // An admonition marker printed as text: `> [!NOTE]` that did not become one.
+            if let Some(i) = page.find("<p>[!") {
+                let line = page[i..].lines().next().unwrap_or("");
+                problems.push(format!("{lang}/{rel}: an admonition rendered as text: {line}"));
+            }
+        }
+        let count = |page: &str| page.matches("<p class=\"blockquote-tag-title\">").count();
+        total += count(&en);
+        if count(&en) != count(&ko) {
+            problems.push(format!("{rel}: {} admonitions in English, {} in Korean", count(&en), count(&ko)));
+        }
+    }
+    println!("{total} admonitions on the English pages, each with its Korean twin");
+    assert!(problems.is_empty(), "admonitions:{}", listed(&problems));
+}
+
+#[test]
 fn korean_pages_are_lang_ko_and_twinned_with_english_pages() {
     let site = site();
     let check = xtask::check::check_twins(&site.out_dir).unwrap();

@@ -14,6 +14,7 @@
 //! succeeded, so `cargo xtask serve` keeps serving the last good build when one fails.
 
 use anyhow::{Context, Result, bail};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -190,8 +191,9 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
         step(&format!("built book/{lang}/"), t);
     }
     // Both languages exist now: each switcher can check its twin.
+    let icons = admonition_icons(&staging.join("en"));
     for lang in LANGUAGES {
-        link_twins_and_mark_bodies(&staging, lang)?;
+        link_twins_and_mark_bodies(&staging, lang, &icons)?;
     }
     std::fs::write(staging.join("index.html"), ROOT_INDEX).context("writing the root index.html")?;
 
@@ -368,13 +370,14 @@ pub fn other_language(lang: &str) -> &'static str {
 ///   the other language's first page when the twin does not exist;
 /// - `<main>` of every chapter gets `data-pagefind-body`, so Pagefind indexes the chapter
 ///   text only (not menus, not the keyboard help) and skips the pages of [`NOT_SEARCHED`].
-fn link_twins_and_mark_bodies(site: &Path, lang: &str) -> Result<()> {
+/// - admonitions that the gettext preprocessor broke are rebuilt (see [`fix_admonitions`]).
+fn link_twins_and_mark_bodies(site: &Path, lang: &str, icons: &HashMap<String, String>) -> Result<()> {
     let dir = site.join(lang);
     let other = other_language(lang);
     for rel in html_pages(&dir) {
         let path = dir.join(&rel);
         let mut page = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut changed = false;
+        let mut changed = fix_admonitions(&mut page, lang, icons) > 0;
         if let Some(tag) = html::start_tags(&page).into_iter().find(|t| t.name == "a" && t.has_attr("data-sb-twin")) {
             let end = tag.offset + page[tag.offset..].find('>').unwrap_or(0);
             let raw = page[tag.offset..end].to_owned();
@@ -412,6 +415,77 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The admonition kinds of mdBook 0.5 (GitHub's alerts) and their titles per language.
+const ADMONITIONS: [(&str, &str, &str); 5] = [
+    ("note", "Note", "참고"),
+    ("tip", "Tip", "팁"),
+    ("important", "Important", "중요"),
+    ("warning", "Warning", "경고"),
+    ("caution", "Caution", "주의"),
+];
+
+/// mdBook's icon for each admonition kind, taken from the English pages (`<svg>…</svg>`).
+fn admonition_icons(en: &Path) -> HashMap<String, String> {
+    let mut icons = HashMap::new();
+    for rel in html_pages(en) {
+        let Ok(page) = std::fs::read_to_string(en.join(&rel)) else { continue };
+        for (kind, _, _) in ADMONITIONS {
+            if icons.contains_key(kind) {
+                continue;
+            }
+            let marker = format!("<blockquote class=\"blockquote-tag blockquote-tag-{kind}\">");
+            let Some(i) = page.find(&marker) else { continue };
+            let rest = &page[i..];
+            if let (Some(a), Some(b)) = (rest.find("<svg"), rest.find("</svg>")) {
+                if a < b {
+                    icons.insert(kind.to_owned(), rest[a..b + 6].to_owned());
+                }
+            }
+        }
+    }
+    icons
+}
+
+/// Rebuilds the admonitions (`> [!NOTE]` …) of a translated page.
+///
+/// mdbook-i18n-helpers 0.4.0 escapes the marker when it writes a translated blockquote back
+/// to markdown (`\[!NOTE\]`; google/mdbook-i18n-helpers#326, fixed upstream after 0.4.0),
+/// so mdBook renders `<blockquote><p>[!NOTE]</p>…` instead of an admonition. This turns that
+/// back into mdBook's own admonition markup, with the title in the page's language.
+/// Returns how many it fixed.
+pub fn fix_admonitions(page: &mut String, lang: &str, icons: &HashMap<String, String>) -> usize {
+    let mut fixed = 0;
+    let mut from = 0;
+    while let Some(off) = page[from..].find("<blockquote>") {
+        let start = from + off;
+        let after = start + "<blockquote>".len();
+        let body = page[after..].trim_start();
+        let p_at = page.len() - body.len();
+        from = after;
+        let Some(inner) = body.strip_prefix("<p>[!") else { continue };
+        let Some(close) = inner.find(']') else { continue };
+        let kind = inner[..close].to_ascii_lowercase();
+        let Some((_, en_title, ko_title)) = ADMONITIONS.iter().find(|(k, _, _)| *k == kind) else { continue };
+        let title = if lang == "ko" { ko_title } else { en_title };
+        // Where the text after the marker starts, and whether the marker had its own paragraph.
+        let text_at = p_at + "<p>[!".len() + close + 1;
+        let rest = page[text_at..].trim_start();
+        let rest_at = page.len() - rest.len();
+        let (replace_to, reopen) = match rest.strip_prefix("</p>") {
+            Some(_) => (rest_at + "</p>".len(), ""),
+            None => (rest_at, "<p>"),
+        };
+        let icon = icons.get(&kind).map(String::as_str).unwrap_or("");
+        let new = format!(
+            "<blockquote class=\"blockquote-tag blockquote-tag-{kind}\">\n<p class=\"blockquote-tag-title\">{icon}{title}</p>\n{reopen}"
+        );
+        page.replace_range(start..replace_to, &new);
+        from = start + new.len();
+        fixed += 1;
+    }
+    fixed
 }
 
 /// Moves the staged build into `out`, replacing the previous one.
@@ -470,3 +544,22 @@ a { font-size: 1.25em; }
 </body>
 </html>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rebuilds_admonitions_the_gettext_preprocessor_escaped() {
+        let icons = HashMap::from([("important".to_owned(), "<svg>!</svg>".to_owned())]);
+        let mut page = "<blockquote>\n<p>[!IMPORTANT]</p>\n<p>스테이트풀셋은</p>\n</blockquote>\n\
+                        <blockquote>\n<p>[!TIP] 한 문단</p>\n</blockquote>\n<blockquote>\n<p>[link]</p>\n</blockquote>"
+            .to_owned();
+        assert_eq!(fix_admonitions(&mut page, "ko", &icons), 2);
+        assert_eq!(
+            page,
+            "<blockquote class=\"blockquote-tag blockquote-tag-important\">\n<p class=\"blockquote-tag-title\"><svg>!</svg>중요</p>\n\n<p>스테이트풀셋은</p>\n</blockquote>\n\
+             <blockquote class=\"blockquote-tag blockquote-tag-tip\">\n<p class=\"blockquote-tag-title\">팁</p>\n<p>한 문단</p>\n</blockquote>\n<blockquote>\n<p>[link]</p>\n</blockquote>"
+        );
+    }
+}
