@@ -44,6 +44,11 @@ pub trait Reconciler: Send + Sync + 'static {
     fn keys_for(&self, store: &Store, event: &StoreEvent, out: &mut Vec<String>);
     /// The decision for one key, at simulated time `now`.
     fn reconcile(&self, store: &Store, key: &str, now: Timestamp) -> Vec<Action>;
+    /// The event upstream records when one of the key's API calls fails (e.g. the
+    /// StatefulSet controller's `FailedCreate`).
+    fn failure_event(&self, _store: &Store, _key: &str, _action: &Action, _error: &ApiError) -> Option<Action> {
+        None
+    }
     /// Called after the key's actions were all carried out.
     fn done(&self, _store: &Store, _key: &str, _actions: &[Action]) {}
 }
@@ -193,9 +198,9 @@ pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
                 }
                 r.done(&store, &key, &actions);
             }
-            Outcome::Failed(e) => {
-                if e.code != 409 && e.code != 404 {
-                    eprintln!("lab: {}: {key}: {e}", r.name());
+            Outcome::Failed(i, e) => {
+                if let Some(ev) = r.failure_event(&store, &key, &actions[i], &e) {
+                    let _ = exec.execute(&ev);
                 }
                 queue.add_rate_limited(key);
             }
@@ -208,7 +213,8 @@ pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
 /// What executing a decision came to.
 pub enum Outcome {
     Done { requeue_after: Option<Duration>, retry: bool },
-    Failed(ApiError),
+    /// The action at this index failed.
+    Failed(usize, ApiError),
 }
 
 /// Carries actions out through the store.
@@ -261,13 +267,13 @@ impl Executor {
     pub fn execute_all(&self, actions: &[Action]) -> Outcome {
         let mut requeue_after: Option<Duration> = None;
         let mut retry = false;
-        for a in actions {
+        for (i, a) in actions.iter().enumerate() {
             match a {
                 Action::RequeueAfter(d) => requeue_after = Some(requeue_after.map_or(*d, |x| x.min(*d))),
                 Action::RetryWithBackoff { .. } => retry = true,
                 _ => {
                     if let Err(e) = self.execute(a) {
-                        return Outcome::Failed(e);
+                        return Outcome::Failed(i, e);
                     }
                 }
             }

@@ -4,13 +4,14 @@
 use crate::resources::{self, ResourceType};
 use crate::runtime::{Reconciler, key_of, list_typed, split_key, typed};
 use crate::store::{Event as StoreEvent, Store};
-use k8s_openapi::api::apps::v1::{ControllerRevision, ReplicaSet, StatefulSet};
+use crate::errors::ApiError;
+use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
-use lab_controllers::{Action, ObjectRef, endpoints, garbagecollector, replicaset, scheduler, statefulset};
+use lab_controllers::{Action, ObjectRef, deployment, endpoints, garbagecollector, replicaset, scheduler, statefulset};
 use serde_json::Value;
 
 /// Five random characters from the API server's name-suffix alphabet.
@@ -86,6 +87,58 @@ impl Reconciler for StatefulSets {
         let revisions: Vec<ControllerRevision> = list_typed(store, &resources::CONTROLLERREVISIONS, Some(ns));
         let snap = statefulset::StatefulSetSnapshot { set: &set, pods: &pods, claims: &claims, revisions: &revisions };
         statefulset::sync_stateful_set(snap, now, &statefulset::FeatureGates::default()).actions
+    }
+
+    fn failure_event(&self, store: &Store, key: &str, action: &Action, error: &ApiError) -> Option<Action> {
+        let (ns, name) = split_key(key);
+        let set = typed::<StatefulSet>(&*store.get(&resources::STATEFULSETS, ns, name).ok()?)?;
+        statefulset::failure_event(&set, action, &error.message)
+    }
+}
+
+/// The Deployment controller (`pkg/controller/deployment/deployment_controller.go`): queued
+/// by the Deployment, by ReplicaSets it controls (or could adopt), and by their pods (upstream
+/// `deletePod`, which the Recreate strategy waits on).
+pub struct Deployments;
+
+impl Reconciler for Deployments {
+    fn name(&self) -> &'static str {
+        "deployment-controller"
+    }
+
+    fn all_keys(&self, store: &Store) -> Vec<String> {
+        all_keys_of(store, &resources::DEPLOYMENTS)
+    }
+
+    fn keys_for(&self, store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
+        if is(ev.resource, &resources::DEPLOYMENTS) {
+            out.push(key_of(&ev.object));
+        } else if is(ev.resource, &resources::REPLICASETS) {
+            queue_owner(store, ev, &resources::DEPLOYMENTS, out);
+        } else if is(ev.resource, &resources::PODS) {
+            let ns = ns_of(&ev.object);
+            let rs = ev.object["metadata"]["ownerReferences"]
+                .as_array()
+                .and_then(|r| r.iter().find(|o| o["controller"] == true && o["kind"] == "ReplicaSet"))
+                .and_then(|o| o["name"].as_str());
+            if let Some(rs) = rs.and_then(|n| store.get(&resources::REPLICASETS, ns, n).ok()) {
+                if let Some(d) = rs["metadata"]["ownerReferences"]
+                    .as_array()
+                    .and_then(|r| r.iter().find(|o| o["controller"] == true && o["kind"] == "Deployment"))
+                {
+                    out.push(format!("{ns}/{}", d["name"].as_str().unwrap_or("")));
+                }
+            }
+        }
+    }
+
+    fn reconcile(&self, store: &Store, key: &str, now: Timestamp) -> Vec<Action> {
+        let (ns, name) = split_key(key);
+        let Ok(v) = store.get(&resources::DEPLOYMENTS, ns, name) else { return vec![] };
+        let Some(d) = typed::<Deployment>(&v) else { return vec![] };
+        let sets: Vec<ReplicaSet> = list_typed(store, &resources::REPLICASETS, Some(ns));
+        let pods: Vec<Pod> = list_typed(store, &resources::PODS, Some(ns));
+        deployment::sync_deployment(deployment::DeploymentSnapshot { deployment: &d, replica_sets: &sets, pods: &pods }, now)
     }
 }
 

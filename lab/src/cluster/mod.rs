@@ -78,6 +78,7 @@ pub async fn run(store: Arc<Store>, opts: Options) {
     let reconcilers: Vec<Arc<dyn Reconciler>> = vec![
         Arc::new(controllers::StatefulSets),
         Arc::new(controllers::ReplicaSets),
+        Arc::new(controllers::Deployments),
         Arc::new(controllers::GarbageCollector),
         Arc::new(controllers::EndpointsController),
         Arc::new(controllers::Scheduler),
