@@ -740,11 +740,10 @@ fn finish(mut ctl: Ctl<'_>, new: Option<String>, rollout: bool) -> Vec<Action> {
         let has_deadline = d.spec.as_ref().and_then(|s| s.progress_deadline_seconds).is_some();
         let old = d.status.clone().unwrap_or_default();
         let current = old.conditions.iter().flatten().find(|c| c.type_ == "Progressing").cloned();
-        if !has_deadline {
-            if let Some(c) = st.conditions.as_mut() {
+        if !has_deadline
+            && let Some(c) = st.conditions.as_mut() {
                 c.retain(|c| c.type_ != "Progressing");
             }
-        }
         let complete_already = st.replicas == st.updated_replicas
             && current.as_ref().is_some_and(|c| c.reason.as_deref() == Some("NewReplicaSetAvailable"));
         if has_deadline && !complete_already {
@@ -768,11 +767,10 @@ fn finish(mut ctl: Ctl<'_>, new: Option<String>, rollout: bool) -> Vec<Action> {
                         None => format!("Deployment \"{}\" is progressing.", meta::name(&d.metadata)),
                     };
                     let mut c = new_condition("Progressing", true, "ReplicaSetUpdated", msg, now);
-                    if let Some(cur) = &current {
-                        if cur.status == "True" {
+                    if let Some(cur) = &current
+                        && cur.status == "True" {
                             c.last_transition_time = cur.last_transition_time.clone();
                         }
-                    }
                     if let Some(cs) = st.conditions.as_mut() {
                         cs.retain(|c| c.type_ != "Progressing");
                     }

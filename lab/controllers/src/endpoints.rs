@@ -207,10 +207,13 @@ pub fn sync_endpoints(svc: &Service, pods: &[Pod], existing: Option<&Endpoints>)
 
 /// `RepackSubsets`: one subset per distinct set of addresses, holding every port those
 /// addresses offer; addresses sorted by IP, ports by name, subsets by their first address.
+/// Addresses by IP, with readiness.
+type AddressSet = BTreeMap<String, (EndpointAddress, bool)>;
+
 fn repack_subsets(entries: Vec<(EndpointAddress, bool, Option<EndpointPort>)>) -> Vec<EndpointSubset> {
     // port (or the no-port sentinel) -> addresses (by IP) with readiness
     let key = |p: &Option<EndpointPort>| p.as_ref().map(|p| (p.name.clone(), p.port, p.protocol.clone()));
-    let mut by_port: Vec<(Option<EndpointPort>, BTreeMap<String, (EndpointAddress, bool)>)> = Vec::new();
+    let mut by_port: Vec<(Option<EndpointPort>, AddressSet)> = Vec::new();
     for (addr, ready, port) in entries {
         let i = match by_port.iter().position(|(p, _)| key(p) == key(&port)) {
             Some(i) => i,
@@ -222,7 +225,7 @@ fn repack_subsets(entries: Vec<(EndpointAddress, bool, Option<EndpointPort>)>) -
         by_port[i].1.insert(addr.ip.clone(), (addr, ready));
     }
     // group ports by identical address sets
-    let mut groups: Vec<(BTreeMap<String, (EndpointAddress, bool)>, Vec<EndpointPort>)> = Vec::new();
+    let mut groups: Vec<(AddressSet, Vec<EndpointPort>)> = Vec::new();
     for (port, addrs) in by_port {
         let sig: Vec<(&String, bool)> = addrs.iter().map(|(ip, (_, r))| (ip, *r)).collect();
         let pos = groups
@@ -242,7 +245,7 @@ fn repack_subsets(entries: Vec<(EndpointAddress, bool, Option<EndpointPort>)>) -
     let mut out: Vec<EndpointSubset> = groups
         .into_iter()
         .map(|(addrs, mut ports)| {
-            ports.sort_by(|a, b| (a.name.clone(), a.port).cmp(&(b.name.clone(), b.port)));
+            ports.sort_by_key(|a| (a.name.clone(), a.port));
             let ready: Vec<EndpointAddress> = addrs.values().filter(|(_, r)| *r).map(|(a, _)| a.clone()).collect();
             let not_ready: Vec<EndpointAddress> = addrs.values().filter(|(_, r)| !*r).map(|(a, _)| a.clone()).collect();
             EndpointSubset {

@@ -73,11 +73,10 @@ fn hash_label_as_u32(rev: &ControllerRevision) -> Option<u32> {
 
 /// `history.EqualRevision`: hashes (when both parse as numbers) and data are equal.
 pub fn equal_revision(lhs: &ControllerRevision, rhs: &ControllerRevision) -> bool {
-    if let (Some(l), Some(r)) = (hash_label_as_u32(lhs), hash_label_as_u32(rhs)) {
-        if l != r {
+    if let (Some(l), Some(r)) = (hash_label_as_u32(lhs), hash_label_as_u32(rhs))
+        && l != r {
             return false;
         }
-    }
     let data = |r: &ControllerRevision| r.data.as_ref().map(|d| d.0.clone()).unwrap_or(Value::Null);
     data(lhs) == data(rhs)
 }

@@ -177,11 +177,10 @@ fn condition(type_: &str, ok: bool, reason: Option<&str>, message: Option<String
 fn merge_conditions(old: Option<&Vec<PodCondition>>, new: Vec<PodCondition>) -> Vec<PodCondition> {
     new.into_iter()
         .map(|mut c| {
-            if let Some(o) = old.and_then(|o| o.iter().find(|o| o.type_ == c.type_)) {
-                if o.status == c.status {
+            if let Some(o) = old.and_then(|o| o.iter().find(|o| o.type_ == c.type_))
+                && o.status == c.status {
                     c.last_transition_time = o.last_transition_time.clone();
                 }
-            }
             c
         })
         .collect()
@@ -382,8 +381,8 @@ pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
         let period = scaled(probe.period_seconds.unwrap_or(10).max(1) as f64, input.speed);
         let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
         let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
-        if let Some(due) = state.next_probe {
-            if now >= due {
+        if let Some(due) = state.next_probe
+            && now >= due {
                 if (input.readiness)(c) {
                     state.successes += 1;
                     state.failures = 0;
@@ -405,7 +404,6 @@ pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
                 }
                 state.next_probe = Some(n);
             }
-        }
         if let Some(n) = state.next_probe {
             next = Some(next.map_or(n, |x: Timestamp| x.min(n)));
         }

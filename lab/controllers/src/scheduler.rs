@@ -53,11 +53,10 @@ pub struct SchedulerSnapshot<'a> {
 
 /// `v1helper.ToleratesTaint`.
 pub fn tolerates(t: &Toleration, taint: &Taint) -> bool {
-    if let Some(e) = t.effect.as_deref().filter(|e| !e.is_empty()) {
-        if e != taint.effect {
+    if let Some(e) = t.effect.as_deref().filter(|e| !e.is_empty())
+        && e != taint.effect {
             return false;
         }
-    }
     let key = t.key.as_deref().unwrap_or("");
     if !key.is_empty() && key != taint.key {
         return false;

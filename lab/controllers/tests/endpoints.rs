@@ -31,7 +31,7 @@ fn pod(name: &str, ip: &str, ready: bool, subdomain: &str) -> Pod {
 }
 
 fn created_endpoints(actions: &[Action]) -> Endpoints {
-    match &actions[..] {
+    match actions {
         [Action::Create(Object::Endpoints(e))] | [Action::Update(Object::Endpoints(e))] => (**e).clone(),
         other => panic!("{other:?}"),
     }

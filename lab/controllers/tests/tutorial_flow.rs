@@ -156,12 +156,11 @@ impl Cluster {
                     }
                 }
                 Action::UpdateStatus(Object::Pod(p)) => {
-                    if let Some(x) = self.pods.iter_mut().find(|x| x.metadata.uid == p.metadata.uid) {
-                        if x.status != p.status {
+                    if let Some(x) = self.pods.iter_mut().find(|x| x.metadata.uid == p.metadata.uid)
+                        && x.status != p.status {
                             x.status = p.status.clone();
                             changed = true;
                         }
-                    }
                 }
                 Action::Update(Object::PersistentVolumeClaim(c)) => {
                     let x = self.claims.iter_mut().find(|x| x.metadata.name == c.metadata.name).unwrap();
@@ -324,7 +323,7 @@ fn statefulset_basics_tutorial_flow() {
         .iter()
         .filter(|(_, l)| l == "status Pod web-0")
         .map(|(t, _)| *t)
-        .last()
+        .next_back()
         .unwrap();
     assert!(web1_created >= web0_ready, "web-1 created at {web1_created}s, web-0 ready at {web0_ready}s");
     assert!(c.when("create Pod web-0") < web1_created);

@@ -118,14 +118,13 @@ pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: Timestamp, gates: &
     }
     // syncStatefulSet: one more sync after minReadySeconds while replicas are not all available.
     let min_ready = utils::min_ready_seconds(set);
-    if let Some(status) = &outcome.status {
-        if outcome.error.is_none()
+    if let Some(status) = &outcome.status
+        && outcome.error.is_none()
             && min_ready > 0
             && status.available_replicas.unwrap_or(0) != utils::spec_replicas(set)
         {
             actions.push(Action::RequeueAfter(Duration::from_secs(min_ready as u64)));
         }
-    }
     StatefulSetDecision { actions, status: outcome.status }
 }
 

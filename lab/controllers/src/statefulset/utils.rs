@@ -277,11 +277,10 @@ pub fn update_claim_owner_ref_for_set_and_pod(claim: &mut PersistentVolumeClaim,
         };
         match retention_policy(set) {
             (DELETE, RETAIN) => add(&mut refs, Owner::set(set)),
-            (RETAIN, DELETE) => {
-                if scaled_down {
+            (RETAIN, DELETE)
+                if scaled_down => {
                     add(&mut refs, Owner::pod(pod))
                 }
-            }
             (DELETE, DELETE) => {
                 if scaled_down {
                     add(&mut refs, Owner::pod(pod))
