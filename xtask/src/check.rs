@@ -69,11 +69,10 @@ impl Ids<'_> {
                             if let Some(id) = t.attr("id") {
                                 v.push(id.to_owned());
                             }
-                            if t.name == "a" {
-                                if let Some(n) = t.attr("name") {
+                            if t.name == "a"
+                                && let Some(n) = t.attr("name") {
                                     v.push(n.to_owned());
                                 }
-                            }
                             v
                         })
                         .collect(),

@@ -399,8 +399,8 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str, icons: &HashMap<String, S
                 changed = true;
             }
         }
-        if !NOT_SEARCHED.contains(&rel.as_str()) {
-            if let Some(i) = page.find("<main>") {
+        if !NOT_SEARCHED.contains(&rel.as_str())
+            && let Some(i) = page.find("<main>") {
                 page.replace_range(i..i + 6, "<main data-pagefind-body>");
                 // The result's title is the chapter's heading, not the menu bar's book title
                 // (Pagefind takes the page's first <h1> otherwise).
@@ -409,7 +409,6 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str, icons: &HashMap<String, S
                 }
                 changed = true;
             }
-        }
         if changed {
             std::fs::write(&path, page)?;
         }
@@ -438,11 +437,10 @@ fn admonition_icons(en: &Path) -> HashMap<String, String> {
             let marker = format!("<blockquote class=\"blockquote-tag blockquote-tag-{kind}\">");
             let Some(i) = page.find(&marker) else { continue };
             let rest = &page[i..];
-            if let (Some(a), Some(b)) = (rest.find("<svg"), rest.find("</svg>")) {
-                if a < b {
+            if let (Some(a), Some(b)) = (rest.find("<svg"), rest.find("</svg>"))
+                && a < b {
                     icons.insert(kind.to_owned(), rest[a..b + 6].to_owned());
                 }
-            }
         }
     }
     icons

@@ -188,7 +188,7 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
         let trimmed = line.trim_start();
         if trimmed.starts_with("Compiling") {
             compiled += 1;
-            if compiled % 25 == 0 {
+            if compiled.is_multiple_of(25) {
                 let krate = trimmed.split_whitespace().nth(1).unwrap_or("");
                 say(format!(
                     "  {}: {compiled} crates compiled ({}; now {krate})",
