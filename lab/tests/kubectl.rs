@@ -7,7 +7,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn kubectl_bin() -> &'static str {
-    let ok = Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    static FOUND: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *FOUND.get_or_init(|| Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success()));
     assert!(
         ok,
         "kubectl is not installed. These tests drive the real kubectl (v1.32). Install it with \
