@@ -148,6 +148,24 @@ fn admonitions_render_in_both_languages_and_match_their_twins() {
 }
 
 #[test]
+fn details_labels_are_in_the_page_language() {
+    let site = site();
+    let mut problems = Vec::new();
+    let mut answers = 0;
+    for rel in xtask::site::html_pages(&site.out_dir.join("ko")) {
+        let page = std::fs::read_to_string(site.out_dir.join("ko").join(&rel)).unwrap_or_default();
+        answers += page.matches("<summary>정답</summary>").count();
+        for label in ["Answer", "Instructor notes", "Hint", "Solution"] {
+            if page.contains(&format!("<summary>{label}</summary>")) {
+                problems.push(format!("ko/{rel}: <summary>{label}</summary> left in English"));
+            }
+        }
+    }
+    assert!(answers > 0, "no self-check answer found on the Korean pages");
+    assert!(problems.is_empty(), "English labels on Korean pages:{}", listed(&problems));
+}
+
+#[test]
 fn korean_pages_are_lang_ko_and_twinned_with_english_pages() {
     let site = site();
     let check = xtask::check::check_twins(&site.out_dir).unwrap();

@@ -378,6 +378,7 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str, icons: &HashMap<String, S
         let path = dir.join(&rel);
         let mut page = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut changed = fix_admonitions(&mut page, lang, icons) > 0;
+        changed |= translate_summary_labels(&mut page, lang) > 0;
         if let Some(tag) = html::start_tags(&page).into_iter().find(|t| t.name == "a" && t.has_attr("data-sb-twin")) {
             let end = tag.offset + page[tag.offset..].find('>').unwrap_or(0);
             let raw = page[tag.offset..end].to_owned();
@@ -414,6 +415,34 @@ fn link_twins_and_mark_bodies(site: &Path, lang: &str, icons: &HashMap<String, S
         }
     }
     Ok(())
+}
+
+/// The labels of the `<details>` blocks the chapters use, per language. Raw HTML is not
+/// extracted for translation by mdbook-xgettext, so the build puts the page's language in.
+const SUMMARY_LABELS: [(&str, &str); 5] = [
+    ("Answer", "정답"),
+    ("Instructor notes", "강사 노트"),
+    ("Hint", "힌트"),
+    ("Hints", "힌트"),
+    ("Solution", "풀이"),
+];
+
+/// Writes the `<summary>` labels of [`SUMMARY_LABELS`] in the page's language.
+/// Returns how many it translated.
+pub fn translate_summary_labels(page: &mut String, lang: &str) -> usize {
+    if lang != "ko" {
+        return 0;
+    }
+    let mut translated = 0;
+    for (en, ko) in SUMMARY_LABELS {
+        let from = format!("<summary>{en}</summary>");
+        let count = page.matches(&from).count();
+        if count > 0 {
+            *page = page.replace(&from, &format!("<summary>{ko}</summary>"));
+            translated += count;
+        }
+    }
+    translated
 }
 
 /// The admonition kinds of mdBook 0.5 (GitHub's alerts) and their titles per language.
@@ -546,6 +575,18 @@ a { font-size: 1.25em; }
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn korean_pages_get_korean_summary_labels_and_english_pages_keep_theirs() {
+        let original = "<details><summary>Answer</summary>\n<p>x</p></details>\n<details class=\"instructor-notes\"><summary>Instructor notes</summary></details><summary>Answers</summary>";
+        let mut ko = original.to_owned();
+        assert_eq!(translate_summary_labels(&mut ko, "ko"), 2);
+        assert!(ko.contains("<summary>정답</summary>") && ko.contains("<summary>강사 노트</summary>"), "{ko}");
+        assert!(ko.contains("<summary>Answers</summary>"), "only whole labels are translated: {ko}");
+        let mut en = original.to_owned();
+        assert_eq!(translate_summary_labels(&mut en, "en"), 0);
+        assert_eq!(en, original);
+    }
 
     #[test]
     fn rebuilds_admonitions_the_gettext_preprocessor_escaped() {
