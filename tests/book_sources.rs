@@ -184,7 +184,7 @@ fn every_example_the_book_names_exists_once_examples_exist() {
     // Programs are `examples/<name>.rs` or `examples/<name>/main.rs` (Cargo's layout);
     // shared code in other subfolders is not a program.
     let programs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
-        .map(|dir| dir.filter_map(|e| Some(e.ok()?.path())).collect())
+        .map(|dir| dir.filter_map(|e| Some(e.ok()?.path())).collect::<Vec<_>>())
         .unwrap_or_default()
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "rs") || p.join("main.rs").is_file())
