@@ -81,6 +81,7 @@ impl Lab {
             .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
 
         let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port());
+        let pod_routes = cluster::routes(store.clone(), &cluster_opts);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Arc::new(http::App { store: store.clone() });
         let store2 = store.clone();
@@ -95,7 +96,7 @@ impl Lab {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 tokio::spawn(namespaces::run(store2.clone()));
                 tokio::spawn(cluster::run(store2.clone(), cluster_opts));
-                let server = axum::serve(listener, http::router(app));
+                let server = axum::serve(listener, pod_routes.merge(http::router(app)));
                 tokio::select! {
                     r = server => if let Err(e) = r { eprintln!("lab: server stopped: {e}") },
                     _ = rx => {}

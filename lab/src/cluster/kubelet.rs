@@ -29,13 +29,14 @@ struct State {
 }
 
 impl State {
-    fn release(&mut self, uid: &str) {
+    /// Forget a pod; returns the node it ran on.
+    fn release(&mut self, uid: &str) -> Option<String> {
         self.memory.remove(uid);
-        if let Some((node, ip)) = self.ips.remove(uid) {
-            if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
-                self.used.entry(node).or_default().remove(&last);
-            }
+        let (node, ip) = self.ips.remove(uid)?;
+        if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
+            self.used.entry(node.clone()).or_default().remove(&last);
         }
+        Some(node)
     }
 
     fn ip_for(&mut self, uid: &str, node: &str, cidr: &str) -> String {
@@ -53,7 +54,6 @@ impl State {
 }
 
 pub struct Kubelet {
-    #[allow(dead_code)]
     opts: Arc<Options>,
     timings: Timings,
     state: Mutex<State>,
@@ -101,7 +101,10 @@ impl Reconciler for Kubelet {
         // The pod under this name went away or was replaced: forget the old one.
         if let Some(old) = st.uids.get(key).cloned() {
             if Some(&old) != uid.as_ref() {
-                st.release(&old);
+                // The pod's own files and emptyDir volumes go with it.
+                if let Some(node) = st.release(&old) {
+                    let _ = std::fs::remove_dir_all(super::exec::pod_dir(&self.opts, &node, &old));
+                }
                 st.uids.remove(key);
             }
         }

@@ -4,8 +4,10 @@
 //! directories, and a simulated kubelet per node.
 
 pub mod controllers;
+pub mod exec;
 pub mod kubelet;
 pub mod nodes;
+pub mod shell;
 pub mod volumes;
 
 use crate::runtime::{self, Reconciler};
@@ -56,6 +58,12 @@ impl Options {
     pub fn new(data_dir: Option<&Path>, port: u16) -> Options {
         Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none() }
     }
+}
+
+/// The routes for `pods/<name>/exec` and `pods/<name>/log`: merge them in front of the API
+/// server's router.
+pub fn routes(store: Arc<Store>, opts: &Options) -> axum::Router {
+    exec::routes(store, Arc::new(opts.clone()))
 }
 
 /// Removes a temporary volumes directory when the cluster's runtime drops it.

@@ -1,0 +1,439 @@
+//! `pods/<name>/exec` and `pods/<name>/log`, answered for the simulated containers.
+//!
+//! exec speaks the WebSocket remote-command protocols kubectl (1.30+) and kube-rs' `ws`
+//! feature use (`v5.channel.k8s.io`, `v4.channel.k8s.io`; upstream
+//! `staging/src/k8s.io/apimachinery/pkg/util/remotecommand` and the kubelet's
+//! `pkg/kubelet/cri/streaming/remotecommand/websocket.go`): every binary message starts with
+//! its channel (0 stdin, 1 stdout, 2 stderr, 3 the final `Status`, 4 resize; v5 adds 255 to
+//! close a stream). The command runs in [`super::shell`] over the container's volumes.
+
+use super::Options;
+use super::shell::{self, Container, Fs, Resolver};
+use super::volumes::{host_dir, volume_dir};
+use crate::errors::ApiError;
+use crate::resources;
+use crate::runtime::typed;
+use crate::store::Store;
+use axum::body::Body;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{Response, StatusCode, header};
+use k8s_openapi::api::core::v1::{Container as PodContainer, PersistentVolume, Pod};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub store: Arc<Store>,
+    pub opts: Arc<Options>,
+}
+
+/// The routes for exec and logs; merge them in front of the API server's router.
+pub fn routes(store: Arc<Store>, opts: Arc<Options>) -> axum::Router {
+    axum::Router::new()
+        .route("/api/v1/namespaces/{ns}/pods/{name}/exec", axum::routing::any(exec_handler))
+        .route("/api/v1/namespaces/{ns}/pods/{name}/log", axum::routing::get(log_handler))
+        .with_state(Ctx { store, opts })
+}
+
+fn status_response(e: &ApiError) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::from_u16(e.code).unwrap_or(StatusCode::BAD_REQUEST))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::to_vec(&e.status()).unwrap_or_default()))
+        .expect("response")
+}
+
+fn params(q: Option<&str>) -> Vec<(String, String)> {
+    q.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default()
+}
+
+/// The pod's directory on its node (`/var/lib/kubelet/pods/<uid>`), removed with the pod.
+pub fn pod_dir(opts: &Options, node: &str, uid: &str) -> PathBuf {
+    host_dir(opts, node, &format!("/var/lib/kubelet/pods/{uid}"))
+}
+
+/// The pod and the container a request addresses, checked as the API server and kubelet do.
+fn find(store: &Store, ns: &str, name: &str, container: Option<&str>) -> Result<(Pod, PodContainer), ApiError> {
+    let v = store.get(&resources::PODS, ns, name)?;
+    let pod: Pod = typed(&v).ok_or_else(|| ApiError::internal("undecodable pod"))?;
+    let spec = pod.spec.clone().unwrap_or_default();
+    let c = match container.filter(|c| !c.is_empty()) {
+        Some(c) => spec
+            .containers
+            .iter()
+            .find(|x| x.name == c)
+            .cloned()
+            .ok_or_else(|| ApiError::bad_request(format!("container {c} is not valid for pod {name}")))?,
+        None if spec.containers.len() == 1 => spec.containers[0].clone(),
+        None => {
+            let names: Vec<&str> = spec.containers.iter().map(|c| c.name.as_str()).collect();
+            return Err(ApiError::bad_request(format!("a container name must be specified for pod {name}, choose one of: [{}]", names.join(" "))));
+        }
+    };
+    if spec.node_name.as_deref().unwrap_or("").is_empty() {
+        return Err(ApiError::bad_request(format!("pod {name} does not have a host assigned")));
+    }
+    Ok((pod, c))
+}
+
+fn running(pod: &Pod, c: &PodContainer) -> Result<(), String> {
+    let st = pod.status.as_ref().and_then(|s| s.container_statuses.as_ref()).and_then(|l| l.iter().find(|s| s.name == c.name));
+    match st.and_then(|s| s.state.as_ref()) {
+        Some(s) if s.running.is_some() => Ok(()),
+        Some(s) => Err(s.waiting.as_ref().and_then(|w| w.reason.clone()).unwrap_or_else(|| "ContainerCreating".into())),
+        None => Err("ContainerCreating".into()),
+    }
+}
+
+/// The container's filesystem: its volume mounts as real directories, its own files in the
+/// pod's directory.
+pub fn container_fs(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) -> Fs {
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let spec = pod.spec.clone().unwrap_or_default();
+    let node = spec.node_name.clone().unwrap_or_default();
+    let pdir = pod_dir(opts, &node, &uid);
+    let volumes = spec.volumes.clone().unwrap_or_default();
+    let mut mounts = Vec::new();
+    for m in c.volume_mounts.iter().flatten() {
+        let Some(v) = volumes.iter().find(|v| v.name == m.name) else { continue };
+        let dir: Option<PathBuf> = if let Some(pvc) = &v.persistent_volume_claim {
+            store
+                .get(&resources::PVCS, &ns, &pvc.claim_name)
+                .ok()
+                .and_then(|cl| cl["spec"]["volumeName"].as_str().map(str::to_string))
+                .and_then(|pv| store.get(&resources::PVS, "", &pv).ok())
+                .and_then(|pv| typed::<PersistentVolume>(&pv))
+                .and_then(|pv| volume_dir(opts, &pv))
+        } else if let Some(hp) = &v.host_path {
+            Some(host_dir(opts, &node, &hp.path))
+        } else if v.config_map.is_some() || v.secret.is_some() {
+            let (kind, rt, name) = match (&v.config_map, &v.secret) {
+                (Some(cm), _) => ("configmap", &resources::CONFIGMAPS, cm.name.clone()),
+                (_, Some(s)) => ("secret", &resources::SECRETS, s.secret_name.clone().unwrap_or_default()),
+                _ => unreachable!(),
+            };
+            let dir = pdir.join(format!("volumes/kubernetes.io~{kind}/{}", v.name));
+            let _ = std::fs::create_dir_all(&dir);
+            if let Ok(obj) = store.get(rt, &ns, &name) {
+                for (k, val) in obj["data"].as_object().into_iter().flatten() {
+                    let s = val.as_str().unwrap_or("");
+                    let bytes = if kind == "secret" {
+                        use base64::Engine;
+                        base64::engine::general_purpose::STANDARD.decode(s).unwrap_or_default()
+                    } else {
+                        s.as_bytes().to_vec()
+                    };
+                    let _ = std::fs::write(dir.join(k), bytes);
+                }
+            }
+            Some(dir)
+        } else {
+            // emptyDir and anything else: a directory that lives and dies with the pod.
+            Some(pdir.join(format!("volumes/kubernetes.io~empty-dir/{}", v.name)))
+        };
+        if let Some(mut d) = dir {
+            if let Some(sub) = m.sub_path.as_deref().filter(|s| !s.is_empty()) {
+                d = d.join(sub);
+            }
+            let _ = std::fs::create_dir_all(&d);
+            mounts.push((m.mount_path.trim_end_matches('/').to_string(), d, m.read_only.unwrap_or(false)));
+        }
+    }
+    mounts.sort_by_key(|(m, _, _)| std::cmp::Reverse(m.len()));
+    let rootfs = pdir.join(format!("containers/{}/rootfs", c.name));
+    let hostname = spec.hostname.clone().unwrap_or_else(|| pod.metadata.name.clone().unwrap_or_default());
+    let fqdn = spec.subdomain.as_ref().map(|s| format!("{hostname}.{s}.{ns}.svc.cluster.local"));
+    let ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default();
+    shell::prepare_rootfs(&rootfs, &hostname, fqdn.as_deref(), &ip, &ns);
+    Fs { mounts, rootfs }
+}
+
+/// Cluster DNS as CoreDNS's kubernetes plugin answers it, for pods in `namespace`.
+pub struct Dns {
+    pub store: Arc<Store>,
+    pub opts: Arc<Options>,
+    pub namespace: String,
+}
+
+const DOMAIN: &str = "svc.cluster.local";
+
+impl Dns {
+    fn candidates(&self, name: &str) -> Vec<String> {
+        let name = name.trim_end_matches('.');
+        let mut v: Vec<String> =
+            [format!("{name}.{}.{DOMAIN}", self.namespace), format!("{name}.{DOMAIN}"), format!("{name}.cluster.local")].into();
+        if name.ends_with(".cluster.local") || name.matches('.').count() >= 5 {
+            v.insert(0, name.to_string());
+        } else {
+            v.push(name.to_string());
+        }
+        v
+    }
+
+    /// (service, namespace, host) of a fully qualified service name.
+    fn parse(fqdn: &str) -> Option<(String, String, Option<String>)> {
+        let rest = fqdn.strip_suffix(&format!(".{DOMAIN}"))?;
+        let labels: Vec<&str> = rest.split('.').collect();
+        match labels.as_slice() {
+            [svc, ns] => Some((svc.to_string(), ns.to_string(), None)),
+            [host, svc, ns] => Some((svc.to_string(), ns.to_string(), Some(host.to_string()))),
+            _ => None,
+        }
+    }
+
+    fn resolve(&self, fqdn: &str) -> Option<Vec<String>> {
+        let (svc, ns, host) = Self::parse(fqdn)?;
+        let s = self.store.get(&resources::SERVICES, &ns, &svc).ok()?;
+        let ep = self.store.get(&resources::ENDPOINTS, &ns, &svc).ok();
+        let addresses: Vec<Value> = ep
+            .as_ref()
+            .and_then(|e| e["subsets"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|ss| ss["addresses"].as_array().cloned().unwrap_or_default())
+            .collect();
+        let cluster_ip = s["spec"]["clusterIP"].as_str().unwrap_or("None");
+        let ips: Vec<String> = match host {
+            None if cluster_ip != "None" && !cluster_ip.is_empty() => vec![cluster_ip.to_string()],
+            None => addresses.iter().filter_map(|a| a["ip"].as_str().map(str::to_string)).collect(),
+            Some(h) => addresses
+                .iter()
+                .filter(|a| a["hostname"].as_str() == Some(h.as_str()) || a["ip"].as_str().map(|ip| ip.replace('.', "-")) == Some(h.clone()))
+                .filter_map(|a| a["ip"].as_str().map(str::to_string))
+                .collect(),
+        };
+        let mut ips = ips;
+        ips.sort();
+        ips.dedup();
+        (!ips.is_empty()).then_some(ips)
+    }
+}
+
+impl Resolver for Dns {
+    fn lookup(&self, name: &str) -> Option<(String, Vec<String>)> {
+        self.candidates(name).into_iter().find_map(|f| self.resolve(&f).map(|ips| (f, ips)))
+    }
+
+    fn srv(&self, name: &str) -> Option<(String, Vec<(u16, u16, u16, String)>)> {
+        for fqdn in self.candidates(name) {
+            let Some((svc, ns, None)) = Self::parse(&fqdn) else { continue };
+            let Ok(s) = self.store.get(&resources::SERVICES, &ns, &svc) else { continue };
+            let headless = s["spec"]["clusterIP"].as_str() == Some("None");
+            let ep = self.store.get(&resources::ENDPOINTS, &ns, &svc).ok();
+            let mut recs = Vec::new();
+            for ss in ep.as_ref().and_then(|e| e["subsets"].as_array().cloned()).unwrap_or_default() {
+                let ports: Vec<u16> = ss["ports"].as_array().into_iter().flatten().filter(|p| p["name"].is_string()).filter_map(|p| p["port"].as_u64()).map(|p| p as u16).collect();
+                for a in ss["addresses"].as_array().into_iter().flatten() {
+                    let target = if !headless {
+                        fqdn.clone()
+                    } else if let Some(h) = a["hostname"].as_str() {
+                        format!("{h}.{svc}.{ns}.{DOMAIN}")
+                    } else {
+                        format!("{}.{svc}.{ns}.{DOMAIN}", a["ip"].as_str().unwrap_or("").replace('.', "-"))
+                    };
+                    for p in &ports {
+                        recs.push((0u16, 0u16, *p, target.clone()));
+                    }
+                }
+            }
+            recs.sort_by(|a, b| a.3.cmp(&b.3));
+            recs.dedup();
+            let n = recs.len().max(1) as u16;
+            for r in recs.iter_mut() {
+                r.1 = 100 / n;
+            }
+            if !recs.is_empty() {
+                return Some((fqdn, recs));
+            }
+        }
+        None
+    }
+
+    fn http_get(&self, ip: &str, path: &str) -> Option<Result<Vec<u8>, u16>> {
+        let (pods, _) = self.store.list(&resources::PODS, None);
+        let v = pods.iter().find(|p| p["status"]["podIP"].as_str() == Some(ip) && p["status"]["phase"] == "Running")?;
+        let pod: Pod = typed(v)?;
+        let c = pod.spec.as_ref()?.containers.iter().find(|c| c.image.as_deref().unwrap_or("").contains("nginx"))?.clone();
+        let fs = container_fs(&self.store, &self.opts, &pod, &c);
+        let file = if path.ends_with('/') { format!("{path}index.html") } else { path.to_string() };
+        let real = fs.resolve(&format!("/usr/share/nginx/html{file}")).0;
+        Some(std::fs::read(real).map_err(|_| 404))
+    }
+}
+
+/// Run a command in a container (what exec does once the stream is up).
+pub async fn run_in(store: &Arc<Store>, opts: &Arc<Options>, pod: &Pod, c: &PodContainer, argv: &[String], stdin: Vec<u8>) -> shell::Output {
+    let fs = container_fs(store, opts, pod, c);
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let dns = Dns { store: store.clone(), opts: opts.clone(), namespace: ns };
+    let hostname = pod.spec.as_ref().and_then(|s| s.hostname.clone()).unwrap_or_else(|| pod.metadata.name.clone().unwrap_or_default());
+    let env: Vec<(String, String)> = c
+        .env
+        .iter()
+        .flatten()
+        .map(|e| (e.name.clone(), e.value.clone().unwrap_or_default()))
+        .chain([("KUBERNETES_SERVICE_HOST".to_string(), "10.96.0.1".to_string()), ("KUBERNETES_SERVICE_PORT".to_string(), "443".to_string())])
+        .collect();
+    let container = Container { fs: &fs, hostname, env, image: c.image.clone().unwrap_or_default(), resolver: &dns, speed: store.clock().speed() };
+    shell::exec(&container, argv, stdin).await
+}
+
+/// The `Status` the kubelet writes on the error channel when the command ends.
+pub fn exit_status(argv: &[String], code: i32) -> Value {
+    if code == 0 {
+        return json!({"metadata": {}, "status": "Success"});
+    }
+    json!({"metadata": {}, "status": "Failure",
+        "message": format!("command terminated with non-zero exit code: error executing command [{}], exit code {code}", argv.join(" ")),
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]}})
+}
+
+async fn exec_handler(
+    State(ctx): State<Ctx>,
+    UrlPath((ns, name)): UrlPath<(String, String)>,
+    RawQuery(q): RawQuery,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response<Body> {
+    let p = params(q.as_deref());
+    let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let flag = |k: &str| matches!(get(k), Some("true") | Some("1"));
+    let argv: Vec<String> = p.iter().filter(|(k, _)| k == "command").map(|(_, v)| v.clone()).collect();
+    let (pod, c) = match find(&ctx.store, &ns, &name, get("container")) {
+        Ok(x) => x,
+        Err(e) => return status_response(&e),
+    };
+    if argv.is_empty() {
+        return status_response(&ApiError::bad_request("you must specify at least one command for the container"));
+    }
+    if let Err(_reason) = running(&pod, &c) {
+        return status_response(&ApiError::bad_request(format!("container not found (\"{}\")", c.name)));
+    }
+    let Ok(ws) = ws else {
+        // SPDY (kubectl before 1.30, or with websockets turned off) is not spoken here.
+        return status_response(&ApiError::bad_request("Upgrade request required: this server speaks the v5.channel.k8s.io and v4.channel.k8s.io WebSocket protocols"));
+    };
+    let ws = ws.protocols(["v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"]);
+    let v5 = ws.selected_protocol().is_some_and(|p| p == "v5.channel.k8s.io");
+    let (want_stdin, want_stdout, want_stderr, tty) = (flag("stdin"), flag("stdout") || get("stdout").is_none(), flag("stderr") || get("stderr").is_none(), flag("tty"));
+    ws.on_upgrade(move |socket| async move {
+        session(socket, ctx, pod, c, argv, v5, want_stdin, want_stdout, want_stderr, tty).await;
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, argv: Vec<String>, v5: bool, want_stdin: bool, want_stdout: bool, want_stderr: bool, tty: bool) {
+    // Commands that read their input wait for stdin to close (v5's close signal, or the
+    // socket's end); everything else runs at once.
+    let reads_stdin = {
+        let n = argv[0].rsplit('/').next().unwrap_or("");
+        (matches!(n, "sh" | "bash" | "ash" | "dash") && !argv.iter().any(|a| a == "-c")) || (n == "cat" && argv.len() == 1)
+    };
+    let mut stdin = Vec::new();
+    if want_stdin && reads_stdin {
+        while let Some(Ok(msg)) = socket.recv().await {
+            match msg {
+                Message::Binary(b) if !b.is_empty() => match b[0] {
+                    0 => stdin.extend_from_slice(&b[1..]),
+                    255 if v5 && b.get(1) == Some(&0) => break,
+                    _ => {}
+                },
+                Message::Close(_) => break,
+                _ => {}
+            }
+        }
+    }
+    let out = run_in(&ctx.store, &ctx.opts, &pod, &c, &argv, stdin).await;
+    let frame = |ch: u8, data: &[u8]| {
+        let mut v = Vec::with_capacity(data.len() + 1);
+        v.push(ch);
+        v.extend_from_slice(data);
+        Message::Binary(v.into())
+    };
+    if want_stdout && !out.stdout.is_empty() {
+        let _ = socket.send(frame(1, &out.stdout)).await;
+    }
+    if !out.stderr.is_empty() {
+        if tty {
+            let _ = socket.send(frame(1, &out.stderr)).await;
+        } else if want_stderr {
+            let _ = socket.send(frame(2, &out.stderr)).await;
+        }
+    }
+    let status = serde_json::to_vec(&exit_status(&argv, out.code)).unwrap_or_default();
+    let _ = socket.send(frame(3, &status)).await;
+    let _ = socket.send(Message::Close(Some(CloseFrame { code: 1000, reason: "".into() }))).await;
+    // Let the client read everything before the connection goes.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async { while let Some(Ok(_)) = socket.recv().await {} }).await;
+}
+
+/// What a container printed: nginx images log their start-up as the official image's
+/// entrypoint does; others print nothing unless they ran `echo` in their command.
+pub fn container_log(pod: &Pod, c: &PodContainer) -> String {
+    let started = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|l| l.iter().find(|s| s.name == c.name))
+        .and_then(|s| s.state.as_ref()?.running.as_ref()?.started_at.clone())
+        .map(|t| t.0.strftime("%Y/%m/%d %H:%M:%S").to_string())
+        .unwrap_or_default();
+    let image = c.image.as_deref().unwrap_or("");
+    if image.contains("nginx") {
+        return format!(
+            "{started} [notice] 1#1: using the \"epoll\" event method\n{started} [notice] 1#1: nginx/1.27.0\n{started} [notice] 1#1: start worker processes\n{started} [notice] 1#1: start worker process 30\n"
+        );
+    }
+    // `sh -c "echo ...; sleep ..."` style commands: their echo lines.
+    let script: Vec<String> = c.command.iter().flatten().chain(c.args.iter().flatten()).cloned().collect();
+    let mut out = String::new();
+    if let Some(pos) = script.iter().position(|a| a == "-c") {
+        for stmt in script.get(pos + 1).map(String::as_str).unwrap_or("").split([';', '\n']) {
+            let stmt = stmt.trim();
+            if let Some(rest) = stmt.strip_prefix("echo ") {
+                out.push_str(rest.trim_matches(['"', '\'']));
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+async fn log_handler(State(ctx): State<Ctx>, UrlPath((ns, name)): UrlPath<(String, String)>, RawQuery(q): RawQuery) -> Response<Body> {
+    let p = params(q.as_deref());
+    let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let (pod, c) = match find(&ctx.store, &ns, &name, get("container")) {
+        Ok(x) => x,
+        Err(e) => return status_response(&e),
+    };
+    if let Err(reason) = running(&pod, &c) {
+        return status_response(&ApiError::bad_request(format!("container \"{}\" in pod \"{name}\" is waiting to start: {reason}", c.name)));
+    }
+    let mut text = container_log(&pod, &c);
+    if let Some(n) = get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
+        let lines: Vec<&str> = text.lines().collect();
+        text = lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("{l}\n")).collect();
+    }
+    let follow = matches!(get("follow"), Some("true") | Some("1"));
+    let resp = Response::builder().status(200).header(header::CONTENT_TYPE, "text/plain");
+    if !follow {
+        return resp.body(Body::from(text)).expect("response");
+    }
+    // Follow: the lines, then hold the stream open until the pod is gone or replaced.
+    let store = ctx.store.clone();
+    let uid = pod.metadata.uid.clone();
+    let stream = async_stream::stream! {
+        yield Ok::<_, std::io::Error>(bytes::Bytes::from(text));
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            match store.get(&resources::PODS, &ns, &name) {
+                Ok(p) if p["metadata"]["uid"].as_str() == uid.as_deref() && !p["metadata"]["deletionTimestamp"].is_string() => {}
+                _ => break,
+            }
+        }
+    };
+    resp.body(Body::from_stream(stream)).expect("response")
+}

@@ -1,0 +1,151 @@
+//! `exec` and `logs` on the lab cluster's simulated containers, through kube-rs' `ws` feature
+//! (the `v5.channel.k8s.io` / `v4.channel.k8s.io` WebSocket protocols) and the installed
+//! kubectl: data written through a claim survives the pod, per-pod DNS names of a headless
+//! service resolve, unknown commands exit 127 as a shell's do.
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::{Api, AttachParams, DeleteParams, ListParams, LogParams, PostParams};
+use lab::{Lab, LabConfig};
+use serde_json::json;
+use std::future::Future;
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
+
+fn lab() -> Lab {
+    Lab::start(LabConfig { speed: 100.0, ..Default::default() }).expect("lab starts")
+}
+
+async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn is_ready(p: &Pod) -> bool {
+    p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+async fn web(lab: &Lab, replicas: usize) -> Api<Pod> {
+    let client = lab.client();
+    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "nginx"},
+        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}})).unwrap();
+    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &svc).await.unwrap();
+    let set: StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"serviceName": "nginx", "replicas": replicas, "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
+                    "ports": [{"containerPort": 80, "name": "web"}],
+                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
+    }))
+    .unwrap();
+    Api::<StatefulSet>::default_namespaced(client.clone()).create(&PostParams::default(), &set).await.unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client);
+    wait_for("web Ready", 8, || async {
+        let items = pods.list(&ListParams::default().labels("app=nginx")).await.ok()?.items;
+        (items.len() == replicas && items.iter().all(|p| is_ready(p) && p.metadata.deletion_timestamp.is_none())).then_some(())
+    })
+    .await;
+    pods
+}
+
+/// Run a command through kube-rs' exec; (stdout, stderr, exit code from the status channel).
+async fn exec(pods: &Api<Pod>, pod: &str, argv: &[&str]) -> (String, String, i32) {
+    let mut p = pods.exec(pod, argv.iter().copied(), &AttachParams::default().stderr(true)).await.expect("exec upgrades");
+    let (mut out, mut err) = (String::new(), String::new());
+    let mut so = p.stdout().unwrap();
+    let mut se = p.stderr().unwrap();
+    let status = p.take_status().unwrap();
+    let (a, b) = tokio::join!(so.read_to_string(&mut out), se.read_to_string(&mut err));
+    a.unwrap();
+    b.unwrap();
+    let status = status.await.expect("a status on the error channel");
+    let code = match status.status.as_deref() {
+        Some("Success") => 0,
+        _ => status.details.and_then(|d| d.causes).and_then(|c| c.first().and_then(|c| c.message.clone())).and_then(|m| m.parse().ok()).unwrap_or(-1),
+    };
+    p.join().await.unwrap();
+    (out, err, code)
+}
+
+#[tokio::test]
+async fn data_written_through_a_claim_survives_pod_deletion() {
+    let lab = lab();
+    let pods = web(&lab, 1).await;
+    let (_, _, code) = exec(&pods, "web-0", &["sh", "-c", "echo \"$(hostname)\" > /usr/share/nginx/html/index.html"]).await;
+    assert_eq!(code, 0);
+    // The container's own files die with it.
+    exec(&pods, "web-0", &["sh", "-c", "echo scratch > /tmp/x"]).await;
+    let old = pods.get("web-0").await.unwrap().metadata.uid;
+    pods.delete("web-0", &DeleteParams::default()).await.unwrap();
+    wait_for("a new web-0 Ready", 8, || async {
+        let p = pods.get_opt("web-0").await.ok()??;
+        (p.metadata.uid != old && is_ready(&p)).then_some(())
+    })
+    .await;
+    assert_eq!(exec(&pods, "web-0", &["cat", "/usr/share/nginx/html/index.html"]).await, ("web-0\n".into(), String::new(), 0));
+    let (out, err, code) = exec(&pods, "web-0", &["cat", "/tmp/x"]).await;
+    assert_eq!((out.as_str(), err.as_str(), code), ("", "cat: /tmp/x: No such file or directory\n", 1));
+}
+
+#[tokio::test]
+async fn headless_service_gives_each_pod_a_dns_name() {
+    let lab = lab();
+    let pods = web(&lab, 2).await;
+    let web1_ip = pods.get("web-1").await.unwrap().status.unwrap().pod_ip.unwrap();
+    let (out, _, code) = exec(&pods, "web-0", &["nslookup", "web-1.nginx"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("Name:\tweb-1.nginx.default.svc.cluster.local\nAddress: ") && out.contains(&web1_ip), "{out}");
+    let (out, _, _) = exec(&pods, "web-0", &["getent", "hosts", "nginx"]).await;
+    assert_eq!(out.lines().count(), 2, "a headless service answers with every ready pod:\n{out}");
+    let (out, _, _) = exec(&pods, "web-0", &["nslookup", "-type=srv", "nginx"]).await;
+    assert!(out.contains("nginx.default.svc.cluster.local\tservice = 0 50 80 web-1.nginx.default.svc.cluster.local"), "{out}");
+    let (_, err, code) = exec(&pods, "web-0", &["nslookup", "web-7.nginx"]).await;
+    assert_eq!((err.as_str(), code), ("** server can't find web-7.nginx: NXDOMAIN\n", 1));
+}
+
+#[tokio::test]
+async fn unknown_command_exits_127_and_exit_codes_reach_the_client() {
+    let lab = lab();
+    let pods = web(&lab, 1).await;
+    assert_eq!(exec(&pods, "web-0", &["frobnicate"]).await, (String::new(), "sh: 1: frobnicate: not found\n".into(), 127));
+    assert_eq!(exec(&pods, "web-0", &["sh", "-c", "hostname; exit 3"]).await, ("web-0\n".into(), String::new(), 3));
+    let logs = pods.logs("web-0", &LogParams::default()).await.unwrap();
+    assert!(logs.contains("start worker processes"), "{logs}");
+}
+
+#[test]
+fn kubectl_exec_writes_and_reads_files_and_reports_exit_codes() {
+    let lab = lab();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(web(&lab, 1));
+    let kubectl = |args: &[&str]| {
+        let out = std::process::Command::new("kubectl")
+            .args(args)
+            .env("KUBECONFIG", lab.kubeconfig_path())
+            .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+            .output()
+            .expect("kubectl is installed (see pkgs.k8s.io)");
+        (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string(), out.status.code())
+    };
+    let (_, err, code) = kubectl(&["exec", "web-0", "--", "sh", "-c", "echo hi > /usr/share/nginx/html/index.html"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(kubectl(&["exec", "web-0", "--", "cat", "/usr/share/nginx/html/index.html"]).0, "hi\n");
+    let (_, err, code) = kubectl(&["exec", "web-0", "--", "sh", "-c", "exit 3"]);
+    assert_eq!(code, Some(3));
+    assert!(err.contains("command terminated with exit code 3"), "{err}");
+}
