@@ -1,6 +1,7 @@
 //! Scheduling one pod, after upstream kube-scheduler (`pkg/scheduler/`): the filter plugins
-//! NodeUnschedulable, TaintToleration, NodeAffinity (with `nodeSelector`) and VolumeBinding
-//! (`pkg/scheduler/framework/plugins/volumebinding/binder.go`), spreading as the default
+//! NodeUnschedulable, TaintToleration, NodeAffinity (with `nodeSelector`), VolumeBinding
+//! (`pkg/scheduler/framework/plugins/volumebinding/binder.go`) and InterPodAffinity (required
+//! terms), spreading as the default
 //! topology-spread constraint does, the bind (with WaitForFirstConsumer claims first given
 //! the `volume.kubernetes.io/selected-node` annotation), and `FitError`'s message
 //! (`0/3 nodes are available: ...`) on the PodScheduled condition and the
@@ -11,14 +12,14 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{
     Binding, Node, NodeSelectorRequirement, NodeSelectorTerm, ObjectReference, PersistentVolume, PersistentVolumeClaim,
-    Pod, PodCondition, PodStatus, Taint, Toleration,
+    Pod, PodAffinityTerm, PodCondition, PodStatus, Taint, Toleration,
 };
 use k8s_openapi::api::storage::v1::StorageClass;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
-use crate::meta;
+use crate::meta::{self, Selector};
 
 pub const SOURCE: &str = "default-scheduler";
 /// `volume.kubernetes.io/selected-node`, set on a WaitForFirstConsumer claim for its provisioner.
@@ -38,6 +39,13 @@ pub const REASON_NODE_AFFINITY: &str = "node(s) didn't match Pod's node affinity
 pub const REASON_VOLUME_NODE_CONFLICT: &str = "node(s) had volume node affinity conflict";
 pub const REASON_BIND_CONFLICT: &str = "node(s) didn't find available persistent volumes to bind";
 pub const REASON_UNBOUND_IMMEDIATE: &str = "pod has unbound immediate PersistentVolumeClaims";
+/// InterPodAffinity filter reasons (`interpodaffinity/filtering.go`).
+pub const REASON_POD_AFFINITY: &str = "node(s) didn't match pod affinity rules";
+pub const REASON_POD_ANTI_AFFINITY: &str = "node(s) didn't match pod anti-affinity rules";
+pub const REASON_EXISTING_ANTI_AFFINITY: &str = "node(s) didn't satisfy existing pods anti-affinity rules";
+/// Reasons returned as `Unschedulable` (preemption might help) rather than
+/// `UnschedulableAndUnresolvable`.
+const RESOLVABLE_BY_PREEMPTION: [&str; 2] = [REASON_POD_ANTI_AFFINITY, REASON_EXISTING_ANTI_AFFINITY];
 
 #[derive(Clone, Copy, Debug)]
 pub struct SchedulerSnapshot<'a> {
@@ -271,7 +279,7 @@ pub fn schedule_pod(snap: SchedulerSnapshot<'_>, now: Timestamp, tie_break: u64)
             } else if !matches_node_selector_and_affinity(pod, node) {
                 Some(REASON_NODE_AFFINITY)
             } else {
-                volume_binding_filter(&states, node, snap)
+                volume_binding_filter(&states, node, snap).or_else(|| inter_pod_affinity_filter(pod, node, snap))
             };
             match reason {
                 None => feasible.push(node),
@@ -289,8 +297,22 @@ pub fn schedule_pod(snap: SchedulerSnapshot<'_>, now: Timestamp, tie_break: u64)
             parts.sort();
             msg.push_str(&format!(" {}.", parts.join(", ")));
         }
-        // Every reason here is UnschedulableAndUnresolvable: preemption cannot help.
-        msg.push_str(&format!(" preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."));
+        // Preemption (all pods have the same priority here): it cannot help a node rejected
+        // as UnschedulableAndUnresolvable, and finds no victims on the others.
+        let resolvable: usize = if prefilter.is_some() {
+            0
+        } else {
+            reasons.iter().filter(|(r, _)| RESOLVABLE_BY_PREEMPTION.contains(r)).map(|(_, n)| n).sum()
+        };
+        let mut parts = Vec::new();
+        if total - resolvable > 0 {
+            parts.push(format!("{} Preemption is not helpful for scheduling", total - resolvable));
+        }
+        if resolvable > 0 {
+            parts.push(format!("{resolvable} No preemption victims found for incoming pod"));
+        }
+        parts.sort();
+        msg.push_str(&format!(" preemption: 0/{total} nodes are available: {}.", parts.join(", ")));
         return unschedulable(pod, &msg, now);
     }
 
@@ -383,6 +405,77 @@ fn volume_binding_filter(states: &[ClaimState], node: &Node, snap: SchedulerSnap
                 if !provisionable && find_matching_volume(claim, node, snap.volumes).is_none() {
                     return Some(REASON_BIND_CONFLICT);
                 }
+            }
+        }
+    }
+    None
+}
+
+fn affinity_terms(pod: &Pod, anti: bool) -> Vec<PodAffinityTerm> {
+    let a = pod.spec.as_ref().and_then(|s| s.affinity.as_ref());
+    let terms = if anti {
+        a.and_then(|a| a.pod_anti_affinity.as_ref()).and_then(|x| x.required_during_scheduling_ignored_during_execution.clone())
+    } else {
+        a.and_then(|a| a.pod_affinity.as_ref()).and_then(|x| x.required_during_scheduling_ignored_during_execution.clone())
+    };
+    terms.unwrap_or_default()
+}
+
+/// A term selects `target` for the pod that owns the term: its label selector matches and the
+/// target is in the term's namespaces (the owner's namespace by default).
+fn term_selects(term: &PodAffinityTerm, owner: &Pod, target: &Pod) -> bool {
+    let namespaces = term.namespaces.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| vec![meta::namespace(&owner.metadata).to_string()]);
+    if !namespaces.iter().any(|n| n == meta::namespace(&target.metadata)) {
+        return false;
+    }
+    // A nil selector selects nothing, as `LabelSelectorAsSelector`.
+    Selector::from_label_selector(term.label_selector.as_ref()).is_ok_and(|s| s.matches(meta::labels(&target.metadata)))
+}
+
+fn topology_value<'a>(node: &'a Node, key: &str) -> Option<&'a String> {
+    node_labels(node).get(key)
+}
+
+/// Bound, running pods with the node each runs on.
+fn placed_pods<'a>(snap: &SchedulerSnapshot<'a>) -> Vec<(&'a Pod, &'a Node)> {
+    snap.pods
+        .iter()
+        .filter(|p| !matches!(meta::pod_phase(p), "Succeeded" | "Failed") && p.metadata.uid != snap.pod.metadata.uid)
+        .filter_map(|p| {
+            let n = p.spec.as_ref()?.node_name.as_deref()?;
+            snap.nodes.iter().find(|x| meta::name(&x.metadata) == n).map(|node| (p, node))
+        })
+        .collect()
+}
+
+/// The InterPodAffinity filter: required pod affinity, required pod anti-affinity, and the
+/// anti-affinity of pods already placed, each by topology domain (`topologyKey`).
+fn inter_pod_affinity_filter(pod: &Pod, node: &Node, snap: SchedulerSnapshot<'_>) -> Option<&'static str> {
+    let placed = placed_pods(&snap);
+    let same_domain = |key: &str, other: &Node| match (topology_value(node, key), topology_value(other, key)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    // Pod affinity: every term has a matching pod in the node's domain. The first pod of a
+    // group that matches its own terms may go anywhere no matching pod exists yet.
+    let affinity = affinity_terms(pod, false);
+    if !affinity.is_empty() {
+        let any_match_anywhere = placed.iter().any(|(p, _)| affinity.iter().any(|t| term_selects(t, pod, p)));
+        let self_match = affinity.iter().all(|t| term_selects(t, pod, pod));
+        let ok = affinity.iter().all(|t| placed.iter().any(|(p, n)| term_selects(t, pod, p) && same_domain(&t.topology_key, n)));
+        if !ok && !(self_match && !any_match_anywhere) {
+            return Some(REASON_POD_AFFINITY);
+        }
+    }
+    for t in affinity_terms(pod, true) {
+        if placed.iter().any(|(p, n)| term_selects(&t, pod, p) && same_domain(&t.topology_key, n)) {
+            return Some(REASON_POD_ANTI_AFFINITY);
+        }
+    }
+    for (p, n) in &placed {
+        for t in affinity_terms(p, true) {
+            if term_selects(&t, p, pod) && same_domain(&t.topology_key, n) {
+                return Some(REASON_EXISTING_ANTI_AFFINITY);
             }
         }
     }

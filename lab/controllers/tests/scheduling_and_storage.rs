@@ -252,3 +252,53 @@ fn quantities_parse_binary_and_decimal_suffixes() {
         assert_eq!(storage::quantity_bytes(q), want, "{q}");
     }
 }
+
+#[test]
+fn required_pod_anti_affinity_puts_each_replica_on_its_own_node() {
+    // The ZooKeeper tutorial's rule: no two `app: zk` pods on one hostname.
+    let nodes = kind_nodes();
+    let anti = json!({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "zk"}}, "topologyKey": "kubernetes.io/hostname"}]}});
+    let mut placed: Vec<Pod> = vec![];
+    for i in 0..3 {
+        let mut p = pod(&format!("zk-{i}"), None, json!({"affinity": anti}));
+        p.metadata.labels = Some([("app".to_string(), "zk".to_string())].into());
+        let a = sched(&p, &nodes, &placed, &[], &[]);
+        match bound_node(&a) {
+            Some(n) => {
+                p.spec.as_mut().unwrap().node_name = Some(n);
+                p.status.as_mut().unwrap().phase = Some("Running".into());
+                placed.push(p);
+            }
+            None => {
+                assert_eq!(i, 2, "two workers fit two pods");
+                assert_eq!(
+                    message(&a),
+                    "0/3 nodes are available: 1 node(s) had untolerated taint(s), 2 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod."
+                );
+            }
+        }
+    }
+    let nodes_used: Vec<_> = placed.iter().map(|p| p.spec.as_ref().unwrap().node_name.clone().unwrap()).collect();
+    assert_eq!(nodes_used.len(), 2);
+    assert_ne!(nodes_used[0], nodes_used[1]);
+    // The rule is symmetric: a pod without it cannot join a node whose pod forbids it.
+    let mut plain = pod("other", None, json!({"nodeSelector": {"kubernetes.io/hostname": nodes_used[0].clone()}}));
+    plain.metadata.labels = Some([("app".to_string(), "zk".to_string())].into());
+    assert!(message(&sched(&plain, &kind_nodes(), &placed, &[], &[])).contains("1 node(s) didn't satisfy existing pods anti-affinity rules"));
+}
+
+#[test]
+fn required_pod_affinity_follows_the_first_matching_pod() {
+    let nodes = kind_nodes();
+    let aff = json!({"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": {"app": "cache"}}, "topologyKey": "kubernetes.io/hostname"}]}});
+    let mut first = pod("cache-0", None, json!({"affinity": aff}));
+    first.metadata.labels = Some([("app".to_string(), "cache".to_string())].into());
+    // The first pod matches its own term: it may go anywhere.
+    let n0 = bound_node(&sched(&first, &nodes, &[], &[], &[])).expect("first pod schedules");
+    first.spec.as_mut().unwrap().node_name = Some(n0.clone());
+    let mut second = pod("cache-1", None, json!({"affinity": aff}));
+    second.metadata.labels = first.metadata.labels.clone();
+    assert_eq!(bound_node(&sched(&second, &nodes, &[first.clone()], &[], &[])), Some(n0));
+}
