@@ -1,0 +1,806 @@
+//! The automatic checks: for each exercise, set the stage, run the participant's code (or the
+//! solution), and look at what the cluster did. Every wait has a time limit and says what it
+//! saw; every failure says what to do next.
+
+use crate::catalogue::Exercise;
+use crate::cluster::{ClusterKind, claims_of, describe_pods, is_ready, load, pod_ip, set_settled};
+use crate::lang::Lang;
+use crate::report::{Outcome, Report, Site, Stop, call, call_async, wait};
+use crate::{exercises, solutions, tr};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Endpoints, PersistentVolume, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::{Api, AttachParams, DeleteParams, ListParams, PostParams};
+use kube::{Client, Resource, ResourceExt};
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+use std::time::{Duration, Instant};
+
+/// The book's manifests: the same files the chapters show.
+const ORDINAL_WEB: &str = include_str!("../../manifests/ordinal-pods/web.yaml");
+const STORAGE_WEB: &str = include_str!("../../manifests/volume-claim-templates/web-with-storage.yaml");
+const RETENTION_CACHE: &str = include_str!("../../manifests/volume-claim-templates/web-retention.yaml");
+const HEADLESS_WEB: &str = include_str!("../../manifests/headless-services/web.yaml");
+const UPDATES_WEB: &str = include_str!("../../manifests/updates/web.yaml");
+
+/// The image of exercise 4's canary (the updates chapter's new version).
+pub const CANARY_IMAGE: &str = "nginx:1.28-alpine";
+
+/// How long to wait for pods on a real cluster (image pulls included).
+const WAIT: u64 = 180;
+
+/// Whose code to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// `workshop/src/exercises/`: the participant's.
+    Participant,
+    /// `workshop/solutions/`.
+    Solution,
+}
+
+/// Everything a check needs.
+pub struct Ctx {
+    pub client: Client,
+    pub ns: String,
+    pub lang: Lang,
+    pub cluster: ClusterKind,
+    pub which: Which,
+}
+
+impl Ctx {
+    fn api<K>(&self) -> Api<K>
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()> + Clone + DeserializeOwned + Debug,
+    {
+        Api::namespaced(self.client.clone(), &self.ns)
+    }
+
+    fn site(&self, ex: &Exercise, function: &'static str) -> Site {
+        let file = match self.which {
+            Which::Participant => ex.file,
+            Which::Solution => SOLUTION_FILES[ex.number as usize - 1],
+        };
+        Site { file, function }
+    }
+}
+
+const SOLUTION_FILES: [&str; 6] = [
+    "workshop/solutions/ex1_writer.rs",
+    "workshop/solutions/ex2_own_claims.rs",
+    "workshop/solutions/ex3_peers.rs",
+    "workshop/solutions/ex4_canary.rs",
+    "workshop/solutions/ex5_keep_claims.rs",
+    "workshop/solutions/ex6_rescue.rs",
+];
+
+/// Run the check of `ex`; the report holds the outcome.
+pub async fn check(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    match ex.id {
+        "writer" => writer(ex, ctx, rep).await,
+        "own-claims" => own_claims(ex, ctx, rep).await,
+        "peers" => peers(ex, ctx, rep).await,
+        "canary" => canary(ex, ctx, rep).await,
+        "keep-claims" => keep_claims(ex, ctx, rep).await,
+        "rescue" => rescue(ex, ctx, rep).await,
+        other => Err(rep.fail(format!("no check for {other}"), String::new())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stage hands: objects the checker itself creates, and waits
+
+/// A step of the checker's own (not the participant's): a failure is the environment's.
+fn setup<T>(rep: &mut Report, what: &str, r: anyhow::Result<T>) -> Result<T, Stop> {
+    r.map_err(|e| {
+        rep.env_problem = true;
+        let lang = rep.lang;
+        rep.fail(
+            tr!(lang, "the checker could not {what}: {e:#}", "확인 프로그램이 다음을 하지 못했다 ({what}): {e:#}"),
+            tr!(lang, "Is the cluster healthy? Try: cargo run --example preflight", "클러스터가 정상인가? 실행해 본다: cargo run --example preflight"),
+        )
+    })
+}
+
+async fn create<K>(rep: &mut Report, api: &Api<K>, obj: &K) -> Result<K, Stop>
+where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + serde::Serialize,
+{
+    let what = format!("create {} {}", K::kind(&()), obj.meta().name.clone().unwrap_or_default());
+    setup(rep, &what, api.create(&PostParams::default(), obj).await.map_err(Into::into))
+}
+
+/// The kind cluster (and the lab) has the StorageClass `standard`; the storage exercises need it.
+async fn require_standard_class(ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let classes: Api<StorageClass> = Api::all(ctx.client.clone());
+    let found = setup(rep, "list StorageClasses", classes.get_opt("standard").await.map_err(Into::into))?;
+    if found.is_none() {
+        rep.env_problem = true;
+        let lang = ctx.lang;
+        return Err(rep.fail(
+            tr!(lang, "this cluster has no StorageClass \"standard\", which kind has", "이 클러스터에는 kind에 있는 스토리지클래스 \"standard\"가 없다"),
+            tr!(lang, "Use the book's kind cluster: kind create cluster --config kind/cluster.yaml", "책의 kind 클러스터를 쓴다: kind create cluster --config kind/cluster.yaml"),
+        ));
+    }
+    Ok(())
+}
+
+/// Pods and claims of the namespace, for "… but saw …".
+async fn scene(ctx: &Ctx) -> anyhow::Result<String> {
+    let pods = ctx.api::<Pod>().list(&ListParams::default()).await?.items;
+    let claims = ctx.api::<PersistentVolumeClaim>().list(&ListParams::default()).await?.items;
+    let mut s = describe_pods(&pods);
+    for c in claims {
+        let phase = c.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
+        s += &format!(", pvc/{} {phase}", c.name_any());
+    }
+    Ok(s)
+}
+
+/// Wait until the StatefulSet `name` reports `n` Ready, updated pods.
+async fn wait_set(ctx: &Ctx, rep: &mut Report, name: &str, n: i32, fix: String) -> Outcome {
+    let lang = ctx.lang;
+    let sets = ctx.api::<StatefulSet>();
+    wait(rep, tr!(lang, "StatefulSet {name} to have {n} Ready pods", "스테이트풀셋 {name}의 파드 {n}개가 Ready가 되기"), WAIT, fix, || {
+        let sets = sets.clone();
+        async move {
+            match sets.get_opt(name).await? {
+                None => Ok(Err(tr!(lang, "there is no StatefulSet {name}", "스테이트풀셋 {name}이 없다"))),
+                Some(set) if set_settled(&set, n) => Ok(Ok(())),
+                Some(_) => Ok(Err(scene(ctx).await?)),
+            }
+        }
+    })
+    .await
+}
+
+/// The pod `name`, once it exists with a UID other than `old_uid` and is Ready.
+async fn wait_replaced(ctx: &Ctx, rep: &mut Report, name: &str, old_uid: &str) -> Result<Pod, Stop> {
+    let lang = ctx.lang;
+    let pods = ctx.api::<Pod>();
+    let fix = tr!(lang, "Look at the pods: kubectl get pods -n {}", "파드를 본다: kubectl get pods -n {}", ctx.ns);
+    wait(rep, tr!(lang, "a new {name} to be Ready", "새 {name}이 Ready가 되기"), WAIT, fix, || {
+        let pods = pods.clone();
+        async move {
+            match pods.get_opt(name).await? {
+                Some(p) if p.metadata.uid.as_deref() != Some(old_uid) && is_ready(&p) => Ok(Ok(p)),
+                Some(p) => Ok(Err(describe_pods(&[p]))),
+                None => Ok(Err(tr!(lang, "no pod {name}", "파드 {name}이 없다"))),
+            }
+        }
+    })
+    .await
+}
+
+async fn delete_pod(ctx: &Ctx, rep: &mut Report, name: &str) -> Result<String, Stop> {
+    let pods = ctx.api::<Pod>();
+    let pod = setup(rep, &format!("read pod {name}"), pods.get(name).await.map_err(Into::into))?;
+    setup(rep, &format!("delete pod {name}"), pods.delete(name, &DeleteParams::default()).await.map_err(Into::into))?;
+    Ok(pod.metadata.uid.unwrap_or_default())
+}
+
+fn see_pods(ctx: &Ctx) -> String {
+    tr!(ctx.lang, "Look: kubectl get pods,pvc -n {}  and  kubectl describe pod <name> -n {}", "확인: kubectl get pods,pvc -n {}  그리고  kubectl describe pod <이름> -n {}", ctx.ns, ctx.ns)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise 1: make ordinal 0 the writer
+
+/// The ready addresses of the Endpoints `name`, as pod names where known.
+async fn endpoint_pods(ctx: &Ctx, name: &str) -> anyhow::Result<BTreeSet<String>> {
+    let eps = ctx.api::<Endpoints>().get_opt(name).await?;
+    let ips: BTreeSet<String> =
+        eps.iter().flat_map(|e| e.subsets.iter().flatten()).flat_map(|s| s.addresses.iter().flatten()).map(|a| a.ip.clone()).collect();
+    let pods = ctx.api::<Pod>().list(&ListParams::default()).await?.items;
+    Ok(ips
+        .into_iter()
+        .map(|ip| pods.iter().find(|p| pod_ip(p).as_deref() == Some(ip.as_str())).map(|p| p.name_any()).unwrap_or(ip))
+        .collect())
+}
+
+async fn wait_writer_is(ctx: &Ctx, rep: &mut Report, pod: &str) -> Outcome {
+    let lang = ctx.lang;
+    let fix = tr!(
+        lang,
+        "Its selector must match web-0 and no other pod: app: web and statefulset.kubernetes.io/pod-name: web-0.\n\
+         See the labels: kubectl get pods -n {} --show-labels",
+        "셀렉터가 web-0만 골라야 한다: app: web 과 statefulset.kubernetes.io/pod-name: web-0.\n\
+         레이블 보기: kubectl get pods -n {} --show-labels",
+        ctx.ns
+    );
+    // Done when the Service sends traffic to `pod` only, or as soon as it sends some to another
+    // pod of the set (that is the selector, not a delay).
+    let seen = wait(rep, tr!(lang, "web-writer to send traffic to {pod} only", "web-writer가 {pod}에만 트래픽을 보내기"), 30, fix.clone(), || async move {
+        let now = endpoint_pods(ctx, "web-writer").await?;
+        if now.iter().any(|p| p != pod && p.starts_with("web-")) || (now.len() == 1 && now.contains(pod)) {
+            Ok(Ok(now))
+        } else if now.is_empty() {
+            Ok(Err(tr!(lang, "web-writer selects no Ready pod", "web-writer가 고르는 Ready 파드가 없다")))
+        } else {
+            Ok(Err(now.into_iter().collect::<Vec<_>>().join(", ")))
+        }
+    })
+    .await?;
+    if seen.len() == 1 && seen.contains(pod) {
+        return Ok(());
+    }
+    let list = seen.into_iter().collect::<Vec<_>>().join(", ");
+    Err(rep.fail(tr!(lang, "web-writer sends traffic to {list}, not to {pod} alone", "web-writer가 {pod} 하나가 아니라 {list}에 트래픽을 보낸다"), fix))
+}
+
+async fn writer(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let lang = ctx.lang;
+    let svc = call(rep, ex.id, ctx.site(ex, "writer_service"), || match ctx.which {
+        Which::Participant => exercises::ex1_writer::writer_service("web", "web"),
+        Which::Solution => solutions::ex1_writer::writer_service("web", "web"),
+    })?;
+    let name = svc.metadata.name.clone().unwrap_or_default();
+    rep.require(
+        name == "web-writer",
+        tr!(lang, "the Service is called web-writer", "서비스 이름이 web-writer이다"),
+        tr!(lang, "the Service is called \"{name}\", not web-writer", "서비스 이름이 web-writer가 아니라 \"{name}\"이다"),
+        tr!(lang, "Set metadata.name to format!(\"{{set}}-writer\").", "metadata.name을 format!(\"{{set}}-writer\")로 정한다."),
+    )?;
+    let selector = svc.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
+    rep.require(
+        !selector.is_empty(),
+        tr!(lang, "it has a selector: {selector:?}", "셀렉터가 있다: {selector:?}"),
+        tr!(lang, "the Service has no selector, so it sends traffic to no pod", "서비스에 셀렉터가 없어서 어떤 파드로도 트래픽을 보내지 않는다"),
+        tr!(lang, "Fill spec.selector with labels that only web-0 carries.", "web-0만 가진 레이블로 spec.selector를 채운다."),
+    )?;
+
+    // The stage: the ordinal pods chapter's StatefulSet `web`, then the participant's Service.
+    let base: Service = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    let set: StatefulSet = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    create(rep, &ctx.api(), &base).await?;
+    create(rep, &ctx.api(), &set).await?;
+    if let Err(e) = ctx.api::<Service>().create(&PostParams::default(), &svc).await {
+        return Err(rep.fail(
+            tr!(lang, "the API server refused your Service: {e}", "API 서버가 서비스를 거부했다: {e}"),
+            tr!(lang, "A Service needs at least one port (port: 80).", "서비스에는 포트가 하나 이상 있어야 한다 (port: 80)."),
+        ));
+    }
+    rep.note(tr!(lang, "created StatefulSet web (3 pods) and your Service web-writer", "스테이트풀셋 web(파드 3개)과 여러분의 서비스 web-writer를 만들었다"));
+    wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
+    wait_writer_is(ctx, rep, "web-0").await?;
+    let old_ip = ctx.api::<Pod>().get("web-0").await.ok().and_then(|p| pod_ip(&p)).unwrap_or_default();
+    rep.pass(tr!(lang, "web-writer sends traffic to web-0 ({old_ip}) and to no other pod", "web-writer는 web-0({old_ip})에만 트래픽을 보낸다"));
+
+    // The role must survive a replacement: delete web-0, the new web-0 must be the writer.
+    let uid = delete_pod(ctx, rep, "web-0").await?;
+    rep.note(tr!(lang, "deleted pod web-0; waiting for its replacement", "파드 web-0을 지웠다. 대신할 파드를 기다린다"));
+    let new = wait_replaced(ctx, rep, "web-0", &uid).await?;
+    wait_writer_is(ctx, rep, "web-0").await?;
+    let new_ip = pod_ip(&new).unwrap_or_default();
+    rep.pass(tr!(
+        lang,
+        "after web-0 was replaced (IP {old_ip} → {new_ip}), web-writer sends traffic to the new web-0: the role follows the name",
+        "web-0이 교체된 뒤에도 (IP {old_ip} → {new_ip}) web-writer는 새 web-0으로 트래픽을 보낸다: 역할은 이름을 따라간다"
+    ));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise 2: give each pod its own claim
+
+async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let lang = ctx.lang;
+    let given: StatefulSet = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    let set = call(rep, ex.id, ctx.site(ex, "add_claims"), || match ctx.which {
+        Which::Participant => exercises::ex2_own_claims::add_claims(given.clone()),
+        Which::Solution => solutions::ex2_own_claims::add_claims(given.clone()),
+    })?;
+    let spec = set.spec.clone().unwrap_or_default();
+    let pod_spec = spec.template.spec.clone().unwrap_or_default();
+    let shared: Vec<String> = pod_spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone()))
+        .collect();
+    if !shared.is_empty() {
+        return Err(rep.fail(
+            tr!(lang, "the pod template names the claim {shared:?}: every pod would share that one claim", "파드 템플릿이 클레임 {shared:?}을 가리킨다: 모든 파드가 그 클레임 하나를 함께 쓰게 된다"),
+            tr!(lang, "Remove it from volumes and use spec.volume_claim_templates instead (the ReplicaSet way is the pitfall).", "volumes에서 지우고 spec.volume_claim_templates를 쓴다 (레플리카셋 방식이 바로 함정이다)."),
+        ));
+    }
+    let templates = spec.volume_claim_templates.clone().unwrap_or_default();
+    rep.require(
+        !templates.is_empty(),
+        tr!(lang, "the set has a claim template", "스테이트풀셋에 클레임 템플릿이 있다"),
+        tr!(lang, "the set has no volumeClaimTemplates: the pods still have no storage of their own", "스테이트풀셋에 volumeClaimTemplates가 없다: 파드에 아직 자기 스토리지가 없다"),
+        tr!(lang, "Push a PersistentVolumeClaim named www onto spec.volume_claim_templates.", "이름이 www인 PersistentVolumeClaim을 spec.volume_claim_templates에 넣는다."),
+    )?;
+    let template = &templates[0];
+    let tname = template.metadata.name.clone().unwrap_or_default();
+    let tspec = template.spec.clone().unwrap_or_default();
+    let rwo = tspec.access_modes.iter().flatten().any(|m| m == "ReadWriteOnce");
+    let size = tspec.resources.as_ref().and_then(|r| r.requests.as_ref()).and_then(|r| r.get("storage")).map(|q| q.0.clone());
+    rep.require(
+        tname == "www" && rwo && size.as_deref() == Some("1Gi"),
+        tr!(lang, "the template www asks for 1Gi, ReadWriteOnce", "템플릿 www가 1Gi, ReadWriteOnce를 요청한다"),
+        tr!(lang, "the template is \"{tname}\", access modes {:?}, size {size:?}", "템플릿이 \"{tname}\", 접근 모드 {:?}, 크기 {size:?}이다", tspec.access_modes),
+        tr!(lang, "Name it www, with access_modes [\"ReadWriteOnce\"] and requests storage: 1Gi.", "이름은 www, access_modes는 [\"ReadWriteOnce\"], requests의 storage는 1Gi로 한다."),
+    )?;
+    let mounted = pod_spec.containers.first().and_then(|c| c.volume_mounts.clone()).unwrap_or_default();
+    let mount = mounted.iter().find(|m| m.name == tname);
+    rep.require(
+        mount.is_some_and(|m| m.mount_path == "/usr/share/nginx/html"),
+        tr!(lang, "the container mounts www at /usr/share/nginx/html", "컨테이너가 www를 /usr/share/nginx/html에 마운트한다"),
+        tr!(lang, "the container does not mount www at /usr/share/nginx/html (mounts: {:?})", "컨테이너가 www를 /usr/share/nginx/html에 마운트하지 않는다 (마운트: {:?})", mounted.iter().map(|m| (&m.name, &m.mount_path)).collect::<Vec<_>>()),
+        tr!(lang, "Add a VolumeMount {{ name: \"www\", mount_path: \"/usr/share/nginx/html\" }} to containers[0].", "containers[0]에 VolumeMount {{ name: \"www\", mount_path: \"/usr/share/nginx/html\" }}를 더한다."),
+    )?;
+
+    require_standard_class(ctx, rep).await?;
+    let svc: Service = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    create(rep, &ctx.api(), &svc).await?;
+    if let Err(e) = ctx.api::<StatefulSet>().create(&PostParams::default(), &set).await {
+        return Err(rep.fail(tr!(lang, "the API server refused your StatefulSet: {e}", "API 서버가 스테이트풀셋을 거부했다: {e}"), see_pods(ctx)));
+    }
+    rep.note(tr!(lang, "created your StatefulSet web; waiting for 3 Ready pods", "여러분의 스테이트풀셋 web을 만들었다. Ready 파드 3개를 기다린다"));
+    wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
+
+    let pods = ctx.api::<Pod>();
+    let claims = ctx.api::<PersistentVolumeClaim>();
+    let mut pairs = Vec::new();
+    let mut nodes = BTreeMap::new();
+    for i in 0..3 {
+        let pod = setup(rep, "read pods", pods.get(&format!("web-{i}")).await.map_err(Into::into))?;
+        let want = format!("www-web-{i}");
+        let has = claims_of(&pod);
+        if !has.contains(&want) {
+            return Err(rep.fail(
+                tr!(lang, "web-{i} mounts {has:?}, not its own claim {want}", "web-{i}이 자기 클레임 {want}가 아니라 {has:?}를 마운트한다"),
+                see_pods(ctx),
+            ));
+        }
+        let claim = setup(rep, "read claims", claims.get(&want).await.map_err(Into::into))?;
+        let phase = claim.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
+        if phase != "Bound" {
+            return Err(rep.fail(tr!(lang, "claim {want} is {phase}, not Bound", "클레임 {want}이 Bound가 아니라 {phase}이다"), see_pods(ctx)));
+        }
+        nodes.insert(want.clone(), (pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(), claim.spec.as_ref().and_then(|s| s.volume_name.clone())));
+        pairs.push(format!("web-{i} → {want}"));
+    }
+    rep.pass(tr!(lang, "each pod has its own Bound claim: {}", "파드마다 Bound된 자기 클레임이 있다: {}", pairs.join(", ")));
+
+    // WaitForFirstConsumer: each volume is made on the node of the pod that first used it.
+    let pvs: Api<PersistentVolume> = Api::all(ctx.client.clone());
+    let mut same_node = 0;
+    for (node, volume) in nodes.values() {
+        let Some(volume) = volume else { continue };
+        let Ok(pv) = pvs.get(volume).await else { continue };
+        let values: Vec<String> = pv
+            .spec
+            .iter()
+            .filter_map(|s| s.node_affinity.as_ref()?.required.as_ref())
+            .flat_map(|r| r.node_selector_terms.iter())
+            .flat_map(|t| t.match_expressions.iter().flatten())
+            .flat_map(|e| e.values.iter().flatten().cloned())
+            .collect();
+        if values.contains(node) {
+            same_node += 1;
+        }
+    }
+    if same_node == 3 {
+        rep.pass(tr!(lang, "each claim's volume lives on the node of its pod", "클레임마다 볼륨이 자기 파드의 노드에 있다"));
+    }
+
+    // The claim stays with the ordinal: delete web-1 and look at the new one.
+    let claim_uid = claims.get("www-web-1").await.ok().and_then(|c| c.metadata.uid).unwrap_or_default();
+    let uid = delete_pod(ctx, rep, "web-1").await?;
+    rep.note(tr!(lang, "deleted pod web-1; waiting for its replacement", "파드 web-1을 지웠다. 대신할 파드를 기다린다"));
+    let new = wait_replaced(ctx, rep, "web-1", &uid).await?;
+    let after = claims.get("www-web-1").await.ok().and_then(|c| c.metadata.uid).unwrap_or_default();
+    rep.require(
+        claims_of(&new).contains(&"www-web-1".to_string()) && after == claim_uid,
+        tr!(lang, "the new web-1 mounts the same claim www-web-1 (same UID): its data would still be there", "새 web-1이 같은 클레임 www-web-1(같은 UID)을 마운트한다: 데이터가 그대로 남아 있다"),
+        tr!(lang, "the new web-1 does not mount the same claim www-web-1", "새 web-1이 같은 클레임 www-web-1을 마운트하지 않는다"),
+        see_pods(ctx),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise 3: find every peer through DNS
+
+async fn exec(ctx: &Ctx, pod: &str, command: &[&str]) -> anyhow::Result<String> {
+    use tokio::io::AsyncReadExt;
+    let pods = ctx.api::<Pod>();
+    let run = async {
+        let mut proc = pods.exec(pod, command.iter().copied(), &AttachParams::default().stdout(true).stderr(false)).await?;
+        let mut out = String::new();
+        if let Some(mut stdout) = proc.stdout() {
+            stdout.read_to_string(&mut out).await?;
+        }
+        proc.join().await?;
+        anyhow::Ok(out)
+    };
+    tokio::time::timeout(Duration::from_secs(15), run).await.map_err(|_| anyhow::anyhow!("no answer within 15 s"))?
+}
+
+async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let lang = ctx.lang;
+    let set: StatefulSet = setup(rep, "read manifests/headless-services/web.yaml", load(HEADLESS_WEB, None))?;
+    let svc = call(rep, ex.id, ctx.site(ex, "governing_service"), || match ctx.which {
+        Which::Participant => exercises::ex3_peers::governing_service(&set),
+        Which::Solution => solutions::ex3_peers::governing_service(&set),
+    })?;
+    let name = svc.metadata.name.clone().unwrap_or_default();
+    rep.require(
+        name == "nginx",
+        tr!(lang, "the Service is named after the set's serviceName, nginx", "서비스 이름이 스테이트풀셋의 serviceName인 nginx이다"),
+        tr!(lang, "the Service is called \"{name}\", but the set's spec.serviceName is nginx", "서비스 이름이 \"{name}\"인데 스테이트풀셋의 spec.serviceName은 nginx이다"),
+        tr!(lang, "Pods get DNS names only under the Service named in spec.serviceName: use set.spec.service_name.", "파드는 spec.serviceName에 적힌 서비스 아래에서만 DNS 이름을 얻는다: set.spec.service_name을 쓴다."),
+    )?;
+    let spec = svc.spec.clone().unwrap_or_default();
+    rep.require(
+        spec.cluster_ip.as_deref() == Some("None"),
+        tr!(lang, "it is headless (clusterIP: None)", "헤드리스다 (clusterIP: None)"),
+        tr!(lang, "the Service is not headless (clusterIP: {:?}): DNS would give one virtual IP for all pods", "서비스가 헤드리스가 아니다 (clusterIP: {:?}): DNS가 모든 파드에 대해 가상 IP 하나만 준다", spec.cluster_ip),
+        tr!(lang, "Set cluster_ip: Some(\"None\".into()).", "cluster_ip: Some(\"None\".into())로 정한다."),
+    )?;
+    let selector = spec.selector.clone().unwrap_or_default();
+    let labels = set.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.clone()).unwrap_or_default();
+    rep.require(
+        !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v)),
+        tr!(lang, "its selector {selector:?} matches the set's pods", "셀렉터 {selector:?}가 스테이트풀셋의 파드를 고른다"),
+        tr!(lang, "its selector {selector:?} does not match the set's pod labels {labels:?}", "셀렉터 {selector:?}가 스테이트풀셋의 파드 레이블 {labels:?}과 맞지 않는다"),
+        tr!(lang, "Use the set's selector: set.spec.selector.match_labels.", "스테이트풀셋의 셀렉터를 쓴다: set.spec.selector.match_labels."),
+    )?;
+    let ns = ctx.ns.clone();
+    let names = call(rep, ex.id, ctx.site(ex, "peer_names"), || match ctx.which {
+        Which::Participant => exercises::ex3_peers::peer_names(&set, &ns),
+        Which::Solution => solutions::ex3_peers::peer_names(&set, &ns),
+    })?;
+    let expected: Vec<String> = (0..3).map(|i| format!("web-{i}.nginx.{ns}.svc.cluster.local")).collect();
+    let got: Vec<String> = names.iter().map(|n| n.trim_end_matches('.').to_string()).collect();
+    if got != expected {
+        let blank = String::new();
+        let first = expected.iter().zip(got.iter().chain(std::iter::repeat(&blank))).find(|(e, g)| e != g);
+        let detail = match first {
+            Some((e, g)) if g.is_empty() => tr!(lang, "{e} is missing", "{e}이 없다"),
+            Some((e, g)) => tr!(lang, "expected {e}, got {g}", "{e}이어야 하는데 {g}이다"),
+            None => tr!(lang, "there are {} names, but the set has 3 pods", "이름이 {}개인데 스테이트풀셋의 파드는 3개다", got.len()),
+        };
+        return Err(rep.fail(
+            tr!(lang, "peer_names gives {got:?}: {detail}", "peer_names의 결과는 {got:?}: {detail}"),
+            tr!(lang, "Each name is <set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local.", "각 이름은 <스테이트풀셋>-<순번>.<serviceName>.<네임스페이스>.svc.cluster.local이다."),
+        ));
+    }
+    rep.pass(tr!(lang, "peer_names gives the three names before any pod exists: {}", "peer_names가 파드가 생기기 전에 세 이름을 준다: {}", got.join(", ")));
+
+    // Now make it real: the DNS server answers from the EndpointSlices' hostnames.
+    if let Err(e) = ctx.api::<Service>().create(&PostParams::default(), &svc).await {
+        return Err(rep.fail(
+            tr!(lang, "the API server refused your Service: {e}", "API 서버가 서비스를 거부했다: {e}"),
+            tr!(lang, "A Service needs at least one port (port: 80, name: web).", "서비스에는 포트가 하나 이상 있어야 한다 (port: 80, name: web)."),
+        ));
+    }
+    create(rep, &ctx.api(), &set).await?;
+    rep.note(tr!(lang, "created your Service nginx and StatefulSet web (3 pods)", "여러분의 서비스 nginx와 스테이트풀셋 web(파드 3개)을 만들었다"));
+    wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
+    let slices = ctx.api::<EndpointSlice>();
+    let pods = ctx.api::<Pod>();
+    let records = wait(
+        rep,
+        tr!(lang, "the EndpointSlices of nginx to list web-0, web-1 and web-2 by hostname", "nginx의 엔드포인트슬라이스에 web-0, web-1, web-2가 호스트 이름으로 오르기"),
+        30,
+        tr!(lang, "Look: kubectl get endpointslices -n {ns} -o yaml", "확인: kubectl get endpointslices -n {ns} -o yaml"),
+        || {
+            let (slices, pods) = (slices.clone(), pods.clone());
+            async move {
+                let list = slices.list(&ListParams::default().labels("kubernetes.io/service-name=nginx")).await?.items;
+                let mut records = BTreeMap::new();
+                for ep in list.iter().flat_map(|s| s.endpoints.iter()) {
+                    if let (Some(h), Some(ip)) = (&ep.hostname, ep.addresses.first()) {
+                        records.insert(h.clone(), ip.clone());
+                    }
+                }
+                for i in 0..3 {
+                    let pod = pods.get(&format!("web-{i}")).await?;
+                    if records.get(&format!("web-{i}")) != pod_ip(&pod).as_ref() {
+                        return Ok(Err(format!("{records:?}")));
+                    }
+                }
+                Ok(Ok(records))
+            }
+        },
+    )
+    .await?;
+    let shown: Vec<String> = records.iter().map(|(h, ip)| format!("{h}.nginx → {ip}")).collect();
+    rep.pass(tr!(lang, "the cluster DNS has a record for every name: {}", "클러스터 DNS에 모든 이름의 레코드가 있다: {}", shown.join(", ")));
+
+    // Ask from inside a pod, where the cluster supports exec (kind does).
+    let probe = exec(ctx, "web-0", &["getent", "hosts", &expected[2]]).await;
+    match probe {
+        Ok(out) if out.contains(records.get("web-2").map(String::as_str).unwrap_or("?")) => {
+            rep.pass(tr!(lang, "from inside web-0, {} resolves to web-2's IP", "web-0 안에서 {}가 web-2의 IP로 풀린다", expected[2]));
+        }
+        Ok(out) => rep.note(tr!(lang, "getent hosts in web-0 answered {:?}; DNS caches may lag a few seconds", "web-0의 getent hosts 응답은 {:?}. DNS 캐시는 몇 초 늦을 수 있다", out.trim())),
+        Err(e) => rep.note(tr!(
+            lang,
+            "lookup from inside a pod skipped ({e}); the cluster cannot exec into pods here. On kind: kubectl exec web-0 -- getent hosts web-2.nginx",
+            "파드 안에서의 조회는 건너뛰었다 ({e}). 이 클러스터에서는 파드에 exec할 수 없다. kind에서는: kubectl exec web-0 -- getent hosts web-2.nginx"
+        )),
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise 4: stage a canary with partition
+
+fn revision_of(pod: &Pod) -> String {
+    pod.labels().get("controller-revision-hash").cloned().unwrap_or_default()
+}
+
+fn image_of(pod: &Pod) -> String {
+    pod.spec.as_ref().and_then(|s| s.containers.first()).and_then(|c| c.image.clone()).unwrap_or_default()
+}
+
+async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let lang = ctx.lang;
+    let svc: Service = setup(rep, "read manifests/updates/web.yaml", load(UPDATES_WEB, None))?;
+    let set: StatefulSet = setup(rep, "read manifests/updates/web.yaml", load(UPDATES_WEB, None))?;
+    create(rep, &ctx.api(), &svc).await?;
+    create(rep, &ctx.api(), &set).await?;
+    rep.note(tr!(lang, "created StatefulSet web (3 pods, nginx:1.27-alpine); waiting until it is Ready", "스테이트풀셋 web(파드 3개, nginx:1.27-alpine)을 만들었다. Ready를 기다린다"));
+    wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
+    let sets = ctx.api::<StatefulSet>();
+    let old = setup(rep, "read StatefulSet web", sets.get("web").await.map_err(Into::into))?;
+    let old_rev = old.status.as_ref().and_then(|s| s.current_revision.clone()).unwrap_or_default();
+
+    let api = sets.clone();
+    call_async(rep, ex.id, ctx.site(ex, "stage_canary"), 120, async move {
+        match ctx.which {
+            Which::Participant => exercises::ex4_canary::stage_canary(&api, "web", CANARY_IMAGE).await,
+            Which::Solution => solutions::ex4_canary::stage_canary(&api, "web", CANARY_IMAGE).await,
+        }
+    })
+    .await?;
+
+    let pods = ctx.api::<Pod>();
+    let fix = tr!(
+        lang,
+        "Change spec.template.spec.containers[0].image to {CANARY_IMAGE}: a change of the pod template is what starts an update.",
+        "spec.template.spec.containers[0].image를 {CANARY_IMAGE}로 바꾼다: 업데이트를 시작하는 것은 파드 템플릿의 변경이다."
+    );
+    let (new_rev, canary_pod) = wait(rep, tr!(lang, "web-2 to run the new revision and be Ready", "web-2가 새 리비전으로 실행되고 Ready가 되기"), WAIT, fix, || {
+        let (sets, pods, old_rev) = (sets.clone(), pods.clone(), old_rev.clone());
+        async move {
+            let set = sets.get("web").await?;
+            let update = set.status.as_ref().and_then(|s| s.update_revision.clone()).unwrap_or_default();
+            if update == old_rev {
+                return Ok(Err(tr!(lang, "the pod template has not changed (updateRevision is still {old_rev})", "파드 템플릿이 바뀌지 않았다 (updateRevision이 아직 {old_rev}이다)")));
+            }
+            let list = pods.list(&ListParams::default()).await?.items;
+            match list.iter().find(|p| p.name_any() == "web-2") {
+                Some(p) if revision_of(p) == update && is_ready(p) => Ok(Ok((update, p.clone()))),
+                _ => Ok(Err(list.iter().map(|p| format!("{} {}", p.name_any(), revision_of(p))).collect::<Vec<_>>().join(", "))),
+            }
+        }
+    })
+    .await?;
+    rep.require(
+        image_of(&canary_pod) == CANARY_IMAGE,
+        tr!(lang, "web-2 runs {CANARY_IMAGE} (revision {new_rev})", "web-2가 {CANARY_IMAGE}로 실행된다 (리비전 {new_rev})"),
+        tr!(lang, "web-2 runs {}, not {CANARY_IMAGE}", "web-2가 {CANARY_IMAGE}가 아니라 {}로 실행된다", image_of(&canary_pod)),
+        tr!(lang, "Set the image of containers[0] to the image you are given.", "containers[0]의 이미지를 주어진 이미지로 정한다."),
+    )?;
+
+    // The canary must stay alone for a while: web-1 and web-0 keep the old revision.
+    let watch_until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < watch_until {
+        let list = setup(rep, "list pods", pods.list(&ListParams::default()).await.map_err(Into::into))?.items;
+        for name in ["web-0", "web-1"] {
+            let moved = match list.iter().find(|p| p.name_any() == name) {
+                Some(p) => p.metadata.deletion_timestamp.is_some() || revision_of(p) != old_rev,
+                None => true,
+            };
+            if moved {
+                return Err(rep.fail(
+                    tr!(lang, "the update went on to {name}: nothing held the roll-out at web-2", "업데이트가 {name}까지 이어졌다: 롤아웃을 web-2에서 멈춘 것이 없다"),
+                    tr!(
+                        lang,
+                        "Set spec.updateStrategy.rollingUpdate.partition to 2 before changing the image, or in the same write.",
+                        "이미지를 바꾸기 전에, 또는 같은 쓰기 안에서 spec.updateStrategy.rollingUpdate.partition을 2로 정한다."
+                    ),
+                ));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    rep.pass(tr!(lang, "web-0 and web-1 still run the old revision {old_rev}", "web-0과 web-1은 여전히 옛 리비전 {old_rev}로 실행된다"));
+    let now = setup(rep, "read StatefulSet web", sets.get("web").await.map_err(Into::into))?;
+    let partition = now.spec.as_ref().and_then(|s| s.update_strategy.as_ref()).and_then(|u| u.rolling_update.as_ref()).and_then(|r| r.partition).unwrap_or(0);
+    rep.require(
+        partition == 2,
+        tr!(lang, "the partition is 2: lower it to 0 to finish the roll-out", "파티션이 2다: 롤아웃을 마치려면 0으로 내린다"),
+        tr!(lang, "the partition is {partition}", "파티션이 {partition}이다"),
+        tr!(lang, "With 3 replicas, partition 2 updates web-2 only.", "레플리카가 3개면 partition 2는 web-2만 업데이트한다."),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise 5: keep the claims through a scale to zero
+
+async fn claim_uids(ctx: &Ctx) -> anyhow::Result<BTreeMap<String, (String, bool, bool)>> {
+    // name → (uid, terminating, owned by a pod)
+    let list = ctx.api::<PersistentVolumeClaim>().list(&ListParams::default()).await?.items;
+    Ok(list
+        .into_iter()
+        .map(|c| {
+            let owned = c.owner_references().iter().any(|o| o.kind == "Pod");
+            (c.name_any(), (c.metadata.uid.clone().unwrap_or_default(), c.metadata.deletion_timestamp.is_some(), owned))
+        })
+        .collect())
+}
+
+async fn keep_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let lang = ctx.lang;
+    require_standard_class(ctx, rep).await?;
+    let svc: Service = setup(rep, "read manifests/volume-claim-templates/web-retention.yaml", load(RETENTION_CACHE, None))?;
+    let set: StatefulSet = setup(rep, "read manifests/volume-claim-templates/web-retention.yaml", load(RETENTION_CACHE, None))?;
+    create(rep, &ctx.api(), &svc).await?;
+    create(rep, &ctx.api(), &set).await?;
+    rep.note(tr!(lang, "created StatefulSet cache (3 pods, whenScaled: Delete, whenDeleted: Delete)", "스테이트풀셋 cache를 만들었다 (파드 3개, whenScaled: Delete, whenDeleted: Delete)"));
+    wait_set(ctx, rep, "cache", 3, see_pods(ctx)).await?;
+    let before = setup(rep, "list claims", claim_uids(ctx).await)?;
+    let names: Vec<String> = (0..3).map(|i| format!("www-cache-{i}")).collect();
+    if names.iter().any(|n| !before.contains_key(n)) {
+        return Err(setup::<()>(rep, "find the claims www-cache-0..2", Err(anyhow::anyhow!("{:?}", before.keys()))).unwrap_err());
+    }
+
+    let sets = ctx.api::<StatefulSet>();
+    let api = sets.clone();
+    call_async(rep, ex.id, ctx.site(ex, "pause"), 120, async move {
+        match ctx.which {
+            Which::Participant => exercises::ex5_keep_claims::pause(&api, "cache").await,
+            Which::Solution => solutions::ex5_keep_claims::pause(&api, "cache").await,
+        }
+    })
+    .await?;
+    let pods = ctx.api::<Pod>();
+    wait(
+        rep,
+        tr!(lang, "all pods of cache to be gone", "cache의 모든 파드가 사라지기"),
+        WAIT,
+        tr!(lang, "pause must leave no pod: set spec.replicas to 0.", "pause 뒤에는 파드가 없어야 한다: spec.replicas를 0으로 정한다."),
+        || {
+            let pods = pods.clone();
+            async move {
+                let list = pods.list(&ListParams::default()).await?.items;
+                Ok(if list.is_empty() { Ok(()) } else { Err(describe_pods(&list)) })
+            }
+        },
+    )
+    .await?;
+    let exists = setup(rep, "read StatefulSet cache", sets.get_opt("cache").await.map_err(Into::into))?;
+    rep.require(
+        exists.is_some(),
+        tr!(lang, "no pods are left, and the StatefulSet cache is still there", "파드는 남지 않았고 스테이트풀셋 cache는 그대로 있다"),
+        tr!(lang, "the StatefulSet cache is gone: with whenDeleted: Delete its claims go with it", "스테이트풀셋 cache가 사라졌다: whenDeleted: Delete이면 클레임도 함께 사라진다"),
+        tr!(lang, "Do not delete the set: scale it to 0 (spec.replicas: 0).", "스테이트풀셋을 지우지 말고 0으로 스케일한다 (spec.replicas: 0)."),
+    )?;
+    // Give the garbage collector time to act on claims owned by the removed pods.
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        let now = setup(rep, "list claims", claim_uids(ctx).await)?;
+        let lost: Vec<&String> = names.iter().filter(|n| now.get(*n).is_none_or(|(uid, term, owned)| *uid != before[*n].0 || *term || *owned)).collect();
+        if !lost.is_empty() {
+            return Err(rep.fail(
+                tr!(lang, "the scale-down is deleting claims: {lost:?}", "스케일 다운이 클레임을 지우고 있다: {lost:?}"),
+                tr!(
+                    lang,
+                    "whenScaled: Delete deletes the claim of every pod a scale-down removes. Set spec.persistentVolumeClaimRetentionPolicy.whenScaled to Retain before (or in the same change as) replicas: 0.",
+                    "whenScaled: Delete는 스케일 다운으로 없어지는 파드의 클레임을 지운다. replicas: 0 전에 (또는 같은 변경 안에서) spec.persistentVolumeClaimRetentionPolicy.whenScaled를 Retain으로 정한다."
+                ),
+            ));
+        }
+        if Instant::now() >= until {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    rep.pass(tr!(lang, "all three claims survived the scale to zero (same UIDs)", "세 클레임 모두 0으로의 스케일을 견뎠다 (같은 UID)"));
+
+    let api = sets.clone();
+    call_async(rep, ex.id, ctx.site(ex, "resume"), 120, async move {
+        match ctx.which {
+            Which::Participant => exercises::ex5_keep_claims::resume(&api, "cache", 3).await,
+            Which::Solution => solutions::ex5_keep_claims::resume(&api, "cache", 3).await,
+        }
+    })
+    .await?;
+    wait_set(ctx, rep, "cache", 3, tr!(lang, "resume must bring back 3 pods: set spec.replicas to 3.", "resume은 파드 3개를 되살려야 한다: spec.replicas를 3으로 정한다.")).await?;
+    let after = setup(rep, "list claims", claim_uids(ctx).await)?;
+    for i in 0..3 {
+        let pod = setup(rep, "read pods", pods.get(&format!("cache-{i}")).await.map_err(Into::into))?;
+        let want = &names[i];
+        let same = claims_of(&pod).contains(want) && after.get(want).is_some_and(|(uid, ..)| *uid == before[want].0);
+        if !same {
+            return Err(rep.fail(tr!(lang, "cache-{i} is not on its old claim {want}", "cache-{i}이 옛 클레임 {want}에 있지 않다"), see_pods(ctx)));
+        }
+    }
+    rep.pass(tr!(lang, "cache-0, cache-1 and cache-2 are back, each on its old claim", "cache-0, cache-1, cache-2가 돌아왔고, 저마다 옛 클레임을 쓴다"));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercise 6: rescue a StatefulSet stuck on a missing StorageClass
+
+async fn rescue(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
+    let lang = ctx.lang;
+    let missing = exercises::ex6_rescue::MISSING_CLASS;
+    require_standard_class(ctx, rep).await?;
+    let svc: Service = setup(rep, "read manifests/volume-claim-templates/web-with-storage.yaml", load(STORAGE_WEB, None))?;
+    let mut set: StatefulSet = setup(rep, "read manifests/volume-claim-templates/web-with-storage.yaml", load(STORAGE_WEB, None))?;
+    for t in set.spec.as_mut().and_then(|s| s.volume_claim_templates.as_mut()).into_iter().flatten() {
+        if let Some(s) = t.spec.as_mut() {
+            s.storage_class_name = Some(missing.to_string());
+        }
+    }
+    create(rep, &ctx.api(), &svc).await?;
+    create(rep, &ctx.api(), &set).await?;
+    let claims = ctx.api::<PersistentVolumeClaim>();
+    let stuck = wait(
+        rep,
+        tr!(lang, "the claim www-web-0 to appear, Pending", "클레임 www-web-0이 Pending으로 나타나기"),
+        60,
+        see_pods(ctx),
+        || {
+            let claims = claims.clone();
+            async move {
+                Ok(match claims.get_opt("www-web-0").await? {
+                    Some(c) if c.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Pending") => Ok(()),
+                    _ => Err(scene(ctx).await?),
+                })
+            }
+        },
+    )
+    .await;
+    stuck.inspect_err(|_| rep.env_problem = true)?;
+    rep.note(tr!(
+        lang,
+        "created StatefulSet web whose claims ask for {missing}: web-0 and www-web-0 are Pending, and nothing else starts",
+        "클레임이 {missing}을 요구하는 스테이트풀셋 web을 만들었다: web-0과 www-web-0이 Pending이고, 다른 것은 시작하지 않는다"
+    ));
+
+    let client = ctx.client.clone();
+    let ns = ctx.ns.clone();
+    call_async(rep, ex.id, ctx.site(ex, "rescue"), 300, async move {
+        match ctx.which {
+            Which::Participant => exercises::ex6_rescue::rescue(client, &ns).await,
+            Which::Solution => solutions::ex6_rescue::rescue(client, &ns).await,
+        }
+    })
+    .await?;
+    let fix = tr!(
+        lang,
+        "The set must exist again with storageClassName standard, and no claim may still ask for {missing}.\n{}",
+        "스테이트풀셋이 storageClassName standard로 다시 있어야 하고, {missing}을 요구하는 클레임이 남아 있으면 안 된다.\n{}",
+        see_pods(ctx)
+    );
+    wait_set(ctx, rep, "web", 3, fix).await?;
+    rep.pass(tr!(lang, "StatefulSet web runs 3 Ready pods", "스테이트풀셋 web이 Ready 파드 3개를 실행한다"));
+    let list = setup(rep, "list claims", claims.list(&ListParams::default()).await.map_err(Into::into))?.items;
+    let class = |c: &PersistentVolumeClaim| c.spec.as_ref().and_then(|s| s.storage_class_name.clone()).unwrap_or_default();
+    let left: Vec<String> = list.iter().filter(|c| class(c) == missing).map(|c| c.name_any()).collect();
+    rep.require(
+        left.is_empty(),
+        tr!(lang, "no claim asks for {missing} any more", "{missing}을 요구하는 클레임이 더 이상 없다"),
+        tr!(lang, "claims still ask for {missing}: {left:?}", "아직 {missing}을 요구하는 클레임이 있다: {left:?}"),
+        tr!(lang, "Delete them: they are Pending and hold no data.", "지운다: Pending이라 데이터가 없다."),
+    )?;
+    let good: Vec<String> = list
+        .iter()
+        .filter(|c| class(c) == "standard" && c.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound"))
+        .map(|c| c.name_any())
+        .collect();
+    rep.require(
+        (0..3).all(|i| good.contains(&format!("www-web-{i}"))),
+        tr!(lang, "www-web-0, www-web-1 and www-web-2 are Bound on the class standard", "www-web-0, www-web-1, www-web-2가 클래스 standard에 Bound되었다"),
+        tr!(lang, "not every claim www-web-0..2 is Bound on standard (Bound on standard: {good:?})", "www-web-0..2가 모두 standard에 Bound된 것은 아니다 (standard에 Bound: {good:?})"),
+        see_pods(ctx),
+    )
+}

@@ -1,0 +1,261 @@
+//! Choosing a cluster the way the book's examples do: the current context only when it is a
+//! kind cluster (`kind-*`) or the lab cluster (`lab`), unless `--allow-any-context`; an
+//! embedded lab cluster when no cluster is selected or it does not answer. Each exercise works
+//! in a namespace of its own, removed afterwards.
+
+use crate::lang::Lang;
+use crate::tr;
+use anyhow::{Context as _, Result, bail};
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Resource, ResourceExt};
+use serde::Deserialize as _;
+use serde::de::DeserializeOwned;
+use std::time::{Duration, Instant};
+
+/// Where the check runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClusterKind {
+    Kind { name: String },
+    /// A lab cluster started by hand (`cargo run -p lab -- serve`), context `lab`.
+    Lab,
+    /// The lab cluster this program started itself.
+    EmbeddedLab,
+    /// Any other context, allowed with `--allow-any-context`.
+    Other { context: String },
+}
+
+impl ClusterKind {
+    pub fn is_lab(&self) -> bool {
+        matches!(self, ClusterKind::Lab | ClusterKind::EmbeddedLab)
+    }
+}
+
+pub struct Connection {
+    pub client: Client,
+    pub kind: ClusterKind,
+    /// Keeps the embedded lab cluster running.
+    pub lab: Option<lab::Lab>,
+}
+
+/// The context is not one we may touch, or the cluster is unusable: exit status 2.
+#[derive(Debug)]
+pub struct EnvProblem(pub String);
+
+impl std::fmt::Display for EnvProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for EnvProblem {}
+
+fn start_embedded_lab(lang: Lang, why: String) -> Result<Connection> {
+    // The checker is not a demonstration: it runs the lab faster than the examples do.
+    let speed = std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(5.0);
+    let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
+    println!("{why}");
+    println!(
+        "{}",
+        tr!(
+            lang,
+            "Starting the embedded lab cluster at {} (simulated nodes and pods, no containers); it stops when the check ends.\n\
+             To check against kind instead: kind create cluster --config kind/cluster.yaml",
+            "내장 랩 클러스터를 {}에서 시작한다 (노드와 파드를 흉내 내며 컨테이너는 없다). 확인이 끝나면 멈춘다.\n\
+             kind에서 확인하려면: kind create cluster --config kind/cluster.yaml",
+            lab.url()
+        )
+    );
+    Ok(Connection { client: lab.client(), kind: ClusterKind::EmbeddedLab, lab: Some(lab) })
+}
+
+/// Connect as the book's examples do (see "The examples" in the book's design).
+pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> {
+    let kubeconfig = match Kubeconfig::read() {
+        Ok(kc) if kc.current_context.as_deref().is_some_and(|c| !c.is_empty()) => kc,
+        Ok(_) => return start_embedded_lab(lang, tr!(lang, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다.")),
+        Err(_) => {
+            return start_embedded_lab(lang, tr!(lang, "No kubeconfig found (KUBECONFIG, ~/.kube/config).", "kubeconfig가 없다 (KUBECONFIG, ~/.kube/config)."));
+        }
+    };
+    let context = kubeconfig.current_context.clone().unwrap_or_default();
+    let kind = if let Some(name) = context.strip_prefix("kind-") {
+        ClusterKind::Kind { name: name.to_string() }
+    } else if context == "lab" {
+        ClusterKind::Lab
+    } else if allow_any_context {
+        ClusterKind::Other { context: context.clone() }
+    } else {
+        return Err(anyhow::Error::new(EnvProblem(tr!(
+            lang,
+            "The current kube context is \"{context}\": neither a kind cluster (kind-*) nor the lab cluster (lab).\n\
+             The checker creates and deletes objects, so it refuses other contexts.\n\
+             Fix: kubectl config use-context kind-kind   (or: kind create cluster --config kind/cluster.yaml)\n\
+             If you are sure, add --allow-any-context",
+            "현재 kube 컨텍스트는 \"{context}\"이고, kind 클러스터(kind-*)도 랩 클러스터(lab)도 아니다.\n\
+             확인 프로그램은 오브젝트를 만들고 지우므로 다른 컨텍스트에서는 실행하지 않는다.\n\
+             해결: kubectl config use-context kind-kind   (또는: kind create cluster --config kind/cluster.yaml)\n\
+             확실하다면 --allow-any-context 를 붙인다."
+        ))));
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .with_context(|| tr!(lang, "cannot read the kubeconfig of context {context}", "컨텍스트 {context}의 kubeconfig를 읽을 수 없다"))?;
+    let client = Client::try_from(config)?;
+    match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
+        Ok(Ok(_)) => {
+            println!("{}", tr!(lang, "Using context {context}.", "컨텍스트 {context}를 사용한다."));
+            Ok(Connection { client, kind, lab: None })
+        }
+        other if matches!(kind, ClusterKind::Other { .. }) => {
+            let err = match other {
+                Ok(Err(e)) => e.to_string(),
+                _ => tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다"),
+            };
+            Err(anyhow::Error::new(EnvProblem(format!("{context}: {err}"))))
+        }
+        other => {
+            let err = match other {
+                Ok(Err(e)) => e.to_string(),
+                _ => tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다"),
+            };
+            let hint = match &kind {
+                ClusterKind::Kind { .. } => tr!(lang, " Is Docker running? Check with: docker ps", " Docker가 실행 중인가? 확인: docker ps"),
+                _ => String::new(),
+            };
+            start_embedded_lab(lang, tr!(lang, "The cluster of context {context} does not answer ({err}).{hint}", "컨텍스트 {context}의 클러스터가 응답하지 않는다 ({err}).{hint}"))
+        }
+    }
+}
+
+const PART_OF: &str = "app.kubernetes.io/part-of";
+const PART_OF_VALUE: &str = "statefulset-book-workshop";
+
+/// `sts-workshop-<exercise>`.
+pub fn namespace_for(exercise: &str) -> String {
+    format!("sts-workshop-{exercise}")
+}
+
+async fn wait_gone(api: &Api<Namespace>, name: &str, secs: u64) -> Result<bool> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while api.get_opt(name).await?.is_some() {
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(true)
+}
+
+/// Create the exercise's namespace, first removing one left over from an earlier run.
+pub async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    if let Some(old) = api.get_opt(ns).await.context("read namespaces")? {
+        if old.labels().get(PART_OF).map(String::as_str) != Some(PART_OF_VALUE) {
+            return Err(anyhow::Error::new(EnvProblem(tr!(
+                lang,
+                "A namespace named {ns} exists and was not made by the workshop checker. Fix: kubectl delete namespace {ns}",
+                "이름이 {ns}인 네임스페이스가 있는데 워크숍 확인 프로그램이 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
+            ))));
+        }
+        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier check: deleting it first.", "이전 확인에서 남은 네임스페이스 {ns}가 있다. 먼저 지운다."));
+        if old.metadata.deletion_timestamp.is_none() {
+            let _ = api.delete(ns, &DeleteParams::background()).await;
+        }
+        if !wait_gone(&api, ns, 180).await? {
+            return Err(anyhow::Error::new(EnvProblem(tr!(
+                lang,
+                "Namespace {ns} is still being deleted after 180 s. Look with: kubectl get all,pvc -n {ns}",
+                "네임스페이스 {ns}가 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
+            ))));
+        }
+    }
+    let mut obj = Namespace::default();
+    obj.metadata.name = Some(ns.to_string());
+    obj.metadata.labels = Some([(PART_OF.to_string(), PART_OF_VALUE.to_string())].into());
+    api.create(&PostParams::default(), &obj).await.with_context(|| format!("create namespace {ns}"))?;
+    Ok(())
+}
+
+/// Delete the namespace and wait (up to 120 s) until it is gone.
+pub async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    match api.delete(ns, &DeleteParams::background()).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    if !wait_gone(&api, ns, 120).await? {
+        bail!(tr!(
+            lang,
+            "namespace {ns} is still being deleted after 120 s; it will go away by itself (look: kubectl get ns {ns})",
+            "네임스페이스 {ns}가 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
+        ));
+    }
+    Ok(())
+}
+
+/// One object of kind `K` from a manifest file (the book's own files, embedded with
+/// `include_str!`); `name` picks one when the file has several.
+pub fn load<K: DeserializeOwned + Resource<DynamicType = ()>>(yaml: &str, name: Option<&str>) -> Result<K> {
+    let want = K::kind(&());
+    for doc in serde_yaml::Deserializer::from_str(yaml) {
+        let value = serde_yaml::Value::deserialize(doc)?;
+        if value.get("kind").and_then(|k| k.as_str()) != Some(want.as_ref()) {
+            continue;
+        }
+        let obj: K = serde_yaml::from_value(value)?;
+        if name.is_none_or(|n| obj.meta().name.as_deref() == Some(n)) {
+            return Ok(obj);
+        }
+    }
+    bail!("the manifest has no {want}{}", name.map(|n| format!(" named {n}")).unwrap_or_default())
+}
+
+pub fn is_ready(pod: &Pod) -> bool {
+    pod.metadata.deletion_timestamp.is_none()
+        && pod.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+pub fn pod_ip(pod: &Pod) -> Option<String> {
+    pod.status.as_ref().and_then(|s| s.pod_ip.clone())
+}
+
+/// `web-0 Ready, web-1 Pending` — for "… but saw …".
+pub fn describe_pods(pods: &[Pod]) -> String {
+    if pods.is_empty() {
+        return "no pods".into();
+    }
+    pods.iter()
+        .map(|p| {
+            let state = if p.metadata.deletion_timestamp.is_some() {
+                "Terminating".to_string()
+            } else if is_ready(p) {
+                "Ready".to_string()
+            } else {
+                p.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into())
+            };
+            format!("{} {state}", p.name_any())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The set reports `n` Ready replicas, all on its current revision and generation.
+pub fn set_settled(set: &StatefulSet, n: i32) -> bool {
+    let status = set.status.clone().unwrap_or_default();
+    status.observed_generation == set.metadata.generation
+        && status.replicas == n
+        && status.ready_replicas.unwrap_or(0) == n
+        && (n == 0 || status.updated_replicas.unwrap_or(0) == n)
+}
+
+/// Names of the claims a pod mounts.
+pub fn claims_of(pod: &Pod) -> Vec<String> {
+    pod.spec
+        .iter()
+        .flat_map(|s| s.volumes.iter().flatten())
+        .filter_map(|v| v.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone()))
+        .collect()
+}
