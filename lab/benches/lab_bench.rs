@@ -52,6 +52,33 @@ fn startup() {
     println!("start-up to serving (/readyz 200): {}", stats(times));
 }
 
+/// The API server alone (store, namespace finalizer and HTTP, no part-2 controllers), on a
+/// free port: what the list, watch and memory numbers measure.
+struct Bare {
+    port: u16,
+    store: std::sync::Arc<lab::store::Store>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Bare {
+    async fn start() -> Bare {
+        let store = std::sync::Arc::new(lab::store::Store::open(lab::clock::Clock::new(1.0), None, 10_000).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = std::sync::Arc::new(lab::http::App { store: store.clone() });
+        let task = tokio::spawn(async move {
+            axum::serve(listener, lab::http::router(app)).await.unwrap();
+        });
+        Bare { port, store, _task: task }
+    }
+
+    fn client(&self) -> kube::Client {
+        let mut c = kube::Config::new(format!("http://127.0.0.1:{}", self.port).parse().unwrap());
+        c.default_namespace = "default".into();
+        kube::Client::try_from(c).unwrap()
+    }
+}
+
 fn pod(i: usize) -> serde_json::Value {
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": format!("web-{i}"), "labels": {"app": "web", "n": i.to_string()}},
         "spec": {"nodeName": format!("node-{}", i % 3), "containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
@@ -59,13 +86,13 @@ fn pod(i: usize) -> serde_json::Value {
 }
 
 async fn list_pods() {
-    let lab = Lab::start(LabConfig::default()).unwrap();
+    let lab = Bare::start().await;
     let t = Instant::now();
     for i in 0..1000 {
-        lab.store().create(&resources::PODS, "default", pod(i), &WriteOptions::default()).unwrap();
+        lab.store.create(&resources::PODS, "default", pod(i), &WriteOptions::default()).unwrap();
     }
     println!("creating 1,000 pods in the store: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
-    let port = lab.port();
+    let port = lab.port;
     let raw: Vec<Duration> = (0..30)
         .map(|_| {
             let t = Instant::now();
@@ -109,7 +136,7 @@ async fn list_pods() {
 }
 
 async fn watchers() {
-    let lab = Lab::start(LabConfig::default()).unwrap();
+    let lab = Bare::start().await;
     let api: Api<ConfigMap> = Api::default_namespaced(lab.client());
     let rv = api.list(&ListParams::default()).await.unwrap().metadata.resource_version.unwrap();
     const WATCHERS: usize = 50;
@@ -155,8 +182,7 @@ async fn watchers() {
 }
 
 fn memory() {
-    let lab = Lab::start(LabConfig::default()).unwrap();
-    let store = lab.store();
+    let store = lab::store::Store::open(lab::clock::Clock::new(1.0), None, 10_000).unwrap();
     store.create(&resources::CONFIGMAPS, "default", json!({"metadata": {"name": "churn"}, "data": {"v": "0"}}), &WriteOptions::default()).unwrap();
     let mut samples = Vec::new();
     let before = rss_kib();
@@ -173,6 +199,7 @@ fn memory() {
         }
     }
     let s: Vec<String> = samples.iter().map(|(i, r)| format!("{}k writes: {} MiB", i / 1000, r / 1024)).collect();
+    let _ = &store;
     println!("memory (RSS) while 100,000 writes churn one object, history limit 10,000: start {} MiB; {}", before / 1024, s.join("; "));
 }
 

@@ -32,6 +32,8 @@ struct Snapshot {
 pub struct Persist {
     dir: PathBuf,
     log: BufWriter<File>,
+    /// Lines in the log since the last snapshot.
+    appended: usize,
 }
 
 /// What was on disk: the last resourceVersion and the objects.
@@ -70,16 +72,25 @@ impl Persist {
             }
         }
         let loaded = Loaded { rv, objects: objects.into_values().collect() };
-        // Compact: write the snapshot atomically, then start an empty log.
-        let tmp = dir.join("objects.json.tmp");
-        {
-            let mut w = BufWriter::new(File::create(&tmp)?);
-            serde_json::to_writer(&mut w, &Snapshot { rv: loaded.rv, objects: loaded.objects.clone() })?;
-            w.flush()?;
+        let log = write_snapshot(dir, loaded.rv, &loaded.objects)?;
+        Ok((Persist { dir: dir.to_path_buf(), log, appended: 0 }, loaded))
+    }
+
+    /// Lines appended since the last snapshot.
+    pub fn appended(&self) -> usize {
+        self.appended
+    }
+
+    /// Replace snapshot and log by a snapshot of `objects` at `rv` (keeps the log from growing
+    /// without bound while the server runs).
+    pub fn compact(&mut self, rv: u64, objects: &[Record]) {
+        match write_snapshot(&self.dir, rv, objects) {
+            Ok(log) => {
+                self.log = log;
+                self.appended = 0;
+            }
+            Err(e) => eprintln!("lab: cannot compact {}: {e}", self.dir.display()),
         }
-        fs::rename(&tmp, &snap_path)?;
-        let log = BufWriter::new(OpenOptions::new().create(true).write(true).truncate(true).open(&log_path)?);
-        Ok((Persist { dir: dir.to_path_buf(), log }, loaded))
     }
 
     pub fn dir(&self) -> &Path {
@@ -88,6 +99,7 @@ impl Persist {
 
     /// Append one write. Flushed to the OS at once, so a killed server loses nothing it answered.
     pub fn append(&mut self, r: &Record) {
+        self.appended += 1;
         let res = serde_json::to_writer(&mut self.log, r).map_err(std::io::Error::from).and_then(|_| {
             self.log.write_all(b"\n")?;
             self.log.flush()
@@ -96,6 +108,18 @@ impl Persist {
             eprintln!("lab: cannot write to {}: {e}", self.dir.display());
         }
     }
+}
+
+/// Write the snapshot atomically (temporary file, then rename), then start an empty log.
+fn write_snapshot(dir: &Path, rv: u64, objects: &[Record]) -> anyhow::Result<BufWriter<File>> {
+    let tmp = dir.join("objects.json.tmp");
+    {
+        let mut w = BufWriter::new(File::create(&tmp)?);
+        serde_json::to_writer(&mut w, &Snapshot { rv, objects: objects.to_vec() })?;
+        w.flush()?;
+    }
+    fs::rename(&tmp, dir.join("objects.json"))?;
+    Ok(BufWriter::new(OpenOptions::new().create(true).write(true).truncate(true).open(dir.join("objects.log"))?))
 }
 
 #[cfg(test)]
@@ -120,7 +144,17 @@ mod tests {
         assert_eq!(l.objects[0].name, "b");
         // Compacted: a second open reads the same from the snapshot alone.
         drop(_p);
-        let (_p, l) = Persist::open(dir.path()).unwrap();
+        let (mut p, l) = Persist::open(dir.path()).unwrap();
         assert_eq!((l.rv, l.objects.len()), (3, 1));
+        // Compaction while running: the snapshot replaces the log.
+        p.append(&Record { res: "/configmaps".into(), ns: "default".into(), name: "c".into(), obj: Some(json!({})), rv: 4 });
+        let mut all = l.objects.clone();
+        all.push(Record { res: "/configmaps".into(), ns: "default".into(), name: "c".into(), obj: Some(json!({})), rv: 4 });
+        p.compact(4, &all);
+        assert_eq!(p.appended(), 0);
+        assert_eq!(std::fs::metadata(dir.path().join("objects.log")).unwrap().len(), 0);
+        drop(p);
+        let (_p, l) = Persist::open(dir.path()).unwrap();
+        assert_eq!((l.rv, l.objects.len()), (4, 2));
     }
 }

@@ -258,6 +258,7 @@ impl Store {
             let o = if kind == EventType::Deleted { None } else { Some((*obj).clone()) };
             p.append(&Record { res: rt.key.to_string(), ns: key.0.clone(), name, obj: o, rv: inner.rv });
         }
+        self.maybe_compact(inner);
         let ev = Arc::new(Event { rv: inner.rv, resource: rt, namespace: key.0, kind, object: obj, previous });
         inner.history.push_back(ev.clone());
         while inner.history.len() > self.history_limit {
@@ -267,6 +268,26 @@ impl Store {
         }
         // No receivers is fine; a lagging receiver notices on its side.
         let _ = self.tx.send(ev);
+    }
+
+    /// Rewrite the persisted snapshot when the log has grown past twice the objects (and at
+    /// least 10,000 lines), so the data dir stays proportional to what is stored.
+    fn maybe_compact(&self, inner: &mut Inner) {
+        let count: usize = inner.objects.values().map(BTreeMap::len).sum();
+        let due = inner.persist.as_ref().is_some_and(|p| p.appended() > 10_000 + 2 * count);
+        if !due {
+            return;
+        }
+        let mut records = Vec::with_capacity(count);
+        for (key, map) in &inner.objects {
+            for ((ns, name), obj) in map {
+                records.push(Record { res: key.to_string(), ns: ns.clone(), name: name.clone(), obj: Some((**obj).clone()), rv: inner.rv });
+            }
+        }
+        let rv = inner.rv;
+        if let Some(p) = inner.persist.as_mut() {
+            p.compact(rv, &records);
+        }
     }
 
     /// Decode into the typed object (400 on type errors), report unknown fields per
