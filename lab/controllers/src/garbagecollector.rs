@@ -17,6 +17,8 @@
 //! * **Orphan**: the owner has the `orphan` finalizer: the reference to it is removed from
 //!   every dependent, then the finalizer.
 
+use std::collections::HashMap;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use serde_json::json;
 
@@ -59,37 +61,60 @@ fn group(api_version: &str) -> &str {
     api_version.split_once('/').map(|(g, _)| g).unwrap_or("")
 }
 
+/// The owner/dependent graph (upstream `graph.go`), indexed so one pass is linear in the
+/// number of objects.
 struct Graph<'a> {
-    nodes: &'a [Node<'a>],
+    /// (group, kind, namespace or "", name) → object.
+    by_name: HashMap<(&'a str, &'a str, &'a str, &'a str), &'a Node<'a>>,
+    /// owner UID → dependents (each once).
+    dependents: HashMap<&'a str, Vec<&'a Node<'a>>>,
+    /// owner UID → dependents whose reference to it has `blockOwnerDeletion`.
+    blocking: HashMap<&'a str, Vec<&'a Node<'a>>>,
 }
 
 impl<'a> Graph<'a> {
+    fn new(nodes: &'a [Node<'a>]) -> Self {
+        let mut by_name = HashMap::new();
+        let mut dependents: HashMap<&str, Vec<&Node>> = HashMap::new();
+        let mut blocking: HashMap<&str, Vec<&Node>> = HashMap::new();
+        for n in nodes {
+            let ns = n.meta.namespace.as_deref().unwrap_or("");
+            by_name.insert((group(n.api_version), n.kind, ns, meta::name(n.meta)), n);
+            let mut seen: Vec<&str> = Vec::new();
+            for r in meta::owner_refs(n.meta) {
+                if !seen.contains(&r.uid.as_str()) {
+                    seen.push(&r.uid);
+                    dependents.entry(&r.uid).or_default().push(n);
+                }
+                if r.block_owner_deletion == Some(true) {
+                    let list = blocking.entry(&r.uid).or_default();
+                    if !list.iter().any(|x| std::ptr::eq(*x, n)) {
+                        list.push(n);
+                    }
+                }
+            }
+        }
+        Graph { by_name, dependents, blocking }
+    }
+
     /// The object an owner reference points at, looked up by group, kind and name in the
-    /// dependent's namespace (or cluster-scoped).
+    /// dependent's namespace, or cluster-scoped.
     fn owner(&self, dependent: &Node, r: &OwnerReference) -> Option<&'a Node<'a>> {
-        self.nodes.iter().find(|n| {
-            group(n.api_version) == group(&r.api_version)
-                && n.kind == r.kind
-                && meta::name(n.meta) == r.name
-                && (n.meta.namespace.is_none() || n.meta.namespace == dependent.meta.namespace)
-        })
+        let ns = dependent.meta.namespace.as_deref().unwrap_or("");
+        let g = group(&r.api_version);
+        self.by_name
+            .get(&(g, r.kind.as_str(), ns, r.name.as_str()))
+            .or_else(|| self.by_name.get(&(g, r.kind.as_str(), "", r.name.as_str())))
+            .copied()
     }
 
     fn dependents(&self, owner: &Node) -> Vec<&'a Node<'a>> {
-        let uid = owner.uid();
-        self.nodes
-            .iter()
-            .filter(|n| meta::owner_refs(n.meta).iter().any(|r| r.uid == uid))
-            .collect()
+        self.dependents.get(owner.uid()).cloned().unwrap_or_default()
     }
 
     /// `blockingDependents`: dependents whose reference to `owner` has `blockOwnerDeletion`.
     fn blocking_dependents(&self, owner: &Node) -> Vec<&'a Node<'a>> {
-        let uid = owner.uid();
-        self.nodes
-            .iter()
-            .filter(|n| meta::owner_refs(n.meta).iter().any(|r| r.uid == uid && r.block_owner_deletion == Some(true)))
-            .collect()
+        self.blocking.get(owner.uid()).cloned().unwrap_or_default()
     }
 }
 
@@ -137,8 +162,8 @@ fn unblock_owner_refs_patch(node: &Node) -> Action {
 }
 
 /// What the garbage collector does now, for a snapshot of every object in the cluster.
-pub fn collect_garbage(nodes: &[Node<'_>]) -> Vec<Action> {
-    let g = Graph { nodes };
+pub fn collect_garbage<'a>(nodes: &'a [Node<'a>]) -> Vec<Action> {
+    let g = Graph::new(nodes);
     let mut actions = Vec::new();
     // attemptToOrphan / processDeletingDependentsItem for owners being deleted.
     for owner in nodes.iter().filter(|n| n.being_deleted()) {

@@ -261,6 +261,7 @@ pub fn schedule_pod(snap: SchedulerSnapshot<'_>, now: Timestamp, tie_break: u64)
     // Filters, per node, in upstream's plugin order; a node reports its first failure.
     let mut feasible: Vec<&Node> = Vec::new();
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    let placed = placed_pods(&snap);
     if prefilter.is_none() {
         for node in snap.nodes {
             let taints = node.spec.as_ref().and_then(|s| s.taints.as_deref()).unwrap_or(&[]);
@@ -279,7 +280,7 @@ pub fn schedule_pod(snap: SchedulerSnapshot<'_>, now: Timestamp, tie_break: u64)
             } else if !matches_node_selector_and_affinity(pod, node) {
                 Some(REASON_NODE_AFFINITY)
             } else {
-                volume_binding_filter(&states, node, snap).or_else(|| inter_pod_affinity_filter(pod, node, snap))
+                volume_binding_filter(&states, node, snap).or_else(|| inter_pod_affinity_filter(pod, node, &placed))
             };
             match reason {
                 None => feasible.push(node),
@@ -438,20 +439,20 @@ fn topology_value<'a>(node: &'a Node, key: &str) -> Option<&'a String> {
 
 /// Bound, running pods with the node each runs on.
 fn placed_pods<'a>(snap: &SchedulerSnapshot<'a>) -> Vec<(&'a Pod, &'a Node)> {
+    let nodes: BTreeMap<&str, &Node> = snap.nodes.iter().map(|n| (meta::name(&n.metadata), n)).collect();
     snap.pods
         .iter()
         .filter(|p| !matches!(meta::pod_phase(p), "Succeeded" | "Failed") && p.metadata.uid != snap.pod.metadata.uid)
         .filter_map(|p| {
             let n = p.spec.as_ref()?.node_name.as_deref()?;
-            snap.nodes.iter().find(|x| meta::name(&x.metadata) == n).map(|node| (p, node))
+            nodes.get(n).map(|node| (p, *node))
         })
         .collect()
 }
 
 /// The InterPodAffinity filter: required pod affinity, required pod anti-affinity, and the
 /// anti-affinity of pods already placed, each by topology domain (`topologyKey`).
-fn inter_pod_affinity_filter(pod: &Pod, node: &Node, snap: SchedulerSnapshot<'_>) -> Option<&'static str> {
-    let placed = placed_pods(&snap);
+fn inter_pod_affinity_filter(pod: &Pod, node: &Node, placed: &[(&Pod, &Node)]) -> Option<&'static str> {
     let same_domain = |key: &str, other: &Node| match (topology_value(node, key), topology_value(other, key)) {
         (Some(a), Some(b)) => a == b,
         _ => false,
@@ -463,7 +464,8 @@ fn inter_pod_affinity_filter(pod: &Pod, node: &Node, snap: SchedulerSnapshot<'_>
         let any_match_anywhere = placed.iter().any(|(p, _)| affinity.iter().any(|t| term_selects(t, pod, p)));
         let self_match = affinity.iter().all(|t| term_selects(t, pod, pod));
         let ok = affinity.iter().all(|t| placed.iter().any(|(p, n)| term_selects(t, pod, p) && same_domain(&t.topology_key, n)));
-        if !ok && !(self_match && !any_match_anywhere) {
+        let first_of_group = self_match && !any_match_anywhere;
+        if !ok && !first_of_group {
             return Some(REASON_POD_AFFINITY);
         }
     }
@@ -472,7 +474,7 @@ fn inter_pod_affinity_filter(pod: &Pod, node: &Node, snap: SchedulerSnapshot<'_>
             return Some(REASON_POD_ANTI_AFFINITY);
         }
     }
-    for (p, n) in &placed {
+    for (p, n) in placed {
         for t in affinity_terms(p, true) {
             if term_selects(&t, p, pod) && same_domain(&t.topology_key, n) {
                 return Some(REASON_EXISTING_ANTI_AFFINITY);

@@ -3,7 +3,7 @@
 //! `provisionClaim`), and kind's provisioner, rancher's local-path-provisioner
 //! (`provisioner.go`: one hostPath volume per claim on the selected node).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::{
     HostPathVolumeSource, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm, ObjectReference, PersistentVolume,
@@ -103,11 +103,24 @@ fn set_volume_phase(pv: &PersistentVolume, phase: &str) -> Action {
 /// (`WaitForFirstConsumer`), or the external provisioner (`ExternalProvisioning`).
 pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolume], classes: &[StorageClass]) -> Vec<Action> {
     let mut actions = Vec::new();
+    // Indexes, so a sync is linear in the number of claims and volumes.
+    let volume_by_name: HashMap<&str, &PersistentVolume> = volumes.iter().map(|v| (meta::name(&v.metadata), v)).collect();
+    let mut volumes_by_claim: HashMap<(&str, &str), Vec<&PersistentVolume>> = HashMap::new();
+    for v in volumes {
+        if let Some(r) = v.spec.as_ref().and_then(|s| s.claim_ref.as_ref()) {
+            volumes_by_claim
+                .entry((r.namespace.as_deref().unwrap_or(""), r.name.as_deref().unwrap_or("")))
+                .or_default()
+                .push(v);
+        }
+    }
+    let claim_by_key: HashMap<(&str, &str), &PersistentVolumeClaim> =
+        claims.iter().map(|c| ((meta::namespace(&c.metadata), meta::name(&c.metadata)), c)).collect();
     for claim in claims.iter().filter(|c| c.metadata.deletion_timestamp.is_none()) {
         let volume_name = claim.spec.as_ref().and_then(|s| s.volume_name.as_deref()).unwrap_or("");
         if !volume_name.is_empty() {
             // syncBoundClaim
-            match volumes.iter().find(|pv| meta::name(&pv.metadata) == volume_name) {
+            match volume_by_name.get(volume_name).copied() {
                 None => {
                     if claim_phase(claim) != "Lost" {
                         actions.push(set_claim_phase(claim, "Lost", None));
@@ -130,7 +143,9 @@ pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolum
         }
         // syncUnboundClaim: a volume already pointing at this claim (pre-bound by the
         // scheduler or a provisioner) is bound to it.
-        if let Some(pv) = volumes.iter().find(|pv| claim_ref_matches(pv, claim) && pv.metadata.deletion_timestamp.is_none()) {
+        let key = (meta::namespace(&claim.metadata), meta::name(&claim.metadata));
+        let pre_bound = volumes_by_claim.get(&key).into_iter().flatten().copied();
+        if let Some(pv) = pre_bound.into_iter().find(|pv| claim_ref_matches(pv, claim) && pv.metadata.deletion_timestamp.is_none()) {
             let mut v = pv.clone();
             if let Some(r) = v.spec.as_mut().and_then(|s| s.claim_ref.as_mut()) {
                 r.uid = claim.metadata.uid.clone();
@@ -204,9 +219,9 @@ pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolum
         let want = match claim_ref {
             None => "Available",
             Some(r) => {
-                let claim = claims.iter().find(|c| {
-                    c.metadata.name == r.name && c.metadata.namespace == r.namespace
-                });
+                let claim = claim_by_key
+                    .get(&(r.namespace.as_deref().unwrap_or(""), r.name.as_deref().unwrap_or("")))
+                    .copied();
                 match claim {
                     Some(c) if r.uid.as_deref().is_none_or(|u| u.is_empty() || Some(u) == c.metadata.uid.as_deref()) => {
                         let vn = c.spec.as_ref().and_then(|s| s.volume_name.as_deref()).unwrap_or("");
@@ -247,6 +262,7 @@ pub fn local_path_for(claim: &PersistentVolumeClaim) -> String {
 /// `spec.hostPath.path`).
 pub fn local_path_provision(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolume], classes: &[StorageClass]) -> Vec<Action> {
     let mut actions = Vec::new();
+    let volume_names: std::collections::HashSet<&str> = volumes.iter().map(|v| meta::name(&v.metadata)).collect();
     for claim in claims.iter().filter(|c| c.metadata.deletion_timestamp.is_none()) {
         let ann = claim.metadata.annotations.clone().unwrap_or_default();
         if ann.get(ANN_STORAGE_PROVISIONER).map(String::as_str) != Some(LOCAL_PATH_PROVISIONER) {
@@ -256,7 +272,7 @@ pub fn local_path_provision(claims: &[PersistentVolumeClaim], volumes: &[Persist
             continue;
         }
         let pv_name = format!("pvc-{}", meta::uid(&claim.metadata));
-        if volumes.iter().any(|v| meta::name(&v.metadata) == pv_name) {
+        if volume_names.contains(pv_name.as_str()) {
             continue;
         }
         let Some(node) = ann.get(SELECTED_NODE_ANNOTATION) else {
