@@ -450,3 +450,49 @@ pub fn key_of(v: &Value) -> String {
 pub fn split_key(key: &str) -> (&str, &str) {
     key.split_once('/').unwrap_or(("", key))
 }
+
+/// Decoded objects by `ns/name`, reused while their `resourceVersion` is unchanged (what an
+/// informer's cache saves upstream): decoding every pod of a namespace on every sync is the
+/// runtime's main cost otherwise.
+pub struct TypedCache<T> {
+    map: Mutex<HashMap<String, (String, Arc<T>)>>,
+}
+
+impl<T> Default for TypedCache<T> {
+    fn default() -> Self {
+        TypedCache { map: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + Clone> TypedCache<T> {
+    /// Every object of `rt` in `ns` (all namespaces for `None`), decoded.
+    pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Vec<T> {
+        let (items, _) = store.list(rt, ns);
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::with_capacity(items.len());
+        for v in &items {
+            let key = key_of(v);
+            let rv = v["metadata"]["resourceVersion"].as_str().unwrap_or("");
+            match map.get(&key) {
+                Some((have, t)) if have == rv => out.push((**t).clone()),
+                _ => {
+                    let mut slim = (**v).clone();
+                    if let Some(m) = slim["metadata"].as_object_mut() {
+                        m.remove("managedFields");
+                    }
+                    if let Some(t) = typed::<T>(&slim) {
+                        map.insert(key, (rv.to_string(), Arc::new(t.clone())));
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        // Forget objects that are gone from what was listed.
+        if map.len() > items.len() {
+            let live: HashSet<String> = items.iter().map(|v| key_of(v)).collect();
+            let prefix = ns.map(|n| format!("{n}/"));
+            map.retain(|k, _| live.contains(k) || prefix.as_ref().is_some_and(|p| !k.starts_with(p.as_str())));
+        }
+        out
+    }
+}

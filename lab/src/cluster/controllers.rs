@@ -2,7 +2,7 @@
 //! queue which keys (upstream's event handlers), and the snapshot each decision reads.
 
 use crate::resources::{self, ResourceType};
-use crate::runtime::{Reconciler, key_of, list_typed, split_key, typed};
+use crate::runtime::{Reconciler, TypedCache, key_of, list_typed, split_key, typed};
 use crate::store::{Event as StoreEvent, Store};
 use crate::errors::ApiError;
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
@@ -58,7 +58,12 @@ fn queue_owner(store: &Store, ev: &StoreEvent, owner_rt: &'static ResourceType, 
 
 /// The StatefulSet controller (`pkg/controller/statefulset/stateful_set.go`): watches sets,
 /// their pods, claims and ControllerRevisions.
-pub struct StatefulSets;
+#[derive(Default)]
+pub struct StatefulSets {
+    pods: TypedCache<Pod>,
+    claims: TypedCache<PersistentVolumeClaim>,
+    revisions: TypedCache<ControllerRevision>,
+}
 
 impl Reconciler for StatefulSets {
     fn name(&self) -> &'static str {
@@ -82,9 +87,9 @@ impl Reconciler for StatefulSets {
         let (ns, name) = split_key(key);
         let Ok(v) = store.get(&resources::STATEFULSETS, ns, name) else { return vec![] };
         let Some(set) = typed::<StatefulSet>(&v) else { return vec![] };
-        let pods: Vec<Pod> = list_typed(store, &resources::PODS, Some(ns));
-        let claims: Vec<PersistentVolumeClaim> = list_typed(store, &resources::PVCS, Some(ns));
-        let revisions: Vec<ControllerRevision> = list_typed(store, &resources::CONTROLLERREVISIONS, Some(ns));
+        let pods = self.pods.list(store, &resources::PODS, Some(ns));
+        let claims = self.claims.list(store, &resources::PVCS, Some(ns));
+        let revisions = self.revisions.list(store, &resources::CONTROLLERREVISIONS, Some(ns));
         let snap = statefulset::StatefulSetSnapshot { set: &set, pods: &pods, claims: &claims, revisions: &revisions };
         statefulset::sync_stateful_set(snap, now, &statefulset::FeatureGates::default()).actions
     }
@@ -99,7 +104,11 @@ impl Reconciler for StatefulSets {
 /// The Deployment controller (`pkg/controller/deployment/deployment_controller.go`): queued
 /// by the Deployment, by ReplicaSets it controls (or could adopt), and by their pods (upstream
 /// `deletePod`, which the Recreate strategy waits on).
-pub struct Deployments;
+#[derive(Default)]
+pub struct Deployments {
+    pods: TypedCache<Pod>,
+    sets: TypedCache<ReplicaSet>,
+}
 
 impl Reconciler for Deployments {
     fn name(&self) -> &'static str {
@@ -136,14 +145,18 @@ impl Reconciler for Deployments {
         let (ns, name) = split_key(key);
         let Ok(v) = store.get(&resources::DEPLOYMENTS, ns, name) else { return vec![] };
         let Some(d) = typed::<Deployment>(&v) else { return vec![] };
-        let sets: Vec<ReplicaSet> = list_typed(store, &resources::REPLICASETS, Some(ns));
-        let pods: Vec<Pod> = list_typed(store, &resources::PODS, Some(ns));
+        let sets = self.sets.list(store, &resources::REPLICASETS, Some(ns));
+        let pods = self.pods.list(store, &resources::PODS, Some(ns));
         deployment::sync_deployment(deployment::DeploymentSnapshot { deployment: &d, replica_sets: &sets, pods: &pods }, now)
     }
 }
 
 /// The ReplicaSet controller (`pkg/controller/replicaset/replica_set.go`).
-pub struct ReplicaSets;
+#[derive(Default)]
+pub struct ReplicaSets {
+    pods: TypedCache<Pod>,
+    sets: TypedCache<ReplicaSet>,
+}
 
 impl Reconciler for ReplicaSets {
     fn name(&self) -> &'static str {
@@ -166,8 +179,8 @@ impl Reconciler for ReplicaSets {
         let (ns, name) = split_key(key);
         let Ok(v) = store.get(&resources::REPLICASETS, ns, name) else { return vec![] };
         let Some(rs) = typed::<ReplicaSet>(&v) else { return vec![] };
-        let pods: Vec<Pod> = list_typed(store, &resources::PODS, Some(ns));
-        let sets: Vec<ReplicaSet> = list_typed(store, &resources::REPLICASETS, Some(ns));
+        let pods = self.pods.list(store, &resources::PODS, Some(ns));
+        let sets = self.sets.list(store, &resources::REPLICASETS, Some(ns));
         let snap = replicaset::ReplicaSetSnapshot { rs: &rs, pods: &pods, replica_sets: &sets };
         replicaset::sync_replica_set(snap, now, &mut random_suffix).actions
     }
@@ -194,6 +207,17 @@ impl Reconciler for GarbageCollector {
             return;
         }
         let m = &ev.object["metadata"];
+        // Only what the graph sees: owner references, finalizers, deletion.
+        if let Some(prev) = &ev.previous {
+            let p = &prev["metadata"];
+            if ev.kind != crate::store::EventType::Deleted
+                && m["ownerReferences"] == p["ownerReferences"]
+                && m["finalizers"] == p["finalizers"]
+                && m["deletionTimestamp"] == p["deletionTimestamp"]
+            {
+                return;
+            }
+        }
         let owned = m["ownerReferences"].as_array().is_some_and(|a| !a.is_empty());
         let deleting = m["deletionTimestamp"].is_string() && m["finalizers"].as_array().is_some_and(|a| !a.is_empty());
         if owned || deleting || ev.kind == crate::store::EventType::Deleted {
@@ -211,7 +235,11 @@ impl Reconciler for GarbageCollector {
         let mut metas: Vec<(String, &'static str, ObjectMeta)> = Vec::new();
         for rt in &kinds {
             for o in objects.get(rt.key).into_iter().flatten() {
-                if let Ok(m) = serde_json::from_value::<ObjectMeta>(o["metadata"].clone()) {
+                let mut m = o["metadata"].clone();
+                if let Some(x) = m.as_object_mut() {
+                    x.remove("managedFields");
+                }
+                if let Ok(m) = serde_json::from_value::<ObjectMeta>(m) {
                     metas.push((rt.api_version(), rt.kind, m));
                 }
             }
@@ -225,7 +253,10 @@ impl Reconciler for GarbageCollector {
 /// The Endpoints and EndpointSlice controllers (`pkg/controller/endpoint/`,
 /// `pkg/controller/endpointslice/`): a Service's key is queued by the Service, by any pod in
 /// its namespace, and by its own Endpoints and slices.
-pub struct EndpointsController;
+#[derive(Default)]
+pub struct EndpointsController {
+    pods: TypedCache<Pod>,
+}
 
 impl Reconciler for EndpointsController {
     fn name(&self) -> &'static str {
@@ -277,7 +308,7 @@ impl Reconciler for EndpointsController {
             };
         };
         let Some(svc) = typed::<Service>(&v) else { return vec![] };
-        let pods: Vec<Pod> = list_typed(store, &resources::PODS, Some(ns));
+        let pods = self.pods.list(store, &resources::PODS, Some(ns));
         let existing: Option<Endpoints> = store.get(&resources::ENDPOINTS, ns, name).ok().and_then(|e| typed(&e));
         let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
         let slices: Vec<EndpointSlice> = list_typed::<EndpointSlice>(store, &resources::ENDPOINTSLICES, Some(ns))
@@ -293,7 +324,10 @@ impl Reconciler for EndpointsController {
 /// The scheduler (`pkg/scheduler/`): one key per unscheduled pod; claims, volumes, nodes and
 /// classes changing retry every pending pod (upstream's cluster events move them back to
 /// the active queue).
-pub struct Scheduler;
+#[derive(Default)]
+pub struct Scheduler {
+    pods: TypedCache<Pod>,
+}
 
 fn unscheduled(p: &Value) -> bool {
     p["spec"]["nodeName"].as_str().unwrap_or("").is_empty()
@@ -336,7 +370,7 @@ impl Reconciler for Scheduler {
         }
         let Some(pod) = typed::<Pod>(&v) else { return vec![] };
         let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
-        let pods: Vec<Pod> = list_typed(store, &resources::PODS, None);
+        let pods = self.pods.list(store, &resources::PODS, None);
         let claims: Vec<PersistentVolumeClaim> = list_typed(store, &resources::PVCS, None);
         let volumes: Vec<PersistentVolume> = list_typed(store, &resources::PVS, None);
         let classes: Vec<StorageClass> = list_typed(store, &resources::STORAGECLASSES, None);

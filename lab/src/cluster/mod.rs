@@ -84,12 +84,12 @@ pub async fn run(store: Arc<Store>, opts: Options) {
     nodes::bootstrap(&store, &opts.nodes);
     let opts = Arc::new(opts);
     let reconcilers: Vec<Arc<dyn Reconciler>> = vec![
-        Arc::new(controllers::StatefulSets),
-        Arc::new(controllers::ReplicaSets),
-        Arc::new(controllers::Deployments),
+        Arc::new(controllers::StatefulSets::default()),
+        Arc::new(controllers::ReplicaSets::default()),
+        Arc::new(controllers::Deployments::default()),
         Arc::new(controllers::GarbageCollector),
-        Arc::new(controllers::EndpointsController),
-        Arc::new(controllers::Scheduler),
+        Arc::new(controllers::EndpointsController::default()),
+        Arc::new(controllers::Scheduler::default()),
         Arc::new(volumes::Volumes { opts: opts.clone() }),
         Arc::new(kubelet::Kubelet::new(opts.clone())),
     ];
