@@ -44,6 +44,19 @@ pub struct Event {
     pub object: Arc<Value>,
     /// The object before the change (for a watch with a selector to notice an object leaving it).
     pub previous: Option<Arc<Value>>,
+    /// The object serialised once, shared by every watcher that sends it as JSON.
+    encoded: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl Event {
+    pub fn new(rv: u64, resource: &'static ResourceType, namespace: String, kind: EventType, object: Arc<Value>, previous: Option<Arc<Value>>) -> Event {
+        Event { rv, resource, namespace, kind, object, previous, encoded: std::sync::OnceLock::new() }
+    }
+
+    /// The object as JSON bytes, serialised on first use.
+    pub fn object_json(&self) -> bytes::Bytes {
+        self.encoded.get_or_init(|| bytes::Bytes::from(serde_json::to_vec(&*self.object).expect("JSON values serialise"))).clone()
+    }
 }
 
 /// How unknown fields in a request are treated (`fieldValidation`), upstream default `Warn`.
@@ -226,7 +239,7 @@ impl Store {
                 .iter()
                 .map(|((ns, _), obj)| {
                     let rv = resource_version_of(obj).parse().unwrap_or(0);
-                    Arc::new(Event { rv, resource: rt, namespace: ns.clone(), kind: EventType::Added, object: obj.clone(), previous: None })
+                    Arc::new(Event::new(rv, rt, ns.clone(), EventType::Added, obj.clone(), None))
                 })
                 .collect(),
             Some(n) if n < inner.compacted_through => {
@@ -259,7 +272,7 @@ impl Store {
             p.append(&Record { res: rt.key.to_string(), ns: key.0.clone(), name, obj: o, rv: inner.rv });
         }
         self.maybe_compact(inner);
-        let ev = Arc::new(Event { rv: inner.rv, resource: rt, namespace: key.0, kind, object: obj, previous });
+        let ev = Arc::new(Event::new(inner.rv, rt, key.0, kind, obj, previous));
         inner.history.push_back(ev.clone());
         while inner.history.len() > self.history_limit {
             if let Some(old) = inner.history.pop_front() {

@@ -18,7 +18,7 @@ use crate::store::{Event, EventType};
 use axum::body::Body;
 use axum::http::{Response, header};
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -47,8 +47,8 @@ struct Watch {
 }
 
 impl Watch {
-    /// The wire event for a store event, or `None` if this watcher does not see it.
-    fn translate(&self, ev: &Event) -> Option<(&'static str, Arc<Value>)> {
+    /// The wire event type for a store event, or `None` if this watcher does not see it.
+    fn translate(&self, ev: &Event) -> Option<&'static str> {
         if let Some(ns) = &self.ns {
             if &ev.namespace != ns {
                 return None;
@@ -56,18 +56,18 @@ impl Watch {
         }
         let now = self.sel.matches(self.rt, &ev.object);
         let before = ev.previous.as_ref().is_some_and(|p| self.sel.matches(self.rt, p));
-        let kind = match ev.kind {
+        Some(match ev.kind {
             EventType::Added if now => "ADDED",
             EventType::Modified if now && before => "MODIFIED",
             EventType::Modified if now => "ADDED",
             EventType::Modified if before => "DELETED",
             EventType::Deleted if now || before => "DELETED",
             _ => return None,
-        };
-        Some((kind, ev.object.clone()))
+        })
     }
 
-    fn line(&self, kind: &str, obj: &Value) -> Bytes {
+    fn line(&self, kind: &str, ev: &Event) -> Bytes {
+        let obj = &*ev.object;
         let object = match self.out {
             Output::Json => None,
             Output::Metadata => Some(table::partial_metadata(obj)),
@@ -81,7 +81,11 @@ impl Watch {
         buf.extend_from_slice(b"{\"type\":\"");
         buf.extend_from_slice(kind.as_bytes());
         buf.extend_from_slice(b"\",\"object\":");
-        serde_json::to_writer(&mut buf, object.as_ref().unwrap_or(obj)).expect("serialise");
+        match object {
+            // Plain JSON: the bytes every watcher shares.
+            None => buf.extend_from_slice(&ev.object_json()),
+            Some(o) => serde_json::to_writer(&mut buf, &o).expect("serialise"),
+        }
         buf.extend_from_slice(b"}\n");
         Bytes::from(buf)
     }
@@ -133,8 +137,8 @@ fn start(app: Arc<App>, req: Req, out: Output) -> Result<Response<Body>, ApiErro
         };
         let mut last_rv = since.unwrap_or(start_rv);
         for ev in &past {
-            if let Some((kind, obj)) = w.translate(ev) {
-                yield Ok(w.line(kind, &obj));
+            if let Some(kind) = w.translate(ev) {
+                yield Ok(w.line(kind, ev));
             }
         }
         if send_initial {
@@ -157,8 +161,8 @@ fn start(app: Arc<App>, req: Req, out: Output) -> Result<Response<Body>, ApiErro
                         if !std::ptr::eq(ev.resource, w.rt) {
                             continue;
                         }
-                        if let Some((kind, obj)) = w.translate(&ev) {
-                            yield Ok(w.line(kind, &obj));
+                        if let Some(kind) = w.translate(&ev) {
+                            yield Ok(w.line(kind, &ev));
                         }
                     }
                     // Too slow a reader: end the watch; the client resumes from its last version.
