@@ -146,7 +146,7 @@ async fn wait_set(ctx: &Ctx, rep: &mut Report, name: &str, n: i32, fix: String) 
         let sets = sets.clone();
         async move {
             match sets.get_opt(name).await? {
-                None => Ok(Err(tr!(lang, "there is no StatefulSet {name}", "스테이트풀셋 {name}이 없다"))),
+                None => Ok(Err(tr!(lang, "there is no StatefulSet {name}", "{name} 스테이트풀셋이 없다"))),
                 Some(set) if set_settled(&set, n) => Ok(Ok(())),
                 Some(_) => Ok(Err(scene(ctx).await?)),
             }
@@ -160,13 +160,13 @@ async fn wait_replaced(ctx: &Ctx, rep: &mut Report, name: &str, old_uid: &str) -
     let lang = ctx.lang;
     let pods = ctx.api::<Pod>();
     let fix = tr!(lang, "Look at the pods: kubectl get pods -n {}", "파드를 본다: kubectl get pods -n {}", ctx.ns);
-    wait(rep, tr!(lang, "a new {name} to be Ready", "새 {name}이 Ready가 되기"), WAIT, fix, || {
+    wait(rep, tr!(lang, "a new {name} to be Ready", "새 {name} 파드가 Ready가 되기"), WAIT, fix, || {
         let pods = pods.clone();
         async move {
             match pods.get_opt(name).await? {
                 Some(p) if p.metadata.uid.as_deref() != Some(old_uid) && is_ready(&p) => Ok(Ok(p)),
                 Some(p) => Ok(Err(describe_pods(&[p]))),
-                None => Ok(Err(tr!(lang, "no pod {name}", "파드 {name}이 없다"))),
+                None => Ok(Err(tr!(lang, "no pod {name}", "{name} 파드가 없다"))),
             }
         }
     })
@@ -301,7 +301,7 @@ async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         .collect();
     if !shared.is_empty() {
         return Err(rep.fail(
-            tr!(lang, "the pod template names the claim {shared:?}: every pod would share that one claim", "파드 템플릿이 클레임 {shared:?}을 가리킨다: 모든 파드가 그 클레임 하나를 함께 쓰게 된다"),
+            tr!(lang, "the pod template names the claim {shared:?}: every pod would share that one claim", "파드 템플릿이 클레임 하나를 가리킨다 ({shared:?}): 모든 파드가 그 클레임을 함께 쓰게 된다"),
             tr!(lang, "Remove it from volumes and use spec.volume_claim_templates instead (the ReplicaSet way is the pitfall).", "volumes에서 지우고 spec.volume_claim_templates를 쓴다 (레플리카셋 방식이 바로 함정이다)."),
         ));
     }
@@ -320,7 +320,7 @@ async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     rep.require(
         tname == "www" && rwo && size.as_deref() == Some("1Gi"),
         tr!(lang, "the template www asks for 1Gi, ReadWriteOnce", "템플릿 www가 1Gi, ReadWriteOnce를 요청한다"),
-        tr!(lang, "the template is \"{tname}\", access modes {:?}, size {size:?}", "템플릿이 \"{tname}\", 접근 모드 {:?}, 크기 {size:?}이다", tspec.access_modes),
+        tr!(lang, "the template is \"{tname}\", access modes {:?}, size {size:?}", "템플릿 이름 \"{tname}\", 접근 모드 {:?}, 크기 {size:?}: 요구와 다르다", tspec.access_modes),
         tr!(lang, "Name it www, with access_modes [\"ReadWriteOnce\"] and requests storage: 1Gi.", "이름은 www, access_modes는 [\"ReadWriteOnce\"], requests의 storage는 1Gi로 한다."),
     )?;
     let mounted = pod_spec.containers.first().and_then(|c| c.volume_mounts.clone()).unwrap_or_default();
@@ -351,14 +351,14 @@ async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         let has = claims_of(&pod);
         if !has.contains(&want) {
             return Err(rep.fail(
-                tr!(lang, "web-{i} mounts {has:?}, not its own claim {want}", "web-{i}이 자기 클레임 {want}가 아니라 {has:?}를 마운트한다"),
+                tr!(lang, "web-{i} mounts {has:?}, not its own claim {want}", "web-{i} 파드가 자기 클레임을 마운트하지 않는다 (기대: {want}, 실제: {has:?})"),
                 see_pods(ctx),
             ));
         }
         let claim = setup(rep, "read claims", claims.get(&want).await.map_err(Into::into))?;
         let phase = claim.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_default();
         if phase != "Bound" {
-            return Err(rep.fail(tr!(lang, "claim {want} is {phase}, not Bound", "클레임 {want}이 Bound가 아니라 {phase}이다"), see_pods(ctx)));
+            return Err(rep.fail(tr!(lang, "claim {want} is {phase}, not Bound", "클레임 {want}의 상태가 Bound가 아니다 (상태: {phase})"), see_pods(ctx)));
         }
         nodes.insert(want.clone(), (pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(), claim.spec.as_ref().and_then(|s| s.volume_name.clone())));
         pairs.push(format!("web-{i} → {want}"));
@@ -444,8 +444,8 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let labels = set.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.clone()).unwrap_or_default();
     rep.require(
         !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v)),
-        tr!(lang, "its selector {selector:?} matches the set's pods", "셀렉터 {selector:?}가 스테이트풀셋의 파드를 고른다"),
-        tr!(lang, "its selector {selector:?} does not match the set's pod labels {labels:?}", "셀렉터 {selector:?}가 스테이트풀셋의 파드 레이블 {labels:?}과 맞지 않는다"),
+        tr!(lang, "its selector {selector:?} matches the set's pods", "셀렉터가 스테이트풀셋의 파드를 고른다: {selector:?}"),
+        tr!(lang, "its selector {selector:?} does not match the set's pod labels {labels:?}", "셀렉터가 스테이트풀셋의 파드 레이블과 맞지 않는다 (셀렉터: {selector:?}, 레이블: {labels:?})"),
         tr!(lang, "Use the set's selector: set.spec.selector.match_labels.", "스테이트풀셋의 셀렉터를 쓴다: set.spec.selector.match_labels."),
     )?;
     let ns = ctx.ns.clone();
@@ -459,8 +459,8 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         let blank = String::new();
         let first = expected.iter().zip(got.iter().chain(std::iter::repeat(&blank))).find(|(e, g)| e != g);
         let detail = match first {
-            Some((e, g)) if g.is_empty() => tr!(lang, "{e} is missing", "{e}이 없다"),
-            Some((e, g)) => tr!(lang, "expected {e}, got {g}", "{e}이어야 하는데 {g}이다"),
+            Some((e, g)) if g.is_empty() => tr!(lang, "{e} is missing", "{e} 이름이 없다"),
+            Some((e, g)) => tr!(lang, "expected {e}, got {g}", "기대: {e}, 실제: {g}"),
             None => tr!(lang, "there are {} names, but the set has 3 pods", "이름이 {}개인데 스테이트풀셋의 파드는 3개다", got.len()),
         };
         return Err(rep.fail(
@@ -515,7 +515,7 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let probe = exec(ctx, "web-0", &["getent", "hosts", &expected[2]]).await;
     match probe {
         Ok(out) if out.contains(records.get("web-2").map(String::as_str).unwrap_or("?")) => {
-            rep.pass(tr!(lang, "from inside web-0, {} resolves to web-2's IP", "web-0 안에서 {}가 web-2의 IP로 풀린다", expected[2]));
+            rep.pass(tr!(lang, "from inside web-0, {} resolves to web-2's IP", "web-0 안에서 조회한 이름 {}의 주소가 web-2의 IP와 같다", expected[2]));
         }
         Ok(out) => rep.note(tr!(lang, "getent hosts in web-0 answered {:?}; DNS caches may lag a few seconds", "web-0의 getent hosts 응답은 {:?}. DNS 캐시는 몇 초 늦을 수 있다", out.trim())),
         Err(e) => rep.note(tr!(
@@ -571,7 +571,7 @@ async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
             let set = sets.get("web").await?;
             let update = set.status.as_ref().and_then(|s| s.update_revision.clone()).unwrap_or_default();
             if update == old_rev {
-                return Ok(Err(tr!(lang, "the pod template has not changed (updateRevision is still {old_rev})", "파드 템플릿이 바뀌지 않았다 (updateRevision이 아직 {old_rev}이다)")));
+                return Ok(Err(tr!(lang, "the pod template has not changed (updateRevision is still {old_rev})", "파드 템플릿이 바뀌지 않았다 (updateRevision: {old_rev} 그대로)")));
             }
             let list = pods.list(&ListParams::default()).await?.items;
             match list.iter().find(|p| p.name_any() == "web-2") {
@@ -583,8 +583,8 @@ async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     .await?;
     rep.require(
         image_of(&canary_pod) == CANARY_IMAGE,
-        tr!(lang, "web-2 runs {CANARY_IMAGE} (revision {new_rev})", "web-2가 {CANARY_IMAGE}로 실행된다 (리비전 {new_rev})"),
-        tr!(lang, "web-2 runs {}, not {CANARY_IMAGE}", "web-2가 {CANARY_IMAGE}가 아니라 {}로 실행된다", image_of(&canary_pod)),
+        tr!(lang, "web-2 runs {CANARY_IMAGE} (revision {new_rev})", "web-2의 이미지가 {CANARY_IMAGE}이고 리비전은 {new_rev}이다"),
+        tr!(lang, "web-2 runs {}, not {CANARY_IMAGE}", "web-2의 이미지가 {CANARY_IMAGE}가 아니다 (실행 중인 이미지: {})", image_of(&canary_pod)),
         tr!(lang, "Set the image of containers[0] to the image you are given.", "containers[0]의 이미지를 주어진 이미지로 정한다."),
     )?;
 
@@ -610,13 +610,13 @@ async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    rep.pass(tr!(lang, "web-0 and web-1 still run the old revision {old_rev}", "web-0과 web-1은 여전히 옛 리비전 {old_rev}로 실행된다"));
+    rep.pass(tr!(lang, "web-0 and web-1 still run the old revision {old_rev}", "web-0과 web-1은 여전히 옛 리비전({old_rev})으로 실행된다"));
     let now = setup(rep, "read StatefulSet web", sets.get("web").await.map_err(Into::into))?;
     let partition = now.spec.as_ref().and_then(|s| s.update_strategy.as_ref()).and_then(|u| u.rolling_update.as_ref()).and_then(|r| r.partition).unwrap_or(0);
     rep.require(
         partition == 2,
         tr!(lang, "the partition is 2: lower it to 0 to finish the roll-out", "파티션이 2다: 롤아웃을 마치려면 0으로 내린다"),
-        tr!(lang, "the partition is {partition}", "파티션이 {partition}이다"),
+        tr!(lang, "the partition is {partition}, not 2", "파티션 값이 2가 아니다 (값: {partition})"),
         tr!(lang, "With 3 replicas, partition 2 updates web-2 only.", "레플리카가 3개면 partition 2는 web-2만 업데이트한다."),
     )
 }
@@ -719,7 +719,7 @@ async fn keep_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         let want = &names[i];
         let same = claims_of(&pod).contains(want) && after.get(want).is_some_and(|(uid, ..)| *uid == before[want].0);
         if !same {
-            return Err(rep.fail(tr!(lang, "cache-{i} is not on its old claim {want}", "cache-{i}이 옛 클레임 {want}에 있지 않다"), see_pods(ctx)));
+            return Err(rep.fail(tr!(lang, "cache-{i} is not on its old claim {want}", "cache-{i} 파드가 옛 클레임({want})을 쓰지 않는다"), see_pods(ctx)));
         }
     }
     rep.pass(tr!(lang, "cache-0, cache-1 and cache-2 are back, each on its old claim", "cache-0, cache-1, cache-2가 돌아왔고, 저마다 옛 클레임을 쓴다"));

@@ -105,7 +105,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> 
     let client = Client::try_from(config)?;
     match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
         Ok(Ok(_)) => {
-            println!("{}", tr!(lang, "Using context {context}.", "컨텍스트 {context}를 사용한다."));
+            println!("{}", tr!(lang, "Using context {context}.", "사용할 컨텍스트: {context}"));
             Ok(Connection { client, kind, lab: None })
         }
         other if matches!(kind, ClusterKind::Other { .. }) => {

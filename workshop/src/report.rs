@@ -183,7 +183,7 @@ fn explain_panic(rep: &mut Report, site: Site, exercise: &str, text: String) -> 
     let (file, function) = (site.file, site.function);
     if text.starts_with("not yet implemented") || text.starts_with("not implemented") {
         rep.fail(
-            tr!(lang, "`{function}` in {file} is still `todo!()`", "{file}의 `{function}`이 아직 `todo!()`이다"),
+            tr!(lang, "`{function}` in {file} is still `todo!()`", "{file}: `{function}` 함수에 아직 `todo!()`가 남아 있다"),
             tr!(
                 lang,
                 "Replace the todo!() with your code, then run the check again.\nStuck? cargo run -p workshop -- hint {exercise}",
@@ -257,7 +257,7 @@ where
         if Instant::now() >= deadline {
             let seen = if seen.is_empty() { tr!(lang, "nothing", "아무것도 없음") } else { seen };
             return Err(rep.fail(
-                tr!(lang, "waited {secs} s for {what}, but saw: {seen}", "{what}을(를) {secs}초 동안 기다렸지만 본 것은: {seen}"),
+                tr!(lang, "waited {secs} s for {what}, but saw: {seen}", "{secs}초 동안 기다렸다 ({what}). 본 것: {seen}"),
                 fix,
             ));
         }

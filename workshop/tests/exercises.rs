@@ -119,3 +119,17 @@ fn the_command_refuses_other_contexts() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("\"prod\"") && stderr.contains("--allow-any-context"), "{stderr}");
 }
+
+/// On a reader's kind cluster (the current context must be `kind-*`): every solution passes.
+/// Run with `cargo test -p workshop -- --ignored` after `kind create cluster --config kind/cluster.yaml`
+/// and loading the images (see the workshop's "Before the workshop" page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a kind cluster and Docker (cargo test -p workshop -- --ignored)"]
+async fn every_solution_passes_on_kind() {
+    let conn = workshop::cluster::connect(Lang::En, false).await.expect("a kind context");
+    assert!(matches!(conn.kind, ClusterKind::Kind { .. }), "the current context is not a kind cluster: {:?}", conn.kind);
+    for ex in catalogue::ALL {
+        let (rep, _) = workshop::check_in(ex, Which::Solution, Lang::En, conn.client.clone(), conn.kind.clone(), true, false).await;
+        assert!(rep.passed(), "{} on kind:\n{}", ex.id, rep.text());
+    }
+}
