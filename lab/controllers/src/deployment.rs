@@ -775,17 +775,65 @@ fn finish(mut ctl: Ctl<'_>, new: Option<String>, rollout: bool) -> Vec<Action> {
                         cs.retain(|c| c.type_ != "Progressing");
                     }
                     st.conditions.get_or_insert_with(Vec::new).push(c);
+                } else if deployment_timed_out(&d, &st, now) {
+                    let msg = match &name {
+                        Some(n) => format!("ReplicaSet \"{n}\" has timed out progressing."),
+                        None => format!("Deployment \"{}\" has timed out progressing.", meta::name(&d.metadata)),
+                    };
+                    set_condition(&mut st, new_condition("Progressing", false, "ProgressDeadlineExceeded", msg, now));
                 }
             }
         }
     }
     let mut actions = std::mem::take(&mut ctl.actions);
     let mut updated = ctl.d.clone();
-    updated.status = Some(st);
+    updated.status = Some(st.clone());
     // One write: the revision annotation (which upstream also writes through the status
     // subresource) and the status.
     if updated.status != ctl.snap.deployment.status || updated.metadata != ctl.snap.deployment.metadata {
         actions.push(Action::UpdateStatus(Object::Deployment(Box::new(updated))));
+    } else if rollout {
+        // requeueStuckDeployment: look again when the progress deadline would pass.
+        if let Some(after) = stuck_requeue(&d, &st, now) {
+            actions.push(after);
+        }
     }
     actions
+}
+
+fn progress_deadline(d: &Deployment) -> Option<i32> {
+    d.spec.as_ref().and_then(|s| s.progress_deadline_seconds).filter(|s| *s != i32::MAX)
+}
+
+/// `DeploymentTimedOut`: no progress reported for `progressDeadlineSeconds`.
+fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: Timestamp) -> bool {
+    let Some(deadline) = progress_deadline(d) else { return false };
+    let Some(c) = st.conditions.iter().flatten().find(|c| c.type_ == "Progressing") else { return false };
+    match c.reason.as_deref() {
+        Some("NewReplicaSetAvailable") => false,
+        Some("ProgressDeadlineExceeded") => true,
+        _ => c
+            .last_update_time
+            .as_ref()
+            .and_then(|t| t.0.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(deadline as i64)).ok())
+            .is_some_and(|at| at < now),
+    }
+}
+
+/// `requeueStuckDeployment`: a rollout without progress is looked at again when its deadline
+/// passes (one second late, as upstream), or with backoff when that is under a second away.
+fn stuck_requeue(d: &Deployment, st: &DeploymentStatus, now: Timestamp) -> Option<Action> {
+    let deadline = progress_deadline(d)?;
+    let c = d.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Progressing")?;
+    if deployment_complete(d, st) || c.reason.as_deref() == Some("ProgressDeadlineExceeded") {
+        return None;
+    }
+    let last = c.last_update_time.as_ref()?.0;
+    let due = last.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(deadline as i64)).ok()?;
+    let after = due.duration_since(now);
+    if after < k8s_openapi::jiff::SignedDuration::from_secs(1) {
+        return Some(Action::RetryWithBackoff { reason: "deployment may be stuck: checking its progress deadline".into() });
+    }
+    let secs = after.as_secs_f64() + 1.0;
+    Some(Action::RequeueAfter(std::time::Duration::from_secs_f64(secs)))
 }

@@ -215,3 +215,20 @@ fn old_replica_sets_beyond_revision_history_limit_are_deleted() {
     revs.sort();
     assert_eq!(revs, vec!["3", "4"]);
 }
+
+#[test]
+fn rollout_without_progress_times_out_after_progress_deadline_seconds() {
+    let mut w = World { d: nginx(2, rolling()), rss: vec![], now: 0, log: vec![] };
+    w.d.spec.as_mut().unwrap().progress_deadline_seconds = Some(60);
+    w.run(3);
+    w.set_image("nginx:broken");
+    // The new ReplicaSet's pods never become available.
+    w.sync();
+    let a = w.sync();
+    assert!(summary(&a).iter().any(|s| s.starts_with("requeue ")), "a stuck rollout is looked at again: {:?}", summary(&a));
+    w.now = 100;
+    w.sync();
+    let p = w.d.status.clone().unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == "Progressing").unwrap();
+    assert_eq!((p.status.as_str(), p.reason.as_deref()), ("False", Some("ProgressDeadlineExceeded")));
+    assert!(p.message.unwrap().ends_with("has timed out progressing."));
+}
