@@ -169,8 +169,8 @@ async fn deleted_pod_is_terminating_until_its_kubelet_stops_it() {
     let lab = lab();
     let (pods, _sets) = web(&lab, 1, 0).await;
     let old = pods.get("web-0").await.unwrap().metadata.uid;
-    pods.delete("web-0", &DeleteParams::default()).await.unwrap();
-    let p = pods.get("web-0").await.unwrap();
+    // The answer to the delete is the pod, still there, terminating (the kubelet finishes it).
+    let p = pods.delete("web-0", &DeleteParams::default()).await.unwrap().left().expect("a terminating pod, not a Status");
     assert!(p.metadata.deletion_timestamp.is_some());
     assert_eq!(p.metadata.deletion_grace_period_seconds, Some(10), "terminationGracePeriodSeconds");
     assert_eq!(p.metadata.uid, old);
