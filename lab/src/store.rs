@@ -307,9 +307,7 @@ impl Store {
     /// `fieldValidation`, and apply defaults.
     fn decode(&self, rt: &ResourceType, obj: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
         let name = name_of(&obj).to_string();
-        let mut decoded = (rt.round_trip)(&obj).map_err(|e| {
-            ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {e}", rt.kind, rt.version, rt.kind))
-        })?;
+        let mut decoded = (rt.round_trip)(&obj).map_err(|e| Self::decode_error(rt, &e))?;
         let mut warnings = Vec::new();
         if opts.field_validation != FieldValidation::Ignore {
             let unknown = resources::unknown_fields(&obj, &decoded);
@@ -327,11 +325,24 @@ impl Store {
         Ok((decoded, warnings))
     }
 
+    /// Upstream's 400 for a body that does not decode into the resource's type.
+    fn decode_error(rt: &ResourceType, e: &str) -> ApiError {
+        ApiError::bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {e}", rt.kind, rt.version, rt.kind))
+    }
+
     fn check_api_version(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
         let Some(o) = obj.as_object_mut() else {
             return Err(ApiError::bad_request("the object provided is not a JSON object"));
         };
         let want = rt.api_version();
+        for k in ["apiVersion", "kind"] {
+            if o.get(k).is_some_and(|v| !v.is_string() && !v.is_null()) {
+                return Err(ApiError::bad_request(format!(
+                    "couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go struct field .{k} of type string",
+                    go_json_type(&o[k])
+                )));
+            }
+        }
         match o.get("apiVersion").and_then(Value::as_str) {
             None | Some("") => {
                 o.insert("apiVersion".into(), json!(want));
@@ -375,6 +386,10 @@ impl Store {
     /// Create `obj` in `ns` (ignored for cluster-scoped resources).
     pub fn create(&self, rt: &'static ResourceType, ns: &str, mut obj: Value, opts: &WriteOptions) -> Result<Written, ApiError> {
         Self::check_api_version(rt, &mut obj)?;
+        // Type errors first (a string where the metadata should be is a 400, not a missing name).
+        if let Err(e) = (rt.round_trip)(&obj) {
+            return Err(Self::decode_error(rt, &e));
+        }
         let body_ns = strategy::namespace_of(&obj).to_string();
         if rt.namespaced {
             if !body_ns.is_empty() && body_ns != ns {
@@ -496,6 +511,10 @@ impl Store {
         let mut new = f(&current)?;
         if !new.is_object() {
             return Err(ApiError::bad_request("the object provided is not a JSON object"));
+        }
+        // Upstream `checkName`: a write may not rename the object.
+        if let Some(n) = new["metadata"]["name"].as_str().filter(|n| !n.is_empty() && *n != name) {
+            return Err(ApiError::bad_request(format!("the name of the object ({n}) does not match the name on the URL ({name})")));
         }
         let want_rv = resource_version_of(&new).to_string();
         if !want_rv.is_empty() && want_rv != resource_version_of(&current) {
@@ -710,6 +729,17 @@ fn allocate_cluster_ip(svc: &mut Value) {
     let ip = format!("10.96.{x}.{y}");
     svc["spec"]["clusterIP"] = json!(ip);
     svc["spec"]["clusterIPs"] = json!([ip]);
+}
+
+/// Go's name for a JSON value's type, as `encoding/json` errors say it.
+fn go_json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        _ => "string",
+    }
 }
 
 fn random_suffix() -> String {

@@ -62,6 +62,16 @@ async fn malformed_bodies_are_400() {
     let (code, v) = r.json("POST", STS_PATH, bad).await;
     assert_eq!(code, 400);
     assert!(v["message"].as_str().unwrap().starts_with("StatefulSet in version \"v1\" cannot be handled as a StatefulSet"), "{v}");
+    // Not an object, or metadata of the wrong shape: 400, not a missing name.
+    for body in [json!([]), json!("s"), json!({"metadata": "x"}), json!({"metadata": {"name": 5}}), json!({"apiVersion": 5})] {
+        let (code, v) = r.json("POST", "/api/v1/namespaces/default/configmaps", body.clone()).await;
+        assert_eq!((code, status(&v).1), (400, "BadRequest"), "{body}: {v}");
+    }
+    // A patch may not rename the object.
+    r.json("POST", "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": "c"}})).await;
+    let (code, v) = r.send("PATCH", "/api/v1/namespaces/default/configmaps/c", "application/merge-patch+json", br#"{"metadata":{"name":"d"}}"#.to_vec()).await;
+    assert_eq!(code, 400);
+    assert_eq!(v["message"], "the name of the object (d) does not match the name on the URL (c)");
     r.healthy().await;
 }
 
