@@ -331,3 +331,28 @@ fn instructor_notes_are_folded_labelled_and_dropped_from_print() {
         assert!(js.contains(s), "workshop.js lacks {s}");
     }
 }
+
+/// The timeline diagram of the half day is drawn from the table: each bar carries its
+/// module, start and minutes, in both languages' files.
+#[test]
+fn the_half_day_diagram_matches_the_table() {
+    let md = read("src/workshop/schedules.md");
+    let rows = table_after(&md, "half-day");
+    let expected: BTreeSet<(String, u32, u32)> = rows[1..rows.len() - 1]
+        .iter()
+        .map(|r| (r[2].to_lowercase(), minutes(&r[0]), r[1].parse().unwrap()))
+        .collect();
+    assert!(md.contains("(../images/workshop-half-day.svg)"), "schedules.md does not show the diagram");
+    for file in ["images/workshop-half-day.svg", "images/workshop-half-day.ko.svg"] {
+        let svg = read(file);
+        let bars: BTreeSet<(String, u32, u32)> = svg
+            .split("<rect data-module=\"")
+            .skip(1)
+            .map(|b| {
+                let attr = |name: &str| b.split(&format!("{name}=\"")).nth(1).unwrap().split('"').next().unwrap().to_string();
+                (b.split('"').next().unwrap().to_string(), attr("data-start").parse().unwrap(), attr("data-minutes").parse().unwrap())
+            })
+            .collect();
+        assert_eq!(bars, expected, "{file} does not match the half-day table; redraw it");
+    }
+}
