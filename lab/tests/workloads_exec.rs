@@ -149,3 +149,29 @@ fn kubectl_exec_writes_and_reads_files_and_reports_exit_codes() {
     assert_eq!(code, Some(3));
     assert!(err.contains("command terminated with exit code 3"), "{err}");
 }
+
+#[tokio::test]
+async fn exec_readiness_probe_gates_the_ready_condition() {
+    let lab = lab();
+    let pods: Api<Pod> = Api::default_namespaced(lab.client());
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "probed"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 3600"],
+            "readinessProbe": {"exec": {"command": ["cat", "/tmp/ready"]}, "periodSeconds": 2, "failureThreshold": 1}}]}
+    }))
+    .unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    wait_for("probed Running", 8, || async {
+        let p = pods.get("probed").await.ok()?;
+        (p.status.as_ref()?.phase.as_deref() == Some("Running")).then_some(())
+    })
+    .await;
+    // Several probe periods pass; the file is missing, so the pod stays unready.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let p = pods.get("probed").await.unwrap();
+    assert!(!is_ready(&p), "Ready without the probe passing");
+    let ready = p.status.unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == "Ready").unwrap();
+    assert_eq!(ready.reason.as_deref(), Some("ContainersNotReady"));
+    exec(&pods, "probed", &["touch", "/tmp/ready"]).await;
+    wait_for("probed Ready", 8, || async { pods.get("probed").await.ok().filter(is_ready) }).await;
+}

@@ -180,3 +180,41 @@ async fn deleted_pod_is_terminating_until_its_kubelet_stops_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn restart_with_a_data_dir_keeps_running_pods_and_volume_contents() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LabConfig { speed: 100.0, data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+    let mut first = Lab::start(config.clone()).unwrap();
+    let (pods, _) = web(&first, 2, 0).await;
+    let before = pods.list(&ListParams::default()).await.unwrap().items;
+    let claim_dirs: Vec<_> = walk(&dir.path().join("volumes")).into_iter().filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("pvc-"))).collect();
+    assert_eq!(claim_dirs.len(), 2, "{claim_dirs:?}");
+    std::fs::write(claim_dirs[0].join("index.html"), "kept\n").unwrap();
+    first.stop();
+
+    let second = Lab::start(config).unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(second.client());
+    // Give the restarted kubelets and controllers time to act on what they find.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = pods.list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(after.len(), 2);
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a.metadata.uid, b.metadata.uid, "pods survive the restart");
+        assert!(is_ready(b), "{:?} is not Ready after the restart", b.metadata.name);
+        assert_eq!(a.status.as_ref().unwrap().pod_ip, b.status.as_ref().unwrap().pod_ip);
+    }
+    assert_eq!(std::fs::read_to_string(claim_dirs[0].join("index.html")).unwrap(), "kept\n");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.push(p.clone());
+            out.extend(walk(&p));
+        }
+    }
+    out
+}

@@ -152,15 +152,15 @@ pub fn container_fs(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) 
 }
 
 /// Cluster DNS as CoreDNS's kubernetes plugin answers it, for pods in `namespace`.
-pub struct Dns {
-    pub store: Arc<Store>,
-    pub opts: Arc<Options>,
+pub struct Dns<'a> {
+    pub store: &'a Store,
+    pub opts: &'a Options,
     pub namespace: String,
 }
 
 const DOMAIN: &str = "svc.cluster.local";
 
-impl Dns {
+impl Dns<'_> {
     fn candidates(&self, name: &str) -> Vec<String> {
         let name = name.trim_end_matches('.');
         let mut v: Vec<String> =
@@ -212,7 +212,7 @@ impl Dns {
     }
 }
 
-impl Resolver for Dns {
+impl Resolver for Dns<'_> {
     fn lookup(&self, name: &str) -> Option<(String, Vec<String>)> {
         self.candidates(name).into_iter().find_map(|f| self.resolve(&f).map(|ips| (f, ips)))
     }
@@ -257,7 +257,7 @@ impl Resolver for Dns {
         let v = pods.iter().find(|p| p["status"]["podIP"].as_str() == Some(ip) && p["status"]["phase"] == "Running")?;
         let pod: Pod = typed(v)?;
         let c = pod.spec.as_ref()?.containers.iter().find(|c| c.image.as_deref().unwrap_or("").contains("nginx"))?.clone();
-        let fs = container_fs(&self.store, &self.opts, &pod, &c);
+        let fs = container_fs(self.store, self.opts, &pod, &c);
         let file = if path.ends_with('/') { format!("{path}index.html") } else { path.to_string() };
         let real = fs.resolve(&format!("/usr/share/nginx/html{file}")).0;
         Some(std::fs::read(real).map_err(|_| 404))
@@ -265,10 +265,15 @@ impl Resolver for Dns {
 }
 
 /// Run a command in a container (what exec does once the stream is up).
-pub async fn run_in(store: &Arc<Store>, opts: &Arc<Options>, pod: &Pod, c: &PodContainer, argv: &[String], stdin: Vec<u8>) -> shell::Output {
+pub async fn run_in(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer, argv: &[String], stdin: Vec<u8>) -> shell::Output {
+    run_with_speed(store, opts, pod, c, argv, stdin, store.clock().speed()).await
+}
+
+/// [`run_in`] with `sleep` scaled by `speed` (infinite: no waiting, for probes).
+pub async fn run_with_speed(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer, argv: &[String], stdin: Vec<u8>, speed: f64) -> shell::Output {
     let fs = container_fs(store, opts, pod, c);
     let ns = pod.metadata.namespace.clone().unwrap_or_default();
-    let dns = Dns { store: store.clone(), opts: opts.clone(), namespace: ns };
+    let dns = Dns { store, opts, namespace: ns };
     let hostname = pod.spec.as_ref().and_then(|s| s.hostname.clone()).unwrap_or_else(|| pod.metadata.name.clone().unwrap_or_default());
     let env: Vec<(String, String)> = c
         .env
@@ -277,8 +282,34 @@ pub async fn run_in(store: &Arc<Store>, opts: &Arc<Options>, pod: &Pod, c: &PodC
         .map(|e| (e.name.clone(), e.value.clone().unwrap_or_default()))
         .chain([("KUBERNETES_SERVICE_HOST".to_string(), "10.96.0.1".to_string()), ("KUBERNETES_SERVICE_PORT".to_string(), "443".to_string())])
         .collect();
-    let container = Container { fs: &fs, hostname, env, image: c.image.clone().unwrap_or_default(), resolver: &dns, speed: store.clock().speed() };
+    let container = Container { fs: &fs, hostname, env, image: c.image.clone().unwrap_or_default(), resolver: &dns, speed };
     shell::exec(&container, argv, stdin).await
+}
+
+/// A readiness probe's result now (the kubelet's prober): `exec` runs in the shell and
+/// passes on exit 0; `httpGet` against an nginx image passes when nginx would answer 200 (the
+/// file, or `index.html` for a directory, exists under its html root); other probes pass.
+pub fn probe(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) -> bool {
+    let Some(p) = c.readiness_probe.as_ref() else { return true };
+    if let Some(e) = &p.exec {
+        let argv = e.command.clone().unwrap_or_default();
+        if argv.is_empty() {
+            return false;
+        }
+        let out = futures::executor::block_on(run_with_speed(store, opts, pod, c, &argv, Vec::new(), f64::INFINITY));
+        return out.code == 0;
+    }
+    if let Some(h) = &p.http_get {
+        if !c.image.as_deref().unwrap_or("").contains("nginx") {
+            return true;
+        }
+        let path = h.path.clone().unwrap_or_else(|| "/".into());
+        let path = path.split('?').next().unwrap_or("/").to_string();
+        let fs = container_fs(store, opts, pod, c);
+        let real = fs.resolve(&format!("/usr/share/nginx/html{}", if path.starts_with('/') { path.clone() } else { format!("/{path}") })).0;
+        return if real.is_dir() { real.join("index.html").is_file() } else { real.is_file() };
+    }
+    true
 }
 
 /// The `Status` the kubelet writes on the error channel when the command ends.

@@ -10,7 +10,7 @@ use crate::store::{Event as StoreEvent, EventType, Store};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::Action;
-use lab_controllers::kubelet::{KubeletInput, Memory, Timings, kubelet_step};
+use lab_controllers::kubelet::{KubeletInput, Memory, ProbeState, Timings, kubelet_step};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -121,10 +121,28 @@ impl Reconciler for Kubelet {
             .unwrap_or("172.18.0.2")
             .to_string();
         st.uids.insert(key.to_string(), uid.clone());
+        // A pod already running when this process started (a restart with a data dir): the
+        // kubelet picks it up where it was, as a restarted kubelet finds its containers.
+        if !st.memory.contains_key(&uid) {
+            if let Some(status) = pod.status.as_ref().filter(|s| s.phase.as_deref() == Some("Running")) {
+                if let Some(ip) = status.pod_ip.clone() {
+                    if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
+                        st.used.entry(node_name.clone()).or_default().insert(last);
+                    }
+                    st.ips.insert(uid.clone(), (node_name.clone(), ip));
+                }
+                let mut m = Memory { seen_at: status.start_time.as_ref().map(|t| t.0).or(Some(now)), ..Default::default() };
+                for cs in status.container_statuses.iter().flatten() {
+                    let ready = cs.ready;
+                    m.probes.insert(cs.name.clone(), ProbeState { successes: ready as i32, failures: 0, next_probe: Some(now), ready });
+                }
+                st.memory.insert(uid.clone(), m);
+            }
+        }
         let pod_ip = st.ip_for(&uid, &node_name, &cidr);
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();
         let pulled_images = st.pulled.get(&node_name).cloned().unwrap_or_default();
-        let readiness = |_: &k8s_openapi::api::core::v1::Container| true;
+        let readiness = |c: &k8s_openapi::api::core::v1::Container| super::exec::probe(store, &self.opts, &pod, c);
         let step = kubelet_step(KubeletInput {
             pod: &pod,
             pulled_images: &pulled_images,
