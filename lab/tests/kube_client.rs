@@ -363,3 +363,43 @@ async fn namespace_deletion_empties_it_first() {
     .await;
     assert!(gone.is_ok(), "namespace never went away");
 }
+
+#[tokio::test]
+async fn core_and_events_k8s_io_events_are_one_storage() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use k8s_openapi::api::events::v1::Event;
+    let lab = lab();
+    let v1: Api<Event> = Api::default_namespaced(lab.client());
+    let core: Api<CoreEvent> = Api::default_namespaced(lab.client());
+    let e: Event = serde_json::from_value(json!({
+        "metadata": {"name": "web-0.1"},
+        "eventTime": "2026-11-22T00:00:00.000000Z",
+        "regarding": {"kind": "Pod", "namespace": "default", "name": "web-0", "apiVersion": "v1"},
+        "reason": "Started", "note": "Started container nginx", "type": "Normal", "action": "Start",
+        "reportingController": "lab.example/kubelet", "reportingInstance": "kind-worker"
+    }))
+    .unwrap();
+    v1.create(&PostParams::default(), &e).await.unwrap();
+    let c = core.get("web-0.1").await.unwrap();
+    assert_eq!(c.message.as_deref(), Some("Started container nginx"));
+    assert_eq!(c.involved_object.name.as_deref(), Some("web-0"));
+    assert_eq!(c.reporting_component.as_deref(), Some("lab.example/kubelet"));
+    // kubectl describe's query finds it through the core API.
+    let found = core.list(&ListParams::default().fields("involvedObject.name=web-0,involvedObject.kind=Pod")).await.unwrap();
+    assert_eq!(found.items.len(), 1);
+
+    let ce: CoreEvent = serde_json::from_value(json!({
+        "metadata": {"name": "web-1.1"}, "involvedObject": {"kind": "Pod", "namespace": "default", "name": "web-1"},
+        "reason": "Scheduled", "message": "Successfully assigned default/web-1 to kind-worker", "type": "Normal", "count": 1
+    }))
+    .unwrap();
+    core.create(&PostParams::default(), &ce).await.unwrap();
+    let back = v1.get("web-1.1").await.unwrap();
+    assert_eq!(back.note.as_deref(), Some("Successfully assigned default/web-1 to kind-worker"));
+    assert_eq!(back.deprecated_count, Some(1));
+    assert_eq!(v1.list(&ListParams::default()).await.unwrap().items.len(), 2);
+    v1.patch("web-1.1", &PatchParams::default(), &Patch::Merge(json!({"note": "changed"}))).await.unwrap();
+    assert_eq!(core.get("web-1.1").await.unwrap().message.as_deref(), Some("changed"));
+    v1.delete("web-1.1", &DeleteParams::default()).await.unwrap();
+    assert!(core.get_opt("web-1.1").await.unwrap().is_none());
+}

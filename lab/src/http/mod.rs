@@ -4,6 +4,7 @@
 //! discovery documents or the resource verbs.
 
 mod discovery;
+mod events;
 mod negotiate;
 mod openapi;
 mod protobuf;

@@ -3,7 +3,7 @@
 
 use super::negotiate::{self, Output};
 use super::table;
-use super::{Req, Target, bytes_response, error_response, json_response, watch, with_warnings, App};
+use super::{Req, Target, bytes_response, error_response, events, json_response, watch, with_warnings, App};
 use crate::errors::{ApiError, success_status};
 use crate::machinery::{self, PatchType, Selector};
 use crate::resources::{self, ResourceType};
@@ -70,19 +70,19 @@ fn selector(req: &Req, rt: &ResourceType) -> Result<Selector, ApiError> {
 }
 
 /// An object in the requested shape.
-fn render(rt: &ResourceType, app: &App, obj: &Value, req: &Req, out: Output) -> Value {
+fn render(rt: &'static ResourceType, app: &App, obj: &Value, req: &Req, out: Output) -> Value {
     match out {
-        Output::Json => obj.clone(),
+        Output::Json => events::to_api(rt, obj),
         Output::Metadata => table::partial_metadata(obj),
         Output::Table => {
             let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
-            table::table(rt, &[obj], req.param("includeObject"), meta, app.store.clock().now(), true)
+            table::table(events::storage(rt), &[obj], req.param("includeObject"), meta, app.store.clock().now(), true)
         }
     }
 }
 
 fn get(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, sub: Option<&str>, out: Output) -> Answer {
-    let obj = app.store.get(rt, ns, name)?;
+    let obj = app.store.get(events::storage(rt), ns, name)?;
     if sub == Some("scale") {
         return Ok(json_response(200, &strategy::scale_of(rt, &obj)));
     }
@@ -114,7 +114,7 @@ fn list(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out: 
         None | Some("") => 0,
         Some(l) => l.parse::<i64>().map_err(|_| ApiError::bad_request(format!("invalid limit: {l}")))?.max(0) as usize,
     };
-    let (items, mut rv) = app.store.list(rt, ns);
+    let (items, mut rv) = app.store.list(events::storage(rt), ns);
     let mut start: Option<(String, String)> = None;
     if let Some(token) = req.param("continue").filter(|t| !t.is_empty()) {
         let (trv, tns, tname) = decode_continue(token)?;
@@ -146,7 +146,7 @@ fn list(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out: 
         }
     }
     match out {
-        Output::Table => Ok(json_response(200, &table::table(rt, &matched, req.param("includeObject"), meta, app.store.clock().now(), true))),
+        Output::Table => Ok(json_response(200, &table::table(events::storage(rt), &matched, req.param("includeObject"), meta, app.store.clock().now(), true))),
         Output::Metadata => {
             let items: Vec<Value> = matched.iter().map(|o| table::partial_metadata(o)).collect();
             Ok(json_response(200, &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items})))
@@ -161,7 +161,11 @@ fn list(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out: 
                 if i > 0 {
                     buf.push(b',');
                 }
-                serde_json::to_writer(&mut buf, o).expect("serialise");
+                if events::is_view(rt) {
+                    serde_json::to_writer(&mut buf, &events::to_api(rt, o)).expect("serialise");
+                } else {
+                    serde_json::to_writer(&mut buf, o).expect("serialise");
+                }
             }
             buf.extend_from_slice(b"]}");
             Ok(bytes_response(200, buf))
@@ -169,7 +173,7 @@ fn list(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out: 
     }
 }
 
-fn written(code: u16, w: Written, rt: &ResourceType, app: &App, req: &Req, out: Output) -> Response<Body> {
+fn written(code: u16, w: Written, rt: &'static ResourceType, app: &App, req: &Req, out: Output) -> Response<Body> {
     let body = render(rt, app, &w.object, req, out);
     with_warnings(json_response(code, &body), &w.warnings)
 }
@@ -179,8 +183,8 @@ fn create(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out
         return Err(ApiError::method_not_allowed("the server does not allow this method on the requested resource"));
     }
     let opts = write_options(req)?;
-    let body = negotiate::decode_body(&req.headers, &req.body)?;
-    let w = app.store.create(rt, ns.unwrap_or(""), body, &opts)?;
+    let body = events::from_api(rt, negotiate::decode_body(&req.headers, &req.body)?)?;
+    let w = app.store.create(events::storage(rt), ns.unwrap_or(""), body, &opts)?;
     Ok(written(201, w, rt, app, req, out))
 }
 
@@ -212,7 +216,7 @@ fn update(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str,
         }
         validate_scale(rt, name, &body)?;
     }
-    let w = app.store.update(rt, ns, name, s, body, &opts)?;
+    let w = app.store.update(events::storage(rt), ns, name, s, events::from_api(rt, body)?, &opts)?;
     if s == Subresource::Scale {
         return Ok(json_response(200, &strategy::scale_of(rt, &w.object)));
     }
@@ -253,7 +257,11 @@ fn patch(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, 
         opts.apply = true;
         match s {
             Subresource::Main => {
-                let w = app.store.create_or_modify(rt, ns, name, &opts, |cur| machinery::apply(rt, cur, body, &manager, force, None, now))?;
+                let srt = events::storage(rt);
+                let w = app.store.create_or_modify(srt, ns, name, &opts, |cur| {
+                    let cur = cur.map(|c| events::to_api(rt, c));
+                    events::from_api(rt, machinery::apply(rt, cur.as_ref(), body, &manager, force, None, now)?)
+                })?;
                 let code = if w.created { 201 } else { 200 };
                 return Ok(written(code, w, rt, app, req, out));
             }
@@ -281,7 +289,9 @@ fn patch(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, 
         })?;
         return Ok(json_response(200, &strategy::scale_of(rt, &w.object)));
     }
-    let (w, _) = app.store.modify(rt, ns, name, s, &opts, |cur| machinery::patch(rt, kind, cur, body))?;
+    let (w, _) = app.store.modify(events::storage(rt), ns, name, s, &opts, |cur| {
+        events::from_api(rt, machinery::patch(rt, kind, &events::to_api(rt, cur), body)?)
+    })?;
     Ok(written(200, w, rt, app, req, out))
 }
 
@@ -320,12 +330,12 @@ fn delete_options(req: &Req) -> Result<DeleteOptions, ApiError> {
 
 fn delete(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str) -> Answer {
     let opts = delete_options(req)?;
-    let d = app.store.delete(rt, ns, name, &opts)?;
+    let d = app.store.delete(events::storage(rt), ns, name, &opts)?;
     if d.gone && !strategy::returns_deleted_object(rt) {
         let uid = d.object["metadata"]["uid"].as_str().unwrap_or("");
         return Ok(json_response(200, &success_status(rt.group, rt.plural, name, uid)));
     }
-    Ok(json_response(200, &d.object))
+    Ok(json_response(200, &events::to_api(rt, &d.object)))
 }
 
 fn delete_collection(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>) -> Answer {
@@ -334,11 +344,12 @@ fn delete_collection(app: &App, req: &Req, rt: &'static ResourceType, ns: Option
     }
     let sel = selector(req, rt)?;
     let opts = delete_options(req)?;
-    let (items, _) = app.store.list(rt, ns);
+    let srt = events::storage(rt);
+    let (items, _) = app.store.list(srt, ns);
     let mut out = Vec::new();
     for o in items.iter().filter(|o| sel.matches(rt, o)) {
-        match app.store.delete(rt, strategy::namespace_of(o), strategy::name_of(o), &opts) {
-            Ok(d) => out.push(d.object),
+        match app.store.delete(srt, strategy::namespace_of(o), strategy::name_of(o), &opts) {
+            Ok(d) => out.push(events::to_api(rt, &d.object)),
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
         }

@@ -10,7 +10,7 @@
 
 use super::negotiate::Output;
 use super::table;
-use super::{App, Req, Target, error_response};
+use super::{App, Req, Target, error_response, events};
 use crate::errors::ApiError;
 use crate::machinery::Selector;
 use crate::resources::ResourceType;
@@ -69,12 +69,13 @@ impl Watch {
     fn line(&self, kind: &str, ev: &Event) -> Bytes {
         let obj = &*ev.object;
         let object = match self.out {
+            Output::Json if events::is_view(self.rt) => Some(events::to_api(self.rt, obj)),
             Output::Json => None,
             Output::Metadata => Some(table::partial_metadata(obj)),
             Output::Table => {
                 let meta = json!({"resourceVersion": obj["metadata"]["resourceVersion"]});
                 let first = !self.sent_headers.replace(true);
-                Some(table::table(self.rt, &[obj], self.include.as_deref(), meta, self.app.store.clock().now(), first))
+                Some(table::table(events::storage(self.rt), &[obj], self.include.as_deref(), meta, self.app.store.clock().now(), first))
             }
         };
         let mut buf = Vec::with_capacity(1024);
@@ -124,7 +125,7 @@ fn start(app: Arc<App>, req: Req, out: Output) -> Result<Response<Body>, ApiErro
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_TIMEOUT);
     let w = Watch { rt, ns, sel, out, include: req.param("includeObject").map(str::to_string), app: app.clone(), sent_headers: std::cell::Cell::new(false) };
-    let started = app.store.watch_from(rt, since);
+    let started = app.store.watch_from(events::storage(rt), since);
     let stream = async_stream::stream! {
         let (past, mut rx, start_rv) = match started {
             Ok(s) => s,
@@ -158,7 +159,7 @@ fn start(app: Arc<App>, req: Req, out: Output) -> Result<Response<Body>, ApiErro
                             continue;
                         }
                         last_rv = ev.rv;
-                        if !std::ptr::eq(ev.resource, w.rt) {
+                        if !std::ptr::eq(ev.resource, events::storage(w.rt)) {
                             continue;
                         }
                         if let Some(kind) = w.translate(&ev) {
