@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerState, ContainerStateRunning, ContainerStateWaiting, ContainerStatus,
+    Container, ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting, ContainerStatus,
     HostIP, Pod, PodCondition, PodIP, PodStatus,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -62,6 +62,10 @@ pub struct Memory {
     pub probes: BTreeMap<String, ProbeState>,
     /// When the kubelet started stopping the containers of a deleted pod.
     pub killing_since: Option<Timestamp>,
+    /// Per container: the liveness probe's state.
+    pub liveness: BTreeMap<String, ProbeState>,
+    /// Per container being restarted after a failed liveness probe: when the kill began.
+    pub restarting: BTreeMap<String, Timestamp>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -209,8 +213,17 @@ fn has_readiness_probe(c: &Container) -> bool {
     c.readiness_probe.is_some()
 }
 
-/// One step of the simulated kubelet for one pod.
+/// One step of the simulated kubelet for one pod, every liveness probe passing.
 pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
+    kubelet_step_probed(input, &|_| true)
+}
+
+/// One step of the simulated kubelet for one pod, with the liveness probe's result for a
+/// container now. After `failureThreshold` failed liveness probes the container is killed
+/// (`Killing`: `Container nginx failed liveness probe, will be restarted`) and restarted:
+/// `restartCount` goes up, `lastState` shows the terminated run (exit code 137), readiness
+/// starts over.
+pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container) -> bool) -> KubeletStep {
     let pod = input.pod;
     let now = input.now;
     let t = input.timings;
@@ -347,6 +360,13 @@ pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
                     ProbeState { next_probe: Some(add(running_at, scaled(delay, input.speed))), ..Default::default() },
                 );
             }
+            if let Some(probe) = c.liveness_probe.as_ref() {
+                let delay = probe.initial_delay_seconds.unwrap_or(0) as f64;
+                memory.liveness.insert(
+                    c.name.clone(),
+                    ProbeState { next_probe: Some(add(running_at, scaled(delay, input.speed))), ready: true, ..Default::default() },
+                );
+            }
         }
         let st = p.status.get_or_insert_with(PodStatus::default);
         st.phase = Some("Running".into());
@@ -373,8 +393,96 @@ pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
         );
     }
 
-    // Readiness probes due by now.
     let mut next: Option<Timestamp> = None;
+    let wake = |t: Timestamp, next: &mut Option<Timestamp>| *next = Some(next.map_or(t, |x: Timestamp| x.min(t)));
+    // Liveness probes due by now, and restarts they caused.
+    let grace = pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).unwrap_or(30) as f64;
+    for c in containers(pod) {
+        if let Some(since) = memory.restarting.get(&c.name).copied() {
+            let end = add(since, scaled(t.stop.min(grace), input.speed));
+            if now < end {
+                wake(end, &mut next);
+                continue;
+            }
+            memory.restarting.remove(&c.name);
+            actions.push(event(pod, EventType::Normal, "Pulled", format!("Container image \"{}\" already present on machine", c.image.clone().unwrap_or_default())));
+            actions.push(event(pod, EventType::Normal, "Created", format!("Created container: {}", c.name)));
+            actions.push(event(pod, EventType::Normal, "Started", format!("Started container {}", c.name)));
+            if let Some(cs) = p.status.as_mut().and_then(|s| s.container_statuses.as_mut()).and_then(|l| l.iter_mut().find(|s| s.name == c.name)) {
+                let started = cs.state.as_ref().and_then(|s| s.running.as_ref()).and_then(|r| r.started_at.clone());
+                cs.restart_count += 1;
+                cs.last_state = Some(ContainerState {
+                    terminated: Some(ContainerStateTerminated {
+                        exit_code: 137,
+                        reason: Some("Error".into()),
+                        started_at: started,
+                        finished_at: Some(Time(end)),
+                        container_id: cs.container_id.clone(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                });
+                cs.state = Some(ContainerState { running: Some(ContainerStateRunning { started_at: Some(Time(now)) }), ..Default::default() });
+                cs.ready = !has_readiness_probe(c);
+            }
+            // The probe workers keep ticking every period: the first probe of the new
+            // container is a period away at the earliest (and after its initial delay).
+            let first = |probe: &k8s_openapi::api::core::v1::Probe| {
+                let secs = probe.initial_delay_seconds.unwrap_or(0).max(probe.period_seconds.unwrap_or(10).max(1)) as f64;
+                Some(add(now, scaled(secs, input.speed)))
+            };
+            if let Some(probe) = c.readiness_probe.as_ref() {
+                memory.probes.insert(c.name.clone(), ProbeState { next_probe: first(probe), ..Default::default() });
+            }
+            if let Some(probe) = c.liveness_probe.as_ref() {
+                memory.liveness.insert(c.name.clone(), ProbeState { next_probe: first(probe), ready: true, ..Default::default() });
+                if let Some(n) = first(probe) {
+                    wake(n, &mut next);
+                }
+            }
+            continue;
+        }
+        let Some(probe) = c.liveness_probe.as_ref() else { continue };
+        if memory.restarting.contains_key(&c.name) {
+            continue;
+        }
+        let state = memory.liveness.entry(c.name.clone()).or_default();
+        let period = scaled(probe.period_seconds.unwrap_or(10).max(1) as f64, input.speed);
+        let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
+        if let Some(due) = state.next_probe
+            && now >= due
+        {
+            if liveness(c) {
+                state.failures = 0;
+            } else {
+                state.failures += 1;
+                actions.push(event(pod, EventType::Warning, "Unhealthy", "Liveness probe failed: ".into()));
+                if state.failures >= failure_threshold {
+                    actions.push(event(pod, EventType::Normal, "Killing", format!("Container {} failed liveness probe, will be restarted", c.name)));
+                    memory.restarting.insert(c.name.clone(), now);
+                    state.next_probe = None;
+                    if let Some(cs) = p.status.as_mut().and_then(|s| s.container_statuses.as_mut()).and_then(|l| l.iter_mut().find(|s| s.name == c.name)) {
+                        cs.ready = false;
+                    }
+                    if let Some(r) = memory.probes.get_mut(&c.name) {
+                        r.ready = false;
+                        r.next_probe = None;
+                    }
+                    wake(add(now, scaled(t.stop.min(grace), input.speed)), &mut next);
+                    continue;
+                }
+            }
+            let mut n = add(due, period);
+            while n <= now {
+                n = add(n, period);
+            }
+            state.next_probe = Some(n);
+        }
+        if let Some(n) = state.next_probe {
+            wake(n, &mut next);
+        }
+    }
+    // Readiness probes due by now.
     for c in containers(pod) {
         let Some(probe) = c.readiness_probe.as_ref() else { continue };
         let state = memory.probes.entry(c.name.clone()).or_default();
@@ -405,7 +513,10 @@ pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
                 state.next_probe = Some(n);
             }
         if let Some(n) = state.next_probe {
-            next = Some(next.map_or(n, |x: Timestamp| x.min(n)));
+            wake(n, &mut next);
+        }
+        if memory.restarting.contains_key(&c.name) {
+            continue;
         }
         if let Some(cs) = p
             .status

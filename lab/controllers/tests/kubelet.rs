@@ -223,3 +223,56 @@ fn pod_ips_come_from_the_node_pod_cidr() {
         assert_eq!(pod_ip_in_cidr(cidr, i).as_deref(), want, "{cidr} {i}");
     }
 }
+
+#[test]
+fn failed_liveness_probes_restart_the_container_and_count_restarts() {
+    use lab_controllers::kubelet::kubelet_step_probed;
+    let mut pod = web_pod(None);
+    pod.spec.as_mut().unwrap().containers[0].liveness_probe = Some(
+        serde_json::from_value(json!({"exec": {"command": ["cat", "/tmp/healthy"]}, "periodSeconds": 5, "failureThreshold": 2})).unwrap(),
+    );
+    let pulled = vec!["registry.k8s.io/nginx-slim:0.24".to_string()];
+    let timings = Timings::default();
+    let mut memory = Memory::default();
+    let mut log = vec![];
+    let healthy_until = 5.0;
+    let mut now = t(0);
+    let mut restarted_at = None;
+    for _ in 0..30 {
+        let secs = now.duration_since(t(0)).as_secs_f64();
+        let live = move |_: &Container| secs < healthy_until;
+        let ready = |_: &Container| true;
+        let s = kubelet_step_probed(
+            KubeletInput { pod: &pod, pulled_images: &pulled, pod_ip: "10.244.1.9", host_ip: "172.18.0.3", now, speed: 1.0, timings: &timings, readiness: &ready, memory: &memory },
+            &live,
+        );
+        for a in &s.actions {
+            if let Action::UpdateStatus(Object::Pod(p)) = a {
+                pod.status = p.status.clone();
+            }
+        }
+        log.extend(summary(&s.actions).into_iter().map(|l| (secs, l)));
+        memory = s.memory;
+        let cs = pod.status.clone().unwrap().container_statuses.unwrap()[0].clone();
+        if cs.restart_count == 1 && restarted_at.is_none() {
+            restarted_at = Some(secs);
+            let last = cs.last_state.unwrap().terminated.unwrap();
+            assert_eq!(last.exit_code, 137);
+            assert!(cs.ready, "no readiness probe: ready again once restarted");
+            break;
+        }
+        let Some(d) = s.next_step_after else { break };
+        now = now.checked_add(SignedDuration::try_from(d).unwrap()).unwrap();
+    }
+    // Running at 1s; probes at 1, 6, 11: failures at 6 and 11, killed at 11, back at 11.5.
+    assert_eq!(restarted_at, Some(11.5), "{log:#?}");
+    let events: Vec<&str> = log.iter().filter(|(_, l)| l.starts_with("event Unhealthy") || l.starts_with("event Killing")).map(|(_, l)| l.as_str()).collect();
+    assert_eq!(
+        events,
+        vec![
+            "event Unhealthy: Liveness probe failed: ",
+            "event Unhealthy: Liveness probe failed: ",
+            "event Killing: Container nginx failed liveness probe, will be restarted",
+        ]
+    );
+}
