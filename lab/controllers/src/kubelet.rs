@@ -7,7 +7,9 @@
 //! Phases: Pending (containers `ContainerCreating`) → image pull (slower when the node has not
 //! pulled the image) → Running → Ready (at once without a readiness probe; otherwise after
 //! `initialDelaySeconds`, probing every `periodSeconds`, ready after `successThreshold`
-//! successes, unready after `failureThreshold` failures). Deletion: containers are stopped
+//! successes, unready after `failureThreshold` failures). A container whose liveness probe
+//! fails `failureThreshold` times is killed and restarted (`restartCount`, `lastState`).
+//! Deletion: containers are stopped
 //! (`Killing`), Ready goes False, and after the stop time (at most
 //! `terminationGracePeriodSeconds`) the pod is removed ([`Action::FinalizeDeletion`]).
 //!

@@ -82,7 +82,8 @@
 //!   missing class) and kind's local-path provisioner (one hostPath volume per claim on the
 //!   selected node, reclaim `Delete`).
 //! * [`kubelet`]: a simulated kubelet as a state machine: Pending → ContainerCreating →
-//!   Running → Ready with readiness probes, conditions with transition times, graceful
+//!   Running → Ready with readiness probes, restarts on failed liveness probes
+//!   ([`kubelet::kubelet_step_probed`]), conditions with transition times, graceful
 //!   termination, and when to step again, scaled by a speed factor.
 //! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
