@@ -81,6 +81,7 @@ impl Lab {
             .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
 
         let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port());
+        cluster::nodes::bootstrap(&store, &cluster_opts.nodes);
         let pod_routes = cluster::routes(store.clone(), &cluster_opts);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Arc::new(http::App { store: store.clone() });

@@ -431,6 +431,9 @@ impl Store {
         if std::ptr::eq(rt, &resources::PVCS) {
             self.admit_default_storage_class(&mut obj);
         }
+        if std::ptr::eq(rt, &resources::PVCS) || std::ptr::eq(rt, &resources::PVS) {
+            admit_storage_object_in_use_protection(&mut obj);
+        }
         machinery::validate_create(rt, &obj)?;
         if !opts.apply {
             let manager = opts.field_manager.clone().unwrap_or_default();
@@ -712,6 +715,19 @@ impl Store {
         machinery::record_update(Some(&current), &mut new, field_manager, None, self.clock.now());
         let (w, _) = self.finish_update(&mut inner, rt, ns, current, new, vec![], false)?;
         Ok(w.object)
+    }
+}
+
+/// The `StorageObjectInUseProtection` admission plugin
+/// (`plugin/pkg/admission/storage/storageobjectinuseprotection`): claims get the
+/// `kubernetes.io/pvc-protection` finalizer and volumes `kubernetes.io/pv-protection`, which
+/// the pvc- and pv-protection controllers remove once nothing uses them.
+fn admit_storage_object_in_use_protection(obj: &mut Value) {
+    let f = if obj["kind"] == "PersistentVolume" { "kubernetes.io/pv-protection" } else { "kubernetes.io/pvc-protection" };
+    let mut list: Vec<Value> = obj["metadata"]["finalizers"].as_array().cloned().unwrap_or_default();
+    if !list.iter().any(|x| x == f) {
+        list.push(json!(f));
+        obj["metadata"]["finalizers"] = json!(list);
     }
 }
 

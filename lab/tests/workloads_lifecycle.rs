@@ -218,3 +218,45 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn claim_in_use_stays_terminating_until_its_pod_is_gone_then_reclaim_delete_removes_volume_and_directory() {
+    let lab = lab();
+    let client = lab.client();
+    let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
+    let c: PersistentVolumeClaim = serde_json::from_value(json!({"metadata": {"name": "data"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}})).unwrap();
+    let created = claims.create(&PostParams::default(), &c).await.unwrap();
+    assert_eq!(created.spec.as_ref().unwrap().storage_class_name.as_deref(), Some("standard"), "DefaultStorageClass admission");
+    assert_eq!(created.metadata.finalizers, Some(vec!["kubernetes.io/pvc-protection".to_string()]));
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "user"},
+        "spec": {"terminationGracePeriodSeconds": 1, "containers": [{"name": "c", "image": "nginx:1.27", "volumeMounts": [{"name": "d", "mountPath": "/data"}]}],
+            "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}})).unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    let bound = wait_for("user Ready and data Bound", 8, || async {
+        let p = pods.get("user").await.ok()?;
+        let c = claims.get("data").await.ok()?;
+        (is_ready(&p) && c.status.as_ref()?.phase.as_deref() == Some("Bound")).then_some((p, c))
+    })
+    .await;
+    let node = bound.0.spec.unwrap().node_name.unwrap();
+    let pv_name = bound.1.spec.unwrap().volume_name.unwrap();
+    let pvs: Api<k8s_openapi::api::core::v1::PersistentVolume> = Api::all(client);
+    let host_path = pvs.get(&pv_name).await.unwrap().spec.unwrap().host_path.unwrap().path;
+    let dir = lab::cluster::volumes_dir(None, lab.port()).join(&node).join(host_path.trim_start_matches('/'));
+    assert!(dir.is_dir());
+
+    claims.delete("data", &DeleteParams::default()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let terminating = claims.get("data").await.expect("still there while the pod uses it");
+    assert!(terminating.metadata.deletion_timestamp.is_some());
+
+    pods.delete("user", &DeleteParams::default()).await.unwrap();
+    wait_for("claim, volume and directory gone", 8, || async {
+        let claim_gone = claims.get_opt("data").await.ok()?.is_none();
+        let pv_gone = pvs.get_opt(&pv_name).await.ok()?.is_none();
+        (claim_gone && pv_gone && !dir.exists()).then_some(())
+    })
+    .await;
+}

@@ -77,11 +77,10 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-/// Create the nodes and the default StorageClass, then run every controller until the
-/// runtime stops.
+/// Run every controller until the runtime stops (create the nodes and the default
+/// StorageClass first, with [`nodes::bootstrap`], so they exist when the server answers).
 pub async fn run(store: Arc<Store>, opts: Options) {
     let _guard = RemoveOnDrop(opts.temporary_volumes.then(|| opts.volumes_root.clone()));
-    nodes::bootstrap(&store, &opts.nodes);
     let opts = Arc::new(opts);
     let reconcilers: Vec<Arc<dyn Reconciler>> = vec![
         Arc::new(controllers::StatefulSets::default()),

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub const PV_PROTECTION_FINALIZER: &str = "kubernetes.io/pv-protection";
+pub const PVC_PROTECTION_FINALIZER: &str = "kubernetes.io/pvc-protection";
 
 pub struct Volumes {
     pub opts: Arc<Options>,
@@ -55,6 +56,13 @@ impl Reconciler for Volumes {
         let rt = ev.resource;
         if std::ptr::eq(rt, &resources::PVCS) || std::ptr::eq(rt, &resources::PVS) || std::ptr::eq(rt, &resources::STORAGECLASSES) {
             out.push(KEY.into());
+        } else if std::ptr::eq(rt, &resources::PODS) {
+            // A pod that goes away or finishes may release a claim being deleted.
+            let phase_changed = ev.previous.as_ref().is_some_and(|p| p["status"]["phase"] != ev.object["status"]["phase"]);
+            let uses_claims = ev.object["spec"]["volumes"].as_array().is_some_and(|v| v.iter().any(|v| v["persistentVolumeClaim"].is_object()));
+            if uses_claims && (ev.kind == crate::store::EventType::Deleted || phase_changed) {
+                out.push(KEY.into());
+            }
         }
     }
 
@@ -90,6 +98,29 @@ impl Reconciler for Volumes {
                 let rest: Vec<&String> = finalizers.iter().filter(|f| *f != PV_PROTECTION_FINALIZER).collect();
                 actions.push(Action::Patch {
                     target: ObjectRef::new("v1", "PersistentVolume", &pv.metadata),
+                    patch: Patch::Merge(json!({"metadata": {"finalizers": rest}})),
+                });
+            }
+        }
+        // The pvc-protection controller (`pkg/controller/volume/pvcprotection`): a claim being
+        // deleted keeps its finalizer while a pod that has not finished uses it.
+        let pods = store.list(&resources::PODS, None).0;
+        for c in claims.iter().filter(|c| c.metadata.deletion_timestamp.is_some()) {
+            let finalizers = c.metadata.finalizers.clone().unwrap_or_default();
+            if !finalizers.iter().any(|f| f == PVC_PROTECTION_FINALIZER) {
+                continue;
+            }
+            let ns = c.metadata.namespace.as_deref().unwrap_or("");
+            let name = c.metadata.name.as_deref().unwrap_or("");
+            let in_use = pods.iter().any(|p| {
+                p["metadata"]["namespace"] == ns
+                    && !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
+                    && p["spec"]["volumes"].as_array().is_some_and(|v| v.iter().any(|v| v["persistentVolumeClaim"]["claimName"] == name))
+            });
+            if !in_use {
+                let rest: Vec<&String> = finalizers.iter().filter(|f| *f != PVC_PROTECTION_FINALIZER).collect();
+                actions.push(Action::Patch {
+                    target: ObjectRef::new("v1", "PersistentVolumeClaim", &c.metadata),
                     patch: Patch::Merge(json!({"metadata": {"finalizers": rest}})),
                 });
             }
