@@ -224,7 +224,16 @@ fn quizzes_are_translated_with_the_same_marked_answer() {
     let fresh = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
     match (fresh(&built), fresh(&root().join("src/workshop/quizzes.md")), fresh(&root().join("po/ko.po"))) {
         (Some(b), Some(s), Some(k)) if b > s && b > k && source == "po/ko.po" => {
-            let html = std::fs::read_to_string(&built).unwrap();
+            // `cargo xtask build` writes a page, then relabels its <summary>s: a build running
+            // right now may show a half-finished page for a moment.
+            let mut html = std::fs::read_to_string(&built).unwrap();
+            for _ in 0..10 {
+                if !html.contains("<summary>Answer</summary>") {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                html = std::fs::read_to_string(&built).unwrap();
+            }
             let blocks: Vec<&str> = html.split("<details class=\"quiz-answer\">").skip(1).map(|b| b.split("</details>").next().unwrap()).collect();
             assert_eq!(blocks.len(), answers, "book/ko: {} answer blocks", blocks.len());
             for b in &blocks {
