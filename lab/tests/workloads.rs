@@ -267,3 +267,50 @@ async fn claim_naming_a_missing_storage_class_stays_pending_with_provisioning_fa
     assert_eq!(ev.involved_object.name.as_deref(), Some("data"));
     assert_eq!(claims.get("data").await.unwrap().status.unwrap().phase.as_deref(), Some("Pending"));
 }
+
+#[tokio::test]
+async fn statefulset_parallel_pod_management_creates_all_pods_without_waiting() {
+    let lab = lab();
+    let client = lab.client();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let log = watch_pods(&pods).await;
+    let mut set = web(3);
+    set.spec.as_mut().unwrap().pod_management_policy = Some("Parallel".into());
+    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &headless_service()).await.unwrap();
+    Api::<StatefulSet>::default_namespaced(client).create(&PostParams::default(), &set).await.unwrap();
+    wait_for("web-0..2 Ready", 8, || all_ready(&pods, &["web-0", "web-1", "web-2"])).await;
+    let log = log.lock().unwrap().clone();
+    let added: Vec<usize> = log.iter().enumerate().filter(|(_, (t, _))| *t == "ADDED").map(|(i, _)| i).collect();
+    assert_eq!(added.len(), 3);
+    assert!(!log[..added[2]].iter().any(|(_, p)| is_ready(p)), "Parallel created a pod only after another was Ready");
+}
+
+#[tokio::test]
+async fn pod_using_a_claim_bound_on_another_node_stays_pending_with_volume_node_affinity_conflict() {
+    let lab = lab();
+    let client = lab.client();
+    let (pods, _log) = start_web(&lab, 1).await;
+    let web0 = wait_for("web-0 Ready", 8, || all_ready(&pods, &["web-0"])).await.pop().unwrap();
+    let node = web0.spec.unwrap().node_name.unwrap();
+    let other = if node == "kind-worker" { "kind-worker2" } else { "kind-worker" };
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "reader"},
+        "spec": {"nodeSelector": {"kubernetes.io/hostname": other},
+            "containers": [{"name": "c", "image": "busybox:1.36", "volumeMounts": [{"name": "d", "mountPath": "/d"}]}],
+            "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "www-web-0"}}]}})).unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    let events: Api<Event> = Api::default_namespaced(client);
+    let ev = wait_for("FailedScheduling", 8, || async {
+        events.list(&ListParams::default()).await.ok()?.items.into_iter().find(|e| {
+            e.reason.as_deref() == Some("FailedScheduling") && e.involved_object.name.as_deref() == Some("reader")
+        })
+    })
+    .await;
+    assert_eq!(
+        ev.message.as_deref(),
+        Some("0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s), 1 node(s) had volume node affinity conflict. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+    );
+    let reader = pods.get("reader").await.unwrap();
+    assert_eq!(reader.status.as_ref().unwrap().phase.as_deref(), Some("Pending"));
+    let cond = reader.status.unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == "PodScheduled").unwrap();
+    assert_eq!((cond.status.as_str(), cond.reason.as_deref()), ("False", Some("Unschedulable")));
+}
