@@ -335,10 +335,10 @@ impl Executor {
                 let bytes = serde_json::to_vec(body).unwrap_or_default();
                 store.modify(rt, &ns, &target.name, Subresource::Main, &self.opts(), |cur| {
                     // A `metadata.uid` in the patch is a precondition, as the server treats it.
-                    if let Some(uid) = body["metadata"]["uid"].as_str() {
-                        if cur["metadata"]["uid"].as_str() != Some(uid) {
-                            return Err(ApiError::conflict(rt.group, rt.plural, &target.name, &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", cur["metadata"]["uid"].as_str().unwrap_or(""))));
-                        }
+                    if let Some(uid) = body["metadata"]["uid"].as_str()
+                        && cur["metadata"]["uid"].as_str() != Some(uid)
+                    {
+                        return Err(ApiError::conflict(rt.group, rt.plural, &target.name, &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", cur["metadata"]["uid"].as_str().unwrap_or(""))));
                     }
                     machinery::patch(rt, kind, cur, &bytes)
                 })
@@ -389,14 +389,14 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let now = store.clock().now_precise();
     let agg_key = format!("{ns}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", ev.regarding.uid.as_deref().unwrap_or(&ev.regarding.name), ev.source, ev.reason, ev.message);
     let seen = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner()).get(&agg_key).cloned();
-    if let Some(name) = seen {
-        if let Ok(same) = store.get(&resources::EVENTS, &ns, &name) {
-            let mut e = (*same).clone();
-            e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
-            e["lastTimestamp"] = json!(format_time(now));
-            if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
-                return;
-            }
+    if let Some(name) = seen
+        && let Ok(same) = store.get(&resources::EVENTS, &ns, &name)
+    {
+        let mut e = (*same).clone();
+        e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
+        e["lastTimestamp"] = json!(format_time(now));
+        if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
+            return;
         }
     }
     let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);

@@ -130,13 +130,12 @@ impl Reconciler for Deployments {
                 .as_array()
                 .and_then(|r| r.iter().find(|o| o["controller"] == true && o["kind"] == "ReplicaSet"))
                 .and_then(|o| o["name"].as_str());
-            if let Some(rs) = rs.and_then(|n| store.get(&resources::REPLICASETS, ns, n).ok()) {
-                if let Some(d) = rs["metadata"]["ownerReferences"]
+            if let Some(rs) = rs.and_then(|n| store.get(&resources::REPLICASETS, ns, n).ok())
+                && let Some(d) = rs["metadata"]["ownerReferences"]
                     .as_array()
                     .and_then(|r| r.iter().find(|o| o["controller"] == true && o["kind"] == "Deployment"))
-                {
-                    out.push(format!("{ns}/{}", d["name"].as_str().unwrap_or("")));
-                }
+            {
+                out.push(format!("{ns}/{}", d["name"].as_str().unwrap_or("")));
             }
         }
     }

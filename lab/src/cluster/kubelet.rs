@@ -99,14 +99,14 @@ impl Reconciler for Kubelet {
         let current = store.get(&resources::PODS, ns, name).ok();
         let uid = current.as_ref().and_then(|p| p["metadata"]["uid"].as_str().map(str::to_string));
         // The pod under this name went away or was replaced: forget the old one.
-        if let Some(old) = st.uids.get(key).cloned() {
-            if Some(&old) != uid.as_ref() {
-                // The pod's own files and emptyDir volumes go with it.
-                if let Some(node) = st.release(&old) {
-                    let _ = std::fs::remove_dir_all(super::exec::pod_dir(&self.opts, &node, &old));
-                }
-                st.uids.remove(key);
+        if let Some(old) = st.uids.get(key).cloned()
+            && Some(&old) != uid.as_ref()
+        {
+            // The pod's own files and emptyDir volumes go with it.
+            if let Some(node) = st.release(&old) {
+                let _ = std::fs::remove_dir_all(super::exec::pod_dir(&self.opts, &node, &old));
             }
+            st.uids.remove(key);
         }
         let Some(v) = current else { return vec![] };
         let Some(uid) = uid else { return vec![] };
@@ -123,21 +123,21 @@ impl Reconciler for Kubelet {
         st.uids.insert(key.to_string(), uid.clone());
         // A pod already running when this process started (a restart with a data dir): the
         // kubelet picks it up where it was, as a restarted kubelet finds its containers.
-        if !st.memory.contains_key(&uid) {
-            if let Some(status) = pod.status.as_ref().filter(|s| s.phase.as_deref() == Some("Running")) {
-                if let Some(ip) = status.pod_ip.clone() {
-                    if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
-                        st.used.entry(node_name.clone()).or_default().insert(last);
-                    }
-                    st.ips.insert(uid.clone(), (node_name.clone(), ip));
+        if !st.memory.contains_key(&uid)
+            && let Some(status) = pod.status.as_ref().filter(|s| s.phase.as_deref() == Some("Running"))
+        {
+            if let Some(ip) = status.pod_ip.clone() {
+                if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
+                    st.used.entry(node_name.clone()).or_default().insert(last);
                 }
-                let mut m = Memory { seen_at: status.start_time.as_ref().map(|t| t.0).or(Some(now)), ..Default::default() };
-                for cs in status.container_statuses.iter().flatten() {
-                    let ready = cs.ready;
-                    m.probes.insert(cs.name.clone(), ProbeState { successes: ready as i32, failures: 0, next_probe: Some(now), ready });
-                }
-                st.memory.insert(uid.clone(), m);
+                st.ips.insert(uid.clone(), (node_name.clone(), ip));
             }
+            let mut m = Memory { seen_at: status.start_time.as_ref().map(|t| t.0).or(Some(now)), ..Default::default() };
+            for cs in status.container_statuses.iter().flatten() {
+                let ready = cs.ready;
+                m.probes.insert(cs.name.clone(), ProbeState { successes: ready as i32, failures: 0, next_probe: Some(now), ready });
+            }
+            st.memory.insert(uid.clone(), m);
         }
         let pod_ip = st.ip_for(&uid, &node_name, &cidr);
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();

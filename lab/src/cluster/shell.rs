@@ -39,10 +39,13 @@ pub trait Resolver: Send + Sync {
     /// pod's search path for a relative name.
     fn lookup(&self, name: &str) -> Option<(String, Vec<String>)>;
     /// SRV records for a service: (fqdn, [(priority, weight, port, target)]).
-    fn srv(&self, name: &str) -> Option<(String, Vec<(u16, u16, u16, String)>)>;
+    fn srv(&self, name: &str) -> Option<(String, Vec<SrvRecord>)>;
     /// The page an HTTP server at `ip` would serve for `path` (nginx's html directory).
     fn http_get(&self, ip: &str, path: &str) -> Option<Result<Vec<u8>, u16>>;
 }
+
+/// An SRV record: (priority, weight, port, target).
+pub type SrvRecord = (u16, u16, u16, String);
 
 /// What one container looks like to the shell.
 pub struct Container<'a> {
@@ -760,7 +763,7 @@ mod tests {
         fn lookup(&self, name: &str) -> Option<(String, Vec<String>)> {
             (name == "web-1.nginx").then(|| ("web-1.nginx.default.svc.cluster.local".into(), vec!["10.244.2.2".into()]))
         }
-        fn srv(&self, _: &str) -> Option<(String, Vec<(u16, u16, u16, String)>)> {
+        fn srv(&self, _: &str) -> Option<(String, Vec<SrvRecord>)> {
             None
         }
         fn http_get(&self, _: &str, _: &str) -> Option<Result<Vec<u8>, u16>> {

@@ -77,12 +77,11 @@ impl Reconciler for Volumes {
             let finalizers = pv.metadata.finalizers.clone().unwrap_or_default();
             if pv.metadata.deletion_timestamp.is_none() {
                 // local-path-provisioner's helper pod `mkdir -m 0777 -p`.
-                if provisioned {
-                    if let Some(dir) = volume_dir(&self.opts, pv) {
-                        if !dir.exists() {
-                            let _ = std::fs::create_dir_all(&dir);
-                        }
-                    }
+                if provisioned
+                    && let Some(dir) = volume_dir(&self.opts, pv)
+                    && !dir.exists()
+                {
+                    let _ = std::fs::create_dir_all(&dir);
                 }
                 continue;
             }
@@ -90,10 +89,8 @@ impl Reconciler for Volumes {
             // pv-protection controller lets the volume go once no claim is bound to it.
             let phase = pv.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("");
             if finalizers.iter().any(|f| f == PV_PROTECTION_FINALIZER) && phase != "Bound" {
-                if provisioned {
-                    if let Some(dir) = volume_dir(&self.opts, pv) {
-                        let _ = std::fs::remove_dir_all(&dir);
-                    }
+                if provisioned && let Some(dir) = volume_dir(&self.opts, pv) {
+                    let _ = std::fs::remove_dir_all(&dir);
                 }
                 let rest: Vec<&String> = finalizers.iter().filter(|f| *f != PV_PROTECTION_FINALIZER).collect();
                 actions.push(Action::Patch {
