@@ -424,7 +424,8 @@ impl Store {
                 m.insert("generation".into(), json!(1));
             }
         }
-        if std::ptr::eq(rt, &resources::SERVICES) {
+        let we_allocate = std::ptr::eq(rt, &resources::SERVICES) && obj["spec"]["clusterIP"].as_str().unwrap_or("").is_empty();
+        if we_allocate {
             allocate_cluster_ip(&mut obj);
         }
         machinery::prepare_for_create(rt, &mut obj);
@@ -450,6 +451,19 @@ impl Store {
                     return Err(e);
                 }
                 Some(_) => {}
+            }
+        }
+        if we_allocate {
+            // A random cluster IP was picked before taking the lock: pick again while it is taken.
+            let used: std::collections::HashSet<String> = inner.objects[rt.key]
+                .values()
+                .filter_map(|s| s["spec"]["clusterIP"].as_str().map(str::to_string))
+                .collect();
+            while obj["spec"]["clusterIP"].as_str().is_some_and(|ip| used.contains(ip)) {
+                obj["spec"]["clusterIP"] = json!("");
+                allocate_cluster_ip(&mut obj);
+                let ip = obj["spec"]["clusterIP"].clone();
+                obj["spec"]["clusterIPs"] = json!([ip]);
             }
         }
         if inner.objects[rt.key].contains_key(&(Self::ns_key(rt, ns), name.clone())) {
@@ -909,6 +923,23 @@ mod tests {
         assert_eq!((e.code, e.reason), (410, "Expired"));
         let (past, _rx, _) = s.watch_from(&CONFIGMAPS, Some(s.resource_version() - 3)).unwrap();
         assert_eq!(past.len(), 3);
+    }
+
+    #[test]
+    fn services_get_distinct_cluster_ips() {
+        let s = store();
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..300 {
+            let svc = json!({"metadata": {"name": format!("s{i}")}, "spec": {"ports": [{"port": 80}]}});
+            let w = s.create(&resources::SERVICES, "default", svc, &WriteOptions::default()).unwrap();
+            let ip = w.object["spec"]["clusterIP"].as_str().unwrap().to_string();
+            assert!(ip.starts_with("10.96.") && ip != "10.96.0.1" && ip != "10.96.0.10", "{ip}");
+            assert_eq!(w.object["spec"]["clusterIPs"], json!([ip]));
+            assert!(seen.insert(ip));
+        }
+        let headless = json!({"metadata": {"name": "h"}, "spec": {"clusterIP": "None", "ports": [{"port": 80}]}});
+        let w = s.create(&resources::SERVICES, "default", headless, &WriteOptions::default()).unwrap();
+        assert_eq!(w.object["spec"]["clusterIP"], "None");
     }
 
     #[test]
