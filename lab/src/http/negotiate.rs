@@ -53,9 +53,9 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> 
         "application/json" | "" => parse_json(body),
         "application/yaml" => parse_yaml(body),
         "application/vnd.kubernetes.protobuf" => super::protobuf::decode(body),
-        _ => Err(ApiError::unsupported_media_type(format!(
-            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/cbor"
-        ))),
+        _ => Err(ApiError::unsupported_media_type(
+            "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/cbor",
+        )),
     }
 }
 

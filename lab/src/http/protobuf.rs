@@ -119,7 +119,7 @@ fn utf8(b: &[u8]) -> Result<String, ApiError> {
 /// A map entry message: key 1, value 2.
 fn map_entry(b: &[u8], bytes_value: bool) -> Result<(String, Value), ApiError> {
     let mut r = Reader { b };
-    let (mut k, mut v) = (String::new(), if bytes_value { json!("") } else { json!("") });
+    let (mut k, mut v) = (String::new(), json!(""));
     while !r.b.is_empty() {
         let (num, _, payload, _) = r.field()?;
         match num {

@@ -241,10 +241,7 @@ fn validate_scale(rt: &ResourceType, name: &str, scale: &Value) -> Result<(), Ap
 fn patch(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, sub: Option<&str>, out: Output) -> Answer {
     let ct = req.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let kind = machinery::patch_type(ct)?;
-    let force = match req.param("force") {
-        None => None,
-        Some(f) => Some(matches!(f, "true" | "1")),
-    };
+    let force = req.param("force").map(|f| matches!(f, "true" | "1"));
     machinery::validate_patch_options(kind, req.param("fieldManager"), force)?;
     let mut opts = write_options(req)?;
     let body: &[u8] = &req.body;
