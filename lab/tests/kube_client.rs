@@ -403,3 +403,26 @@ async fn core_and_events_k8s_io_events_are_one_storage() {
     v1.delete("web-1.1", &DeleteParams::default()).await.unwrap();
     assert!(core.get_opt("web-1.1").await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn watch_with_a_selector_sees_objects_enter_and_leave_it() {
+    let lab = lab();
+    let api: Api<ConfigMap> = Api::default_namespaced(lab.client());
+    let plain: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "m"}})).unwrap();
+    let created = api.create(&PostParams::default(), &plain).await.unwrap();
+    let rv = created.metadata.resource_version.unwrap();
+    let mut stream = api.watch(&WatchParams::default().labels("app=demo").timeout(5), &rv).await.unwrap().boxed();
+    api.patch("m", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"app": "demo"}}}))).await.unwrap();
+    api.patch("m", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "v"}}))).await.unwrap();
+    api.patch("m", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"labels": {"app": "other"}}}))).await.unwrap();
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        match stream.try_next().await.unwrap().unwrap() {
+            WatchEvent::Added(_) => seen.push("ADDED"),
+            WatchEvent::Modified(_) => seen.push("MODIFIED"),
+            WatchEvent::Deleted(_) => seen.push("DELETED"),
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(seen, ["ADDED", "MODIFIED", "DELETED"]);
+}
