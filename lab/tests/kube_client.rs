@@ -426,3 +426,19 @@ async fn watch_with_a_selector_sees_objects_enter_and_leave_it() {
     }
     assert_eq!(seen, ["ADDED", "MODIFIED", "DELETED"]);
 }
+
+#[tokio::test]
+async fn kube_discovery_finds_every_group() {
+    let lab = lab();
+    let discovery = kube::Discovery::new(lab.client()).run().await.unwrap();
+    let groups: Vec<String> = discovery.groups().map(|g| g.name().to_string()).collect();
+    for g in ["", "apps", "discovery.k8s.io", "storage.k8s.io", "events.k8s.io"] {
+        assert!(groups.contains(&g.to_string()), "{g} in {groups:?}");
+    }
+    let (sts, caps) = discovery.resolve_gvk(&kube::api::GroupVersionKind::gvk("apps", "v1", "StatefulSet")).unwrap();
+    assert_eq!(sts.plural, "statefulsets");
+    assert_eq!(caps.scope, kube::discovery::Scope::Namespaced);
+    assert!(caps.subresources.iter().any(|(r, _)| r.plural == "scale"), "{:?}", caps.subresources);
+    let v = lab.client().apiserver_version().await.unwrap();
+    assert_eq!((v.major.as_str(), v.minor.as_str()), ("1", "33"));
+}
