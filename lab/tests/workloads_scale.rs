@@ -45,3 +45,19 @@ async fn benchmark_large_statefulsets_become_ready() {
     let ordered = time_to_ready(&lab, "ord", 20, "OrderedReady").await;
     println!("20-replica OrderedReady StatefulSet all Ready in {ordered:?}");
 }
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+#[ignore = "a benchmark: run on demand with --ignored --nocapture"]
+async fn benchmark_memory_with_a_thousand_running_pods() {
+    let before = rss_kib();
+    let lab = Lab::start(LabConfig { speed: 1000.0, ..Default::default() }).unwrap();
+    let took = time_to_ready(&lab, "big", 1000, "Parallel").await;
+    println!("1,000-replica Parallel StatefulSet all Ready in {took:?}; process RSS {} MiB (was {} MiB)", rss_kib() / 1024, before / 1024);
+}
