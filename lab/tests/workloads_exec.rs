@@ -148,6 +148,21 @@ fn kubectl_exec_writes_and_reads_files_and_reports_exit_codes() {
     let (_, err, code) = kubectl(&["exec", "web-0", "--", "sh", "-c", "exit 3"]);
     assert_eq!(code, Some(3));
     assert!(err.contains("command terminated with exit code 3"), "{err}");
+
+    // `kubectl exec -i POD -- sh` runs each line it reads, keeping the working directory.
+    let mut child = std::process::Command::new("kubectl")
+        .args(["exec", "-i", "web-0", "--", "sh"])
+        .env("KUBECONFIG", lab.kubeconfig_path())
+        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"cd /usr/share/nginx/html\ncat index.html\nhostname\nexit 4\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\nweb-0\n");
+    assert_eq!(out.status.code(), Some(4));
 }
 
 #[tokio::test]

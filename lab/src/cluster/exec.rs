@@ -272,8 +272,12 @@ pub async fn run_in(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer, 
 /// [`run_in`] with `sleep` scaled by `speed` (infinite: no waiting, for probes).
 pub async fn run_with_speed(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer, argv: &[String], stdin: Vec<u8>, speed: f64) -> shell::Output {
     let fs = container_fs(store, opts, pod, c);
-    let ns = pod.metadata.namespace.clone().unwrap_or_default();
-    let dns = Dns { store, opts, namespace: ns };
+    let dns = Dns { store, opts, namespace: pod.metadata.namespace.clone().unwrap_or_default() };
+    let container = container_view(&fs, &dns, pod, c, speed);
+    shell::exec(&container, argv, stdin).await
+}
+
+fn container_view<'a>(fs: &'a Fs, dns: &'a Dns<'a>, pod: &Pod, c: &PodContainer, speed: f64) -> Container<'a> {
     let hostname = pod.spec.as_ref().and_then(|s| s.hostname.clone()).unwrap_or_else(|| pod.metadata.name.clone().unwrap_or_default());
     let env: Vec<(String, String)> = c
         .env
@@ -282,8 +286,92 @@ pub async fn run_with_speed(store: &Store, opts: &Options, pod: &Pod, c: &PodCon
         .map(|e| (e.name.clone(), e.value.clone().unwrap_or_default()))
         .chain([("KUBERNETES_SERVICE_HOST".to_string(), "10.96.0.1".to_string()), ("KUBERNETES_SERVICE_PORT".to_string(), "443".to_string())])
         .collect();
-    let container = Container { fs: &fs, hostname, env, image: c.image.clone().unwrap_or_default(), resolver: &dns, speed };
-    shell::exec(&container, argv, stdin).await
+    Container { fs, hostname, env, image: c.image.clone().unwrap_or_default(), resolver: dns, speed }
+}
+
+fn frame(ch: u8, data: &[u8]) -> Message {
+    let mut v = Vec::with_capacity(data.len() + 1);
+    v.push(ch);
+    v.extend_from_slice(data);
+    Message::Binary(v.into())
+}
+
+/// `kubectl exec -it POD -- sh`: a shell that runs each line as it is entered, echoing
+/// keystrokes and printing a prompt when there is a terminal, until `exit` or end of input.
+async fn interactive(socket: &mut WebSocket, ctx: &Ctx, pod: &Pod, c: &PodContainer, v5: bool, tty: bool) -> i32 {
+    let fs = container_fs(&ctx.store, &ctx.opts, pod, c);
+    let dns = Dns { store: &ctx.store, opts: &ctx.opts, namespace: pod.metadata.namespace.clone().unwrap_or_default() };
+    let container = container_view(&fs, &dns, pod, c, ctx.store.clock().speed());
+    let mut sh = shell::Shell::new(&container);
+    let crlf = |b: &[u8]| -> Vec<u8> { if tty { String::from_utf8_lossy(b).replace('\n', "\r\n").into_bytes() } else { b.to_vec() } };
+    if tty {
+        let _ = socket.send(frame(1, b"# ")).await;
+    }
+    let mut line: Vec<u8> = Vec::new();
+    'session: while let Some(Ok(msg)) = socket.recv().await {
+        let data = match msg {
+            Message::Binary(b) if !b.is_empty() => b,
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        let (ch, bytes) = (data[0], &data[1..]);
+        if ch == 255 && v5 && bytes.first() == Some(&0) {
+            break;
+        }
+        if ch != 0 {
+            continue;
+        }
+        for &b in bytes {
+            let run = match b {
+                b'\r' | b'\n' => true,
+                0x04 if tty && line.is_empty() => break 'session,
+                0x7f | 0x08 if tty => {
+                    if line.pop().is_some() {
+                        let _ = socket.send(frame(1, b"\x08 \x08")).await;
+                    }
+                    false
+                }
+                0x03 if tty => {
+                    line.clear();
+                    let _ = socket.send(frame(1, b"^C\r\n# ")).await;
+                    false
+                }
+                _ => {
+                    line.push(b);
+                    if tty {
+                        let _ = socket.send(frame(1, &[b])).await;
+                    }
+                    false
+                }
+            };
+            if !run {
+                continue;
+            }
+            if tty {
+                let _ = socket.send(frame(1, b"\r\n")).await;
+            }
+            let script = String::from_utf8_lossy(&std::mem::take(&mut line)).to_string();
+            let out = sh.run_script(&script, Vec::new()).await;
+            if !out.stdout.is_empty() {
+                let _ = socket.send(frame(1, &crlf(&out.stdout))).await;
+            }
+            if !out.stderr.is_empty() {
+                let _ = socket.send(frame(if tty { 1 } else { 2 }, &crlf(&out.stderr))).await;
+            }
+            if sh.exited() {
+                break 'session;
+            }
+            if tty {
+                let _ = socket.send(frame(1, b"# ")).await;
+            }
+        }
+    }
+    if !line.is_empty() && !sh.exited() {
+        let script = String::from_utf8_lossy(&line).to_string();
+        let out = sh.run_script(&script, Vec::new()).await;
+        let _ = socket.send(frame(1, &out.stdout)).await;
+    }
+    sh.last
 }
 
 /// A readiness probe's result now (the kubelet's prober): `exec` runs in the shell and
@@ -359,10 +447,17 @@ async fn exec_handler(
 async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, argv: Vec<String>, v5: bool, want_stdin: bool, want_stdout: bool, want_stderr: bool, tty: bool) {
     // Commands that read their input wait for stdin to close (v5's close signal, or the
     // socket's end); everything else runs at once.
-    let reads_stdin = {
-        let n = argv[0].rsplit('/').next().unwrap_or("");
-        (matches!(n, "sh" | "bash" | "ash" | "dash") && !argv.iter().any(|a| a == "-c")) || (n == "cat" && argv.len() == 1)
-    };
+    let name = argv[0].rsplit('/').next().unwrap_or("").to_string();
+    let is_shell = matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") && !argv.iter().any(|a| a == "-c");
+    if want_stdin && is_shell {
+        let code = interactive(&mut socket, &ctx, &pod, &c, v5, tty).await;
+        let status = serde_json::to_vec(&exit_status(&argv, code)).unwrap_or_default();
+        let _ = socket.send(frame(3, &status)).await;
+        let _ = socket.send(Message::Close(Some(CloseFrame { code: 1000, reason: "".into() }))).await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async { while let Some(Ok(_)) = socket.recv().await {} }).await;
+        return;
+    }
+    let reads_stdin = name == "cat" && argv.len() == 1;
     let mut stdin = Vec::new();
     if want_stdin && reads_stdin {
         while let Some(Ok(msg)) = socket.recv().await {
@@ -378,12 +473,6 @@ async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, arg
         }
     }
     let out = run_in(&ctx.store, &ctx.opts, &pod, &c, &argv, stdin).await;
-    let frame = |ch: u8, data: &[u8]| {
-        let mut v = Vec::with_capacity(data.len() + 1);
-        v.push(ch);
-        v.extend_from_slice(data);
-        Message::Binary(v.into())
-    };
     if want_stdout && !out.stdout.is_empty() {
         let _ = socket.send(frame(1, &out.stdout)).await;
     }

@@ -272,6 +272,11 @@ impl<'a> Shell<'a> {
         Shell { c, cwd: "/".into(), vars, last: 0, exited: false }
     }
 
+    /// `exit` ran.
+    pub fn exited(&self) -> bool {
+        self.exited
+    }
+
     fn var(&self, k: &str) -> String {
         if k == "?" {
             return self.last.to_string();
