@@ -483,11 +483,17 @@ impl Store {
         Ok(Written { object: (*arc).clone(), warnings, created: true })
     }
 
-    /// The `default` ServiceAccount of a namespace (kube-controller-manager's serviceaccounts
-    /// controller creates it; kubectl and pod admission expect it).
+    /// What kube-controller-manager puts in every namespace: the `default` ServiceAccount
+    /// (serviceaccounts controller; kubectl and pod admission expect it) and the
+    /// `kube-root-ca.crt` ConfigMap (root-ca-cert-publisher). The certificate is a self-signed
+    /// CA made for the lab: the lab serves plain HTTP, so nothing is verified with it.
     fn ensure_default_service_account(&self, ns: &str) {
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}});
         let _ = self.create(&resources::SERVICEACCOUNTS, ns, sa, &WriteOptions::default());
+        let ca = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kube-root-ca.crt", "annotations": {
+            "kubernetes.io/description": "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters."}},
+            "data": {"ca.crt": include_str!("kube-root-ca.crt")}});
+        let _ = self.create(&resources::CONFIGMAPS, ns, ca, &WriteOptions::default());
     }
 
     /// Replace the object (`PUT`) or its status (`PUT .../status`).

@@ -53,7 +53,9 @@ async fn api_crud_round_trips_and_keeps_server_metadata() {
 
     let list = api.list(&ListParams::default().labels("app=demo")).await.unwrap();
     assert_eq!(list.items.len(), 1);
-    assert!(api.list(&ListParams::default().labels("app!=demo")).await.unwrap().items.is_empty());
+    let others = api.list(&ListParams::default().labels("app!=demo")).await.unwrap();
+    let names: Vec<_> = others.items.into_iter().filter_map(|c| c.metadata.name).collect();
+    assert_eq!(names, ["kube-root-ca.crt"]);
 
     api.delete("a", &DeleteParams::default()).await.unwrap();
     let err = api.get("a").await.unwrap_err();
@@ -72,6 +74,9 @@ async fn default_namespaces_and_service_accounts_exist() {
     assert_eq!(created.metadata.labels.unwrap()["kubernetes.io/metadata.name"], "team-a");
     let sa: Api<ServiceAccount> = Api::namespaced(lab.client(), "team-a");
     sa.get("default").await.expect("default service account in a new namespace");
+    let cms: Api<ConfigMap> = Api::namespaced(lab.client(), "team-a");
+    let ca = cms.get("kube-root-ca.crt").await.expect("kube-root-ca.crt in a new namespace");
+    assert!(ca.data.unwrap()["ca.crt"].starts_with("-----BEGIN CERTIFICATE-----"));
 }
 
 #[tokio::test]
@@ -211,7 +216,7 @@ async fn generate_name_and_delete_collection() {
     api.create(&PostParams::default(), &cm("keep")).await.unwrap();
     api.delete_collection(&DeleteParams::default(), &ListParams::default().labels("batch=1")).await.unwrap();
     let left: Vec<String> = api.list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|c| c.metadata.name).collect();
-    assert_eq!(left, vec!["keep".to_string()]);
+    assert_eq!(left, vec!["keep".to_string(), "kube-root-ca.crt".to_string()]);
 }
 
 #[tokio::test]
@@ -225,7 +230,7 @@ async fn pagination_with_limit_and_continue() {
     let mut lp = ListParams::default().limit(3);
     loop {
         let page = api.list(&lp).await.unwrap();
-        names.extend(page.items.into_iter().filter_map(|c| c.metadata.name));
+        names.extend(page.items.into_iter().filter_map(|c| c.metadata.name).filter(|n| n != "kube-root-ca.crt"));
         match page.metadata.continue_ {
             Some(c) if !c.is_empty() => lp = lp.continue_token(&c),
             _ => break,
@@ -301,7 +306,7 @@ async fn watch_bookmarks_and_initial_events() {
             e => panic!("unexpected {e:?}"),
         }
     }
-    assert_eq!(added, 1, "the one config map, then the bookmark");
+    assert_eq!(added, 2, "kube-root-ca.crt and i0, then the bookmark");
 }
 
 #[tokio::test]

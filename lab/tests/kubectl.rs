@@ -258,7 +258,9 @@ fn get_watch_streams_changes() {
     let mut lines = Vec::new();
     while lines.len() < 3 && Instant::now() < deadline {
         if let Ok(l) = rx.recv_timeout(Duration::from_millis(100)) {
-            lines.push(l);
+            if l != "configmap/kube-root-ca.crt" {
+                lines.push(l);
+            }
         }
     }
     child.kill().ok();
