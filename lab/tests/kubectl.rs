@@ -304,6 +304,12 @@ fn create_generators_send_protobuf() {
     assert_eq!(k.ok(&["create", "configmap", "cfg", "--from-literal=k=v"]).trim(), "configmap/cfg created");
     assert_eq!(k.ok(&["create", "namespace", "team"]).trim(), "namespace/team created");
     assert_eq!(k.ok(&["-n", "team", "get", "sa", "default", "-o", "name"]).trim(), "serviceaccount/default");
+    assert_eq!(k.ok(&["create", "service", "clusterip", "db", "--tcp=5432:5433"]).trim(), "service/db created");
+    let svc: serde_json::Value = serde_json::from_str(&k.ok(&["get", "svc", "db", "-o", "json"])).unwrap();
+    assert_eq!(svc["spec"]["ports"][0]["port"], 5432);
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 5433);
+    assert_eq!(svc["spec"]["selector"]["app"], "db");
+    assert!(svc["spec"]["clusterIP"].as_str().unwrap().starts_with("10.96."), "{svc}");
     // `kubectl run` sends JSON.
     assert_eq!(k.ok(&["run", "client", "--image=busybox", "--restart=Never"]).trim(), "pod/client created");
     assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.spec.containers[0].image}"]), "busybox");

@@ -1,5 +1,5 @@
 //! The Kubernetes protobuf encoding, decode only, for the request bodies kubectl's typed
-//! clients send: `kubectl create secret|configmap|namespace|serviceaccount` post
+//! clients send: `kubectl create secret|configmap|namespace|serviceaccount|service` post
 //! `application/vnd.kubernetes.protobuf`. The body is the magic `k8s\0` and a `runtime.Unknown`
 //! (`typeMeta` 1, `raw` 2) whose `raw` is the object's message from upstream's
 //! `generated.proto`. Only the kinds those generators create are described here; any other kind
@@ -24,6 +24,8 @@ enum T {
     MapBytes,
     /// `metav1.Time`: seconds (1) and nanos (2), RFC 3339 in JSON
     Time,
+    /// `intstr.IntOrString`: type (1: 0 int, 1 string), intVal (2), strVal (3)
+    IntOrStr,
 }
 
 const OWNER_REF: &[(u32, &str, T)] = &[(5, "apiVersion", T::Str), (1, "kind", T::Str), (3, "name", T::Str), (4, "uid", T::Str), (6, "controller", T::Bool), (7, "blockOwnerDeletion", T::Bool)];
@@ -46,6 +48,11 @@ const OBJECT_META: &[(u32, &str, T)] = &[
 const CONFIG_MAP: &[(u32, &str, T)] = &[(1, "metadata", T::Msg(OBJECT_META)), (2, "data", T::MapStr), (3, "binaryData", T::MapBytes), (4, "immutable", T::Bool)];
 const SECRET: &[(u32, &str, T)] = &[(1, "metadata", T::Msg(OBJECT_META)), (2, "data", T::MapBytes), (3, "type", T::Str), (4, "stringData", T::MapStr), (5, "immutable", T::Bool)];
 const NAMESPACE: &[(u32, &str, T)] = &[(1, "metadata", T::Msg(OBJECT_META)), (2, "spec", T::Msg(&[(1, "finalizers", T::RepStr)]))];
+const SERVICE_PORT: &[(u32, &str, T)] = &[(1, "name", T::Str), (2, "protocol", T::Str), (3, "port", T::Int), (4, "targetPort", T::IntOrStr), (5, "nodePort", T::Int), (6, "appProtocol", T::Str)];
+const SERVICE: &[(u32, &str, T)] = &[
+    (1, "metadata", T::Msg(OBJECT_META)),
+    (2, "spec", T::Msg(&[(1, "ports", T::RepMsg(SERVICE_PORT)), (2, "selector", T::MapStr), (3, "clusterIP", T::Str), (4, "type", T::Str), (5, "externalIPs", T::RepStr), (7, "sessionAffinity", T::Str), (10, "externalName", T::Str)])),
+];
 const LOCAL_REF: &[(u32, &str, T)] = &[(1, "name", T::Str)];
 const SERVICE_ACCOUNT: &[(u32, &str, T)] = &[
     (1, "metadata", T::Msg(OBJECT_META)),
@@ -172,6 +179,11 @@ fn message(b: &[u8], schema: &[(u32, &str, T)]) -> Result<Value, ApiError> {
                 let m = out.entry(name).or_insert_with(|| json!({}));
                 m.as_object_mut().expect("object").insert(k, v);
             }
+            T::IntOrStr => {
+                let v = message(payload, &[(1, "type", T::Int), (2, "intVal", T::Int), (3, "strVal", T::Str)])?;
+                let value = if v["type"].as_i64() == Some(1) { v["strVal"].clone() } else { json!(v["intVal"].as_i64().unwrap_or(0)) };
+                out.insert(name, if value.is_null() { json!("") } else { value });
+            }
             T::Time => {
                 let t = message(payload, &[(1, "seconds", T::Int)])?;
                 let secs = t["seconds"].as_i64().unwrap_or(0);
@@ -201,9 +213,10 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Secret") => SECRET,
         ("v1", "Namespace") => NAMESPACE,
         ("v1", "ServiceAccount") => SERVICE_ACCOUNT,
+        ("v1", "Service") => SERVICE,
         _ => {
             return Err(ApiError::unsupported_media_type(format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded for ConfigMap, Secret, Namespace and ServiceAccount only; got {api_version} {kind})"
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded for ConfigMap, Secret, Namespace, ServiceAccount and Service only; got {api_version} {kind})"
             )));
         }
     };
