@@ -190,3 +190,32 @@ async fn exec_readiness_probe_gates_the_ready_condition() {
     exec(&pods, "probed", &["touch", "/tmp/ready"]).await;
     wait_for("probed Ready", 8, || async { pods.get("probed").await.ok().filter(is_ready) }).await;
 }
+
+#[test]
+fn kubectl_run_interactive_busybox_resolves_stateful_pod_names_as_in_the_statefulset_basics_tutorial() {
+    let lab = lab();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(web(&lab, 2));
+    // `kubectl run -i --tty --image busybox:1.28 dns-test --restart=Never --rm`, then
+    // `nslookup web-0.nginx` (here without a terminal, reading the commands from stdin).
+    let mut child = std::process::Command::new("kubectl")
+        .args(["run", "-i", "--image", "busybox:1.28", "dns-test", "--restart=Never", "--rm"])
+        .env("KUBECONFIG", lab.kubeconfig_path())
+        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"nslookup web-0.nginx\nexit\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let ip = rt.block_on(async {
+        let pods: Api<Pod> = Api::default_namespaced(lab.client());
+        pods.get("web-0").await.unwrap().status.unwrap().pod_ip.unwrap()
+    });
+    assert!(stdout.contains("Name:      web-0.nginx\n") && stdout.contains(&format!("Address 1: {ip}\n")), "{stdout}");
+    assert!(stdout.contains("pod \"dns-test\" deleted"), "{stdout}");
+}

@@ -33,6 +33,7 @@ pub struct Ctx {
 pub fn routes(store: Arc<Store>, opts: Arc<Options>) -> axum::Router {
     axum::Router::new()
         .route("/api/v1/namespaces/{ns}/pods/{name}/exec", axum::routing::any(exec_handler))
+        .route("/api/v1/namespaces/{ns}/pods/{name}/attach", axum::routing::any(attach_handler))
         .route("/api/v1/namespaces/{ns}/pods/{name}/log", axum::routing::get(log_handler))
         .with_state(Ctx { store, opts })
 }
@@ -400,6 +401,54 @@ pub fn probe(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) -> bool
     true
 }
 
+/// The attached main process ended: its container terminated with `code`. Under
+/// `restartPolicy: Never` (or `OnFailure` with exit 0) the pod is finished, Succeeded or
+/// Failed, as the kubelet reports it; otherwise the container restarts.
+fn container_exited(store: &Store, pod: &Pod, c: &PodContainer, code: i32) {
+    let ns = pod.metadata.namespace.clone().unwrap_or_default();
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let policy = pod.spec.as_ref().and_then(|s| s.restart_policy.clone()).unwrap_or_else(|| "Always".into());
+    let finished = policy == "Never" || (policy == "OnFailure" && code == 0);
+    let now = crate::clock::format_time(store.clock().now());
+    let opts = crate::store::WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
+    let uid = pod.metadata.uid.clone();
+    let _ = store.modify(&resources::PODS, &ns, &name, crate::strategy::Subresource::Status, &opts, |cur| {
+        if cur["metadata"]["uid"].as_str() != uid.as_deref() {
+            return Err(ApiError::conflict("", "pods", &name, "the pod was replaced"));
+        }
+        let mut p = cur.clone();
+        let reason = if code == 0 { "Completed" } else { "Error" };
+        for cs in p["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
+            if cs["name"] != c.name.as_str() {
+                continue;
+            }
+            let started = cs["state"]["running"]["startedAt"].clone();
+            let cid = cs["containerID"].clone();
+            cs["ready"] = json!(false);
+            if finished {
+                cs["started"] = json!(false);
+                cs["state"] = json!({"terminated": {"exitCode": code, "reason": reason, "startedAt": started, "finishedAt": now, "containerID": cid}});
+            } else {
+                cs["restartCount"] = json!(cs["restartCount"].as_i64().unwrap_or(0) + 1);
+                cs["lastState"] = json!({"terminated": {"exitCode": code, "reason": reason, "startedAt": started, "finishedAt": now, "containerID": cid}});
+                cs["state"] = json!({"running": {"startedAt": now}});
+                cs["ready"] = json!(true);
+            }
+        }
+        if finished {
+            p["status"]["phase"] = json!(if code == 0 { "Succeeded" } else { "Failed" });
+            for cond in p["status"]["conditions"].as_array_mut().into_iter().flatten() {
+                if cond["type"] == "Ready" || cond["type"] == "ContainersReady" {
+                    cond["status"] = json!("False");
+                    cond["reason"] = json!("PodCompleted");
+                    cond["lastTransitionTime"] = json!(now);
+                }
+            }
+        }
+        Ok(p)
+    });
+}
+
 /// The `Status` the kubelet writes on the error channel when the command ends.
 pub fn exit_status(argv: &[String], code: i32) -> Value {
     if code == 0 {
@@ -417,14 +466,45 @@ async fn exec_handler(
     RawQuery(q): RawQuery,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response<Body> {
+    stream_handler(ctx, ns, name, q, ws, false)
+}
+
+/// `pods/<name>/attach` (`kubectl run -it`, `kubectl attach -it`): the container's main
+/// process; a shell (busybox's and alpine's default command) is interactive.
+async fn attach_handler(
+    State(ctx): State<Ctx>,
+    UrlPath((ns, name)): UrlPath<(String, String)>,
+    RawQuery(q): RawQuery,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response<Body> {
+    stream_handler(ctx, ns, name, q, ws, true)
+}
+
+/// The image's default command, for the images the book's examples attach to.
+fn main_process(c: &PodContainer) -> Vec<String> {
+    let argv: Vec<String> = c.command.iter().flatten().chain(c.args.iter().flatten()).cloned().collect();
+    if !argv.is_empty() {
+        return argv;
+    }
+    let image = c.image.as_deref().unwrap_or("");
+    if ["busybox", "alpine", "ubuntu", "debian"].iter().any(|i| image.contains(i)) { vec!["sh".into()] } else { vec!["sleep".into(), "infinity".into()] }
+}
+
+fn stream_handler(ctx: Ctx, ns: String, name: String, q: Option<String>, ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>, attach: bool) -> Response<Body> {
     let p = params(q.as_deref());
     let get = |k: &str| p.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     let flag = |k: &str| matches!(get(k), Some("true") | Some("1"));
-    let argv: Vec<String> = p.iter().filter(|(k, _)| k == "command").map(|(_, v)| v.clone()).collect();
     let (pod, c) = match find(&ctx.store, &ns, &name, get("container")) {
         Ok(x) => x,
         Err(e) => return status_response(&e),
     };
+    let argv: Vec<String> = if attach {
+        // Only a shell reading its input can be talked to; any other main process already runs
+        // and prints nothing more.
+        let m = main_process(&c);
+        let shell = matches!(m[0].rsplit('/').next().unwrap_or(""), "sh" | "bash" | "ash" | "dash") && !m.iter().any(|a| a == "-c");
+        if shell { m } else { vec!["sleep".into(), "infinity".into()] }
+    } else { p.iter().filter(|(k, _)| k == "command").map(|(_, v)| v.clone()).collect() };
     if argv.is_empty() {
         return status_response(&ApiError::bad_request("you must specify at least one command for the container"));
     }
@@ -439,22 +519,34 @@ async fn exec_handler(
     let v5 = ws.selected_protocol().is_some_and(|p| p == "v5.channel.k8s.io");
     let (want_stdin, want_stdout, want_stderr, tty) = (flag("stdin"), flag("stdout") || get("stdout").is_none(), flag("stderr") || get("stderr").is_none(), flag("tty"));
     ws.on_upgrade(move |socket| async move {
-        session(socket, ctx, pod, c, argv, v5, want_stdin, want_stdout, want_stderr, tty).await;
+        session(socket, ctx, pod, c, argv, v5, want_stdin, want_stdout, want_stderr, tty, attach).await;
     })
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, argv: Vec<String>, v5: bool, want_stdin: bool, want_stdout: bool, want_stderr: bool, tty: bool) {
+async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, argv: Vec<String>, v5: bool, want_stdin: bool, want_stdout: bool, want_stderr: bool, tty: bool, attach: bool) {
     // Commands that read their input wait for stdin to close (v5's close signal, or the
     // socket's end); everything else runs at once.
     let name = argv[0].rsplit('/').next().unwrap_or("").to_string();
     let is_shell = matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") && !argv.iter().any(|a| a == "-c");
     if want_stdin && is_shell {
         let code = interactive(&mut socket, &ctx, &pod, &c, v5, tty).await;
+        if attach {
+            container_exited(&ctx.store, &pod, &c, code);
+        }
         let status = serde_json::to_vec(&exit_status(&argv, code)).unwrap_or_default();
         let _ = socket.send(frame(3, &status)).await;
         let _ = socket.send(Message::Close(Some(CloseFrame { code: 1000, reason: "".into() }))).await;
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async { while let Some(Ok(_)) = socket.recv().await {} }).await;
+        return;
+    }
+    if argv.first().map(String::as_str) == Some("sleep") && argv.get(1).map(String::as_str) == Some("infinity") {
+        // Attached to a process that prints nothing: wait until the client leaves.
+        while let Some(Ok(m)) = socket.recv().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
         return;
     }
     let reads_stdin = name == "cat" && argv.len() == 1;
