@@ -199,6 +199,11 @@ pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
                 r.done(&store, &key, &actions);
             }
             Outcome::Failed(i, e) => {
+                // Conflicts and vanished objects are the normal race of controllers; anything
+                // else is worth seeing.
+                if e.code != 409 && e.code != 404 {
+                    eprintln!("lab: {}: {key}: {e}", r.name());
+                }
                 if let Some(ev) = r.failure_event(&store, &key, &actions[i], &e) {
                     let _ = exec.execute(&ev);
                 }
