@@ -260,3 +260,23 @@ async fn claim_in_use_stays_terminating_until_its_pod_is_gone_then_reclaim_delet
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_shell_as_pid_1_ignores_sigterm_so_deletion_waits_out_the_grace_period() {
+    let lab = lab();
+    let pods: Api<Pod> = Api::default_namespaced(lab.client());
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "sleeper"},
+        "spec": {"terminationGracePeriodSeconds": 30, "containers": [{"name": "c", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 3600"]}]}})).unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    wait_for("sleeper Ready", 8, || async { pods.get("sleeper").await.ok().filter(is_ready) }).await;
+    let start = std::time::Instant::now();
+    pods.delete("sleeper", &DeleteParams::default()).await.unwrap();
+    // 20 simulated seconds later (speed 100) it is still Terminating...
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let p = pods.get_opt("sleeper").await.unwrap();
+    if start.elapsed() < Duration::from_millis(290) {
+        assert!(p.is_some_and(|p| p.metadata.deletion_timestamp.is_some()), "gone before its grace period ended");
+    }
+    // ...and gone once the 30 seconds have passed.
+    wait_for("sleeper gone", 8, || async { pods.get_opt("sleeper").await.ok()?.is_none().then_some(()) }).await;
+}

@@ -70,6 +70,21 @@ impl Kubelet {
     }
 }
 
+/// Does the container's main process ignore SIGTERM? A shell or `sleep` as PID 1 has no
+/// handler for it (the kernel drops signals PID 1 does not handle), so the kubelet waits out
+/// the whole grace period before SIGKILL — the classic 30-second `Terminating` of a busybox
+/// sleeper. nginx and most servers stop at once.
+pub fn ignores_sigterm(c: &k8s_openapi::api::core::v1::Container) -> bool {
+    let argv: Vec<&str> = c.command.iter().flatten().chain(c.args.iter().flatten()).map(String::as_str).collect();
+    let first = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a));
+    match first {
+        Some("sh" | "bash" | "ash" | "dash" | "sleep" | "tail") => true,
+        Some(_) => false,
+        // The image's own command: busybox's and alpine's is `sh`.
+        None => ["busybox", "alpine"].iter().any(|i| c.image.as_deref().unwrap_or("").contains(i)),
+    }
+}
+
 fn bound(p: &serde_json::Value) -> bool {
     !p["spec"]["nodeName"].as_str().unwrap_or("").is_empty()
 }
@@ -143,6 +158,14 @@ impl Reconciler for Kubelet {
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();
         let pulled_images = st.pulled.get(&node_name).cloned().unwrap_or_default();
         let readiness = |c: &k8s_openapi::api::core::v1::Container| super::exec::probe(store, &self.opts, &pod, c);
+        let slow_stop;
+        let timings = if pod.spec.as_ref().is_some_and(|s| s.containers.iter().any(ignores_sigterm)) {
+            // The whole grace period (`stop` is capped by it).
+            slow_stop = Timings { stop: f64::MAX, ..self.timings.clone() };
+            &slow_stop
+        } else {
+            &self.timings
+        };
         let step = kubelet_step(KubeletInput {
             pod: &pod,
             pulled_images: &pulled_images,
@@ -151,7 +174,7 @@ impl Reconciler for Kubelet {
             now,
             // `now` is already simulated time: the step's delays are simulated seconds.
             speed: 1.0,
-            timings: &self.timings,
+            timings,
             readiness: &readiness,
             memory: &memory,
         });
