@@ -280,3 +280,42 @@ async fn a_shell_as_pid_1_ignores_sigterm_so_deletion_waits_out_the_grace_period
     // ...and gone once the 30 seconds have passed.
     wait_for("sleeper gone", 8, || async { pods.get_opt("sleeper").await.ok()?.is_none().then_some(()) }).await;
 }
+
+#[tokio::test]
+async fn a_main_process_that_ends_completes_the_pod_under_restart_policy_never_and_crash_loops_under_always() {
+    let lab = lab();
+    let pods: Api<Pod> = Api::default_namespaced(lab.client());
+    for (name, script) in [("ok", "echo done > /data/out"), ("bad", "cat /nope")] {
+        let pod: Pod = serde_json::from_value(json!({"metadata": {"name": name},
+            "spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.36", "command": ["sh", "-c", script],
+                "volumeMounts": [{"name": "d", "mountPath": "/data"}]}], "volumes": [{"name": "d", "emptyDir": {}}]}})).unwrap();
+        pods.create(&PostParams::default(), &pod).await.unwrap();
+    }
+    let ok = wait_for("ok Succeeded", 8, || async {
+        let p = pods.get("ok").await.ok()?;
+        (p.status.as_ref()?.phase.as_deref() == Some("Succeeded")).then_some(p)
+    })
+    .await;
+    let term = ok.status.unwrap().container_statuses.unwrap()[0].state.clone().unwrap().terminated.unwrap();
+    assert_eq!((term.exit_code, term.reason.as_deref()), (0, Some("Completed")));
+    let bad = wait_for("bad Failed", 8, || async {
+        let p = pods.get("bad").await.ok()?;
+        (p.status.as_ref()?.phase.as_deref() == Some("Failed")).then_some(p)
+    })
+    .await;
+    let term = bad.status.unwrap().container_statuses.unwrap()[0].state.clone().unwrap().terminated.unwrap();
+    assert_eq!((term.exit_code, term.reason.as_deref()), (1, Some("Error")));
+
+    // busybox's default command is a shell; with no stdin it exits at once, and under
+    // restartPolicy Always the kubelet restarts it with a growing back-off.
+    let pod: Pod = serde_json::from_value(json!({"metadata": {"name": "loop"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.36"}]}})).unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    wait_for("CrashLoopBackOff with restarts", 8, || async {
+        let p = pods.get("loop").await.ok()?;
+        let cs = p.status.as_ref()?.container_statuses.as_ref()?.first()?.clone();
+        let waiting = cs.state?.waiting?.reason? == "CrashLoopBackOff";
+        (waiting && cs.restart_count >= 2 && p.status?.phase.as_deref() == Some("Running")).then_some(())
+    })
+    .await;
+}

@@ -26,12 +26,16 @@ struct State {
     pulled: HashMap<String, Vec<String>>,
     /// `ns/name` → the UID the kubelet last ran under that name.
     uids: HashMap<String, String>,
+    /// Per pod UID: containers in CrashLoopBackOff, with restarts so far and when the next
+    /// restart is due.
+    crashing: HashMap<String, (i32, Timestamp)>,
 }
 
 impl State {
     /// Forget a pod; returns the node it ran on.
     fn release(&mut self, uid: &str) -> Option<String> {
         self.memory.remove(uid);
+        self.crashing.remove(uid);
         let (node, ip) = self.ips.remove(uid)?;
         if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
             self.used.entry(node.clone()).or_default().remove(&last);
@@ -83,6 +87,39 @@ pub fn ignores_sigterm(c: &k8s_openapi::api::core::v1::Container) -> bool {
         // The image's own command: busybox's and alpine's is `sh`.
         None => ["busybox", "alpine"].iter().any(|i| c.image.as_deref().unwrap_or("").contains(i)),
     }
+}
+
+/// Commands the shell knows that end on their own.
+const FINITE: &[&str] = &[
+    "echo", "cat", "ls", "touch", "mkdir", "rm", "true", "false", "exit", "hostname", "env", "printenv", "pwd", "cd", "nslookup", "getent", ":",
+];
+
+/// The main process, if it is one that ends by itself: a busybox or alpine shell with no
+/// stdin, or commands (or an `sh -c` script) made only of commands the shell knows and that
+/// do not wait (`sleep`, loops and unknown programs count as running forever).
+pub fn finite_main_process(c: &k8s_openapi::api::core::v1::Container) -> Option<Vec<String>> {
+    let argv: Vec<String> = c.command.iter().flatten().chain(c.args.iter().flatten()).cloned().collect();
+    if argv.is_empty() {
+        let shell_image = ["busybox", "alpine"].iter().any(|i| c.image.as_deref().unwrap_or("").contains(i));
+        return (shell_image && !c.stdin.unwrap_or(false)).then(|| vec!["true".into()]);
+    }
+    let first = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
+    let script = if matches!(first, "sh" | "bash" | "ash" | "dash") {
+        let pos = argv.iter().position(|a| a == "-c")?;
+        argv.get(pos + 1)?.clone()
+    } else {
+        argv.join(" ")
+    };
+    let all_known = script
+        .split([';', '&', '|', '\n'])
+        .map(|seg| seg.split_whitespace().next().unwrap_or(""))
+        .all(|w| w.is_empty() || FINITE.contains(&w) || w.starts_with('>') || w.contains('='));
+    all_known.then_some(argv)
+}
+
+/// CrashLoopBackOff's delay before restart `n` (10s doubling, at most 5 minutes).
+fn back_off(n: i32) -> std::time::Duration {
+    std::time::Duration::from_secs((10u64 << (n.clamp(1, 6) - 1)).min(300))
 }
 
 fn bound(p: &serde_json::Value) -> bool {
@@ -189,6 +226,119 @@ impl Reconciler for Kubelet {
         if let Some(d) = step.next_step_after {
             actions.push(Action::RequeueAfter(d));
         }
+        let was_running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
+        if !was_running && pod.metadata.deletion_timestamp.is_none() {
+            self.finish_containers(store, &pod, &mut actions, &mut st, now);
+        } else if let Some((restarts, due)) = st.crashing.get(&uid).copied() {
+            if pod.metadata.deletion_timestamp.is_none() {
+                if now >= due {
+                    // Another restart, which ends as the first did.
+                    let mut p = pod.clone();
+                    for cs in p.status.iter_mut().flat_map(|s| s.container_statuses.iter_mut().flatten()) {
+                        if cs.state.as_ref().is_some_and(|s| s.waiting.as_ref().is_some_and(|w| w.reason.as_deref() == Some("CrashLoopBackOff"))) {
+                            cs.restart_count = restarts + 1;
+                            if let Some(w) = cs.state.as_mut().and_then(|s| s.waiting.as_mut()) {
+                                w.message = Some(format!("back-off {}s restarting failed container={} pod={}_{}({uid})", back_off(restarts + 1).as_secs(), cs.name, name, ns));
+                            }
+                        }
+                    }
+                    actions.push(Action::UpdateStatus(lab_controllers::Object::Pod(Box::new(p))));
+                    actions.push(Action::RecordEvent(lab_controllers::Event {
+                        regarding: lab_controllers::ObjectRef::new("v1", "Pod", &pod.metadata),
+                        type_: lab_controllers::EventType::Warning,
+                        reason: "BackOff".into(),
+                        message: "Back-off restarting failed container".into(),
+                        source: "kubelet",
+                    }));
+                    st.crashing.insert(uid.clone(), (restarts + 1, add(now, back_off(restarts + 1))));
+                    actions.push(Action::RequeueAfter(back_off(restarts + 1)));
+                } else {
+                    actions.push(Action::RequeueAfter(until(now, due)));
+                }
+            }
+        }
         actions
+    }
+}
+
+fn add(t: Timestamp, d: std::time::Duration) -> Timestamp {
+    t.checked_add(k8s_openapi::jiff::SignedDuration::try_from(d).unwrap_or_default()).unwrap_or(t)
+}
+
+fn until(now: Timestamp, then: Timestamp) -> std::time::Duration {
+    let d = then.duration_since(now);
+    if d.is_negative() { std::time::Duration::ZERO } else { std::time::Duration::from_nanos(d.as_nanos() as u64) }
+}
+
+impl Kubelet {
+    /// The step that starts the containers: those whose main process ends by itself run it
+    /// (for its effects on the volumes) and terminate; a pod whose containers all ended is
+    /// Succeeded or Failed under `restartPolicy: Never` (or `OnFailure` after success), and
+    /// otherwise its containers go into CrashLoopBackOff.
+    fn finish_containers(&self, store: &Store, pod: &Pod, actions: &mut [Action], st: &mut State, now: Timestamp) {
+        let Some(Action::UpdateStatus(lab_controllers::Object::Pod(p))) = actions
+            .iter_mut()
+            .find(|a| matches!(a, Action::UpdateStatus(lab_controllers::Object::Pod(p)) if p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")))
+        else {
+            return;
+        };
+        let spec = pod.spec.clone().unwrap_or_default();
+        let mut codes: Vec<(String, i32)> = Vec::new();
+        for c in &spec.containers {
+            if let Some(argv) = finite_main_process(c) {
+                let out = futures::executor::block_on(super::exec::run_with_speed(store, &self.opts, p, c, &argv, Vec::new(), f64::INFINITY));
+                codes.push((c.name.clone(), out.code));
+            }
+        }
+        if codes.is_empty() {
+            return;
+        }
+        let policy = spec.restart_policy.clone().unwrap_or_else(|| "Always".into());
+        let all_done = codes.len() == spec.containers.len();
+        let all_ok = codes.iter().all(|(_, c)| *c == 0);
+        let finished = all_done && (policy == "Never" || (policy == "OnFailure" && all_ok));
+        let uid = pod.metadata.uid.clone().unwrap_or_default();
+        let (ns, name) = (pod.metadata.namespace.clone().unwrap_or_default(), pod.metadata.name.clone().unwrap_or_default());
+        let at = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now);
+        let status = p.status.get_or_insert_with(Default::default);
+        for cs in status.container_statuses.iter_mut().flatten() {
+            let Some((_, code)) = codes.iter().find(|(n, _)| *n == cs.name) else { continue };
+            let started = cs.state.as_ref().and_then(|s| s.running.as_ref()).and_then(|r| r.started_at.clone());
+            let terminated = k8s_openapi::api::core::v1::ContainerStateTerminated {
+                exit_code: *code,
+                reason: Some(if *code == 0 { "Completed" } else { "Error" }.into()),
+                started_at: started,
+                finished_at: Some(at.clone()),
+                container_id: cs.container_id.clone(),
+                ..Default::default()
+            };
+            cs.ready = false;
+            cs.started = Some(false);
+            if finished || (policy == "OnFailure" && *code == 0) || policy == "Never" {
+                cs.state = Some(k8s_openapi::api::core::v1::ContainerState { terminated: Some(terminated), ..Default::default() });
+            } else {
+                cs.last_state = Some(k8s_openapi::api::core::v1::ContainerState { terminated: Some(terminated), ..Default::default() });
+                cs.restart_count = 1;
+                cs.state = Some(k8s_openapi::api::core::v1::ContainerState {
+                    waiting: Some(k8s_openapi::api::core::v1::ContainerStateWaiting {
+                        reason: Some("CrashLoopBackOff".into()),
+                        message: Some(format!("back-off {}s restarting failed container={} pod={name}_{ns}({uid})", back_off(1).as_secs(), cs.name)),
+                    }),
+                    ..Default::default()
+                });
+            }
+        }
+        if finished {
+            status.phase = Some(if all_ok { "Succeeded" } else { "Failed" }.into());
+        } else if !(policy == "Never" || (policy == "OnFailure" && all_ok)) {
+            st.crashing.insert(uid, (1, add(now, back_off(1))));
+        }
+        let unready = status.container_statuses.iter().flatten().any(|c| !c.ready);
+        for cond in status.conditions.iter_mut().flatten() {
+            if (cond.type_ == "Ready" || cond.type_ == "ContainersReady") && unready {
+                cond.status = "False".into();
+                cond.reason = Some(if finished { "PodCompleted" } else { "ContainersNotReady" }.into());
+            }
+        }
     }
 }
