@@ -229,32 +229,32 @@ impl Reconciler for Kubelet {
         let was_running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
         if !was_running && pod.metadata.deletion_timestamp.is_none() {
             self.finish_containers(store, &pod, &mut actions, &mut st, now);
-        } else if let Some((restarts, due)) = st.crashing.get(&uid).copied() {
-            if pod.metadata.deletion_timestamp.is_none() {
-                if now >= due {
-                    // Another restart, which ends as the first did.
-                    let mut p = pod.clone();
-                    for cs in p.status.iter_mut().flat_map(|s| s.container_statuses.iter_mut().flatten()) {
-                        if cs.state.as_ref().is_some_and(|s| s.waiting.as_ref().is_some_and(|w| w.reason.as_deref() == Some("CrashLoopBackOff"))) {
-                            cs.restart_count = restarts + 1;
-                            if let Some(w) = cs.state.as_mut().and_then(|s| s.waiting.as_mut()) {
-                                w.message = Some(format!("back-off {}s restarting failed container={} pod={}_{}({uid})", back_off(restarts + 1).as_secs(), cs.name, name, ns));
-                            }
+        } else if let Some((restarts, due)) = st.crashing.get(&uid).copied()
+            && pod.metadata.deletion_timestamp.is_none()
+        {
+            if now >= due {
+                // Another restart, which ends as the first did.
+                let mut p = pod.clone();
+                for cs in p.status.iter_mut().flat_map(|s| s.container_statuses.iter_mut().flatten()) {
+                    if cs.state.as_ref().is_some_and(|s| s.waiting.as_ref().is_some_and(|w| w.reason.as_deref() == Some("CrashLoopBackOff"))) {
+                        cs.restart_count = restarts + 1;
+                        if let Some(w) = cs.state.as_mut().and_then(|s| s.waiting.as_mut()) {
+                            w.message = Some(format!("back-off {}s restarting failed container={} pod={}_{}({uid})", back_off(restarts + 1).as_secs(), cs.name, name, ns));
                         }
                     }
-                    actions.push(Action::UpdateStatus(lab_controllers::Object::Pod(Box::new(p))));
-                    actions.push(Action::RecordEvent(lab_controllers::Event {
-                        regarding: lab_controllers::ObjectRef::new("v1", "Pod", &pod.metadata),
-                        type_: lab_controllers::EventType::Warning,
-                        reason: "BackOff".into(),
-                        message: "Back-off restarting failed container".into(),
-                        source: "kubelet",
-                    }));
-                    st.crashing.insert(uid.clone(), (restarts + 1, add(now, back_off(restarts + 1))));
-                    actions.push(Action::RequeueAfter(back_off(restarts + 1)));
-                } else {
-                    actions.push(Action::RequeueAfter(until(now, due)));
                 }
+                actions.push(Action::UpdateStatus(lab_controllers::Object::Pod(Box::new(p))));
+                actions.push(Action::RecordEvent(lab_controllers::Event {
+                    regarding: lab_controllers::ObjectRef::new("v1", "Pod", &pod.metadata),
+                    type_: lab_controllers::EventType::Warning,
+                    reason: "BackOff".into(),
+                    message: "Back-off restarting failed container".into(),
+                    source: "kubelet",
+                }));
+                st.crashing.insert(uid.clone(), (restarts + 1, add(now, back_off(restarts + 1))));
+                actions.push(Action::RequeueAfter(back_off(restarts + 1)));
+            } else {
+                actions.push(Action::RequeueAfter(until(now, due)));
             }
         }
         actions
