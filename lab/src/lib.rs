@@ -42,11 +42,13 @@ pub struct LabConfig {
     pub kubeconfig: Option<PathBuf>,
     /// Events kept for watches to resume from; older versions get 410 Gone.
     pub history_limit: usize,
+    /// Worker nodes besides `kind-control-plane` (the book's `kind/cluster.yaml` has 2).
+    pub workers: usize,
 }
 
 impl Default for LabConfig {
     fn default() -> Self {
-        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000 }
+        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2 }
     }
 }
 
@@ -80,7 +82,7 @@ impl Lab {
         kubeconfig::write(&kubeconfig, &format!("http://{addr}"))
             .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
 
-        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port());
+        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port()).with_workers(config.workers);
         cluster::nodes::bootstrap(&store, &cluster_opts.nodes);
         let pod_routes = cluster::routes(store.clone(), &cluster_opts);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

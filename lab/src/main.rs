@@ -27,18 +27,21 @@ enum Command {
         /// Keep objects here across restarts (default: in memory only).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Worker nodes besides kind-control-plane (kind-worker, kind-worker2, ...).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { kubeconfig, port, speed, data_dir } => {
+        Command::Serve { kubeconfig, port, speed, data_dir, workers } => {
             if !(speed.is_finite() && speed > 0.0) {
                 anyhow::bail!("--speed must be a positive number (got {speed})");
             }
             let persisted = data_dir.as_ref().map(|d| format!(", objects kept in {}", d.display())).unwrap_or_default();
-            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), ..Default::default() })?;
+            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, ..Default::default() })?;
             let kc = lab.kubeconfig_path().display().to_string();
             println!("lab cluster (Kubernetes {}) serving at {}{persisted}", lab::http::GIT_VERSION, lab.url());
             println!("kubeconfig written to {kc} (context \"lab\"). In another terminal:");

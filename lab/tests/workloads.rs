@@ -314,3 +314,22 @@ async fn pod_using_a_claim_bound_on_another_node_stays_pending_with_volume_node_
     let cond = reader.status.unwrap().conditions.unwrap().into_iter().find(|c| c.type_ == "PodScheduled").unwrap();
     assert_eq!((cond.status.as_str(), cond.reason.as_deref()), ("False", Some("Unschedulable")));
 }
+
+#[tokio::test]
+async fn nodes_are_named_and_labelled_as_kind_names_them_and_the_worker_count_is_configurable() {
+    let lab = Lab::start(LabConfig { speed: SPEED, workers: 3, ..Default::default() }).unwrap();
+    let nodes: Api<Node> = Api::all(lab.client());
+    let list = nodes.list(&ListParams::default()).await.unwrap().items;
+    let names: Vec<String> = list.iter().map(|n| n.metadata.name.clone().unwrap()).collect();
+    assert_eq!(names, ["kind-control-plane", "kind-worker", "kind-worker2", "kind-worker3"]);
+    let cp = &list[0];
+    assert_eq!(cp.metadata.labels.as_ref().unwrap()["node-role.kubernetes.io/control-plane"], "");
+    let taint = &cp.spec.as_ref().unwrap().taints.as_ref().unwrap()[0];
+    assert_eq!((taint.key.as_str(), taint.effect.as_str()), ("node-role.kubernetes.io/control-plane", "NoSchedule"));
+    for (i, n) in list.iter().enumerate() {
+        assert_eq!(n.spec.as_ref().unwrap().pod_cidr.as_deref(), Some(format!("10.244.{i}.0/24").as_str()));
+        assert_eq!(n.metadata.labels.as_ref().unwrap()["kubernetes.io/hostname"], n.metadata.name.clone().unwrap());
+        let ready = n.status.as_ref().unwrap().conditions.as_ref().unwrap().iter().find(|c| c.type_ == "Ready").unwrap();
+        assert_eq!((ready.status.as_str(), ready.reason.as_deref()), ("True", Some("KubeletReady")));
+    }
+}

@@ -58,6 +58,12 @@ impl Options {
     pub fn new(data_dir: Option<&Path>, port: u16) -> Options {
         Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none() }
     }
+
+    /// A control plane and `workers` workers, named as kind names them.
+    pub fn with_workers(mut self, workers: usize) -> Options {
+        self.nodes = kind_nodes(workers);
+        self
+    }
 }
 
 /// The routes for `pods/<name>/exec` and `pods/<name>/log`: merge them in front of the API
