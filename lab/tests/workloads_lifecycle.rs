@@ -319,3 +319,31 @@ async fn a_main_process_that_ends_completes_the_pod_under_restart_policy_never_a
     })
     .await;
 }
+
+#[tokio::test]
+async fn orphan_deletion_keeps_pods_and_a_new_statefulset_adopts_them() {
+    let lab = lab();
+    let (pods, sets) = web(&lab, 2, 0).await;
+    let uids: Vec<_> = pods.list(&ListParams::default()).await.unwrap().items.into_iter().map(|p| p.metadata.uid).collect();
+    let spec = sets.get("web").await.unwrap().spec;
+    sets.delete("web", &DeleteParams::orphan()).await.unwrap();
+    wait_for("web gone, pods orphaned", 8, || async {
+        let gone = sets.get_opt("web").await.ok()?.is_none();
+        let items = pods.list(&ListParams::default()).await.ok()?.items;
+        let orphans = items.len() == 2 && items.iter().all(|p| p.metadata.owner_references.as_ref().is_none_or(|r| r.is_empty()));
+        (gone && orphans).then_some(())
+    })
+    .await;
+    let again = StatefulSet { metadata: kube::api::ObjectMeta { name: Some("web".into()), ..Default::default() }, spec, status: None };
+    let created = sets.create(&PostParams::default(), &again).await.unwrap();
+    let adopted = wait_for("pods adopted", 8, || async {
+        let items = pods.list(&ListParams::default()).await.ok()?.items;
+        items
+            .iter()
+            .all(|p| p.metadata.owner_references.as_ref().is_some_and(|r| r.iter().any(|o| o.controller == Some(true) && Some(&o.uid) == created.metadata.uid.as_ref())))
+            .then_some(items)
+    })
+    .await;
+    let after: Vec<_> = adopted.into_iter().map(|p| p.metadata.uid).collect();
+    assert_eq!(after, uids, "the same pods, adopted rather than recreated");
+}
