@@ -347,3 +347,39 @@ async fn orphan_deletion_keeps_pods_and_a_new_statefulset_adopts_them() {
     let after: Vec<_> = adopted.into_iter().map(|p| p.metadata.uid).collect();
     assert_eq!(after, uids, "the same pods, adopted rather than recreated");
 }
+
+#[tokio::test]
+async fn retention_policy_when_scaled_delete_removes_the_claims_of_removed_ordinals_only() {
+    let lab = lab();
+    let client = lab.client();
+    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "nginx"},
+        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}})).unwrap();
+    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &svc).await.unwrap();
+    let set: StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"serviceName": "nginx", "replicas": 3,
+            "persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete", "whenDeleted": "Retain"},
+            "ordinals": {"start": 1},
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
+                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
+    }))
+    .unwrap();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    sets.create(&PostParams::default(), &set).await.unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let ready = wait_for("web Ready", 8, || ready_pods(&pods, "app=nginx", 3)).await;
+    let names: Vec<_> = ready.iter().map(|p| p.metadata.name.clone().unwrap()).collect();
+    assert_eq!(names, ["web-1", "web-2", "web-3"], "ordinals.start: 1");
+    sets.patch("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 1}}))).await.unwrap();
+    let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(client);
+    wait_for("claims of web-2 and web-3 deleted", 8, || async {
+        let names: Vec<String> = claims.list(&ListParams::default()).await.ok()?.items.into_iter().map(|c| c.metadata.name.unwrap()).collect();
+        (names == ["www-web-1"]).then_some(())
+    })
+    .await;
+    assert_eq!(ready_pods(&pods, "app=nginx", 1).await.map(|p| p[0].metadata.name.clone().unwrap()), Some("web-1".into()));
+}
