@@ -111,6 +111,21 @@ where
     setup(rep, &what, api.create(&PostParams::default(), obj).await.map_err(Into::into))
 }
 
+/// The checks need Ready pods, not a particular page: a readiness probe that asks nginx for
+/// `/` becomes one that checks the same port (nginx answers `/` only while its html root
+/// holds an index.html, which an empty volume mounted there does not).
+fn port_readiness(set: &mut StatefulSet) {
+    use k8s_openapi::api::core::v1::TCPSocketAction;
+    let containers = set.spec.as_mut().and_then(|s| s.template.spec.as_mut()).map(|p| p.containers.iter_mut());
+    for c in containers.into_iter().flatten() {
+        if let Some(probe) = c.readiness_probe.as_mut() {
+            if let Some(http) = probe.http_get.take() {
+                probe.tcp_socket = Some(TCPSocketAction { port: http.port, host: None });
+            }
+        }
+    }
+}
+
 /// The kind cluster (and the lab) has the StorageClass `standard`; the storage exercises need it.
 async fn require_standard_class(ctx: &Ctx, rep: &mut Report) -> Outcome {
     let classes: Api<StorageClass> = Api::all(ctx.client.clone());
@@ -252,7 +267,8 @@ async fn writer(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
 
     // The stage: the ordinal pods chapter's StatefulSet `web`, then the participant's Service.
     let base: Service = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
-    let set: StatefulSet = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    let mut set: StatefulSet = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    port_readiness(&mut set);
     create(rep, &ctx.api(), &base).await?;
     create(rep, &ctx.api(), &set).await?;
     if let Err(e) = ctx.api::<Service>().create(&PostParams::default(), &svc).await {
@@ -286,7 +302,14 @@ async fn writer(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
 
 async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let lang = ctx.lang;
-    let given: StatefulSet = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    // The storage chapter's StatefulSet without its claim template and its mount.
+    let mut given: StatefulSet = setup(rep, "read manifests/volume-claim-templates/web-with-storage.yaml", load(STORAGE_WEB, None))?;
+    if let Some(spec) = given.spec.as_mut() {
+        spec.volume_claim_templates = None;
+        for c in spec.template.spec.iter_mut().flat_map(|p| p.containers.iter_mut()) {
+            c.volume_mounts = None;
+        }
+    }
     let set = call(rep, ex.id, ctx.site(ex, "add_claims"), || match ctx.which {
         Which::Participant => exercises::ex2_own_claims::add_claims(given.clone()),
         Which::Solution => solutions::ex2_own_claims::add_claims(given.clone()),
@@ -333,7 +356,7 @@ async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     )?;
 
     require_standard_class(ctx, rep).await?;
-    let svc: Service = setup(rep, "read manifests/ordinal-pods/web.yaml", load(ORDINAL_WEB, None))?;
+    let svc: Service = setup(rep, "read manifests/volume-claim-templates/web-with-storage.yaml", load(STORAGE_WEB, None))?;
     create(rep, &ctx.api(), &svc).await?;
     if let Err(e) = ctx.api::<StatefulSet>().create(&PostParams::default(), &set).await {
         return Err(rep.fail(tr!(lang, "the API server refused your StatefulSet: {e}", "API 서버가 스테이트풀셋을 거부했다: {e}"), see_pods(ctx)));
@@ -421,7 +444,8 @@ async fn exec(ctx: &Ctx, pod: &str, command: &[&str]) -> anyhow::Result<String> 
 
 async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let lang = ctx.lang;
-    let set: StatefulSet = setup(rep, "read manifests/headless-services/web.yaml", load(HEADLESS_WEB, None))?;
+    let mut set: StatefulSet = setup(rep, "read manifests/headless-services/web.yaml", load(HEADLESS_WEB, None))?;
+    port_readiness(&mut set);
     let svc = call(rep, ex.id, ctx.site(ex, "governing_service"), || match ctx.which {
         Which::Participant => exercises::ex3_peers::governing_service(&set),
         Which::Solution => solutions::ex3_peers::governing_service(&set),
@@ -541,7 +565,8 @@ fn image_of(pod: &Pod) -> String {
 async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let lang = ctx.lang;
     let svc: Service = setup(rep, "read manifests/updates/web.yaml", load(UPDATES_WEB, None))?;
-    let set: StatefulSet = setup(rep, "read manifests/updates/web.yaml", load(UPDATES_WEB, None))?;
+    let mut set: StatefulSet = setup(rep, "read manifests/updates/web.yaml", load(UPDATES_WEB, None))?;
+    port_readiness(&mut set);
     create(rep, &ctx.api(), &svc).await?;
     create(rep, &ctx.api(), &set).await?;
     rep.note(tr!(lang, "created StatefulSet web (3 pods, nginx:1.27-alpine); waiting until it is Ready", "스테이트풀셋 web(파드 3개, nginx:1.27-alpine)을 만들었다. Ready를 기다린다"));

@@ -1,9 +1,9 @@
 //! Exercise 2 (chapter "Storage per pod: volumeClaimTemplates"): give each pod its own claim.
 //!
-//! `set` is the StatefulSet `web` of the ordinal pods chapter: three nginx pods that serve
-//! `/usr/share/nginx/html` from their container's own file system, which is lost whenever a
-//! pod is replaced. Give every pod a PersistentVolumeClaim of its own, 1Gi, ReadWriteOnce,
-//! mounted at `/usr/share/nginx/html`, that stays with the pod's ordinal.
+//! `set` is the storage chapter's StatefulSet `web` without its storage: three nginx pods that
+//! serve `/usr/share/nginx/html` from their container's own file system, which is lost
+//! whenever a pod is replaced. Give every pod a PersistentVolumeClaim of its own, 1Gi,
+//! ReadWriteOnce, mounted at `/usr/share/nginx/html`, that stays with the pod's ordinal.
 //!
 //! Check: cargo run -p workshop -- check own-claims
 #![allow(unused_imports, unused_mut, unused_variables)]
