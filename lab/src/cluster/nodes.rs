@@ -102,4 +102,36 @@ pub fn bootstrap(store: &Store, nodes: &[NodeSpec]) {
     }
     let sc_opts = WriteOptions { field_manager: Some("kubectl-client-side-apply".into()), ..Default::default() };
     let _ = store.create(&resources::STORAGECLASSES, "", standard_storage_class(), &sc_opts);
+    // The API server's own endpoints behind the `kubernetes` Service (kube-apiserver's
+    // endpoint reconciler), on the control plane's address.
+    let api = internal_ip(0);
+    let _ = store.create(
+        &resources::ENDPOINTS,
+        "default",
+        json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "kubernetes", "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+            "subsets": [{"addresses": [{"ip": api}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}]}),
+        &WriteOptions { field_manager: Some("kube-apiserver".into()), ..Default::default() },
+    );
+    let _ = store.create(
+        &resources::ENDPOINTSLICES,
+        "default",
+        json!({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4", "endpoints": [{"addresses": [api], "conditions": {"ready": true}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}),
+        &WriteOptions { field_manager: Some("kube-apiserver".into()), ..Default::default() },
+    );
+    // kind's cluster DNS Service (CoreDNS answers through the lab's exec shell instead of pods).
+    let _ = store.create(
+        &resources::SERVICES,
+        "kube-system",
+        json!({"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": "kube-dns", "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
+                "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
+            "spec": {"clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10"], "selector": {"k8s-app": "kube-dns"},
+                "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                          {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                          {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]}}),
+        &WriteOptions { field_manager: Some("kubectl-client-side-apply".into()), ..Default::default() },
+    );
 }
