@@ -333,3 +333,45 @@ async fn nodes_are_named_and_labelled_as_kind_names_them_and_the_worker_count_is
         assert_eq!((ready.status.as_str(), ready.reason.as_deref()), ("True", Some("KubeletReady")));
     }
 }
+
+/// A pod of nginx with an `httpGet /` readiness probe, with or without an empty claim
+/// mounted over nginx's html folder.
+fn probed_nginx(name: &str, claim: Option<&str>) -> Pod {
+    let mut pod = json!({
+        "metadata": {"name": name},
+        "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.27",
+            "ports": [{"containerPort": 80, "name": "http"}],
+            "readinessProbe": {"httpGet": {"path": "/", "port": "http"}, "periodSeconds": 2}}]}
+    });
+    if let Some(claim) = claim {
+        pod["spec"]["containers"][0]["volumeMounts"] = json!([{"name": "html", "mountPath": "/usr/share/nginx/html"}]);
+        pod["spec"]["volumes"] = json!([{"name": "html", "persistentVolumeClaim": {"claimName": claim}}]);
+    }
+    serde_json::from_value(pod).unwrap()
+}
+
+#[tokio::test]
+async fn nginx_serves_its_welcome_page_so_an_http_readiness_probe_passes_until_an_empty_volume_hides_it() {
+    let lab = lab();
+    let client = lab.client();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(client);
+    let claim: PersistentVolumeClaim = serde_json::from_value(json!({
+        "metadata": {"name": "empty"},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+    }))
+    .unwrap();
+    claims.create(&PostParams::default(), &claim).await.unwrap();
+    pods.create(&PostParams::default(), &probed_nginx("plain", None)).await.unwrap();
+    pods.create(&PostParams::default(), &probed_nginx("covered", Some("empty"))).await.unwrap();
+
+    // The image's own index.html answers `GET /`: Ready, as on kind.
+    wait_for("the plain nginx pod to be Ready", 10, || async { pods.get("plain").await.ok().filter(is_ready) }).await;
+    // The covered pod runs, but nginx finds no index.html in the empty volume (403 on kind).
+    let covered = wait_for("the covered nginx pod to be Running", 10, || async {
+        pods.get("covered").await.ok().filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // several probe periods at this speed
+    assert!(!is_ready(&pods.get("covered").await.unwrap()), "an empty volume over the html folder must fail `httpGet /`: {covered:?}");
+}

@@ -149,8 +149,29 @@ pub fn container_fs(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) 
     let fqdn = spec.subdomain.as_ref().map(|s| format!("{hostname}.{s}.{ns}.svc.cluster.local"));
     let ip = pod.status.as_ref().and_then(|s| s.pod_ip.clone()).unwrap_or_default();
     shell::prepare_rootfs(&rootfs, &hostname, fqdn.as_deref(), &ip, &ns);
+    seed_image_files(&rootfs, c.image.as_deref().unwrap_or(""));
     Fs { mounts, rootfs }
 }
+
+/// The files an image ships that the book's probes and commands rely on. nginx images serve
+/// a welcome page from `/usr/share/nginx/html`, so an `httpGet /` readiness probe passes, until
+/// a volume is mounted over that folder: then nginx serves the volume, and an empty one has
+/// no `index.html` (403 on kind), exactly as the chapters warn.
+fn seed_image_files(rootfs: &std::path::Path, image: &str) {
+    if !image.contains("nginx") {
+        return;
+    }
+    let html = rootfs.join("usr/share/nginx/html");
+    if html.exists() {
+        return;
+    }
+    let _ = std::fs::create_dir_all(&html);
+    let _ = std::fs::write(html.join("index.html"), NGINX_WELCOME_PAGE);
+    let _ = std::fs::write(html.join("50x.html"), NGINX_ERROR_PAGE);
+}
+
+const NGINX_WELCOME_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and working.</p>\n</body>\n</html>\n";
+const NGINX_ERROR_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n";
 
 /// Cluster DNS as CoreDNS's kubernetes plugin answers it, for pods in `namespace`.
 pub struct Dns<'a> {
