@@ -60,6 +60,18 @@ pub fn validate_update(rt: &ResourceType, new: &Value, old: &Value) -> Result<()
     validation::validate_update(rt.kind, new, old).map_err(|inv| from_status(inv.to_status()))
 }
 
+/// Validate a `/status` write (upstream `statusStrategy.ValidateUpdate` calls
+/// `ValidateXStatusUpdate`, not the spec validation).
+pub fn validate_status_update(rt: &ResourceType, new: &Value, old: &Value) -> Result<(), ApiError> {
+    validation::validate_status_update(rt.kind, new, old).map_err(|inv| from_status(inv.to_status()))
+}
+
+/// Validate the `Scale` a `/scale` write produced (upstream `scaleUpdatedObjectInfo` calls
+/// `ValidateScale` before touching the workload).
+pub fn validate_scale(scale: &Value) -> Result<(), ApiError> {
+    validation::validate_scale(scale).map_err(|inv| from_status(inv.to_status()))
+}
+
 /// A parsed label and field selector (`labelSelector`, `fieldSelector`).
 #[derive(Debug, Clone, Default)]
 pub struct Selector {

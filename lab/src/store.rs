@@ -546,7 +546,10 @@ impl Store {
         Self::check_api_version(rt, &mut new)?;
         let (mut new, warnings) = self.decode(rt, new, opts)?;
         strategy::prepare_for_update(rt, sub, &current, &mut new);
-        machinery::validate_update(rt, &new, &current)?;
+        match sub {
+            Subresource::Status => machinery::validate_status_update(rt, &new, &current)?,
+            Subresource::Main | Subresource::Scale => machinery::validate_update(rt, &new, &current)?,
+        }
         if !opts.apply {
             let manager = opts.field_manager.clone().unwrap_or_default();
             let subresource = if sub == Subresource::Main { None } else { Some(sub.name()) };

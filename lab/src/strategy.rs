@@ -76,7 +76,15 @@ pub fn prepare_for_update(rt: &ResourceType, sub: Subresource, old: &Value, new:
     }
     let old_meta = meta(old).clone();
     let m = meta_mut(new);
-    for k in ["uid", "creationTimestamp", "name", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+    // upstream `rest.BeforeUpdate`: "Use the existing UID if none is provided"; a different one
+    // stays for validation to reject (`metadata.uid: ... field is immutable`).
+    if m.get("uid").and_then(Value::as_str).is_none_or(str::is_empty) {
+        m.insert("uid".into(), old_meta["uid"].clone());
+        if old_meta.get("uid").is_none() {
+            m.remove("uid");
+        }
+    }
+    for k in ["creationTimestamp", "name", "namespace", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
         match old_meta.get(k) {
             Some(v) => {
                 m.insert(k.into(), v.clone());

@@ -225,3 +225,51 @@ async fn bad_selectors_and_methods() {
     assert_eq!((code, status(&v).1), (403, "Forbidden"));
     r.healthy().await;
 }
+
+/// upstream `pkg/registry/apps/statefulset/strategy.go` `statefulSetStatusStrategy.ValidateUpdate`
+/// runs `ValidateStatefulSetStatusUpdate`: status counters must not be negative.
+#[tokio::test]
+async fn status_writes_run_validate_status_update() {
+    let r = Raw::new();
+    r.json("POST", STS_PATH, sts("web")).await;
+    let patch = br#"{"status":{"replicas":-1}}"#.to_vec();
+    let (code, v) = r.send("PATCH", &format!("{STS_PATH}/web/status"), "application/merge-patch+json", patch).await;
+    assert_eq!((code, status(&v).1), (422, "Invalid"), "{v}");
+    // upstream also reports every counter above the (negative) replicas, as here
+    let msg = v["message"].as_str().unwrap();
+    assert!(msg.starts_with("StatefulSet.apps \"web\" is invalid: [status.replicas: Invalid value: -1: must be greater than or equal to 0, "), "{msg}");
+    r.healthy().await;
+}
+
+/// upstream `pkg/registry/apps/statefulset/storage/storage.go` `scaleUpdatedObjectInfo` calls
+/// `autoscalingvalidation.ValidateScale` on the Scale, so the error names the Scale.
+#[tokio::test]
+async fn scale_writes_run_validate_scale() {
+    let r = Raw::new();
+    r.json("POST", STS_PATH, sts("web")).await;
+    let patch = br#"{"spec":{"replicas":-1}}"#.to_vec();
+    let (code, v) = r.send("PATCH", &format!("{STS_PATH}/web/scale"), "application/merge-patch+json", patch).await;
+    assert_eq!((code, status(&v).1), (422, "Invalid"), "{v}");
+    assert_eq!(v["message"], "Scale.autoscaling \"web\" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0");
+    // A Scale with a label ValidateObjectMeta rejects.
+    let scale = json!({"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": {"name": "web", "labels": {"a": "b c"}}, "spec": {"replicas": 2}});
+    let (code, v) = r.json("PUT", &format!("{STS_PATH}/web/scale"), scale).await;
+    assert_eq!((code, v["details"]["causes"][0]["field"].as_str()), (422, Some("metadata.labels")), "{v}");
+    r.healthy().await;
+}
+
+/// upstream `staging/src/k8s.io/apimachinery/pkg/api/validation/objectmeta.go`
+/// `ValidateObjectMetaUpdate`: a write that changes `metadata.uid` is rejected, not repaired.
+#[tokio::test]
+async fn object_meta_update_rejects_a_changed_uid() {
+    let r = Raw::new();
+    r.json("POST", "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": "cm"}})).await;
+    let patch = br#"{"metadata":{"uid":"00000000-0000-0000-0000-000000000001"}}"#.to_vec();
+    let (code, v) = r.send("PATCH", "/api/v1/namespaces/default/configmaps/cm", "application/merge-patch+json", patch).await;
+    assert_eq!((code, status(&v).1), (422, "Invalid"), "{v}");
+    assert_eq!(v["message"], "ConfigMap \"cm\" is invalid: metadata.uid: Invalid value: \"00000000-0000-0000-0000-000000000001\": field is immutable");
+    // An update that leaves the uid out keeps the stored one.
+    let (code, v) = r.json("PUT", "/api/v1/namespaces/default/configmaps/cm", json!({"metadata": {"name": "cm"}, "data": {"a": "b"}})).await;
+    assert_eq!(code, 200, "{v}");
+    assert!(v["metadata"]["uid"].as_str().is_some_and(|u| !u.is_empty()));
+}

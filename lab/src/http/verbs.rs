@@ -214,7 +214,7 @@ fn update(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str,
         if body["kind"].as_str().is_some_and(|k| k != "Scale") {
             return Err(ApiError::bad_request(format!("the kind in the data ({}) does not match the expected kind (Scale)", body["kind"].as_str().unwrap_or(""))));
         }
-        validate_scale(rt, name, &body)?;
+        validate_scale(rt, ns, name, &body)?;
     }
     let w = app.store.update(events::storage(rt), ns, name, s, events::from_api(rt, body)?, &opts)?;
     if s == Subresource::Scale {
@@ -223,19 +223,16 @@ fn update(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str,
     Ok(written(200, w, rt, app, req, out))
 }
 
-/// Upstream `ValidateScale`: replicas must not be negative.
-fn validate_scale(rt: &ResourceType, name: &str, scale: &Value) -> Result<(), ApiError> {
-    if let Some(r) = scale["spec"]["replicas"].as_i64() {
-        if r < 0 {
-            let _ = rt;
-            return Err(ApiError::invalid("autoscaling", "Scale", name, vec![json!({
-                "reason": "FieldValueInvalid",
-                "message": format!("Invalid value: {r}: must be greater than or equal to 0"),
-                "field": "spec.replicas",
-            })]));
-        }
+/// Upstream `ValidateScale` on the Scale a `/scale` write produced; the handler has already
+/// filled its name and namespace from the URL (`EnsureObjectNamespaceMatchesRequestNamespace`).
+fn validate_scale(rt: &ResourceType, ns: &str, name: &str, scale: &Value) -> Result<(), ApiError> {
+    let mut s = scale.clone();
+    let m = strategy::meta_mut(&mut s);
+    m.entry("name").or_insert_with(|| json!(name));
+    if rt.namespaced {
+        m.entry("namespace").or_insert_with(|| json!(ns));
     }
-    Ok(())
+    machinery::validate_scale(&s)
 }
 
 fn patch(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, sub: Option<&str>, out: Output) -> Answer {
@@ -281,7 +278,7 @@ fn patch(app: &App, req: &Req, rt: &'static ResourceType, ns: &str, name: &str, 
             } else {
                 machinery::patch(&resources::SCALE, kind, &scale, body)?
             };
-            validate_scale(rt, name, &patched)?;
+            validate_scale(rt, ns, name, &patched)?;
             Ok(strategy::apply_scale(cur, &patched))
         })?;
         return Ok(json_response(200, &strategy::scale_of(rt, &w.object)));
