@@ -374,4 +374,39 @@ async fn nginx_serves_its_welcome_page_so_an_http_readiness_probe_passes_until_a
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await; // several probe periods at this speed
     assert!(!is_ready(&pods.get("covered").await.unwrap()), "an empty volume over the html folder must fail `httpGet /`: {covered:?}");
+    // nginx without autoindex answers a directory lacking index.html with 403.
+    let events: Api<Event> = Api::default_namespaced(lab.client());
+    let msgs: Vec<String> = events.list(&ListParams::default()).await.unwrap().items.into_iter()
+        .filter(|e| e.involved_object.name.as_deref() == Some("covered") && e.reason.as_deref() == Some("Unhealthy"))
+        .filter_map(|e| e.message)
+        .collect();
+    assert_eq!(msgs, vec!["Readiness probe failed: HTTP probe failed with statuscode: 403".to_string()]);
+}
+
+/// upstream `pkg/kubelet/prober/prober.go` records `Readiness probe failed: <output>` with
+/// `pkg/probe/http/http.go`'s output, and client-go's `tools/record/events_cache.go`
+/// (`EventCorrelator`) turns each repeat into a `count` bump on one Event, so `kubectl describe`
+/// shows `(xN over ...)`.
+#[tokio::test]
+async fn repeated_probe_failures_aggregate_into_one_event_with_the_probers_output() {
+    let lab = lab();
+    let client = lab.client();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let events: Api<Event> = Api::default_namespaced(client);
+    let mut missing = probed_nginx("missing", None);
+    missing.spec.as_mut().unwrap().containers[0].readiness_probe.as_mut().unwrap().http_get.as_mut().unwrap().path = Some("/nope.html".into());
+    pods.create(&PostParams::default(), &missing).await.unwrap();
+    let unhealthy = || async {
+        let list = events.list(&ListParams::default()).await.unwrap().items;
+        let mine: Vec<Event> = list.into_iter().filter(|e| e.involved_object.name.as_deref() == Some("missing") && e.reason.as_deref() == Some("Unhealthy")).collect();
+        mine
+    };
+    let ev = wait_for("three probe failures", 20, || async {
+        let mine = unhealthy().await;
+        mine.first().filter(|e| e.count.unwrap_or(0) >= 3).cloned()
+    })
+    .await;
+    assert_eq!(unhealthy().await.len(), 1, "one aggregated Event per (object, reason, message, source)");
+    assert_eq!(ev.message.as_deref(), Some("Readiness probe failed: HTTP probe failed with statuscode: 404"));
+    assert!(ev.last_timestamp.unwrap().0 > ev.first_timestamp.unwrap().0);
 }

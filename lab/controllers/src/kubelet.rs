@@ -93,6 +93,10 @@ pub struct KubeletInput<'a> {
     /// The readiness probe's result for a container now (the runtime evaluates `exec`,
     /// `httpGet`, `tcpSocket` against its simulation; `true` for a healthy container).
     pub readiness: &'a dyn Fn(&Container) -> bool,
+    /// The prober's output for a container whose probe just failed (upstream
+    /// `pkg/kubelet/prober/prober.go` puts it in the event: `Readiness probe failed: HTTP probe
+    /// failed with statuscode: 404`); `None` leaves it empty.
+    pub failure_detail: Option<&'a dyn Fn(&Container) -> String>,
     pub memory: &'a Memory,
 }
 
@@ -162,6 +166,10 @@ fn event(pod: &Pod, type_: EventType, reason: &str, message: String) -> Action {
         message,
         source: SOURCE,
     })
+}
+
+fn detail(input: &KubeletInput<'_>, c: &Container) -> String {
+    input.failure_detail.map(|f| f(c)).unwrap_or_default()
 }
 
 fn containers(pod: &Pod) -> &[Container] {
@@ -458,7 +466,7 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
                 state.failures = 0;
             } else {
                 state.failures += 1;
-                actions.push(event(pod, EventType::Warning, "Unhealthy", "Liveness probe failed: ".into()));
+                actions.push(event(pod, EventType::Warning, "Unhealthy", format!("Liveness probe failed: {}", detail(&input, c))));
                 if state.failures >= failure_threshold {
                     actions.push(event(pod, EventType::Normal, "Killing", format!("Container {} failed liveness probe, will be restarted", c.name)));
                     memory.restarting.insert(c.name.clone(), now);
@@ -502,7 +510,7 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
                 } else {
                     state.failures += 1;
                     state.successes = 0;
-                    actions.push(event(pod, EventType::Warning, "Unhealthy", "Readiness probe failed: ".into()));
+                    actions.push(event(pod, EventType::Warning, "Unhealthy", format!("Readiness probe failed: {}", detail(&input, c))));
                     if state.failures >= failure_threshold {
                         state.ready = false;
                     }

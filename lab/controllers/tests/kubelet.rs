@@ -33,19 +33,23 @@ struct Sim {
     now: Timestamp,
     speed: f64,
     ready_probe: bool,
+    /// What the prober says when the probe fails.
+    detail: &'static str,
     log: Vec<(f64, String)>,
     start: Timestamp,
 }
 
 impl Sim {
     fn new(pod: Pod, pulled: &[&str], speed: f64) -> Self {
-        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, log: vec![], start: t(0) }
+        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, detail: "", log: vec![], start: t(0) }
     }
 
     fn step(&mut self) -> KubeletStep {
         let timings = Timings::default();
         let ok = self.ready_probe;
         let readiness = move |_: &Container| ok;
+        let d = self.detail;
+        let detail = move |_: &Container| d.to_string();
         let s = kubelet_step(KubeletInput {
             pod: &self.pod,
             pulled_images: &self.pulled,
@@ -55,6 +59,7 @@ impl Sim {
             speed: self.speed,
             timings: &timings,
             readiness: &readiness,
+            failure_detail: Some(&detail),
             memory: &self.memory,
         });
         let elapsed = self.now.duration_since(self.start).as_secs_f64();
@@ -173,6 +178,18 @@ fn readiness_probe_honours_initial_delay_period_and_failure_threshold() {
     assert_eq!((sim.phase().as_str(), sim.cond("Ready").0.as_str()), ("Running", "False"));
 }
 
+/// upstream `pkg/kubelet/prober/prober.go`: the Unhealthy event carries the prober's output
+/// (`http.go`: `HTTP probe failed with statuscode: %d`).
+#[test]
+fn readiness_probe_failure_event_carries_the_probers_output() {
+    let probe = json!({"httpGet": {"path": "/missing", "port": 80}, "periodSeconds": 5});
+    let mut sim = Sim::new(web_pod(Some(probe)), &["registry.k8s.io/nginx-slim:0.24"], 1.0);
+    sim.ready_probe = false;
+    sim.detail = "HTTP probe failed with statuscode: 404";
+    sim.run(12.0);
+    assert!(sim.log.iter().any(|(_, l)| l == "event Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 404"), "{:#?}", sim.log);
+}
+
 #[test]
 fn graceful_termination_stops_containers_then_removes_the_pod() {
     let mut sim = Sim::new(web_pod(None), &[], 1.0);
@@ -243,7 +260,7 @@ fn failed_liveness_probes_restart_the_container_and_count_restarts() {
         let live = move |_: &Container| secs < healthy_until;
         let ready = |_: &Container| true;
         let s = kubelet_step_probed(
-            KubeletInput { pod: &pod, pulled_images: &pulled, pod_ip: "10.244.1.9", host_ip: "172.18.0.3", now, speed: 1.0, timings: &timings, readiness: &ready, memory: &memory },
+            KubeletInput { pod: &pod, pulled_images: &pulled, pod_ip: "10.244.1.9", host_ip: "172.18.0.3", now, speed: 1.0, timings: &timings, readiness: &ready, failure_detail: None, memory: &memory },
             &live,
         );
         for a in &s.actions {

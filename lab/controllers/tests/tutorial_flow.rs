@@ -258,6 +258,7 @@ impl Cluster {
                 speed: 1.0,
                 timings: &kubelet::Timings::default(),
                 readiness: &always,
+                failure_detail: None,
                 memory: &memory,
             });
             self.memory.insert(uid, step.memory.clone());

@@ -399,27 +399,40 @@ async fn interactive(socket: &mut WebSocket, ctx: &Ctx, pod: &Pod, c: &PodContai
 /// A readiness probe's result now (the kubelet's prober): `exec` runs in the shell and
 /// passes on exit 0; `httpGet` against an nginx image passes when nginx would answer 200 (the
 /// file, or `index.html` for a directory, exists under its html root); other probes pass.
-pub fn probe(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) -> bool {
-    let Some(p) = c.readiness_probe.as_ref() else { return true };
+/// `Err` is the prober's output for the event (upstream `pkg/probe/http/http.go`: `HTTP probe
+/// failed with statuscode: 404`; `pkg/probe/exec`: the command's output).
+pub fn probe(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) -> Result<(), String> {
+    let Some(p) = c.readiness_probe.as_ref() else { return Ok(()) };
     if let Some(e) = &p.exec {
         let argv = e.command.clone().unwrap_or_default();
         if argv.is_empty() {
-            return false;
+            return Err(String::new());
         }
         let out = futures::executor::block_on(run_with_speed(store, opts, pod, c, &argv, Vec::new(), f64::INFINITY));
-        return out.code == 0;
+        if out.code == 0 {
+            return Ok(());
+        }
+        let mut text = out.stdout;
+        text.extend_from_slice(&out.stderr);
+        return Err(String::from_utf8_lossy(&text).into_owned());
     }
     if let Some(h) = &p.http_get {
         if !c.image.as_deref().unwrap_or("").contains("nginx") {
-            return true;
+            return Ok(());
         }
         let path = h.path.clone().unwrap_or_else(|| "/".into());
         let path = path.split('?').next().unwrap_or("/").to_string();
         let fs = container_fs(store, opts, pod, c);
         let real = fs.resolve(&format!("/usr/share/nginx/html{}", if path.starts_with('/') { path.clone() } else { format!("/{path}") })).0;
-        return if real.is_dir() { real.join("index.html").is_file() } else { real.is_file() };
+        // nginx: a directory without index.html is 403 (no autoindex), a missing file 404.
+        let status = match (real.is_dir(), real.is_dir() && real.join("index.html").is_file(), real.is_file()) {
+            (true, true, _) | (false, _, true) => return Ok(()),
+            (true, false, _) => 403,
+            (false, _, false) => 404,
+        };
+        return Err(format!("HTTP probe failed with statuscode: {status}"));
     }
-    true
+    Ok(())
 }
 
 /// The attached main process ended: its container terminated with `code`. Under

@@ -194,7 +194,16 @@ impl Reconciler for Kubelet {
         let pod_ip = st.ip_for(&uid, &node_name, &cidr);
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();
         let pulled_images = st.pulled.get(&node_name).cloned().unwrap_or_default();
-        let readiness = |c: &k8s_openapi::api::core::v1::Container| super::exec::probe(store, &self.opts, &pod, c);
+        // The prober runs once per due probe; its output waits here for the Unhealthy event.
+        let details = std::cell::RefCell::new(std::collections::HashMap::<String, String>::new());
+        let readiness = |c: &k8s_openapi::api::core::v1::Container| match super::exec::probe(store, &self.opts, &pod, c) {
+            Ok(()) => true,
+            Err(d) => {
+                details.borrow_mut().insert(c.name.clone(), d);
+                false
+            }
+        };
+        let failure_detail = |c: &k8s_openapi::api::core::v1::Container| details.borrow().get(&c.name).cloned().unwrap_or_default();
         let slow_stop;
         let timings = if pod.spec.as_ref().is_some_and(|s| s.containers.iter().any(ignores_sigterm)) {
             // The whole grace period (`stop` is capped by it).
@@ -213,6 +222,7 @@ impl Reconciler for Kubelet {
             speed: 1.0,
             timings,
             readiness: &readiness,
+            failure_detail: Some(&failure_detail),
             memory: &memory,
         });
         st.memory.insert(uid.clone(), step.memory);
