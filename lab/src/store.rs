@@ -321,6 +321,7 @@ impl Store {
             }
         }
         let _ = name;
+        omit_empty_metadata(&mut decoded);
         machinery::default_object(rt, &mut decoded);
         Ok((decoded, warnings))
     }
@@ -785,6 +786,18 @@ fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let bytes = *uuid::Uuid::new_v4().as_bytes();
     bytes[..5].iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
+}
+
+/// `ObjectMeta`'s lists and maps are `omitempty` in Go: an empty one (an orphaned pod's
+/// `ownerReferences` after the garbage collector's patch) is not stored or served.
+fn omit_empty_metadata(obj: &mut Value) {
+    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        for k in ["ownerReferences", "finalizers", "labels", "annotations"] {
+            if m.get(k).is_some_and(|v| v.as_array().is_some_and(Vec::is_empty) || v.as_object().is_some_and(serde_json::Map::is_empty)) {
+                m.remove(k);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,29 @@ async fn deleting_a_statefulset_garbage_collects_its_pods_in_the_background_and_
     assert_eq!(claims.list(&ListParams::default()).await.unwrap().items.len(), 2, "claims are not owned by the set (retention Retain)");
 }
 
+/// upstream `pkg/controller/garbagecollector/garbagecollector.go` `orphanDependents` patches
+/// each reference away; the pod's `ownerReferences` (`omitempty` in `ObjectMeta`) is then
+/// absent, not `[]`.
+#[tokio::test]
+async fn orphan_deletion_leaves_dependents_without_an_owner_references_field() {
+    let lab = lab();
+    let client = lab.client();
+    let rs: ReplicaSet = serde_json::from_value(json!({
+        "metadata": {"name": "or"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "or"}},
+            "template": {"metadata": {"labels": {"app": "or"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}
+    }))
+    .unwrap();
+    let sets: Api<ReplicaSet> = Api::default_namespaced(client.clone());
+    sets.create(&PostParams::default(), &rs).await.unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(client);
+    wait_for("a pod", 8, || async { pods.list(&ListParams::default().labels("app=or")).await.ok().filter(|l| l.items.len() == 1) }).await;
+    sets.delete("or", &DeleteParams::orphan()).await.unwrap();
+    wait_for("or gone", 8, || async { sets.get_opt("or").await.ok()?.is_none().then_some(()) }).await;
+    let pod = pods.list(&ListParams::default().labels("app=or")).await.unwrap().items.remove(0);
+    assert_eq!(pod.metadata.owner_references, None, "{:?}", pod.metadata);
+}
+
 #[tokio::test]
 async fn foreground_deletion_of_a_replicaset_removes_pods_before_the_owner() {
     let lab = lab();
