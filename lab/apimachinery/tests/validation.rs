@@ -515,3 +515,15 @@ fn pvc_resize_admission_as_upstream() {
     assert_eq!(admit_pvc_update(&pvc("2Gi", "Pending"), &pvc("1Gi", "Pending"), Some(&sc_yes)).unwrap_err()["message"],
         "persistentvolumeclaims \"data-web-0\" is forbidden: Only bound persistent volume claims can be expanded");
 }
+
+// upstream pkg/apis/core/validation/validation.go `validateStorageClassUpgradeFromNil`: a claim
+// with no class may be given one (retroactive default StorageClass assignment); "" may not change.
+#[test]
+fn pvc_storage_class_upgrade_from_nil() {
+    let mut old = pvc("1Gi", "Pending");
+    old["spec"].as_object_mut().unwrap().remove("storageClassName");
+    assert_eq!(causes(validate_update("PersistentVolumeClaim", &pvc("1Gi", "Pending"), &old)), vec![]);
+    old["spec"]["storageClassName"] = json!("");
+    let got = causes(validate_update("PersistentVolumeClaim", &pvc("1Gi", "Pending"), &old));
+    assert_eq!(got.len(), 1, "{got:?}");
+}

@@ -63,6 +63,28 @@ fn class_name(claim: &PersistentVolumeClaim) -> &str {
     claim.spec.as_ref().and_then(|s| s.storage_class_name.as_deref()).unwrap_or("")
 }
 
+/// upstream `storagehelpers.PersistentVolumeClaimHasClass`: a class name (even `""`) or the
+/// beta annotation.
+fn has_class(claim: &PersistentVolumeClaim) -> bool {
+    claim.spec.as_ref().is_some_and(|s| s.storage_class_name.is_some())
+        || claim.metadata.annotations.as_ref().is_some_and(|a| a.contains_key("volume.beta.kubernetes.io/storage-class"))
+}
+
+/// upstream `pkg/volume/util/storageclass.go` `GetDefaultClass`: of the classes marked
+/// default, the newest (ties: by name).
+pub fn default_class(classes: &[StorageClass]) -> Option<&StorageClass> {
+    let is_default = |c: &StorageClass| {
+        let a = c.metadata.annotations.as_ref();
+        ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"]
+            .iter()
+            .any(|k| a.and_then(|a| a.get(*k)).is_some_and(|v| v == "true"))
+    };
+    classes.iter().filter(|c| is_default(c)).min_by(|a, b| {
+        let t = |c: &StorageClass| c.metadata.creation_timestamp.as_ref().map(|t| t.0);
+        t(b).cmp(&t(a)).then_with(|| meta::name(&a.metadata).cmp(meta::name(&b.metadata)))
+    })
+}
+
 fn claim_phase(claim: &PersistentVolumeClaim) -> &str {
     claim.status.as_ref().and_then(|s| s.phase.as_deref()).unwrap_or("")
 }
@@ -167,6 +189,15 @@ pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolum
         }
         if claim_phase(claim) != "Pending" {
             actions.push(set_claim_phase(claim, "Pending", None));
+        }
+        // assignDefaultStorageClass (retroactive default StorageClass assignment, GA in 1.28):
+        // a claim that names no class gets the default once one exists; the sync restarts on
+        // the updated claim.
+        if let Some(default) = default_class(classes).filter(|_| !has_class(claim)) {
+            let mut c = claim.clone();
+            c.spec.get_or_insert_with(Default::default).storage_class_name = default.metadata.name.clone();
+            actions.push(Action::Update(Object::PersistentVolumeClaim(Box::new(c))));
+            continue;
         }
         let class = class_name(claim);
         if class.is_empty() {

@@ -117,6 +117,25 @@ fn unschedulable_pod_gets_upstream_fit_error_message_condition_and_event() {
     }
 }
 
+/// upstream `pkg/controller/volume/persistentvolume/pv_controller.go` `assignDefaultStorageClass`
+/// (retroactive default StorageClass assignment, GA in 1.28): a claim without
+/// `storageClassName` gets the default class once one exists; `""` and named classes are kept.
+#[test]
+fn retroactive_default_storage_class_assignment_for_claims_without_a_class() {
+    let mut none = claim("data", "");
+    none.spec.as_mut().unwrap().storage_class_name = None;
+    assert!(sync_volumes(&[none.clone()], &[], &[]).iter().all(|a| !matches!(a, Action::Update(_))), "no default yet");
+    let a = sync_volumes(&[none.clone()], &[], &[standard()]);
+    let updated: Vec<_> = a.iter().filter_map(|x| match x {
+        Action::Update(Object::PersistentVolumeClaim(c)) => c.spec.as_ref().unwrap().storage_class_name.clone(),
+        _ => None,
+    }).collect();
+    assert_eq!(updated, vec!["standard".to_string()], "{a:?}");
+    // An explicit "" (no class, static binding only) is left alone.
+    let empty = claim("static", "");
+    assert!(sync_volumes(&[empty], &[], &[standard()]).iter().all(|a| !matches!(a, Action::Update(_))));
+}
+
 #[test]
 fn claim_naming_a_missing_storage_class_stays_pending_with_provisioning_failed() {
     let c = claim("data", "fast");

@@ -1098,6 +1098,15 @@ fn pvc_update(new: &Value, old: &Value, errs: &mut Errs) {
     {
         o.insert("volumeName".into(), v.clone());
     }
+    // validateStorageClassUpgradeFromNil: a claim with no class (nor the beta annotation)
+    // may be given one (retroactive default StorageClass assignment).
+    let beta = |v: &Value| v.pointer("/metadata/annotations/volume.beta.kubernetes.io~1storage-class").is_some();
+    if old_spec.get("storageClassName").is_none_or(Value::is_null)
+        && !beta(old)
+        && let (Some(o), Some(c)) = (old_spec.as_object_mut(), new_spec.get("storageClassName").filter(|c| !c.is_null()))
+    {
+        o.insert("storageClassName".into(), c.clone());
+    }
     let bound = str_at(new, "/status/phase") == "Bound";
     for spec in [&mut new_spec, &mut old_spec] {
         if let Some(m) = spec.as_object_mut() {
