@@ -49,10 +49,10 @@ impl Lang {
     /// `LANG=ko_KR.UTF-8` (or `LC_ALL`, `LC_MESSAGES`) means Korean; anything else English.
     pub fn from_env() -> Lang {
         for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var) {
-                if !v.is_empty() {
-                    return if v.to_ascii_lowercase().starts_with("ko") { Lang::Ko } else { Lang::En };
-                }
+            if let Ok(v) = std::env::var(var)
+                && !v.is_empty()
+            {
+                return if v.to_ascii_lowercase().starts_with("ko") { Lang::Ko } else { Lang::En };
             }
         }
         Lang::En
@@ -612,12 +612,12 @@ impl Recorder {
 
     fn pod_deleted(&self, name: &str) {
         let mut s = self.lock();
-        if let Some(info) = s.pods.get_mut(name) {
-            if info.pod.take().is_some() {
-                info.state = None;
-                info.node = None;
-                self.push(&mut s, format!("pod/{name}"), What::Deleted);
-            }
+        if let Some(info) = s.pods.get_mut(name)
+            && info.pod.take().is_some()
+        {
+            info.state = None;
+            info.node = None;
+            self.push(&mut s, format!("pod/{name}"), What::Deleted);
         }
         drop(s);
         self.bump();
@@ -791,12 +791,22 @@ impl Example {
     /// Wait until `done` holds for what the watches have seen, at most `secs` seconds.
     /// `what` says what we wait for; the timeout error adds what was seen instead.
     pub async fn wait_until(&self, what: String, secs: u64, done: impl Fn(&State) -> bool) -> Result<()> {
+        self.wait_until_inner(what, secs, true, done).await
+    }
+
+    /// Like [`Example::wait_until`], but a pod that cannot pull its image is an answer, not
+    /// an error (preflight reports every image).
+    pub async fn wait_until_even_if_broken(&self, what: String, secs: u64, done: impl Fn(&State) -> bool) -> Result<()> {
+        self.wait_until_inner(what, secs, false, done).await
+    }
+
+    async fn wait_until_inner(&self, what: String, secs: u64, stop_on_problem: bool, done: impl Fn(&State) -> bool) -> Result<()> {
         let mut changed = self.rec.changed.subscribe();
         let check = async {
             loop {
                 {
                     let s = self.rec.lock();
-                    if let Some(p) = &s.problem {
+                    if let Some(p) = s.problem.as_ref().filter(|_| stop_on_problem) {
                         return Err(env_problem(p.clone()));
                     }
                     if done(&s) {
@@ -869,11 +879,27 @@ impl Example {
             }
         };
         let what = tr!(self.lang, "`{}` in pod {pod}", "파드 {pod}에서 `{}` 실행", command.join(" "));
-        self.within(what.clone(), 60, run).await.with_context(|| what)
+        match self.within(what.clone(), 60, run).await {
+            Ok(out) => Ok(out),
+            // A lab cluster without exec answers 404 for the exec subresource.
+            Err(e) if self.is_lab() && e.downcast_ref::<kube::Error>().is_some_and(|k| matches!(k, kube::Error::Api(s) if s.code == 404)) => {
+                Err(env_problem(tr!(
+                    self.lang,
+                    "{what}: this lab cluster cannot run commands inside pods (exec) yet. Run this example on kind: kind create cluster --config kind/cluster.yaml",
+                    "{what}: 이 랩 클러스터는 아직 파드 안에서 명령을 실행(exec)하지 못한다. 이 예제는 kind에서 실행한다: kind create cluster --config kind/cluster.yaml"
+                )))
+            }
+            Err(e) => Err(e.context(what)),
+        }
     }
 
     pub fn is_lab(&self) -> bool {
         self.cluster.is_lab()
+    }
+
+    /// Every node of the cluster.
+    pub async fn client_nodes(&self) -> Result<Vec<Node>> {
+        Ok(Api::<Node>::all(self.client.clone()).list(&ListParams::default()).await?.items)
     }
 }
 
@@ -1053,7 +1079,7 @@ where
     println!("== {name}: {}", lang.pick(title.0, title.1));
     let conn = match tokio::select! {
         c = connect(&args) => c,
-        _ = tokio::signal::ctrl_c() => { println!("{}", tr!(lang, "Interrupted.", "중단됨.")); return 130 }
+        _ = stop_signal() => { println!("{}", tr!(lang, "Interrupted.", "중단됨.")); return 130 }
     } {
         Ok(c) => c,
         Err(e) => return report(lang, &e),
@@ -1096,16 +1122,16 @@ where
     }
     tokio::select! {
         r = body(ex.clone()) => outcome = r,
-        _ = tokio::signal::ctrl_c() => interrupted = true,
+        _ = stop_signal() => interrupted = true,
     }
     if interrupted {
-        println!("{}", tr!(lang, "Interrupted (Ctrl-C).", "중단됨 (Ctrl-C)."));
+        println!("{}", tr!(lang, "Interrupted (Ctrl-C or SIGTERM).", "중단됨 (Ctrl-C 또는 SIGTERM)."));
     }
     rec.muted.store(true, std::sync::atomic::Ordering::Relaxed);
     if !needs.no_namespace {
         let cleanup = tokio::select! {
             r = remove_namespace(&client, lang, &ns) => r,
-            _ = tokio::signal::ctrl_c() => Err(anyhow!(tr!(lang, "cleanup interrupted; remove the rest with: kubectl delete namespace {ns}", "정리가 중단되었다. 나머지는 kubectl delete namespace {ns} 로 지운다"))),
+            _ = stop_signal() => Err(anyhow!(tr!(lang, "cleanup interrupted; remove the rest with: kubectl delete namespace {ns}", "정리가 중단되었다. 나머지는 kubectl delete namespace {ns} 로 지운다"))),
         };
         if let Err(e) = cleanup {
             eprintln!("{}: {e:#}", tr!(lang, "warning", "경고"));
@@ -1127,10 +1153,29 @@ where
     }
     match outcome {
         Ok(()) => {
-            println!("{}", tr!(lang, "OK: the cluster behaved as the chapter says.", "확인 완료: 클러스터가 장(chapter)에서 설명한 대로 동작했다."));
+            println!("{}", tr!(lang, "OK: every check passed.", "완료: 모든 확인을 통과했다."));
             0
         }
         Err(e) => report(lang, &e),
+    }
+}
+
+/// Ctrl-C, or a polite `kill` (SIGTERM): both end the example after cleaning up.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -1173,4 +1218,32 @@ where
     let patch = serde_json::json!({ "spec": { "replicas": replicas } });
     api.patch(name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch)).await.with_context(|| format!("scale {name} to {replicas}"))?;
     Ok(())
+}
+
+/// The claim a pod mounts for volume `volume`, from its spec.
+pub fn claim_of(pod: &Pod, volume: &str) -> Option<String> {
+    pod.spec.as_ref()?.volumes.as_ref()?.iter().find(|v| v.name == volume)?.persistent_volume_claim.as_ref().map(|c| c.claim_name.clone())
+}
+
+/// The node a pod runs on.
+pub fn node_of(pod: &Pod) -> Option<String> {
+    pod.spec.as_ref()?.node_name.clone()
+}
+
+/// The node a claim's volume lives on: kind's local-path volumes belong to one node, which
+/// the scheduler wrote on the claim (`volume.kubernetes.io/selected-node`).
+pub fn claim_node(claim: &PersistentVolumeClaim) -> Option<String> {
+    claim.annotations().get("volume.kubernetes.io/selected-node").cloned()
+}
+
+/// Every image the examples use (the manifests' images), for preflight and examples/README.md.
+pub const IMAGES: &[&str] = &["registry.k8s.io/nginx-slim:0.27", "nginx:1.27-alpine", "nginx:1.28-alpine", "busybox:1.36", "mysql:8.4"];
+
+/// `nginx:1.27-alpine` → `docker.io/library/nginx:1.27-alpine`, the name a node lists.
+pub fn full_image_name(image: &str) -> String {
+    match image.split_once('/') {
+        None => format!("docker.io/library/{image}"),
+        Some((host, _)) if !host.contains('.') && !host.contains(':') && host != "localhost" => format!("docker.io/{image}"),
+        Some(_) => image.to_string(),
+    }
 }

@@ -75,10 +75,10 @@ fn lanes(log: &[Entry]) -> Vec<Lane> {
             What::Deleted => None,
             _ => continue,
         };
-        if let Some(last) = lane.spans.last_mut() {
-            if last.2.is_none() {
-                last.2 = Some(t);
-            }
+        if let Some(last) = lane.spans.last_mut()
+            && last.2.is_none()
+        {
+            last.2 = Some(t);
         }
         if let Some(span) = next {
             lane.spans.push((span, t, None));
@@ -89,6 +89,19 @@ fn lanes(log: &[Entry]) -> Vec<Lane> {
     lanes
 }
 
+/// How many note labels the tallest stack of close-together steps adds below the chart.
+fn notes_stack(log: &[Entry]) -> usize {
+    // Conservative: steps within 2% of the run of each other may stack.
+    let notes: Vec<f64> = log.iter().filter(|e| matches!(e.what, What::Note(_))).map(|e| e.at.as_secs_f64()).collect();
+    let end = log.last().map(|e| e.at.as_secs_f64()).unwrap_or(1.0).max(1.0);
+    let (mut best, mut run) = (0, 0);
+    for w in notes.windows(2) {
+        run = if (w[1] - w[0]) / end < 0.03 { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
+}
+
 pub fn render(name: &str, title: &str, log: &[Entry], total: Duration, lang: Lang) -> String {
     let lanes = lanes(log);
     let notes: Vec<&Entry> = log.iter().filter(|e| matches!(e.what, What::Note(_))).collect();
@@ -96,7 +109,7 @@ pub fn render(name: &str, title: &str, log: &[Entry], total: Duration, lang: Lan
     let (left, width, lane_h, top) = (190.0, 760.0, 26.0, 70.0);
     let x = |t: f64| left + t / end * width;
     let chart_bottom = top + lanes.len() as f64 * lane_h;
-    let legend_y = chart_bottom + 40.0;
+    let legend_y = chart_bottom + 40.0 + 12.0 * (notes_stack(log) as f64);
     let notes_y = legend_y + 36.0;
     let height = notes_y + notes.len() as f64 * 18.0 + 20.0;
     let mut s = String::new();
@@ -136,10 +149,14 @@ pub fn render(name: &str, title: &str, log: &[Entry], total: Duration, lang: Lan
             let _ = writeln!(s, r#"<path d="M{0:.1} {1:.1} l-4 -6 h8 z" fill="black"><title>{2}</title></path>"#, x(*t), y + 4.0, esc(lang.pick("new UID", "새 UID")));
         }
     }
+    // Numbered markers; labels of steps that happen close together are stacked.
+    let (mut last_x, mut row) = (f64::NEG_INFINITY, 0.0);
     for (i, n) in notes.iter().enumerate() {
         let nx = x(n.at.as_secs_f64());
+        row = if nx - last_x < 16.0 { row + 1.0 } else { 0.0 };
+        last_x = nx;
         let _ = writeln!(s, r##"<line x1="{nx:.1}" y1="{}" x2="{nx:.1}" y2="{chart_bottom}" stroke="#333" stroke-dasharray="3,3"/>"##, top - 4.0);
-        let _ = writeln!(s, r#"<text x="{nx:.1}" y="{:.1}" text-anchor="middle" font-weight="bold">{}</text>"#, chart_bottom + 14.0, i + 1);
+        let _ = writeln!(s, r#"<text x="{nx:.1}" y="{:.1}" text-anchor="middle" font-weight="bold">{}</text>"#, chart_bottom + 14.0 + row * 12.0, i + 1);
     }
     let legend = [
         Span::Pod(PodState::Pending),
