@@ -44,11 +44,14 @@ pub struct LabConfig {
     pub history_limit: usize,
     /// Worker nodes besides `kind-control-plane` (the book's `kind/cluster.yaml` has 2).
     pub workers: usize,
+    /// Run the controllers, scheduler and kubelets (part 2). `false` serves the API alone, as a
+    /// bare kube-apiserver does: pods stay Pending and nothing writes behind a test's back.
+    pub controllers: bool,
 }
 
 impl Default for LabConfig {
     fn default() -> Self {
-        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2 }
+        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2, controllers: true }
     }
 }
 
@@ -88,6 +91,7 @@ impl Lab {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Arc::new(http::App { store: store.clone() });
         let store2 = store.clone();
+        let controllers = config.controllers;
         let thread = std::thread::Builder::new().name(format!("lab-{}", addr.port())).spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -98,7 +102,9 @@ impl Lab {
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 tokio::spawn(namespaces::run(store2.clone()));
-                tokio::spawn(cluster::run(store2.clone(), cluster_opts));
+                if controllers {
+                    tokio::spawn(cluster::run(store2.clone(), cluster_opts));
+                }
                 let server = axum::serve(listener, pod_routes.merge(http::router(app)));
                 tokio::select! {
                     r = server => if let Err(e) = r { eprintln!("lab: server stopped: {e}") },

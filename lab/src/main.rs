@@ -30,18 +30,21 @@ enum Command {
         /// Worker nodes besides kind-control-plane (kind-worker, kind-worker2, ...).
         #[arg(long, default_value_t = 2)]
         workers: usize,
+        /// Serve the API only: no controllers, scheduler or kubelets.
+        #[arg(long)]
+        no_controllers: bool,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { kubeconfig, port, speed, data_dir, workers } => {
+        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers } => {
             if !(speed.is_finite() && speed > 0.0) {
                 anyhow::bail!("--speed must be a positive number (got {speed})");
             }
             let persisted = data_dir.as_ref().map(|d| format!(", objects kept in {}", d.display())).unwrap_or_default();
-            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, ..Default::default() })?;
+            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, controllers: !no_controllers, ..Default::default() })?;
             let kc = lab.kubeconfig_path().display().to_string();
             println!("lab cluster (Kubernetes {}) serving at {}{persisted}", lab::http::GIT_VERSION, lab.url());
             println!("kubeconfig written to {kc} (context \"lab\"). In another terminal:");

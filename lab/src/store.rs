@@ -215,6 +215,37 @@ impl Store {
         (items, inner.rv)
     }
 
+    /// The objects of `rt` (in `ns`) as they were at `rv`, undoing the history's later
+    /// changes: a `continue` page reads the first page's snapshot, as upstream's etcd3 store
+    /// lists at the token's revision. `None` when `rv` has left the history (410 upstream).
+    pub fn list_at(&self, rt: &'static ResourceType, ns: Option<&str>, rv: u64) -> Option<Vec<Arc<Value>>> {
+        let inner = self.lock();
+        if rv < inner.compacted_through {
+            return None;
+        }
+        let ns = ns.filter(|_| rt.namespaced);
+        let mut objs: BTreeMap<(String, String), Arc<Value>> = inner.objects[rt.key]
+            .iter()
+            .filter(|((n, _), _)| ns.is_none_or(|ns| n == ns))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for e in inner.history.iter().rev().take_while(|e| e.rv > rv) {
+            if !std::ptr::eq(e.resource, rt) || ns.is_some_and(|ns| e.namespace != ns) {
+                continue;
+            }
+            let key = (e.namespace.clone(), name_of(&e.object).to_string());
+            match (e.kind, &e.previous) {
+                (EventType::Added, _) | (_, None) => {
+                    objs.remove(&key);
+                }
+                (_, Some(prev)) => {
+                    objs.insert(key, prev.clone());
+                }
+            }
+        }
+        Some(objs.into_values().collect())
+    }
+
     /// Objects of several resources at one resourceVersion (for controllers).
     pub fn snapshot(&self, rts: &[&'static ResourceType]) -> (HashMap<&'static str, Vec<Arc<Value>>>, u64) {
         let inner = self.lock();

@@ -12,7 +12,7 @@ struct Raw {
 
 impl Raw {
     fn new() -> Raw {
-        let lab = Lab::start(LabConfig::default()).unwrap();
+        let lab = Lab::start(LabConfig { controllers: false, ..Default::default() }).unwrap();
         let client = lab.client();
         Raw { lab, client }
     }
@@ -132,7 +132,7 @@ async fn duplicates_and_stale_versions_are_409() {
 
 #[tokio::test]
 async fn compacted_versions_are_410() {
-    let r = Raw { client: kube::Client::try_from(kube::Config::new("http://127.0.0.1:1".parse().unwrap())).unwrap(), lab: Lab::start(LabConfig { history_limit: 16, ..Default::default() }).unwrap() };
+    let r = Raw { client: kube::Client::try_from(kube::Config::new("http://127.0.0.1:1".parse().unwrap())).unwrap(), lab: Lab::start(LabConfig { history_limit: 16, controllers: false, ..Default::default() }).unwrap() };
     let r = Raw { client: r.lab.client(), lab: r.lab };
     for i in 0..30 {
         r.json("POST", "/api/v1/namespaces/default/configmaps", json!({"metadata": {"name": format!("c{i}")}})).await;
@@ -272,4 +272,24 @@ async fn object_meta_update_rejects_a_changed_uid() {
     let (code, v) = r.json("PUT", "/api/v1/namespaces/default/configmaps/cm", json!({"metadata": {"name": "cm"}, "data": {"a": "b"}})).await;
     assert_eq!(code, 200, "{v}");
     assert!(v["metadata"]["uid"].as_str().is_some_and(|u| !u.is_empty()));
+}
+
+/// `serve --no-controllers`: the API server alone, as a bare kube-apiserver without
+/// kube-controller-manager, scheduler or kubelets. A ReplicaSet makes no pods; a pod stays
+/// unscheduled and Pending.
+#[tokio::test]
+async fn without_controllers_nothing_acts_on_stored_objects() {
+    let r = Raw::new();
+    let rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "fe"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "fe"}},
+            "template": {"metadata": {"labels": {"app": "fe"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}});
+    let (code, _) = r.json("POST", "/apis/apps/v1/namespaces/default/replicasets", rs).await;
+    assert_eq!(code, 201);
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+    assert_eq!(r.json("POST", "/api/v1/namespaces/default/pods", pod).await.0, 201);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, pods) = r.send("GET", "/api/v1/namespaces/default/pods", "application/json", vec![]).await;
+    let items = pods["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "no pods from the ReplicaSet: {pods}");
+    assert_eq!((items[0]["spec"]["nodeName"].as_str(), items[0]["status"]["phase"].as_str()), (None, Some("Pending")));
 }

@@ -10,8 +10,9 @@ use lab::{Lab, LabConfig};
 use serde_json::json;
 use std::time::Duration;
 
+/// The API server alone: no controller writes behind the test's back.
 fn lab() -> Lab {
-    Lab::start(LabConfig::default()).expect("lab starts")
+    Lab::start(LabConfig { controllers: false, ..Default::default() }).expect("lab starts")
 }
 
 fn cm(name: &str) -> ConfigMap {
@@ -239,6 +240,30 @@ async fn pagination_with_limit_and_continue() {
     assert_eq!(names, (0..7).map(|i| format!("p{i}")).collect::<Vec<_>>());
 }
 
+/// upstream `staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go` `GetList`: a continue
+/// token lists at the first page's revision, so later pages show the objects as they were then
+/// (a deleted one still, a new one not yet, a changed one unchanged) with that resourceVersion.
+#[tokio::test]
+async fn continue_pages_read_the_first_pages_snapshot() {
+    let lab = lab();
+    let api: Api<ConfigMap> = Api::default_namespaced(lab.client());
+    for n in ["a", "b", "c", "d"] {
+        api.create(&PostParams::default(), &cm(n)).await.unwrap();
+    }
+    let lp = ListParams::default().labels("app=demo").limit(2);
+    let first = api.list(&lp).await.unwrap();
+    let names = |l: &kube::core::ObjectList<ConfigMap>| l.items.iter().filter_map(|c| c.metadata.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&first), ["a", "b"]);
+    api.delete("c", &DeleteParams::default()).await.unwrap();
+    api.create(&PostParams::default(), &cm("e")).await.unwrap();
+    api.patch("d", &PatchParams::default(), &Patch::Merge(json!({"data": {"k": "changed"}}))).await.unwrap();
+    let rest = api.list(&lp.clone().continue_token(first.metadata.continue_.as_deref().unwrap())).await.unwrap();
+    assert_eq!(names(&rest), ["c", "d"]);
+    assert_eq!(rest.items[1].data.as_ref().unwrap()["k"], "v");
+    assert_eq!(rest.metadata.resource_version, first.metadata.resource_version);
+    assert_eq!(rest.metadata.continue_.as_deref().unwrap_or(""), "");
+}
+
 #[tokio::test]
 async fn field_selectors_on_pods() {
     let lab = lab();
@@ -260,7 +285,7 @@ async fn field_selectors_on_pods() {
 
 #[tokio::test]
 async fn raw_watch_resumes_and_old_versions_expire() {
-    let lab = Lab::start(LabConfig { history_limit: 20, ..Default::default() }).unwrap();
+    let lab = Lab::start(LabConfig { history_limit: 20, controllers: false, ..Default::default() }).unwrap();
     let api: Api<ConfigMap> = Api::default_namespaced(lab.client());
     let first = api.create(&PostParams::default(), &cm("w0")).await.unwrap();
     let rv0 = first.metadata.resource_version.clone().unwrap();

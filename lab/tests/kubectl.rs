@@ -23,8 +23,9 @@ struct K {
 }
 
 impl K {
+    /// The API server alone (`serve --no-controllers`): outputs do not depend on timing.
     fn new() -> K {
-        Self::with(LabConfig::default())
+        Self::with(LabConfig { controllers: false, ..Default::default() })
     }
 
     fn with(config: LabConfig) -> K {
@@ -310,6 +311,18 @@ fn create_generators_send_protobuf() {
     assert_eq!(svc["spec"]["ports"][0]["targetPort"], 5433);
     assert_eq!(svc["spec"]["selector"]["app"], "db");
     assert!(svc["spec"]["clusterIP"].as_str().unwrap().starts_with("10.96."), "{svc}");
+    // `kubectl create deployment` posts an apps/v1 Deployment in protobuf too
+    // (`staging/src/k8s.io/kubectl/pkg/cmd/create/create_deployment.go`).
+    assert_eq!(k.ok(&["create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "--port=80"]).trim(), "deployment.apps/web created");
+    let d: serde_json::Value = serde_json::from_str(&k.ok(&["get", "deployment", "web", "-o", "json"])).unwrap();
+    assert_eq!(d["spec"]["replicas"], 2);
+    assert_eq!(d["spec"]["selector"]["matchLabels"]["app"], "web");
+    assert_eq!(d["spec"]["template"]["metadata"]["labels"]["app"], "web");
+    let c = &d["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!((c["name"].as_str(), c["image"].as_str(), c["ports"][0]["containerPort"].as_i64()), (Some("nginx"), Some("nginx:1.27"), Some(80)), "{c}");
+    assert_eq!(c["resources"], serde_json::json!({}), "Go's non-nullable ResourceRequirements: {c}");
+    assert_eq!(d["spec"]["strategy"]["type"], "RollingUpdate");
+    assert_eq!(k.ok(&["create", "deployment", "zero", "--image=nginx", "--replicas=0", "-o", "jsonpath={.spec.replicas}"]), "0");
     // `kubectl run` sends JSON.
     assert_eq!(k.ok(&["run", "client", "--image=busybox", "--restart=Never"]).trim(), "pod/client created");
     assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.spec.containers[0].image}"]), "busybox");

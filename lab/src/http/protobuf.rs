@@ -2,8 +2,9 @@
 //! clients send: `kubectl create secret|configmap|namespace|serviceaccount|service` post
 //! `application/vnd.kubernetes.protobuf`. The body is the magic `k8s\0` and a `runtime.Unknown`
 //! (`typeMeta` 1, `raw` 2) whose `raw` is the object's message from upstream's
-//! `generated.proto`. Only the kinds those generators create are described here; any other kind
-//! is 415, as a server that cannot decode the type would answer.
+//! `generated.proto`. Only the kinds those generators create are described here (and
+//! `kubectl create deployment`'s Deployment); any other kind is 415, as a server that cannot
+//! decode the type would answer (client-go does not fall back to JSON for protobuf).
 
 use crate::errors::ApiError;
 use base64::Engine;
@@ -16,7 +17,11 @@ enum T {
     /// bytes, shown base64 in JSON
     Bytes,
     Bool,
+    /// a non-pointer bool: Go writes false too, its JSON omits it
+    Flag,
     Int,
+    /// a pointer int (`*int32`): written only when set, so 0 is kept
+    IntPtr,
     Msg(&'static [(u32, &'static str, T)]),
     RepStr,
     RepMsg(&'static [(u32, &'static str, T)]),
@@ -59,6 +64,58 @@ const SERVICE_ACCOUNT: &[(u32, &str, T)] = &[
     (2, "secrets", T::RepMsg(&[(1, "kind", T::Str), (2, "namespace", T::Str), (3, "name", T::Str)])),
     (3, "imagePullSecrets", T::RepMsg(LOCAL_REF)),
     (4, "automountServiceAccountToken", T::Bool),
+];
+
+// apps/v1 Deployment as `kubectl create deployment` builds it (`create_deployment.go`): the
+// fields of `apps/v1`, `core/v1` and `meta/v1` `generated.proto` it can set, plus the common
+// spec fields. Go's non-pointer bools (`stdin`, `tty`) are left out: it writes them as false.
+const LABEL_SELECTOR: &[(u32, &str, T)] =
+    &[(1, "matchLabels", T::MapStr), (2, "matchExpressions", T::RepMsg(&[(1, "key", T::Str), (2, "operator", T::Str), (3, "values", T::RepStr)]))];
+const CONTAINER_PORT: &[(u32, &str, T)] = &[(1, "name", T::Str), (2, "hostPort", T::Int), (3, "containerPort", T::Int), (4, "protocol", T::Str), (5, "hostIP", T::Str)];
+const ENV_VAR: &[(u32, &str, T)] = &[(1, "name", T::Str), (2, "value", T::Str)];
+const CONTAINER: &[(u32, &str, T)] = &[
+    (1, "name", T::Str),
+    (2, "image", T::Str),
+    (3, "command", T::RepStr),
+    (4, "args", T::RepStr),
+    (5, "workingDir", T::Str),
+    (6, "ports", T::RepMsg(CONTAINER_PORT)),
+    (7, "env", T::RepMsg(ENV_VAR)),
+    // always written, empty from kubectl: `resources: {}` as upstream shows
+    (8, "resources", T::Msg(&[])),
+    (13, "terminationMessagePath", T::Str),
+    (14, "imagePullPolicy", T::Str),
+    (20, "terminationMessagePolicy", T::Str),
+];
+const POD_SPEC: &[(u32, &str, T)] = &[
+    (2, "containers", T::RepMsg(CONTAINER)),
+    (3, "restartPolicy", T::Str),
+    (4, "terminationGracePeriodSeconds", T::IntPtr),
+    (6, "dnsPolicy", T::Str),
+    (7, "nodeSelector", T::MapStr),
+    (8, "serviceAccountName", T::Str),
+    (16, "hostname", T::Str),
+    (17, "subdomain", T::Str),
+    (19, "schedulerName", T::Str),
+    (20, "initContainers", T::RepMsg(CONTAINER)),
+];
+const POD_TEMPLATE_SPEC: &[(u32, &str, T)] = &[(1, "metadata", T::Msg(OBJECT_META)), (2, "spec", T::Msg(POD_SPEC))];
+const DEPLOYMENT: &[(u32, &str, T)] = &[
+    (1, "metadata", T::Msg(OBJECT_META)),
+    (
+        2,
+        "spec",
+        T::Msg(&[
+            (1, "replicas", T::IntPtr),
+            (2, "selector", T::Msg(LABEL_SELECTOR)),
+            (3, "template", T::Msg(POD_TEMPLATE_SPEC)),
+            (4, "strategy", T::Msg(&[(1, "type", T::Str), (2, "rollingUpdate", T::Msg(&[(1, "maxUnavailable", T::IntOrStr), (2, "maxSurge", T::IntOrStr)]))])),
+            (5, "minReadySeconds", T::Int),
+            (6, "revisionHistoryLimit", T::IntPtr),
+            (7, "paused", T::Flag),
+            (9, "progressDeadlineSeconds", T::IntPtr),
+        ]),
+    ),
 ];
 
 fn bad(msg: &str) -> ApiError {
@@ -159,7 +216,12 @@ fn message(b: &[u8], schema: &[(u32, &str, T)]) -> Result<Value, ApiError> {
                 out.insert(name, json!(int != 0));
             }
             T::Int if int == 0 => {}
-            T::Int => {
+            T::Flag if int == 0 => {}
+            T::Flag => {
+                out.insert(name, json!(true));
+            }
+            T::Int | T::IntPtr => {
+                // negative int32s are sign-extended to 64 bits on the wire
                 out.insert(name, json!(int as i64));
             }
             T::Msg(s) => {
@@ -214,9 +276,10 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Namespace") => NAMESPACE,
         ("v1", "ServiceAccount") => SERVICE_ACCOUNT,
         ("v1", "Service") => SERVICE,
+        ("apps/v1", "Deployment") => DEPLOYMENT,
         _ => {
             return Err(ApiError::unsupported_media_type(format!(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded for ConfigMap, Secret, Namespace, ServiceAccount and Service only; got {api_version} {kind})"
+                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded for ConfigMap, Secret, Namespace, ServiceAccount, Service and Deployment only; got {api_version} {kind})"
             )));
         }
     };

@@ -114,11 +114,15 @@ fn list(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out: 
         None | Some("") => 0,
         Some(l) => l.parse::<i64>().map_err(|_| ApiError::bad_request(format!("invalid limit: {l}")))?.max(0) as usize,
     };
-    let (items, mut rv) = app.store.list(events::storage(rt), ns);
+    let (mut items, mut rv) = app.store.list(events::storage(rt), ns);
     let mut start: Option<(String, String)> = None;
     if let Some(token) = req.param("continue").filter(|t| !t.is_empty()) {
         let (trv, tns, tname) = decode_continue(token)?;
-        if trv < app.store.compacted_through() {
+        // Later pages come from the first page's snapshot (etcd3 `GetList` at the token's rv).
+        let at = app.store.list_at(events::storage(rt), ns, trv);
+        if let Some(old) = at {
+            items = old;
+        } else {
             return Err(ApiError::expired(
                 "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
             ));
