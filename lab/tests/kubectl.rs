@@ -327,3 +327,14 @@ fn create_generators_send_protobuf() {
     assert_eq!(k.ok(&["run", "client", "--image=busybox", "--restart=Never"]).trim(), "pod/client created");
     assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.spec.containers[0].image}"]), "busybox");
 }
+
+/// `kubectl auth can-i` posts a SelfSubjectAccessReview (protobuf); kind's admin user
+/// (`kubeadm:cluster-admins`, bound to `cluster-admin` by kubeadm) may do anything
+/// (`staging/src/k8s.io/kubectl/pkg/cmd/auth/cani.go`).
+#[test]
+fn auth_can_i_answers_as_kinds_admin() {
+    let k = K::new();
+    assert_eq!(k.ok(&["auth", "can-i", "create", "pods"]).trim(), "yes");
+    assert_eq!(k.ok(&["auth", "can-i", "delete", "statefulsets.apps", "-n", "kube-system"]).trim(), "yes");
+    assert_eq!(k.ok(&["auth", "can-i", "get", "/healthz"]).trim(), "yes");
+}

@@ -3,6 +3,7 @@
 //! (`staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go`) and hands it to the
 //! discovery documents or the resource verbs.
 
+mod authorization;
 mod discovery;
 mod events;
 mod negotiate;
@@ -117,6 +118,12 @@ pub async fn handle(app: Arc<App>, req: Request<Body>) -> Response<Body> {
         if let Some(r) = openapi::serve(&path, &parts.headers) {
             return r;
         }
+    }
+    if parts.method == Method::POST && path.trim_end_matches('/') == authorization::PATH {
+        return match read_body(body).await {
+            Ok(b) => authorization::self_subject_access_review(&parts.headers, &b),
+            Err(e) => error_response(&e),
+        };
     }
     let (target, watch_path) = match parse_path(&path) {
         Ok(t) => t,

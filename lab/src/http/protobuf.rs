@@ -118,6 +118,23 @@ const DEPLOYMENT: &[(u32, &str, T)] = &[
     ),
 ];
 
+// authorization.k8s.io/v1 SelfSubjectAccessReview, as `kubectl auth can-i` sends it.
+const SELF_SUBJECT_ACCESS_REVIEW: &[(u32, &str, T)] = &[
+    (1, "metadata", T::Msg(OBJECT_META)),
+    (
+        2,
+        "spec",
+        T::Msg(&[
+            (
+                1,
+                "resourceAttributes",
+                T::Msg(&[(1, "namespace", T::Str), (2, "verb", T::Str), (3, "group", T::Str), (4, "version", T::Str), (5, "resource", T::Str), (6, "subresource", T::Str), (7, "name", T::Str)]),
+            ),
+            (2, "nonResourceAttributes", T::Msg(&[(1, "path", T::Str), (2, "verb", T::Str)])),
+        ]),
+    ),
+];
+
 fn bad(msg: &str) -> ApiError {
     ApiError::bad_request(format!("failed to decode protobuf body: {msg}"))
 }
@@ -277,6 +294,7 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         ("v1", "ServiceAccount") => SERVICE_ACCOUNT,
         ("v1", "Service") => SERVICE,
         ("apps/v1", "Deployment") => DEPLOYMENT,
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => SELF_SUBJECT_ACCESS_REVIEW,
         _ => {
             return Err(ApiError::unsupported_media_type(format!(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded for ConfigMap, Secret, Namespace, ServiceAccount, Service and Deployment only; got {api_version} {kind})"
