@@ -544,6 +544,13 @@ impl Store {
             return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
         }
         self.modify(rt, ns, name, sub, opts, |current| {
+            // A PUT's uid is a precondition (upstream `defaultUpdatedObjectInfo.Preconditions`,
+            // checked by etcd3 `GuaranteedUpdate`; the Scale's by `scaleUpdatedObjectInfo`): 409.
+            let (want, have) = (obj["metadata"]["uid"].as_str().unwrap_or(""), current["metadata"]["uid"].as_str().unwrap_or(""));
+            if !want.is_empty() && want != have {
+                let plural = if sub == Subresource::Scale { format!("{}/scale", rt.plural) } else { rt.plural.to_string() };
+                return Err(ApiError::conflict(rt.group, &plural, name, &format!("Precondition failed: UID in precondition: {want}, UID in object meta: {have}")));
+            }
             if sub == Subresource::Scale {
                 Ok(strategy::apply_scale(current, &obj))
             } else {

@@ -268,6 +268,10 @@ async fn object_meta_update_rejects_a_changed_uid() {
     let (code, v) = r.send("PATCH", "/api/v1/namespaces/default/configmaps/cm", "application/merge-patch+json", patch).await;
     assert_eq!((code, status(&v).1), (422, "Invalid"), "{v}");
     assert_eq!(v["message"], "ConfigMap \"cm\" is invalid: metadata.uid: Invalid value: \"00000000-0000-0000-0000-000000000001\": field is immutable");
+    // On a PUT the uid is a precondition instead (etcd3 `GuaranteedUpdate`): 409.
+    let (code, v) = r.json("PUT", "/api/v1/namespaces/default/configmaps/cm", json!({"metadata": {"name": "cm", "uid": "00000000-0000-0000-0000-000000000001"}})).await;
+    assert_eq!((code, status(&v).1), (409, "Conflict"), "{v}");
+    assert!(v["message"].as_str().unwrap().starts_with("Operation cannot be fulfilled on configmaps \"cm\": Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000001, UID in object meta: "), "{v}");
     // An update that leaves the uid out keeps the stored one.
     let (code, v) = r.json("PUT", "/api/v1/namespaces/default/configmaps/cm", json!({"metadata": {"name": "cm"}, "data": {"a": "b"}})).await;
     assert_eq!(code, 200, "{v}");
