@@ -66,7 +66,7 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
         ex.say(tr!(lang, "Scaling web down to {to}", "web을 {to}로 스케일 다운한다"));
         support::scale(&sets, "web", to).await?;
         let gone = removed.clone();
-        ex.wait_until(tr!(lang, "pods {removed:?} to be deleted", "파드 {removed:?}가 삭제되기"), 180, move |s| {
+        ex.wait_until(tr!(lang, "pods {removed:?} to be deleted", "파드 {removed:?}이(가) 삭제되기"), 180, move |s| {
             gone.iter().all(|i| s.pod(&format!("web-{i}")).is_none())
         })
         .await?;
@@ -76,7 +76,7 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
         ex.say(tr!(
             lang,
             "Checked: web-{} was gone before web-{} started terminating",
-            "확인: web-{}가 완전히 사라진 뒤에 web-{}가 종료되기 시작했다",
+            "확인: web-{}이(가) 완전히 사라진 뒤에 web-{}이(가) 종료되기 시작했다",
             removed[0],
             removed[1]
         ));

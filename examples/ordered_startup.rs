@@ -50,7 +50,7 @@ async fn ordered_startup(ex: Example) -> Result<()> {
                 anyhow::bail!(tr!(
                     lang,
                     "{this} was created before {prev} was Ready: the set did not wait (is podManagementPolicy Parallel?)",
-                    "{prev}가 Ready가 되기 전에 {this}가 만들어졌다: 스테이트풀셋이 기다리지 않았다 (podManagementPolicy가 Parallel인가?)"
+                    "{prev}이(가) Ready가 되기 전에 {this}이(가) 만들어졌다: 스테이트풀셋이 기다리지 않았다 (podManagementPolicy가 Parallel인가?)"
                 ));
             }
         }

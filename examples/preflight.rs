@@ -136,7 +136,7 @@ async fn preflight(ex: Example) -> Result<()> {
                 let s = ex.rec.lock();
                 for (pod, node, image) in &pulls {
                     match s.pod(pod).map(|p| (pull_error(p), p.status.as_ref().and_then(|st| st.phase.clone()))) {
-                        Some((None, Some(phase))) if phase != "Pending" => ex.say(format!("✓ {}", tr!(lang, "{image} pulled on {node}", "{image}를 {node}로 가져왔다"))),
+                        Some((None, Some(phase))) if phase != "Pending" => ex.say(format!("✓ {}", tr!(lang, "{image} pulled on {node}", "{image}을(를) {node}에 가져왔다"))),
                         other => {
                             let why = match other {
                                 Some((Some(reason), _)) => reason,
@@ -146,7 +146,7 @@ async fn preflight(ex: Example) -> Result<()> {
                             fixes.push(tr!(
                                 lang,
                                 "{image} is not on node {node} ({why}). Fix: docker pull {image} && kind load docker-image {image} --name {name}",
-                                "노드 {node}에 {image}가 없다 ({why}). 해결: docker pull {image} && kind load docker-image {image} --name {name}"
+                                "노드 {node}에 {image}이(가) 없다 ({why}). 해결: docker pull {image} && kind load docker-image {image} --name {name}"
                             ));
                         }
                     }

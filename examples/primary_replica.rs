@@ -48,7 +48,7 @@ async fn sql_until(ex: &Example, pod: &str, host: &str, query: &str, want: &str,
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!(tr!(ex.lang, "in {pod}, `{query}` against {host} answered {got:?}, expected {want:?} (waited {secs} s)", "{pod}에서 {host}에 보낸 `{query}`의 답이 {got:?}였다. {want:?}를 기대했다 ({secs}초 기다림)"));
+            bail!(tr!(ex.lang, "in {pod}, `{query}` against {host} answered {got:?}, expected {want:?} (waited {secs} s)", "{pod}에서 {host}에 보낸 `{query}`의 답이 {got:?}였다. {want:?}을(를) 기대했다 ({secs}초 기다림)"));
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }

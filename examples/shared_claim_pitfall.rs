@@ -47,7 +47,7 @@ async fn shared_claim_pitfall(ex: Example) -> Result<()> {
         (pods, nodes, claims)
     };
     if claims.len() != 1 || s_claims_count(&ex) != 1 {
-        bail!(tr!(lang, "expected one claim shared by all pods, saw {claims:?}", "모든 파드가 함께 쓰는 클레임 하나를 기대했지만 {claims:?}를 보았다"));
+        bail!(tr!(lang, "expected one claim shared by all pods, saw {claims:?}", "모든 파드가 함께 쓰는 클레임 하나를 기대했지만 {claims:?}을(를) 보았다"));
     }
     if nodes.len() != 1 {
         bail!(tr!(
@@ -67,14 +67,14 @@ async fn shared_claim_pitfall(ex: Example) -> Result<()> {
     let writer = &pods[0];
     let script = format!("echo written by {writer} > {FILE}");
     ex.exec(writer, None, &["sh", "-c", &script]).await?;
-    ex.say(tr!(lang, "{writer} wrote \"written by {writer}\" into {FILE}", "{writer}가 {FILE}에 \"written by {writer}\"를 썼다"));
+    ex.say(tr!(lang, "{writer} wrote \"written by {writer}\" into {FILE}", "{writer}이(가) {FILE}에 \"written by {writer}\"를 썼다"));
     for reader in &pods[1..] {
         let seen = ex.exec(reader, None, &["cat", FILE]).await?;
         if seen.trim() != format!("written by {writer}") {
-            bail!(tr!(lang, "{reader} reads {:?}, not what {writer} wrote", "{reader}는 {writer}가 쓴 내용이 아니라 {:?}를 읽었다", seen.trim()));
+            bail!(tr!(lang, "{reader} reads {:?}, not what {writer} wrote", "{reader}은(는) {writer}이(가) 쓴 내용이 아니라 {:?}을(를) 읽었다", seen.trim()));
         }
     }
-    ex.say(tr!(lang, "Checked: the other replicas read what {writer} wrote: one volume, shared", "확인: 다른 레플리카도 {writer}가 쓴 내용을 읽었다: 볼륨 하나를 함께 쓴다"));
+    ex.say(tr!(lang, "Checked: the other replicas read what {writer} wrote: one volume, shared", "확인: 다른 레플리카도 {writer}이(가) 쓴 내용을 읽었다: 볼륨 하나를 함께 쓴다"));
     Ok(())
 }
 // ANCHOR_END: main

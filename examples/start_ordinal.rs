@@ -40,7 +40,7 @@ async fn start_ordinal(ex: Example) -> Result<()> {
         let s = ex.rec.lock();
         let names = s.pod_names();
         if names != ["shard-1", "shard-2", "shard-3"] {
-            bail!(tr!(lang, "expected pods shard-1, shard-2, shard-3, saw {names:?}", "파드 shard-1, shard-2, shard-3을 기대했지만 {names:?}를 보았다"));
+            bail!(tr!(lang, "expected pods shard-1, shard-2, shard-3, saw {names:?}", "파드 shard-1, shard-2, shard-3을 기대했지만 {names:?}을(를) 보았다"));
         }
         for i in 1..=3 {
             let index = s.pod(&format!("shard-{i}")).and_then(|p| p.labels().get("apps.kubernetes.io/pod-index").cloned());
@@ -50,7 +50,7 @@ async fn start_ordinal(ex: Example) -> Result<()> {
         }
         for i in 2..=3 {
             if s.find(&format!("pod/shard-{i}"), Ev::Created) < s.find(&format!("pod/shard-{}", i - 1), Ev::Ready) {
-                bail!(tr!(lang, "shard-{i} was created before shard-{} was Ready", "shard-{}가 Ready가 되기 전에 shard-{i}가 만들어졌다", i - 1));
+                bail!(tr!(lang, "shard-{i} was created before shard-{} was Ready", "shard-{}이(가) Ready가 되기 전에 shard-{i}이(가) 만들어졌다", i - 1));
             }
         }
     }
@@ -65,7 +65,7 @@ async fn start_ordinal(ex: Example) -> Result<()> {
     ex.wait_until(tr!(lang, "shard-3 to be deleted", "shard-3이 삭제되기"), 120, |s| s.pod("shard-3").is_none()).await?;
     let names = ex.rec.lock().pod_names();
     if names != ["shard-1", "shard-2"] {
-        bail!(tr!(lang, "after scaling to 2 expected shard-1 and shard-2, saw {names:?}", "2로 줄인 뒤 shard-1과 shard-2를 기대했지만 {names:?}를 보았다"));
+        bail!(tr!(lang, "after scaling to 2 expected shard-1 and shard-2, saw {names:?}", "2로 줄인 뒤 shard-1과 shard-2를 기대했지만 {names:?}을(를) 보았다"));
     }
     ex.say(tr!(lang, "Checked: scaling to 2 removed shard-3, the highest ordinal", "확인: 2로 줄이자 가장 높은 순번인 shard-3이 지워졌다"));
     Ok(())

@@ -53,11 +53,11 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
         let s = ex.rec.lock();
         rs_pods = s.pod_names().into_iter().filter(|n| n.starts_with("web-rs-")).collect();
         if rs_pods.len() != 3 || !rs_pods.iter().all(|n| is_random_name(n)) {
-            bail!(tr!(lang, "expected 3 pods web-rs-<5 random characters>, saw {rs_pods:?}", "web-rs-<무작위 5글자> 파드 3개를 기대했지만 {rs_pods:?}를 보았다"));
+            bail!(tr!(lang, "expected 3 pods web-rs-<5 random characters>, saw {rs_pods:?}", "web-rs-<무작위 5글자> 파드 3개를 기대했지만 {rs_pods:?}을(를) 보았다"));
         }
         for i in 0..3 {
             if s.pod(&format!("web-sts-{i}")).is_none() {
-                bail!(tr!(lang, "the StatefulSet has no pod web-sts-{i}", "스테이트풀셋에 파드 web-sts-{i}가 없다"));
+                bail!(tr!(lang, "the StatefulSet has no pod web-sts-{i}", "스테이트풀셋에 파드 web-sts-{i}이(가) 없다"));
             }
         }
         // ReplicaSet: every pod was created before the first one became Ready (a burst).
@@ -71,7 +71,7 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
             let ready = s.find(&format!("pod/web-sts-{}", i - 1), Ev::Ready);
             let created = s.find(&format!("pod/web-sts-{i}"), Ev::Created);
             if created < ready {
-                bail!(tr!(lang, "web-sts-{i} was created before web-sts-{} was Ready", "web-sts-{}가 Ready가 되기 전에 web-sts-{i}가 만들어졌다", i - 1));
+                bail!(tr!(lang, "web-sts-{i} was created before web-sts-{} was Ready", "web-sts-{}이(가) Ready가 되기 전에 web-sts-{i}이(가) 만들어졌다", i - 1));
             }
         }
     }
@@ -85,7 +85,7 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
     let pods = ex.api::<Pod>();
     let victim = rs_pods[0].clone();
     let old_uid = ex.rec.lock().pods["web-sts-1"].uid.clone();
-    ex.say(tr!(lang, "Deleting pod {victim} and pod web-sts-1", "파드 {victim}와 파드 web-sts-1을 지운다"));
+    ex.say(tr!(lang, "Deleting pod {victim} and pod web-sts-1", "파드 {victim}와(과) 파드 web-sts-1을 지운다"));
     pods.delete(&victim, &DeleteParams::default()).await?;
     pods.delete("web-sts-1", &DeleteParams::default()).await?;
     let rs_before = rs_pods.clone();
@@ -106,7 +106,7 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
     ex.say(tr!(
         lang,
         "Checked: {victim} was replaced by {replacement} (a new name); web-sts-1 came back as web-sts-1 (same name, new UID)",
-        "확인: {victim}는 {replacement}(새 이름)로 대체되었고, web-sts-1은 web-sts-1(같은 이름, 새 UID)로 돌아왔다"
+        "확인: {victim}은(는) {replacement}(새 이름)로 대체되었고, web-sts-1은 web-sts-1(같은 이름, 새 UID)로 돌아왔다"
     ));
     Ok(())
 }

@@ -223,7 +223,7 @@ pub async fn connect(args: &Args) -> Result<Connection> {
                 ClusterKind::Lab | ClusterKind::EmbeddedLab => tr!(lang, "the lab cluster", "랩 클러스터"),
                 ClusterKind::Other { .. } => tr!(lang, "allowed by --allow-any-context", "--allow-any-context로 허용됨"),
             };
-            println!("{}", tr!(lang, "Using context {context} ({what}).", "컨텍스트 {context}를 사용한다 ({what})."));
+            println!("{}", tr!(lang, "Using context {context} ({what}).", "컨텍스트 {context}을(를) 사용한다 ({what})."));
             Ok(Connection { client, kind, lab: None })
         }
         Ok(Err(e)) if matches!(kind, ClusterKind::Other { .. }) => Err(env_problem(format!("{context}: {e}"))),
@@ -588,13 +588,13 @@ impl Recorder {
                         lang,
                         "pod {name} cannot pull the image {image} ({reason}: {msg}).\n\
                          Fix: docker pull {image} && kind load docker-image {image}   (see examples/README.md), or check the network.",
-                        "파드 {name}가 이미지 {image}를 가져오지 못한다 ({reason}: {msg}).\n\
+                        "파드 {name}이(가) 이미지 {image}을(를) 가져오지 못한다 ({reason}: {msg}).\n\
                          해결: docker pull {image} && kind load docker-image {image}   (examples/README.md 참고), 또는 네트워크를 확인한다."
                     )),
                     "CreateContainerConfigError" | "CreateContainerError" => Some(tr!(
                         lang,
                         "pod {name} cannot start its container ({reason}: {msg}).",
-                        "파드 {name}가 컨테이너를 시작하지 못한다 ({reason}: {msg})."
+                        "파드 {name}이(가) 컨테이너를 시작하지 못한다 ({reason}: {msg})."
                     )),
                     _ => None,
                 };
@@ -991,7 +991,7 @@ async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> 
                 "이름이 {ns}인 네임스페이스가 있는데 이 예제가 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
             )));
         }
-        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier run: deleting it first.", "이전 실행에서 남은 네임스페이스 {ns}가 있다. 먼저 지운다."));
+        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier run: deleting it first.", "이전 실행에서 남은 네임스페이스 {ns}이(가) 있다. 먼저 지운다."));
         if old.metadata.deletion_timestamp.is_none() {
             let _ = api.delete(ns, &DeleteParams::default()).await;
         }
@@ -999,7 +999,7 @@ async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> 
             return Err(env_problem(tr!(
                 lang,
                 "Namespace {ns} from an earlier run is still being deleted after 180 s. Look with: kubectl get all,pvc -n {ns}",
-                "이전 실행의 네임스페이스 {ns}가 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
+                "이전 실행의 네임스페이스 {ns}이(가) 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
             )));
         }
     }
@@ -1012,7 +1012,7 @@ async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> 
 
 async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
     let api: Api<Namespace> = Api::all(client.clone());
-    println!("{}", tr!(lang, "Cleaning up: deleting namespace {ns} …", "정리: 네임스페이스 {ns}를 지운다 …"));
+    println!("{}", tr!(lang, "Cleaning up: deleting namespace {ns} …", "정리: 네임스페이스 {ns}을(를) 지운다 …"));
     match api.delete(ns, &DeleteParams::background()).await {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
@@ -1022,7 +1022,7 @@ async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
         bail!(tr!(
             lang,
             "namespace {ns} is still being deleted after 120 s; it will go away by itself (look: kubectl get ns {ns})",
-            "네임스페이스 {ns}가 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
+            "네임스페이스 {ns}이(가) 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
         ));
     }
     Ok(())
@@ -1136,7 +1136,7 @@ where
         if let Err(e) = cleanup {
             eprintln!("{}: {e:#}", tr!(lang, "warning", "경고"));
         } else {
-            println!("{}", tr!(lang, "Namespace {ns} removed.", "네임스페이스 {ns}를 지웠다."));
+            println!("{}", tr!(lang, "Namespace {ns} removed.", "네임스페이스 {ns}을(를) 지웠다."));
         }
         watches.iter().for_each(|w| w.abort());
     }
