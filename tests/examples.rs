@@ -118,6 +118,9 @@ fn ordered_startup_creates_each_pod_after_the_previous_is_ready() {
     assert!(r.line("pod/web-0", "Ready") < r.line("pod/web-1", "created"));
     assert!(r.line("pod/web-1", "Ready") < r.line("pod/web-2", "created"));
     assert!(r.has("Using context lab (the lab cluster)"));
+    // The stuck pod: its probe fails, and the next pod is never created.
+    assert!(r.line("pod/web-stuck-0", "Readiness probe failed") > r.line("pod/web-stuck-0", "created"));
+    assert!(r.has("web-stuck-1 has not been created") && !r.stdout.contains("pod/web-stuck-1 "), "{}", r.stdout);
 }
 
 #[test]
