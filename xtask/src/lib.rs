@@ -7,6 +7,7 @@
 //! - [`po`]: a small PO reader and the Korean coverage report.
 //! - [`check`]: the built-site checks (links, anchors, images, language twins).
 //! - [`serve`]: the static server and the rebuild-on-change loop.
+//! - [`transcripts`]: the chapters' kubectl transcripts, generated from lab cluster runs.
 
 pub mod check;
 pub mod html;
@@ -15,6 +16,7 @@ pub mod search;
 pub mod serve;
 pub mod site;
 pub mod tools;
+pub mod transcripts;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

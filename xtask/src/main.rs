@@ -12,6 +12,11 @@ commands:
                       when src/, po/, images/, manifests/, theme/ or book.toml change
   search LANG WORD... search the built book/LANG/ with Pagefind (run by node), as a
                       reader's browser would: e.g. `cargo xtask search ko 헤드리스`
+  transcripts [--speed X] [--jobs N] [--lab PATH] [SESSION...]
+                      run the sessions of transcripts/*.steps, each against a fresh lab
+                      cluster, and write transcripts/out/<chapter>/<id>.txt (SESSION:
+                      `ordinal-pods` or `ordinal-pods/startup`; default: all; --lab: a
+                      lab binary to use instead of building the workspace's)
 
 The first run installs the pinned mdbook 0.5.4, mdbook-i18n-helpers 0.4.0 and pagefind
 1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone).";
@@ -29,6 +34,14 @@ fn main() -> ExitCode {
             }
         },
         Some("search") if args.len() >= 3 => search(&root, &args[1], &args[2..]),
+        Some("transcripts") => match transcripts(&root, &args[1..]) {
+            Ok(r) => Ok(r),
+            Err(e) if e.to_string().starts_with("usage:") => {
+                eprintln!("{e}\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+            Err(e) => Err(e),
+        },
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -62,6 +75,37 @@ fn search(root: &std::path::Path, lang: &str, words: &[String]) -> anyhow::Resul
         }
     }
     Ok(())
+}
+
+fn transcripts(root: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
+    let mut opts = xtask::transcripts::Options {
+        root: root.to_path_buf(),
+        out_dir: root.join("transcripts").join("out"),
+        speed: None,
+        only: Vec::new(),
+        jobs: 2,
+        progress: true,
+        step_timeout: xtask::transcripts::STEP_TIMEOUT,
+    };
+    let mut lab = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--lab" => lab = Some(std::path::PathBuf::from(it.next().ok_or_else(|| anyhow::anyhow!("usage: --lab needs a path"))?)),
+            "--speed" => {
+                let v = it.next().ok_or_else(|| anyhow::anyhow!("usage: --speed needs a number"))?;
+                opts.speed = Some(v.parse().map_err(|_| anyhow::anyhow!("usage: --speed: {v:?} is not a number"))?);
+            }
+            "--jobs" => {
+                let v = it.next().ok_or_else(|| anyhow::anyhow!("usage: --jobs needs a number"))?;
+                opts.jobs = v.parse().map_err(|_| anyhow::anyhow!("usage: --jobs: {v:?} is not a number"))?;
+            }
+            s if s.starts_with('-') => anyhow::bail!("usage: unknown option {s:?}"),
+            s => opts.only.push(s.to_string()),
+        }
+    }
+    let starter = xtask::transcripts::lab_binary_starter(root, lab)?;
+    xtask::transcripts::generate(&opts, starter.as_ref())
 }
 
 fn parse_port(args: &[String]) -> Result<u16, String> {

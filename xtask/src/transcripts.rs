@@ -1,0 +1,772 @@
+//! `cargo xtask transcripts`: the book's kubectl transcripts, generated from lab cluster runs.
+//!
+//! Each `transcripts/<chapter>.steps` file describes one or more sessions. A session runs
+//! against a fresh lab cluster, from the repository root (so `manifests/...` resolves), with
+//! `KUBECONFIG` set to the cluster's. Its shown steps are written, command line and real
+//! output, to `transcripts/out/<chapter>/<id>.txt`, which the chapter includes inside a
+//! ```` ```console ```` fence.
+//!
+//! The step language, one step a line (`#` starts a comment):
+//!
+//! ```text
+//! session NAME [speed X]   a fresh lab cluster (simulated time X times faster, default 1)
+//! out ID                   shown steps below write transcripts/out/<chapter>/ID.txt
+//! $ CMD                    run CMD (sh -c), show `$ CMD` and its output; it must succeed
+//! $! CMD                   the same, but CMD must fail (the error is the point)
+//! > CMD                    a hidden step (a wait, a set-up): it must succeed, nothing shown
+//! let VAR = CMD            a hidden step whose trimmed output later steps use as {{VAR}}
+//!                          (e.g. the random name of a ReplicaSet's pod), in the command
+//!                          run and the command shown
+//! watch NAME: CMD          start CMD (e.g. `kubectl get pods -w`) in the background
+//! stop NAME until TEXT [*N] wait (at most 120 s by default) for the (Nth) watch line containing TEXT
+//!                          (spaces collapsed), stop the watch, show `$ CMD` and its lines
+//!                          up to that one
+//! ```
+//!
+//! A shown step may end with `  #| from TEXT`: its output is cut to the lines from the first
+//! one starting with TEXT, after a `...` line (e.g. `#| from Events:` for `kubectl describe`).
+//!
+//! [`normalize`] and [`compare`] are what `tests/transcripts.rs` uses to check that the
+//! committed transcripts still match what the lab cluster prints: the same commands, rows,
+//! columns and order of events, with times, ages, addresses, UIDs and random name suffixes
+//! masked.
+
+use anyhow::{Context, Result, anyhow, bail};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long one command or one watch may take, in real time, unless [`Options::step_timeout`]
+/// says otherwise.
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(120);
+/// Time given to a background watch to list before the next step runs. kubectl lists, then
+/// watches from the list's resourceVersion, so nothing after the list is lost.
+const WATCH_SETTLE: Duration = Duration::from_millis(1500);
+
+/// One parsed `.steps` file.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub chapter: String,
+    pub sessions: Vec<Session>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub name: String,
+    pub speed: f64,
+    pub steps: Vec<(usize, Step)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Out(String),
+    Show { cmd: String, must_fail: bool, from: Option<String> },
+    Hidden(String),
+    Let { var: String, cmd: String },
+    Watch { name: String, cmd: String },
+    Stop { name: String, until: String, nth: usize },
+}
+
+/// Parses one `.steps` file.
+pub fn parse(chapter: &str, text: &str) -> Result<Script> {
+    let mut sessions: Vec<Session> = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let at = || format!("transcripts/{chapter}.steps:{n}");
+        if let Some(rest) = line.strip_prefix("session ") {
+            let mut words = rest.split_whitespace();
+            let name = words.next().ok_or_else(|| anyhow!("{}: session needs a name", at()))?.to_string();
+            let speed = match (words.next(), words.next()) {
+                (None, _) => 1.0,
+                (Some("speed"), Some(x)) => x.parse().with_context(|| format!("{}: bad speed {x:?}", at()))?,
+                _ => bail!("{}: expected `session NAME [speed X]`", at()),
+            };
+            sessions.push(Session { name, speed, steps: Vec::new() });
+            continue;
+        }
+        let session = sessions.last_mut().ok_or_else(|| anyhow!("{}: a step before the first `session`", at()))?;
+        let step = if let Some(id) = line.strip_prefix("out ") {
+            let id = id.trim();
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                bail!("{}: an out id is letters, digits, - and _ (got {id:?})", at());
+            }
+            Step::Out(id.to_string())
+        } else if let Some(rest) = line.strip_prefix("$!") {
+            let (cmd, from) = split_from(rest);
+            Step::Show { cmd, must_fail: true, from }
+        } else if let Some(rest) = line.strip_prefix("$ ") {
+            let (cmd, from) = split_from(rest);
+            Step::Show { cmd, must_fail: false, from }
+        } else if let Some(rest) = line.strip_prefix("> ") {
+            Step::Hidden(rest.trim().to_string())
+        } else if let Some(rest) = line.strip_prefix("let ") {
+            let (var, cmd) = rest.split_once(" = ").ok_or_else(|| anyhow!("{}: expected `let VAR = CMD`", at()))?;
+            Step::Let { var: var.trim().to_string(), cmd: cmd.trim().to_string() }
+        } else if let Some(rest) = line.strip_prefix("watch ") {
+            let (name, cmd) = rest.split_once(':').ok_or_else(|| anyhow!("{}: expected `watch NAME: CMD`", at()))?;
+            Step::Watch { name: name.trim().to_string(), cmd: cmd.trim().to_string() }
+        } else if let Some(rest) = line.strip_prefix("stop ") {
+            let (name, until) = rest.split_once(" until ").ok_or_else(|| anyhow!("{}: expected `stop NAME until TEXT`", at()))?;
+            let until = collapse(until);
+            let (until, nth) = match until.rsplit_once(" *") {
+                Some((u, n)) if n.parse::<usize>().is_ok_and(|n| n > 0) => (u.to_string(), n.parse().unwrap()),
+                _ => (until, 1),
+            };
+            Step::Stop { name: name.trim().to_string(), until, nth }
+        } else {
+            bail!("{}: unknown step {line:?}", at());
+        };
+        session.steps.push((n, step));
+    }
+    Ok(Script { chapter: chapter.to_string(), sessions })
+}
+
+fn split_from(rest: &str) -> (String, Option<String>) {
+    match rest.split_once("#| from ") {
+        Some((cmd, from)) => (cmd.trim().to_string(), Some(from.trim().to_string())),
+        None => (rest.trim().to_string(), None),
+    }
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every `transcripts/*.steps` file, by chapter name.
+pub fn load_all(root: &Path) -> Result<Vec<Script>> {
+    let dir = root.join("transcripts");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "steps"))
+        .collect();
+    files.sort();
+    let mut scripts = Vec::new();
+    for f in files {
+        let chapter = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        let text = std::fs::read_to_string(&f).with_context(|| format!("cannot read {}", f.display()))?;
+        scripts.push(parse(&chapter, &text)?);
+    }
+    Ok(scripts)
+}
+
+/// A running cluster for one session; dropping it stops the cluster.
+pub trait Cluster: Send {
+    fn kubeconfig(&self) -> &Path;
+}
+
+/// Starts a fresh cluster at a speed factor.
+pub type Starter = dyn Fn(f64) -> Result<Box<dyn Cluster>> + Sync;
+
+/// The `lab` binary (`cargo build -p lab` first), serving until dropped.
+pub struct LabProcess {
+    child: Child,
+    kubeconfig: PathBuf,
+    dir: PathBuf,
+}
+
+impl Cluster for LabProcess {
+    fn kubeconfig(&self) -> &Path {
+        &self.kubeconfig
+    }
+}
+
+impl Drop for LabProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Returns a starter that spawns the lab binary per session: `bin`, or the workspace's own,
+/// built first with `cargo build -p lab`.
+pub fn lab_binary_starter(root: &Path, bin: Option<PathBuf>) -> Result<Box<Starter>> {
+    let bin = match bin {
+        Some(b) => b,
+        None => {
+            crate::say("transcripts: building the lab cluster (cargo build -p lab)");
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["build", "--quiet", "-p", "lab", "--bin", "lab"])
+                .current_dir(root)
+                .status()
+                .context("cannot run cargo build -p lab")?;
+            if !status.success() {
+                bail!("cargo build -p lab failed");
+            }
+            let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+            target.join("debug").join("lab")
+        }
+    };
+    let counter = Arc::new(Mutex::new(0u32));
+    Ok(Box::new(move |speed: f64| -> Result<Box<dyn Cluster>> {
+        let n = {
+            let mut c = counter.lock().unwrap();
+            *c += 1;
+            *c
+        };
+        let dir = std::env::temp_dir().join(format!("transcripts-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let kubeconfig = dir.join("kubeconfig");
+        let mut child = Command::new(&bin)
+            .args(["serve", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .args(["--speed", &speed.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        // It prints "serving at" once the port is bound and the kubeconfig written.
+        let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if out.read_line(&mut line)? == 0 {
+                let _ = child.kill();
+                bail!("the lab cluster exited before serving");
+            }
+            if line.contains("serving at") {
+                break;
+            }
+        }
+        // Keep draining its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut out, &mut std::io::sink());
+        });
+        Ok(Box::new(LabProcess { child, kubeconfig, dir }))
+    }))
+}
+
+/// Output files of one session: id → text.
+pub type Outputs = BTreeMap<String, String>;
+
+struct Watch {
+    cmd: String,
+    child: Child,
+    lines: Arc<Mutex<Vec<String>>>,
+}
+
+fn shell(root: &Path, kubeconfig: &Path, cmd: &str) -> Command {
+    let mut c = Command::new("sh");
+    c.arg("-c").arg(cmd).current_dir(root).env("KUBECONFIG", kubeconfig).stdin(Stdio::null());
+    // Its own process group, so that stopping it stops kubectl too (and the pipe closes).
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    c
+}
+
+/// Kills a shell started by [`shell`] and everything it started.
+fn kill_group(child: &mut Child) {
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Runs a command to completion within `limit`; returns (success, output). The output is
+/// stdout, then stderr: a terminal interleaves them by timing (`kubectl exec` relays the
+/// container's two streams separately), which would make transcripts differ from run to run.
+fn run_cmd(root: &Path, kubeconfig: &Path, cmd: &str, limit: Duration) -> Result<(bool, String)> {
+    let mut child = shell(root, kubeconfig, cmd).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().context("cannot run sh")?;
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s + &err_reader.join().unwrap_or_default()
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break st;
+        }
+        if started.elapsed() > limit {
+            kill_group(&mut child);
+            let partial = reader.join().unwrap_or_default();
+            bail!("`{cmd}` did not finish within {} s; its output so far:\n{partial}", limit.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = reader.join().unwrap_or_default();
+    Ok((status.success(), output))
+}
+
+fn cut_from(output: &str, from: &str) -> Result<String> {
+    let lines: Vec<&str> = output.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with(from)).ok_or_else(|| anyhow!("no line starting with {from:?} in:\n{output}"))?;
+    let mut s = String::from("...\n");
+    for l in &lines[at..] {
+        s.push_str(l);
+        s.push('\n');
+    }
+    Ok(s)
+}
+
+/// Runs one session against a fresh cluster. Errors name the file, line and command.
+pub fn run_session(root: &Path, chapter: &str, session: &Session, speed: f64, limit: Duration, starter: &Starter) -> Result<Outputs> {
+    let cluster = starter(speed).with_context(|| format!("{chapter}/{}: cannot start the lab cluster", session.name))?;
+    let kc = cluster.kubeconfig().to_path_buf();
+    let mut outputs = Outputs::new();
+    let mut current: Option<String> = None;
+    let mut watches: BTreeMap<String, Watch> = BTreeMap::new();
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    let result = (|| -> Result<()> {
+        for (n, step) in &session.steps {
+            let at = format!("transcripts/{chapter}.steps:{n}");
+            let subst = |vars: &BTreeMap<String, String>, cmd: &str| -> Result<String> {
+                let mut c = cmd.to_string();
+                for (k, v) in vars {
+                    c = c.replace(&format!("{{{{{k}}}}}"), v);
+                }
+                if c.contains("{{") {
+                    bail!("{at}: unknown variable in `{c}`");
+                }
+                Ok(c)
+            };
+            let mut show = |text: &str| -> Result<()> {
+                let id = current.as_ref().ok_or_else(|| anyhow!("{at}: a shown step before any `out ID`"))?;
+                outputs.entry(id.clone()).or_default().push_str(text);
+                Ok(())
+            };
+            match step {
+                Step::Out(id) => {
+                    if outputs.contains_key(id) {
+                        bail!("{at}: out {id} is used twice");
+                    }
+                    outputs.insert(id.clone(), String::new());
+                    current = Some(id.clone());
+                }
+                Step::Show { cmd, must_fail, from } => {
+                    let cmd = &subst(&vars, cmd)?;
+                    let (ok, output) = run_cmd(root, &kc, cmd, limit).with_context(|| at.clone())?;
+                    if ok == *must_fail {
+                        let want = if *must_fail { "fail" } else { "succeed" };
+                        bail!("{at}: `{cmd}` was expected to {want} but did not; its output:\n{output}");
+                    }
+                    let output = match from {
+                        Some(f) => cut_from(&output, f).with_context(|| format!("{at}: `{cmd}`"))?,
+                        None => output,
+                    };
+                    let mut text = format!("$ {cmd}\n{output}");
+                    if !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    show(&text)?;
+                }
+                Step::Let { var, cmd } => {
+                    let cmd = &subst(&vars, cmd)?;
+                    let (ok, output) = run_cmd(root, &kc, cmd, limit).with_context(|| at.clone())?;
+                    if !ok || output.trim().is_empty() {
+                        bail!("{at}: `{cmd}` failed or printed nothing:\n{output}");
+                    }
+                    vars.insert(var.clone(), output.trim().to_string());
+                }
+                Step::Hidden(cmd) => {
+                    let cmd = &subst(&vars, cmd)?;
+                    let (ok, output) = run_cmd(root, &kc, cmd, limit).with_context(|| at.clone())?;
+                    if !ok {
+                        bail!("{at}: `{cmd}` failed:\n{output}");
+                    }
+                }
+                Step::Watch { name, cmd } => {
+                    let cmd = &subst(&vars, cmd)?;
+                    let mut child = shell(root, &kc, &format!("exec 2>&1\n{cmd}")).stdout(Stdio::piped()).spawn().context("cannot run sh")?;
+                    let out = child.stdout.take().expect("piped");
+                    let lines = Arc::new(Mutex::new(Vec::new()));
+                    let sink = lines.clone();
+                    std::thread::spawn(move || {
+                        for l in BufReader::new(out).lines().map_while(Result::ok) {
+                            sink.lock().unwrap().push(l);
+                        }
+                    });
+                    watches.insert(name.clone(), Watch { cmd: cmd.clone(), child, lines });
+                    std::thread::sleep(WATCH_SETTLE);
+                }
+                Step::Stop { name, until, nth } => {
+                    let mut w = watches.remove(name).ok_or_else(|| anyhow!("{at}: no watch called {name}"))?;
+                    let started = Instant::now();
+                    let upto = loop {
+                        let found = w
+                            .lines
+                            .lock()
+                            .unwrap()
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, l)| collapse(l).contains(until.as_str()))
+                            .nth(nth - 1)
+                            .map(|(i, _)| i);
+                        if let Some(i) = found {
+                            break i;
+                        }
+                        if started.elapsed() > limit || w.child.try_wait()?.is_some() {
+                            kill_group(&mut w.child);
+                            let seen = w.lines.lock().unwrap().join("\n");
+                            bail!("{at}: the watch `{}` showed no line with {until:?} within {} s; it showed:\n{seen}", w.cmd, limit.as_secs());
+                        }
+                        std::thread::sleep(Duration::from_millis(20));
+                    };
+                    kill_group(&mut w.child);
+                    let lines = w.lines.lock().unwrap();
+                    let mut text = format!("$ {}\n", w.cmd);
+                    for l in &lines[..=upto] {
+                        text.push_str(l);
+                        text.push('\n');
+                    }
+                    show(&text)?;
+                }
+            }
+        }
+        if let Some(name) = watches.keys().next() {
+            bail!("{chapter}/{}: watch {name} is never stopped", session.name);
+        }
+        Ok(())
+    })();
+    for (_, mut w) in watches {
+        kill_group(&mut w.child);
+    }
+    drop(cluster);
+    result.map(|()| outputs)
+}
+
+/// What [`run`] should do.
+pub struct Options {
+    pub root: PathBuf,
+    /// Where `<chapter>/<id>.txt` go (`transcripts/out` for the book).
+    pub out_dir: PathBuf,
+    /// Override every session's speed factor (tests run fast).
+    pub speed: Option<f64>,
+    /// Only these chapters (`ordinal-pods`) or sessions (`ordinal-pods/startup`); empty: all.
+    pub only: Vec<String>,
+    /// Sessions run at the same time.
+    pub jobs: usize,
+    /// Print progress per session.
+    pub progress: bool,
+    /// How long one step may take ([`STEP_TIMEOUT`] by default).
+    pub step_timeout: Duration,
+}
+
+/// One finished session.
+pub struct SessionResult {
+    pub chapter: String,
+    pub session: String,
+    pub elapsed: Duration,
+    pub outputs: Result<Outputs, String>,
+}
+
+/// Runs the selected sessions, `jobs` at a time, each against its own fresh cluster, and
+/// returns their outputs (nothing is written).
+pub fn run(opts: &Options, starter: &Starter) -> Result<Vec<SessionResult>> {
+    let scripts = load_all(&opts.root)?;
+    let mut queue: Vec<(String, Session)> = Vec::new();
+    for s in &scripts {
+        for sess in &s.sessions {
+            let key = format!("{}/{}", s.chapter, sess.name);
+            if opts.only.is_empty() || opts.only.iter().any(|o| *o == s.chapter || *o == key) {
+                queue.push((s.chapter.clone(), sess.clone()));
+            }
+        }
+    }
+    if queue.is_empty() {
+        bail!("no session matches {:?}", opts.only);
+    }
+    let total = queue.len();
+    let queue = Mutex::new(queue.into_iter().enumerate().collect::<Vec<_>>());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().pop();
+                    let Some((i, (chapter, session))) = next else { break };
+                    let speed = opts.speed.unwrap_or(session.speed);
+                    if opts.progress {
+                        crate::say(format!("transcripts: [{}/{total}] {chapter}/{} (speed {speed}) …", total - i, session.name));
+                    }
+                    let started = Instant::now();
+                    let outputs = run_session(&opts.root, &chapter, &session, speed, opts.step_timeout, starter).map_err(|e| format!("{e:#}"));
+                    let elapsed = started.elapsed();
+                    if opts.progress {
+                        match &outputs {
+                            Ok(o) => crate::say(format!(
+                                "transcripts: {chapter}/{} ok in {} ({} files)",
+                                session.name,
+                                crate::fmt_duration(elapsed),
+                                o.len()
+                            )),
+                            Err(_) => crate::say(format!("transcripts: {chapter}/{} FAILED", session.name)),
+                        }
+                    }
+                    results.lock().unwrap().push(SessionResult { chapter, session: session.name.clone(), elapsed, outputs });
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by(|a, b| (&a.chapter, &a.session).cmp(&(&b.chapter, &b.session)));
+    Ok(results)
+}
+
+/// `cargo xtask transcripts [SESSION...]`: runs the sessions and writes their files into
+/// `transcripts/out/`; when every session ran, files no session wrote any more are removed.
+pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
+    let started = Instant::now();
+    let results = run(opts, starter)?;
+    let mut failures = Vec::new();
+    let mut written = 0;
+    let mut keep = std::collections::BTreeSet::new();
+    for r in &results {
+        match &r.outputs {
+            Ok(outputs) => {
+                let dir = opts.out_dir.join(&r.chapter);
+                std::fs::create_dir_all(&dir)?;
+                for (id, text) in outputs {
+                    let path = dir.join(format!("{id}.txt"));
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                    keep.insert(path);
+                    written += 1;
+                }
+            }
+            Err(e) => failures.push(format!("{}/{}: {e}", r.chapter, r.session)),
+        }
+    }
+    if failures.is_empty() && opts.only.is_empty() {
+        for chapter in std::fs::read_dir(&opts.out_dir).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(chapter.path()).into_iter().flatten().flatten() {
+                if !keep.contains(&f.path()) {
+                    crate::say(format!("transcripts: removing stale {}", f.path().display()));
+                    std::fs::remove_file(f.path())?;
+                }
+            }
+        }
+    }
+    if !failures.is_empty() {
+        bail!("{} of {} sessions failed:\n\n{}", failures.len(), results.len(), failures.join("\n\n"));
+    }
+    crate::say(format!(
+        "transcripts: {written} files from {} sessions written to {} in {}",
+        results.len(),
+        opts.out_dir.display(),
+        crate::fmt_duration(started.elapsed())
+    ));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Comparison
+
+const SUFFIX_ALPHABET: &str = "bcdfghjklmnpqrstvwxz2456789";
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| p.len() == *n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn is_ipv4(s: &str) -> bool {
+    let s = s.split_once('/').map_or(s, |(a, _)| a);
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `5s`, `3m10s`, `2d4h`, `4.012s`, `120ms`.
+fn is_duration(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.is_empty() || !b[0].is_ascii_digit() {
+        return false;
+    }
+    let mut i = 0;
+    let mut units = 0;
+    while i < b.len() {
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+        let unit_start = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        match &s[unit_start..i] {
+            "ms" | "s" | "m" | "h" | "d" | "y" => units += 1,
+            _ => return false,
+        }
+    }
+    units > 0
+}
+
+/// `2026-11-22T00:31:02Z` and `00:31:02`-like clock times.
+fn is_timestamp(s: &str) -> bool {
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    digits >= 4 && s.contains(':') && s.chars().all(|c| c.is_ascii_digit() || ":-TZ.+".contains(c))
+}
+
+/// `web-7x2kq` → `web-<rand>`; a Deployment's `web-6b8d9c7f4d-7x2kq` → `web-<hash>-<rand>`.
+fn mask_suffix(word: &str) -> String {
+    let is_rand = |p: &str| p.len() == 5 && p.chars().all(|c| SUFFIX_ALPHABET.contains(c));
+    let mut parts: Vec<String> = word.split('-').map(str::to_string).collect();
+    if parts.len() >= 2 && parts[0].chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+        let last = parts.len() - 1;
+        if is_rand(&parts[last]) {
+            parts[last] = "<rand>".into();
+        }
+    }
+    parts.join("-")
+}
+
+fn mask_token(tok: &str) -> String {
+    // Split on separators that join values in one cell: `10.244.1.3,10.244.2.3`, `a:b`, `"x"`.
+    let mut out = String::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, out: &mut String| {
+        if cur.is_empty() {
+            return;
+        }
+        let t = cur.as_str();
+        let masked = if is_uuid(t) || t.strip_prefix("pvc-").is_some_and(is_uuid) {
+            "<uid>".to_string()
+        } else if is_ipv4(t) {
+            "<ip>".to_string()
+        } else if is_duration(t) || t == "<invalid>" {
+            "<age>".to_string()
+        } else if is_timestamp(t) {
+            "<time>".to_string()
+        } else if t == "kind-worker" || t == "kind-worker2" {
+            // The scheduler picks at random among equally good nodes, as upstream does.
+            "<worker>".to_string()
+        } else {
+            mask_suffix(t)
+        };
+        out.push_str(&masked);
+        cur.clear();
+    };
+    for c in tok.chars() {
+        if ",;=\"'()[]{}".contains(c) {
+            flush(&mut cur, &mut out);
+            out.push(c);
+        } else {
+            cur.push(c);
+        }
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+/// The comparable form of a transcript: whitespace collapsed (column widths follow the
+/// values), ages, times, IPs, UIDs, resourceVersions, worker node names and random name
+/// suffixes masked, the
+/// event counts of `kubectl describe` (`(x4 over 40s)`) and the progress lines of `kubectl
+/// rollout status` (`Waiting for ...`) dropped. Runs of adjacent lines that
+/// differ only by random suffixes are sorted, since kubectl sorts rows by those names.
+pub fn normalize(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text
+        .lines()
+        // `kubectl rollout status` prints one line per change it saw: how many is timing.
+        .filter(|l| !l.starts_with("Waiting for "))
+        .map(|l| {
+            let toks: Vec<String> = l.split_whitespace().map(mask_token).collect();
+            let mut s = toks.join(" ");
+            while let Some(i) = s.find("(x") {
+                match s[i..].find(" over <age>)") {
+                    Some(j) => s.replace_range(i..i + j + " over <age>)".len(), "<age>"),
+                    None => break,
+                }
+            }
+            if let Some(i) = s.find("resourceVersion: ") {
+                s.truncate(i + "resourceVersion: ".len());
+                s.push_str("<rv>");
+            }
+            s
+        })
+        .collect();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].contains("<rand>") {
+            let mut j = i;
+            while j < lines.len() && lines[j].contains("<rand>") {
+                j += 1;
+            }
+            lines[i..j].sort();
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    lines
+}
+
+/// `None` when the two transcripts are the same after [`normalize`]; otherwise a readable
+/// account of where they part.
+pub fn compare(expected: &str, got: &str) -> Option<String> {
+    let (e, g) = (normalize(expected), normalize(got));
+    if e == g {
+        return None;
+    }
+    let first = e.iter().zip(&g).position(|(a, b)| a != b).unwrap_or(e.len().min(g.len()));
+    let mut s = format!("first difference at line {} (normalised: ages, IPs, UIDs, random suffixes masked):\n", first + 1);
+    let from = first.saturating_sub(2);
+    for l in &e[from..first] {
+        s.push_str(&format!("    {l}\n"));
+    }
+    for l in e.iter().skip(first).take(12) {
+        s.push_str(&format!("  - {l}\n"));
+    }
+    for l in g.iter().skip(first).take(12) {
+        s.push_str(&format!("  + {l}\n"));
+    }
+    s.push_str("\nwhat the lab printed now:\n");
+    s.push_str(got);
+    Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_steps() {
+        let s = parse(
+            "ch",
+            "# c\nsession a speed 5\nout one\nwatch w: kubectl get pods -w\n$ kubectl apply -f x.yaml\n> kubectl wait\nstop w until web-2   1/1\nstop x until web-0 Terminating *2\n$! kubectl get pod nope\n$ kubectl describe sts web  #| from Events:\n",
+        )
+        .unwrap();
+        assert_eq!(s.sessions.len(), 1);
+        assert_eq!(s.sessions[0].speed, 5.0);
+        let steps: Vec<Step> = s.sessions[0].steps.iter().map(|(_, s)| s.clone()).collect();
+        assert_eq!(steps[4], Step::Stop { name: "w".into(), until: "web-2 1/1".into(), nth: 1 });
+        assert_eq!(steps[5], Step::Stop { name: "x".into(), until: "web-0 Terminating".into(), nth: 2 });
+        assert!(matches!(&steps[6], Step::Show { must_fail: true, .. }));
+        assert_eq!(steps[7], Step::Show { cmd: "kubectl describe sts web".into(), must_fail: false, from: Some("Events:".into()) });
+        assert!(parse("ch", "out x\n").is_err());
+        assert!(parse("ch", "session a\nfrobnicate\n").is_err());
+    }
+
+    #[test]
+    fn normalizes_what_varies() {
+        let a = "web-7x2kq   1/1     Running   0          19s   10.244.1.3   kind-worker    <none>\n\
+                 uid 6f1d6c1e-3a55-4f0e-9a3c-2b7f5f0d8e41 pvc-8e41b0c2-9f3d-4a7e-b2c5-6d1f0e9a8b74\n\
+                 Warning  ProvisioningFailed  8s (x4 over 40s)  persistentvolume-controller  x";
+        let n = normalize(a);
+        assert_eq!(n[0], "web-<rand> 1/1 Running 0 <age> <ip> <worker> <none>");
+        assert_eq!(n[1], "uid <uid> <uid>");
+        assert_eq!(n[2], "Warning ProvisioningFailed <age> <age> persistentvolume-controller x");
+        assert_eq!(normalize("web-sts-0 kind-worker2 web-665b565c5d www-web-1"), vec!["web-sts-0 <worker> web-665b565c5d www-web-1"]);
+        // stdout then stderr, and rollout progress lines dropped.
+        assert_eq!(normalize("Waiting for 2 pods to be ready...\npartitioned roll out complete"), vec!["partitioned roll out complete"]);
+        // Rows sorted by random names compare equal in any order; statuses do not.
+        assert!(compare("a-xb2kq Running\na-zz9kq Pending\n", "a-bbbbb Pending\na-ccccc Running\n").is_none());
+        assert!(compare("web-0 Pending\nweb-0 Running\n", "web-0 Running\nweb-0 Pending\n").is_some());
+        assert!(compare("web-0 1/1 Running 0 3m10s\n", "web-0   1/1   Running   0   5s\n").is_none());
+    }
+}
