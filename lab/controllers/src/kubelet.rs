@@ -168,6 +168,28 @@ fn event(pod: &Pod, type_: EventType, reason: &str, message: String) -> Action {
     })
 }
 
+/// A duration as the kubelet prints it: Go's `time.Duration.String()` after
+/// `Truncate(time.Millisecond)` (`4s`, `1.5s`, `250ms`, `2m3.1s`).
+pub fn go_duration(d: Duration) -> String {
+    let ms = d.as_millis() as u64;
+    if ms == 0 {
+        return "0s".into();
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let (h, m, s, frac) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut secs = s.to_string();
+    if frac > 0 {
+        secs.push_str(format!(".{frac:03}").trim_end_matches('0'));
+    }
+    match (h, m) {
+        (0, 0) => format!("{secs}s"),
+        (0, m) => format!("{m}m{secs}s"),
+        (h, m) => format!("{h}h{m}m{secs}s"),
+    }
+}
+
 fn detail(input: &KubeletInput<'_>, c: &Container) -> String {
     input.failure_detail.map(|f| f(c)).unwrap_or_default()
 }
@@ -347,15 +369,12 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
         for c in containers(pod) {
             let image = c.image.clone().unwrap_or_default();
             if memory.pulls.contains(&image) {
-                let secs = pull_d.as_secs_f64();
+                let d = go_duration(Duration::from_millis(pull_d.as_millis().max(0) as u64));
                 actions.push(event(
                     pod,
                     EventType::Normal,
                     "Pulled",
-                    format!(
-                        "Successfully pulled image \"{image}\" in {secs:.3}s ({secs:.3}s including waiting). Image size: {} bytes.",
-                        t.image_size_bytes
-                    ),
+                    format!("Successfully pulled image \"{image}\" in {d} ({d} including waiting). Image size: {} bytes.", t.image_size_bytes),
                 ));
                 pulled.push(image.clone());
             } else {

@@ -123,7 +123,7 @@ fn pod_goes_pending_container_creating_running_ready_with_upstream_events() {
         events,
         vec![
             "event Pulling: Pulling image \"registry.k8s.io/nginx-slim:0.24\"",
-            "event Pulled: Successfully pulled image \"registry.k8s.io/nginx-slim:0.24\" in 4.000s (4.000s including waiting). Image size: 72000000 bytes.",
+            "event Pulled: Successfully pulled image \"registry.k8s.io/nginx-slim:0.24\" in 4s (4s including waiting). Image size: 72000000 bytes.",
             "event Created: Created container: nginx",
             "event Started: Started container nginx",
         ]
@@ -292,4 +292,16 @@ fn failed_liveness_probes_restart_the_container_and_count_restarts() {
             "event Killing: Container nginx failed liveness probe, will be restarted",
         ]
     );
+}
+
+/// upstream `pkg/kubelet/images/image_manager.go` formats the pull time with Go's
+/// `Duration.String()` after `Truncate(time.Millisecond)`.
+#[test]
+fn pull_durations_print_as_go_durations() {
+    use lab_controllers::kubelet::go_duration;
+    use std::time::Duration;
+    let cases = [(4000, "4s"), (1500, "1.5s"), (250, "250ms"), (0, "0s"), (123_456, "2m3.456s"), (3_600_000, "1h0m0s")];
+    for (ms, want) in cases {
+        assert_eq!(go_duration(Duration::from_millis(ms)), want);
+    }
 }
