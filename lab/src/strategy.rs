@@ -63,7 +63,17 @@ pub fn prepare_for_update(rt: &ResourceType, sub: Subresource, old: &Value, new:
     match sub {
         Subresource::Status => {
             let status = new.get("status").cloned();
+            // upstream `deploymentStatusStrategy.PrepareForUpdate` resets only spec and labels:
+            // the controller writes `deployment.kubernetes.io/revision` through /status.
+            let annotations = std::ptr::eq(rt, &resources::DEPLOYMENTS).then(|| new["metadata"].get("annotations").cloned());
             let mut merged = old.clone();
+            if let Some(a) = annotations {
+                let m = meta_mut(&mut merged);
+                match a {
+                    Some(a) => m.insert("annotations".into(), a),
+                    None => m.remove("annotations"),
+                };
+            }
             match status {
                 Some(s) => merged["status"] = s,
                 None => {
@@ -175,6 +185,18 @@ mod tests {
         assert_eq!(st["metadata"]["generation"], 1);
         assert_eq!(st["spec"]["replicas"], 1, "/status cannot change spec");
         assert_eq!(st["status"]["replicas"], 1);
+    }
+
+    #[test]
+    fn deployment_status_writes_keep_annotations_but_not_labels() {
+        use crate::resources::DEPLOYMENTS;
+        let old = json!({"metadata": {"name": "web", "labels": {"app": "web"}}, "spec": {"replicas": 1}});
+        let mut new = json!({"metadata": {"name": "web", "labels": {"x": "y"}, "annotations": {"deployment.kubernetes.io/revision": "1"}},
+            "spec": {"replicas": 9}, "status": {"replicas": 1}});
+        prepare_for_update(&DEPLOYMENTS, Subresource::Status, &old, &mut new);
+        assert_eq!(new["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "1");
+        assert_eq!(new["metadata"]["labels"], json!({"app": "web"}));
+        assert_eq!(new["spec"]["replicas"], 1);
     }
 
     #[test]

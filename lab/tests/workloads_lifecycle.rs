@@ -185,6 +185,13 @@ async fn deployment_rollout_creates_a_new_replicaset_and_scales_the_old_one_to_z
         let hash = &rs.metadata.labels.unwrap()["pod-template-hash"];
         assert_eq!(name, format!("hello-{hash}"));
     }
+    // upstream `deployment/sync.go` `getNewReplicaSet` writes the revision onto the Deployment
+    // (through /status, whose strategy keeps annotations).
+    let revision = || async {
+        let d = deps.get("hello").await.ok()?;
+        d.metadata.annotations?.get("deployment.kubernetes.io/revision").cloned().filter(|r| r == "2")
+    };
+    wait_for("the Deployment's revision annotation", 8, revision).await;
 }
 
 #[tokio::test]

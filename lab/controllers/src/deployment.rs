@@ -369,6 +369,10 @@ impl Ctl<'_> {
     }
 }
 
+fn nonzero(n: i32) -> Option<i32> {
+    (n != 0).then_some(n)
+}
+
 fn new_condition(type_: &str, ok: bool, reason: &str, message: String, now: Timestamp) -> DeploymentCondition {
     DeploymentCondition {
         type_: type_.into(),
@@ -721,11 +725,12 @@ fn finish(mut ctl: Ctl<'_>, new: Option<String>, rollout: bool) -> Vec<Action> {
     let new_rs = new.as_ref().map(|n| &ctl.rss[ctl.find(n)]);
     let mut st = DeploymentStatus {
         observed_generation: d.metadata.generation,
-        replicas: Some(all.iter().map(|r| rs_status(r).0).sum()),
-        updated_replicas: Some(new_rs.map(|r| rs_status(r).0).unwrap_or(0)),
-        ready_replicas: Some(all.iter().map(|r| rs_status(r).1).sum()),
-        available_replicas: Some(available),
-        unavailable_replicas: Some((total - available).max(0)),
+        // Every counter is `omitempty` in apps/v1 DeploymentStatus: 0 is not written.
+        replicas: nonzero(all.iter().map(|r| rs_status(r).0).sum()),
+        updated_replicas: nonzero(new_rs.map(|r| rs_status(r).0).unwrap_or(0)),
+        ready_replicas: nonzero(all.iter().map(|r| rs_status(r).1).sum()),
+        available_replicas: nonzero(available),
+        unavailable_replicas: nonzero((total - available).max(0)),
         collision_count: d.status.as_ref().and_then(|s| s.collision_count),
         conditions: d.status.as_ref().and_then(|s| s.conditions.clone()),
         terminating_replicas: None,
