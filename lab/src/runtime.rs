@@ -373,7 +373,12 @@ impl Executor {
                 }
             }
             Action::RecordEvent(ev) => {
-                record_event(store, ev, None);
+                // The kubelet's recorder names its node (`source.host`, `reportingInstance`).
+                let host = (ev.source == "kubelet" && ev.regarding.kind == "Pod")
+                    .then(|| store.get(&resources::PODS, ev.regarding.namespace.as_deref().unwrap_or(""), &ev.regarding.name).ok())
+                    .flatten()
+                    .and_then(|p| p["spec"]["nodeName"].as_str().map(str::to_string));
+                record_event(store, ev, host.as_deref());
                 Ok(())
             }
             Action::RequeueAfter(_) | Action::RetryWithBackoff { .. } => Ok(()),

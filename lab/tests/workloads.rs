@@ -408,5 +408,9 @@ async fn repeated_probe_failures_aggregate_into_one_event_with_the_probers_outpu
     .await;
     assert_eq!(unhealthy().await.len(), 1, "one aggregated Event per (object, reason, message, source)");
     assert_eq!(ev.message.as_deref(), Some("Readiness probe failed: HTTP probe failed with statuscode: 404"));
+    // The kubelet's events name its node, as `kubectl get events -o wide` shows (`kubelet, kind-worker`).
+    let node = pods.get("missing").await.unwrap().spec.unwrap().node_name.unwrap();
+    assert_eq!(ev.source.as_ref().and_then(|s| s.host.clone()), Some(node.clone()));
+    assert_eq!(ev.reporting_instance.as_deref(), Some(node.as_str()));
     assert!(ev.last_timestamp.unwrap().0 > ev.first_timestamp.unwrap().0);
 }
