@@ -45,7 +45,7 @@ fn transcripts_match_the_lab_cluster() {
         out_dir: PathBuf::new(),
         speed: Some(SPEED),
         only: Vec::new(),
-        jobs: 3,
+        jobs: 2,
         progress: false,
         // Everything a step waits for takes a second or two at this speed.
         step_timeout: std::time::Duration::from_secs(30),
