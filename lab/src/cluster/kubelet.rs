@@ -85,8 +85,18 @@ pub fn ignores_sigterm(c: &k8s_openapi::api::core::v1::Container) -> bool {
         Some("sh" | "bash" | "ash" | "dash" | "sleep" | "tail") => true,
         Some(_) => false,
         // The image's own command: busybox's and alpine's is `sh`.
-        None => ["busybox", "alpine"].iter().any(|i| c.image.as_deref().unwrap_or("").contains(i)),
+        None => default_command_is_a_shell(c.image.as_deref().unwrap_or("")),
     }
+}
+
+/// Whether an image's own command is a shell: busybox's and the distribution images' are;
+/// `nginx:1.27-alpine` is nginx built on alpine, and runs nginx. Only the repository name
+/// counts (`registry/owner/name:tag@digest` → `name`), never the tag.
+pub fn default_command_is_a_shell(image: &str) -> bool {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let name = last.split(':').next().unwrap_or(last);
+    matches!(name, "busybox" | "alpine" | "ubuntu" | "debian")
 }
 
 /// Commands the shell knows that end on their own.
@@ -100,7 +110,7 @@ const FINITE: &[&str] = &[
 pub fn finite_main_process(c: &k8s_openapi::api::core::v1::Container) -> Option<Vec<String>> {
     let argv: Vec<String> = c.command.iter().flatten().chain(c.args.iter().flatten()).cloned().collect();
     if argv.is_empty() {
-        let shell_image = ["busybox", "alpine"].iter().any(|i| c.image.as_deref().unwrap_or("").contains(i));
+        let shell_image = default_command_is_a_shell(c.image.as_deref().unwrap_or(""));
         return (shell_image && !c.stdin.unwrap_or(false)).then(|| vec!["true".into()]);
     }
     let first = argv[0].rsplit('/').next().unwrap_or(&argv[0]);
@@ -349,6 +359,26 @@ impl Kubelet {
                 cond.status = "False".into();
                 cond.reason = Some(if finished { "PodCompleted" } else { "ContainersNotReady" }.into());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod image_command_tests {
+    use super::default_command_is_a_shell;
+
+    #[test]
+    fn only_the_repository_name_decides_whether_an_image_runs_a_shell() {
+        for (image, shell) in [
+            ("busybox:1.36", true),
+            ("docker.io/library/busybox", true),
+            ("alpine:3.20", true),
+            ("nginx:1.27-alpine", false),
+            ("registry.k8s.io/nginx-slim:0.27", false),
+            ("mysql:8.4", false),
+            ("example.com/team/alpine-tools:1@sha256:abc", false),
+        ] {
+            assert_eq!(default_command_is_a_shell(image), shell, "{image}");
         }
     }
 }
