@@ -11,6 +11,11 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+/// The version parsing `preflight` uses (pure functions, shared with the example).
+#[path = "../examples/support/versions.rs"]
+#[allow(dead_code)]
+mod versions;
+
 /// Simulated time runs this many times faster: a pod is Ready in a few tens of milliseconds.
 const SPEED: f64 = 20.0;
 
@@ -228,6 +233,62 @@ fn preflight_passes_on_the_lab_cluster() {
     let r = on_lab("preflight", &[]);
     r.assert_ok();
     assert!(r.has("✓ 3 nodes Ready") && r.has("✓ a default StorageClass exists"));
+    // The workstation first: this machine has Rust, the crates and kubectl; the lab needs no
+    // Docker and no kind.
+    assert!(r.has("✓ Rust ") && r.has("the workspace needs 1.89 or newer"), "{}", r.stdout);
+    assert!(r.has("✓ cargo dependencies fetched"), "{}", r.stdout);
+    assert!(r.has("✓ kubectl v") && r.has("within one minor version of the cluster's 1.33"), "{}", r.stdout);
+    assert!(r.has("· Docker and kind: not needed on the lab cluster"), "{}", r.stdout);
+    assert!(!r.has("✗"), "{}", r.stdout);
+    assert!(r.stdout.find("✓ Rust ").unwrap() < r.stdout.find("✓ the cluster answers").unwrap());
+}
+
+#[test]
+fn preflight_speaks_korean_about_the_workstation() {
+    let r = on_lab("preflight", &["--lang", "ko"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.has("✓ Rust ") && r.has("워크스페이스에는 1.89 이상이 필요하다"), "{}", r.stdout);
+    assert!(r.has("· Docker와 kind: 랩 클러스터에서는 필요 없다"), "{}", r.stdout);
+}
+
+#[test]
+fn preflight_reads_tool_versions() {
+    use versions::{Version, kind, kind_in_config, kubectl_client, node_image_in_config, parse, rust_version, rustc, server, within_one_minor};
+    let v = |a, b, c| Some(Version(a, b, c));
+    for (text, want) in [("1.95.0", v(1, 95, 0)), ("v1.32.4-dispatcher", v(1, 32, 4)), ("1.89", v(1, 89, 0)), ("1.96.0-nightly", v(1, 96, 0)), ("v0.31.0", v(0, 31, 0)), ("", None), ("one.two", None)] {
+        assert_eq!(parse(text), want, "{text:?}");
+    }
+    for (text, want) in [
+        ("rustc 1.95.0 (59807616e 2026-04-14)\n", v(1, 95, 0)),
+        ("rustc 1.97.0-nightly (0123abc 2026-06-01)", v(1, 97, 0)),
+        ("rustc 1.88.0", v(1, 88, 0)),
+        ("error: rustup could not choose a version of rustc to run", None),
+        ("", None),
+    ] {
+        assert_eq!(rustc(text), want, "{text:?}");
+    }
+    for (text, want) in [("kind v0.31.0 go1.24.0 linux/amd64\n", v(0, 31, 0)), ("kind v0.20.0 go1.20.4 darwin/arm64", v(0, 20, 0)), ("kind version 0.8.1", None), ("", None)] {
+        assert_eq!(kind(text), want, "{text:?}");
+    }
+    let full = r#"{"clientVersion": {"major": "1", "minor": "32+", "gitVersion": "v1.32.4-dispatcher", "platform": "linux/amd64"}, "kustomizeVersion": "v5.5.0"}"#;
+    for (text, want) in [
+        (full, v(1, 32, 4)),
+        (r#"{"clientVersion": {"major": "1", "minor": "34+"}}"#, v(1, 34, 0)),
+        (r#"{"serverVersion": {"gitVersion": "v1.33.7"}}"#, None),
+        ("Client Version: v1.33.1", None),
+    ] {
+        assert_eq!(kubectl_client(text), want, "{text:?}");
+    }
+    assert_eq!(server("1", "33+"), v(1, 33, 0));
+    for (client, cluster, ok) in [((1, 32), (1, 33), true), ((1, 33), (1, 33), true), ((1, 34), (1, 33), true), ((1, 31), (1, 33), false), ((1, 35), (1, 33), false), ((2, 33), (1, 33), false)] {
+        assert_eq!(within_one_minor(Version(client.0, client.1, 0), Version(cluster.0, cluster.1, 0)), ok, "{client:?} {cluster:?}");
+    }
+    assert!(Version(1, 95, 0) >= Version(1, 89, 0) && Version(1, 88, 9) < Version(1, 89, 0));
+    // What the repository's own files name.
+    assert_eq!(rust_version(include_str!("../Cargo.toml")), v(1, 89, 0));
+    let config = include_str!("../kind/cluster.yaml");
+    assert_eq!(kind_in_config(config), v(0, 31, 0));
+    assert_eq!(node_image_in_config(config), v(1, 33, 7));
 }
 
 #[test]
