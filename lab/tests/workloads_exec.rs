@@ -118,6 +118,44 @@ async fn headless_service_gives_each_pod_a_dns_name() {
     assert_eq!((err.as_str(), code), ("** server can't find web-7.nginx: NXDOMAIN\n", 1));
 }
 
+/// The Kubernetes DNS spec's SRV records as CoreDNS's kubernetes plugin serves them:
+/// `_<port>._<proto>.<service>.<ns>.svc.cluster.local` gives, for a headless service, one record
+/// per ready endpoint pointing at `<hostname>.<service>.<ns>.svc.cluster.local`, and for a
+/// ClusterIP service one record pointing at the service; weights are 100 / records; short forms
+/// resolve through the pod's search path; an unknown port name or protocol is NXDOMAIN.
+#[tokio::test]
+async fn srv_for_a_named_port_answers_per_endpoint_for_headless_and_per_service_for_cluster_ip() {
+    let lab = lab();
+    let pods = web(&lab, 2).await;
+    let head = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n";
+    let want = format!(
+        "{head}_web._tcp.nginx.default.svc.cluster.local\tservice = 0 50 80 web-0.nginx.default.svc.cluster.local\n\
+         _web._tcp.nginx.default.svc.cluster.local\tservice = 0 50 80 web-1.nginx.default.svc.cluster.local\n\n"
+    );
+    for name in ["_web._tcp.nginx.default.svc.cluster.local", "_web._tcp.nginx.default", "_web._tcp.nginx"] {
+        let (out, err, code) = exec(&pods, "web-0", &["nslookup", "-type=srv", name]).await;
+        assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0), "{name}");
+    }
+    // Protocols match case-insensitively (the answer keeps the question's spelling) and `*` is
+    // CoreDNS's wildcard.
+    for (name, spelled) in [("_web._TCP.nginx", "_web._TCP"), ("_*._tcp.nginx", "_*._tcp")] {
+        let (out, _, code) = exec(&pods, "web-0", &["nslookup", "-type=srv", name]).await;
+        assert_eq!((out, code), (want.replace("_web._tcp", spelled), 0), "{name}");
+    }
+    for name in ["_http._tcp.nginx", "_web._udp.nginx", "_web._tcp.nope"] {
+        let (out, err, code) = exec(&pods, "web-0", &["nslookup", "-type=srv", name]).await;
+        assert_eq!((out.as_str(), err, code), (head, format!("** server can't find {name}: NXDOMAIN\n"), 1));
+    }
+    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "front"},
+        "spec": {"selector": {"app": "nginx"}, "ports": [{"port": 8080, "targetPort": 80, "name": "http"}]}})).unwrap();
+    Api::<Service>::default_namespaced(lab.client()).create(&PostParams::default(), &svc).await.unwrap();
+    let (out, _, code) = exec(&pods, "web-0", &["nslookup", "-type=srv", "_http._tcp.front"]).await;
+    assert_eq!(
+        (out, code),
+        (format!("{head}_http._tcp.front.default.svc.cluster.local\tservice = 0 100 8080 front.default.svc.cluster.local\n\n"), 0)
+    );
+}
+
 #[tokio::test]
 async fn unknown_command_exits_127_and_exit_codes_reach_the_client() {
     let lab = lab();

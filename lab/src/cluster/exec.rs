@@ -241,17 +241,51 @@ impl Resolver for Dns<'_> {
 
     fn srv(&self, name: &str) -> Option<(String, Vec<(u16, u16, u16, String)>)> {
         for fqdn in self.candidates(name) {
-            let Some((svc, ns, None)) = Self::parse(&fqdn) else { continue };
+            // `_<port>._<protocol>.<service>.<ns>.svc.cluster.local` (the Kubernetes DNS spec's
+            // named-port SRV form, which CoreDNS's kubernetes plugin answers; `*` and `any` are
+            // its wildcards) or the service name itself (every named port).
+            let (port_name, protocol, svc, ns) = match Self::parse(&fqdn) {
+                Some((svc, ns, None)) => (None, None, svc, ns),
+                Some(_) => continue,
+                None => {
+                    let Some(rest) = fqdn.strip_suffix(&format!(".{DOMAIN}")) else { continue };
+                    let labels: Vec<&str> = rest.split('.').collect();
+                    let [port, proto, svc, ns] = labels.as_slice() else { continue };
+                    let (Some(port), Some(proto)) = (port.strip_prefix('_'), proto.strip_prefix('_')) else { continue };
+                    (Some(port.to_string()), Some(proto.to_string()), svc.to_string(), ns.to_string())
+                }
+            };
+            let matches = |want: &Option<String>, have: &str| match want {
+                None => true,
+                Some(w) => w == "*" || w.eq_ignore_ascii_case("any") || w.eq_ignore_ascii_case(have),
+            };
             let Ok(s) = self.store.get(&resources::SERVICES, &ns, &svc) else { continue };
             let headless = s["spec"]["clusterIP"].as_str() == Some("None");
             let ep = self.store.get(&resources::ENDPOINTS, &ns, &svc).ok();
             let mut recs = Vec::new();
-            for ss in ep.as_ref().and_then(|e| e["subsets"].as_array().cloned()).unwrap_or_default() {
-                let ports: Vec<u16> = ss["ports"].as_array().into_iter().flatten().filter(|p| p["name"].is_string()).filter_map(|p| p["port"].as_u64()).map(|p| p as u16).collect();
+            if !headless {
+                // A ClusterIP service: one record per matching service port, pointing at the
+                // service's own name, whatever its endpoints.
+                for p in s["spec"]["ports"].as_array().into_iter().flatten() {
+                    let Some(n) = p["name"].as_str().filter(|n| !n.is_empty()) else { continue };
+                    if matches(&port_name, n) && matches(&protocol, p["protocol"].as_str().unwrap_or("TCP")) {
+                        recs.push((0u16, 0u16, p["port"].as_u64().unwrap_or(0) as u16, format!("{svc}.{ns}.{DOMAIN}")));
+                    }
+                }
+            }
+            let subsets = if headless { ep.as_ref().and_then(|e| e["subsets"].as_array().cloned()).unwrap_or_default() } else { Vec::new() };
+            for ss in subsets {
+                let ports: Vec<u16> = ss["ports"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p["name"].as_str().is_some_and(|n| !n.is_empty() && matches(&port_name, n)))
+                    .filter(|p| matches(&protocol, p["protocol"].as_str().unwrap_or("TCP")))
+                    .filter_map(|p| p["port"].as_u64())
+                    .map(|p| p as u16)
+                    .collect();
                 for a in ss["addresses"].as_array().into_iter().flatten() {
-                    let target = if !headless {
-                        fqdn.clone()
-                    } else if let Some(h) = a["hostname"].as_str() {
+                    let target = if let Some(h) = a["hostname"].as_str() {
                         format!("{h}.{svc}.{ns}.{DOMAIN}")
                     } else {
                         format!("{}.{svc}.{ns}.{DOMAIN}", a["ip"].as_str().unwrap_or("").replace('.', "-"))
