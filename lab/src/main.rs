@@ -1,4 +1,4 @@
-//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR]`: run the lab cluster
+//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR] [--verbose]`: run the lab cluster
 //! in the foreground until Ctrl-C.
 
 use clap::{Parser, Subcommand};
@@ -33,13 +33,18 @@ enum Command {
         /// Serve the API only: no controllers, scheduler or kubelets.
         #[arg(long)]
         no_controllers: bool,
+        /// Print controller diagnostics (failed writes other than conflicts) to stderr; the
+        /// environment variable `LAB_LOG=debug` does the same.
+        #[arg(long)]
+        verbose: bool,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers } => {
+        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers, verbose } => {
+            lab::runtime::set_verbose(verbose);
             if !(speed.is_finite() && speed > 0.0) {
                 anyhow::bail!("--speed must be a positive number (got {speed})");
             }

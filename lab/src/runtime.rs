@@ -153,6 +153,33 @@ impl Queue {
     }
 }
 
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turn controller diagnostics on (`serve --verbose`); `LAB_LOG` set to anything but `off`,
+/// `0` or the empty string turns them on too.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+/// Whether controller diagnostics are printed (to stderr).
+pub fn verbose() -> bool {
+    static FROM_ENV: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var("LAB_LOG").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "off" | "error")));
+    VERBOSE.load(Ordering::Relaxed) || *FROM_ENV
+}
+
+/// A controller diagnostic: printed only when [`verbose`].
+pub fn log(msg: std::fmt::Arguments) {
+    if verbose() {
+        eprintln!("lab: {msg}");
+    }
+}
+
+/// A write refused because its namespace is being deleted (cause `NamespaceTerminating`).
+pub fn namespace_terminating(e: &ApiError) -> bool {
+    e.details.as_ref().and_then(|d| d["causes"].as_array()).is_some_and(|c| c.iter().any(|c| c["reason"] == "NamespaceTerminating"))
+}
+
 /// Run `r` until the store goes away: initial keys, then keys from changes.
 pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
     let queue = Queue::new(*store.clock());
@@ -198,11 +225,19 @@ pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
                 }
                 r.done(&store, &key, &actions);
             }
+            Outcome::Failed(_, e) if namespace_terminating(&e) => {
+                // Upstream controllers skip this error (`apierrors.HasStatusCause(err,
+                // v1.NamespaceTerminatingCause)` in the ReplicaSet/StatefulSet/EndpointSlice
+                // controllers): the namespace's deletion removes the owner too. No event, no
+                // retry, nothing printed.
+                queue.forget(&key);
+            }
             Outcome::Failed(i, e) => {
                 // Conflicts and vanished objects are the normal race of controllers; anything
-                // else is worth seeing.
+                // else goes to the diagnostics log (off by default: `LAB_LOG=debug`, or
+                // `serve --verbose`), never to the terminal of a book example's reader.
                 if e.code != 409 && e.code != 404 {
-                    eprintln!("lab: {}: {key}: {e}", r.name());
+                    log(format_args!("{}: {key}: {e}", r.name()));
                 }
                 if let Some(ev) = r.failure_event(&store, &key, &actions[i], &e) {
                     let _ = exec.execute(&ev);
