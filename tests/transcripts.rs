@@ -78,6 +78,9 @@ fn transcripts_match_the_lab_cluster() {
     }
     // No transcript left over from a step that is gone.
     for chapter in std::fs::read_dir(&committed).expect("transcripts/out").flatten() {
+        if chapter.file_name() == "examples" {
+            continue; // examples_match_their_lab_runs
+        }
         for f in std::fs::read_dir(chapter.path()).into_iter().flatten().flatten() {
             if !produced.contains(&f.path()) && results.iter().all(|r| r.outputs.is_ok()) {
                 problems.push(format!("{} is committed but no session writes it", f.path().display()));
@@ -89,6 +92,50 @@ fn transcripts_match_the_lab_cluster() {
         problems.is_empty(),
         "{}\n\nIf the lab cluster is right, regenerate the transcripts with `cargo xtask transcripts` \
          (or `cargo xtask transcripts <chapter>`), read the diff and commit them; if it is wrong, fix the lab.",
+        problems.join("\n\n")
+    );
+}
+
+/// The example outputs the chapters show (`transcripts/out/examples/<name>.txt`) still match
+/// what the examples print on a fresh lab cluster, in English and in Korean (both must exit
+/// 0): the same narration and order of events, with times, UIDs, IPs, random suffixes, the
+/// embedded lab's port and node names masked (`xtask::transcripts::normalize_example`).
+#[test]
+fn examples_match_their_lab_runs() {
+    let started = Instant::now();
+    transcripts::build_examples(root()).expect("cargo build --examples");
+    let built = started.elapsed();
+    let results = transcripts::run_examples(root(), transcripts::EXAMPLES, None, 2, false);
+    let dir = root().join("transcripts").join("out").join("examples");
+    let mut problems = Vec::new();
+    for r in &results {
+        let rel = format!("transcripts/out/examples/{}.txt", r.name);
+        match (&r.output, std::fs::read_to_string(dir.join(format!("{}.txt", r.name)))) {
+            (Err(e), _) => problems.push(format!("example {} failed on the lab cluster:\n{e}", r.name)),
+            (_, Err(_)) => problems.push(format!("{rel} is not committed")),
+            (Ok(got), Ok(expected)) => {
+                if let Some(diff) = transcripts::compare_example(&expected, got) {
+                    problems.push(format!("{rel} no longer matches what the example prints: {diff}"));
+                }
+            }
+        }
+    }
+    for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = f.path().file_stem().unwrap_or_default().to_string_lossy().to_string();
+        if !transcripts::EXAMPLES.contains(&name.as_str()) {
+            problems.push(format!("{} is committed but is not in xtask::transcripts::EXAMPLES", f.path().display()));
+        }
+    }
+    eprintln!(
+        "transcripts: {} examples (en and ko) in {:.1}s after a {:.1}s build",
+        results.len(),
+        (started.elapsed() - built).as_secs_f64(),
+        built.as_secs_f64()
+    );
+    assert!(
+        problems.is_empty(),
+        "{}\n\nIf the example is right, regenerate with `cargo xtask transcripts examples`, read the diff \
+         and commit it; if it is wrong, fix the example or the lab.",
         problems.join("\n\n")
     );
 }

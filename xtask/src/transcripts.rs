@@ -26,6 +26,11 @@
 //! A shown step may end with `  #| from TEXT`: its output is cut to the lines from the first
 //! one starting with TEXT, after a `...` line (e.g. `#| from Events:` for `kubectl describe`).
 //!
+//! The same command also runs the examples of [`EXAMPLES`] (`cargo xtask transcripts examples`
+//! for those alone), each on its own embedded lab cluster, and writes their English output to
+//! `transcripts/out/examples/<name>.txt` and their timeline charts to
+//! `images/timeline-<name>.svg` and `.ko.svg`; [`compare_example`] checks them.
+//!
 //! [`normalize`] and [`compare`] are what `tests/transcripts.rs` uses to check that the
 //! committed transcripts still match what the lab cluster prints: the same commands, rows,
 //! columns and order of events, with times, ages, addresses, UIDs and random name suffixes
@@ -439,6 +444,7 @@ pub fn run_session(root: &Path, chapter: &str, session: &Session, speed: f64, li
 }
 
 /// What [`run`] should do.
+#[derive(Clone)]
 pub struct Options {
     pub root: PathBuf,
     /// Where `<chapter>/<id>.txt` go (`transcripts/out` for the book).
@@ -520,6 +526,37 @@ pub fn run(opts: &Options, starter: &Starter) -> Result<Vec<SessionResult>> {
 /// `transcripts/out/`; when every session ran, files no session wrote any more are removed.
 pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
     let started = Instant::now();
+    // `examples` or `examples/<name>` selects example runs; anything else, sessions.
+    let wanted: Vec<&str> = EXAMPLES
+        .iter()
+        .copied()
+        .filter(|n| opts.only.is_empty() || opts.only.iter().any(|o| o == "examples" || *o == format!("examples/{n}")))
+        .collect();
+    let sessions_only: Vec<String> = opts.only.iter().filter(|o| *o != "examples" && !o.starts_with("examples/")).cloned().collect();
+    let mut example_failures = Vec::new();
+    if !wanted.is_empty() {
+        build_examples(&opts.root)?;
+        let dir = opts.out_dir.join("examples");
+        std::fs::create_dir_all(&dir)?;
+        let images = opts.root.join("images");
+        for r in run_examples(&opts.root, &wanted, Some(&images), opts.jobs, opts.progress) {
+            match r.output {
+                Ok(text) => {
+                    let path = dir.join(format!("{}.txt", r.name));
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                Err(e) => example_failures.push(format!("examples/{}: {e}", r.name)),
+            }
+        }
+        if !opts.only.is_empty() && sessions_only.is_empty() {
+            if !example_failures.is_empty() {
+                bail!("{} examples failed:\n\n{}", example_failures.len(), example_failures.join("\n\n"));
+            }
+            crate::say(format!("transcripts: {} examples run in {}", wanted.len(), crate::fmt_duration(started.elapsed())));
+            return Ok(());
+        }
+    }
+    let opts = &Options { only: sessions_only, ..opts.clone() };
     let results = run(opts, starter)?;
     let mut failures = Vec::new();
     let mut written = 0;
@@ -541,6 +578,9 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
     }
     if failures.is_empty() && opts.only.is_empty() {
         for chapter in std::fs::read_dir(&opts.out_dir).into_iter().flatten().flatten() {
+            if chapter.file_name() == "examples" {
+                continue;
+            }
             for f in std::fs::read_dir(chapter.path()).into_iter().flatten().flatten() {
                 if !keep.contains(&f.path()) {
                     crate::say(format!("transcripts: removing stale {}", f.path().display()));
@@ -549,6 +589,7 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
             }
         }
     }
+    failures.extend(example_failures);
     if !failures.is_empty() {
         bail!("{} of {} sessions failed:\n\n{}", failures.len(), results.len(), failures.join("\n\n"));
     }
@@ -559,6 +600,196 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
         crate::fmt_duration(started.elapsed())
     ));
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Example runs
+
+/// The examples whose lab-run output and timeline chart the chapters show: their English
+/// output goes to `transcripts/out/examples/<name>.txt`, their charts to
+/// `images/timeline-<name>.svg` and `images/timeline-<name>.ko.svg` (the Korean run's output
+/// is not kept: the chapters' Korean pages show the English transcript).
+/// (`primary_replica` needs kind; `headless_dns` waits for the lab's SRV records.)
+pub const EXAMPLES: &[&str] = &["ordered_startup", "parallel_management", "per_pod_storage", "retained_claims"];
+
+/// The lab speed (`STS_BOOK_LAB_SPEED`) the examples run at, for the book and the test alike.
+pub const EXAMPLE_SPEED: &str = "10";
+
+/// How long one example run may take.
+pub const EXAMPLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `cargo build --examples`, once, before the runs.
+pub fn build_examples(root: &Path) -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo).arg("build").arg("--examples").current_dir(root).stdin(Stdio::null()).status()?;
+    if !status.success() {
+        bail!("cargo build --examples failed");
+    }
+    Ok(())
+}
+
+fn example_binary(root: &Path, name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target = if target.is_absolute() { target } else { root.join(target) };
+    target.join("debug").join("examples").join(name)
+}
+
+/// Runs one example binary against its own embedded lab cluster (no kubeconfig) and returns
+/// what it printed; it must exit 0.
+pub fn run_example(root: &Path, name: &str, lang: &str, timeline: &Path) -> Result<String> {
+    let mut c = Command::new(example_binary(root, name));
+    c.arg("--lang").arg(lang).arg("--timeline").arg(timeline);
+    c.current_dir(root).env_remove("KUBECONFIG").env("STS_BOOK_LAB_SPEED", EXAMPLE_SPEED).env("LANG", "C.UTF-8");
+    c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    let mut child = c.spawn().with_context(|| format!("cannot run {} (cargo build --examples)", example_binary(root, name).display()))?;
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let ereader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break Some(st);
+        }
+        if started.elapsed() > EXAMPLE_TIMEOUT {
+            kill_group(&mut child);
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (stdout, stderr) = (reader.join().unwrap_or_default(), ereader.join().unwrap_or_default());
+    match status {
+        Some(st) if st.success() => Ok(stdout),
+        Some(st) => bail!("{name} --lang {lang} exited with {st}:\n{stdout}{stderr}"),
+        None => bail!("{name} --lang {lang} did not finish in {}s:\n{stdout}{stderr}", EXAMPLE_TIMEOUT.as_secs()),
+    }
+}
+
+/// One example's runs: the English output, or why a run failed.
+pub struct ExampleResult {
+    pub name: String,
+    pub output: Result<String, String>,
+}
+
+/// Runs each example in English and in Korean, `jobs` at a time; with `images`, the charts
+/// go to `images/timeline-<name>.svg` and `.ko.svg`, otherwise to a temporary directory.
+pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: usize, progress: bool) -> Vec<ExampleResult> {
+    let tmp = std::env::temp_dir().join(format!("sts-book-examples-{}", std::process::id()));
+    // Relative to the root, so that the output names `images/timeline-<name>.svg`.
+    let dir = images.map_or_else(|| tmp.clone(), |d| d.strip_prefix(root).map_or_else(|_| d.to_path_buf(), Path::to_path_buf));
+    let _ = std::fs::create_dir_all(&dir);
+    let queue = Mutex::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().pop();
+                    let Some(name) = next else { break };
+                    let started = Instant::now();
+                    let en = run_example(root, &name, "en", &dir.join(format!("timeline-{name}.svg")));
+                    let ko = run_example(root, &name, "ko", &dir.join(format!("timeline-{name}.ko.svg")));
+                    let output = match (en, ko) {
+                        (Ok(en), Ok(_)) => Ok(en),
+                        (Err(e), _) | (_, Err(e)) => Err(format!("{e:#}")),
+                    };
+                    if progress {
+                        let verdict = if output.is_ok() { "ok" } else { "FAILED" };
+                        crate::say(format!("transcripts: examples/{name} {verdict} in {}", crate::fmt_duration(started.elapsed())));
+                    }
+                    results.lock().unwrap().push(ExampleResult { name, output });
+                }
+            });
+        }
+    });
+    if images.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    let mut results = results.into_inner().unwrap();
+    results.sort_by(|a, b| a.name.cmp(&b.name));
+    results
+}
+
+/// The comparable form of an example's output: [`normalize`], after masking what only the
+/// run decides — the short UIDs (`(uid 9a6b7f7f)`), the embedded lab's address and port, the
+/// chart's directory and the write conflicts a controller retries.
+pub fn normalize_example(text: &str) -> Vec<String> {
+    let masked: Vec<String> = text
+        .lines()
+        // A controller's write that lost an optimistic-concurrency race (and is retried) is timing.
+        .filter(|l| !l.contains("the object has been modified"))
+        .map(|l| {
+            let mut s = l.to_string();
+            // `(uid 9a6b7f7f)`, `new uid 9a6b7f7f`.
+            let mut from = 0;
+            while let Some(i) = s[from..].find("uid ").map(|i| from + i + 4) {
+                let end = s[i..].find(|c: char| !c.is_ascii_hexdigit()).map_or(s.len(), |j| i + j);
+                if end > i {
+                    s.replace_range(i..end, "<uid>");
+                }
+                from = i;
+            }
+            if let Some(i) = s.find("http://127.0.0.1:") {
+                let end = s[i..].find(|c: char| c.is_whitespace() || c == ')').map_or(s.len(), |j| i + j);
+                s.replace_range(i..end, "<lab-address>");
+            }
+            if let Some(path) = s.strip_prefix("Timeline chart written to ") {
+                let file = Path::new(path.trim_end_matches('.')).file_name().map(|f| f.to_string_lossy().to_string());
+                s = format!("Timeline chart written to {}.", file.unwrap_or_default());
+            }
+            s
+        })
+        .collect();
+    let lines = normalize(&masked.join("\n"));
+    // Events of different objects happen at the same time, and a watch reports them a little
+    // after the narration moved on: compare the narration in order, then each object's own
+    // sequence of states (and of warnings), not how they interleave. The order across objects
+    // is what the example itself checks (`▶ Checked: ...`, or a non-zero exit).
+    let object = |l: &str| {
+        let t: Vec<&str> = l.splitn(4, ' ').collect();
+        match t.as_slice() {
+            ["<age>", o, rest @ ..] if o.contains('/') => Some((o.to_string(), rest.first() == Some(&"warning"))),
+            _ => None,
+        }
+    };
+    let mut narration = Vec::new();
+    let mut events: BTreeMap<(String, bool), Vec<String>> = BTreeMap::new();
+    for l in lines {
+        match object(&l) {
+            Some(key) => events.entry(key).or_default().push(l),
+            None => narration.push(l),
+        }
+    }
+    narration.extend(events.into_values().flatten());
+    narration
+}
+
+/// [`compare`] for example outputs ([`normalize_example`]).
+pub fn compare_example(expected: &str, got: &str) -> Option<String> {
+    let (e, g) = (normalize_example(expected), normalize_example(got));
+    if e == g {
+        return None;
+    }
+    let first = e.iter().zip(&g).position(|(a, b)| a != b).unwrap_or(e.len().min(g.len()));
+    let mut s = format!("first difference at line {} (normalised: times, IPs, UIDs, ports, node names masked):\n", first + 1);
+    for l in e.iter().skip(first).take(8) {
+        s.push_str(&format!("  - {l}\n"));
+    }
+    for l in g.iter().skip(first).take(8) {
+        s.push_str(&format!("  + {l}\n"));
+    }
+    s.push_str("\nwhat the example printed now:\n");
+    s.push_str(got);
+    Some(s)
 }
 
 // ---------------------------------------------------------------------------------------
