@@ -303,7 +303,7 @@ fn primary_replica_says_it_needs_kind_and_creates_nothing() {
 }
 
 #[test]
-#[ignore = "needs SRV answers for _port._proto names (_web._tcp.nginx...) in the lab cluster's nslookup"]
+#[ignore = "lab bug: after the DNS and SRV checks pass, replacing web-0 does not finish on the lab cluster (a pod deletion that sometimes never completes; seen in the transcripts too)"]
 fn headless_dns_resolves_pod_names_on_the_lab() {
     let r = on_lab("headless_dns", &[]);
     r.assert_ok();
