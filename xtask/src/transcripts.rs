@@ -610,7 +610,16 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
 /// `images/timeline-<name>.svg` and `images/timeline-<name>.ko.svg` (the Korean run's output
 /// is not kept: the chapters' Korean pages show the English transcript).
 /// (`primary_replica` needs kind; `headless_dns` waits for the lab's SRV records.)
-pub const EXAMPLES: &[&str] = &["ordered_startup", "parallel_management", "per_pod_storage", "retained_claims"];
+pub const EXAMPLES: &[&str] = &[
+    "ordered_startup",
+    "ordered_scale_down",
+    "stable_identity",
+    "parallel_management",
+    "start_ordinal",
+    "per_pod_storage",
+    "shared_claim_pitfall",
+    "retained_claims",
+];
 
 /// The lab speed (`STS_BOOK_LAB_SPEED`) the examples run at, for the book and the test alike.
 pub const EXAMPLE_SPEED: &str = "10";
@@ -727,12 +736,14 @@ pub fn normalize_example(text: &str) -> Vec<String> {
         .lines()
         // A controller's write that lost an optimistic-concurrency race (and is retried) is timing.
         .filter(|l| !l.contains("the object has been modified"))
+        // Whether a replaced pod got the same IP is up to the IP allocator (stable_identity).
+        .filter(|l| !l.contains("The IP happens to be the same") && !l.contains("The IP changed ("))
         .map(|l| {
             let mut s = l.to_string();
             // `(uid 9a6b7f7f)`, `new uid 9a6b7f7f`.
             let mut from = 0;
             while let Some(i) = s[from..].find("uid ").map(|i| from + i + 4) {
-                let end = s[i..].find(|c: char| !c.is_ascii_hexdigit()).map_or(s.len(), |j| i + j);
+                let end = s[i..].find(|c: char| !c.is_ascii_hexdigit() && c != '-').map_or(s.len(), |j| i + j);
                 if end > i {
                     s.replace_range(i..end, "<uid>");
                 }
@@ -742,6 +753,8 @@ pub fn normalize_example(text: &str) -> Vec<String> {
                 let end = s[i..].find(|c: char| c.is_whitespace() || c == ')').map_or(s.len(), |j| i + j);
                 s.replace_range(i..end, "<lab-address>");
             }
+            // The scheduler picks among equally good nodes, also in narration (`node kind-worker2:`).
+            s = s.replace("kind-worker2", "<worker>").replace("kind-worker", "<worker>");
             if let Some(path) = s.strip_prefix("Timeline chart written to ") {
                 let file = Path::new(path.trim_end_matches('.')).file_name().map(|f| f.to_string_lossy().to_string());
                 s = format!("Timeline chart written to {}.", file.unwrap_or_default());
@@ -769,7 +782,13 @@ pub fn normalize_example(text: &str) -> Vec<String> {
             None => narration.push(l),
         }
     }
-    narration.extend(events.into_values().flatten());
+    for ((object, _), mut seq) in events {
+        // Pods with random suffixes all mask to the same name: their states only as a set.
+        if object.contains("<rand>") {
+            seq.sort();
+        }
+        narration.extend(seq);
+    }
     narration
 }
 
