@@ -107,7 +107,9 @@ async fn headless_dns(ex: Example) -> Result<()> {
     ex.say(tr!(lang, "Checked: web-read resolves to its one cluster IP {cluster_ip}, which load-balances over the pods", "확인: web-read는 클러스터 IP {cluster_ip} 하나로 풀리고, 이 IP가 파드들로 부하를 나눈다"));
 
     // Replace web-0: its name follows the new pod.
-    let (old_uid, old_ip) = (ex.rec.lock().pods["web-0"].uid.clone(), ip_of(&ex, "web-0"));
+    // Two statements: the record's lock must be released before `ip_of` takes it again.
+    let old_uid = ex.rec.lock().pods["web-0"].uid.clone();
+    let old_ip = ip_of(&ex, "web-0");
     ex.say(tr!(lang, "Deleting pod web-0 (IP {old_ip})", "파드 web-0을 지운다 (IP {old_ip})"));
     ex.api::<Pod>().delete("web-0", &DeleteParams::default()).await?;
     ex.wait_until(tr!(lang, "a new web-0 to be Ready", "새 web-0이 Ready가 되기"), 180, |s| {

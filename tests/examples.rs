@@ -303,7 +303,6 @@ fn primary_replica_says_it_needs_kind_and_creates_nothing() {
 }
 
 #[test]
-#[ignore = "lab bug: after the DNS and SRV checks pass, replacing web-0 does not finish on the lab cluster (a pod deletion that sometimes never completes; seen in the transcripts too)"]
 fn headless_dns_resolves_pod_names_on_the_lab() {
     let r = on_lab("headless_dns", &[]);
     r.assert_ok();

@@ -163,11 +163,9 @@ fn every_quiz_question_has_exactly_one_marked_answer() {
     println!("{} questions in {sections} quizzes, each with one marked answer", questions.len());
 }
 
-/// The Korean catalogue: the merged `po/ko.po` once it has the workshop's messages, else the
-/// workshop's own part.
+/// The Korean catalogue, `po/ko.po`: its text and its messages.
 fn korean_messages() -> (String, BTreeMap<String, String>) {
-    let ko = read("po/ko.po");
-    let source = if ko.contains("src/workshop/quizzes.md") { "po/ko.po" } else { "po/parts/workshop.po" };
+    let source = "po/ko.po";
     let text = read(source);
     let mut map = BTreeMap::new();
     let unquote = |l: &str| -> String {
@@ -243,13 +241,13 @@ fn quizzes_are_translated_with_the_same_marked_answer() {
 #[test]
 fn the_workshop_catalogue_is_complete() {
     let output = std::process::Command::new("msgfmt")
-        .args(["--check", "--statistics", "-o", "/dev/null", "po/parts/workshop.po"])
+        .args(["--check", "--statistics", "-o", "/dev/null", "po/ko.po"])
         .current_dir(root())
         .output()
         .expect("msgfmt (GNU gettext) is needed");
     let report = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{report}");
-    assert!(!report.contains("fuzzy") && !report.contains("untranslated"), "po/parts/workshop.po: {report}");
+    assert!(!report.contains("fuzzy") && !report.contains("untranslated"), "po/ko.po: {report}");
     let (_, ko) = korean_messages();
     for (id, s) in &ko {
         if id.contains("images/") && id.contains(".svg") {
