@@ -180,7 +180,8 @@ pub enum Action {
     /// Record an event (core/v1 Event) about `regarding`.
     RecordEvent(Event),
     /// Look at this key again after the duration even if nothing changes (upstream's
-    /// `AddAfter`). Time is the cluster's simulated time: scale it by the speed factor.
+    /// `AddAfter`). In spec seconds (see [`crate::time`]): the runtime sleeps it divided by
+    /// the speed factor.
     RequeueAfter(Duration),
     /// The sync hit an error upstream would return: requeue the key with the runtime's
     /// rate-limited backoff (upstream: `AddRateLimited`, 5ms doubling to 1000s).

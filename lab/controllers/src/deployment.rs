@@ -17,6 +17,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
 
+use crate::time::Now;
+
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::history::{go_json, safe_encode_string};
 use crate::meta::{self, Selector};
@@ -161,6 +163,8 @@ fn revision_of(rs: &ReplicaSet) -> i64 {
 struct Ctl<'a> {
     d: Deployment,
     now: Timestamp,
+    /// `now` with the speed spec durations pass at.
+    clock: Now,
     actions: Vec<Action>,
     /// Working copies of the Deployment's ReplicaSets (updated as actions are decided).
     rss: Vec<ReplicaSet>,
@@ -400,8 +404,11 @@ fn set_condition(st: &mut DeploymentStatus, mut c: DeploymentCondition) {
     conds.push(c);
 }
 
-/// One sync of one Deployment (`syncDeployment`).
-pub fn sync_deployment(snap: DeploymentSnapshot<'_>, now: Timestamp) -> Vec<Action> {
+/// One sync of one Deployment (`syncDeployment`). `now` is a timestamp (real speed) or a
+/// [`Now`] with the speed `progressDeadlineSeconds` passes at.
+pub fn sync_deployment(snap: DeploymentSnapshot<'_>, now: impl Into<Now>) -> Vec<Action> {
+    let clock: Now = now.into();
+    let now = clock.time;
     let d = snap.deployment;
     let ns = meta::namespace(&d.metadata);
     let mut actions = Vec::new();
@@ -430,7 +437,7 @@ pub fn sync_deployment(snap: DeploymentSnapshot<'_>, now: Timestamp) -> Vec<Acti
             Claim::Ignore => {}
         }
     }
-    let mut ctl = Ctl { d: d.clone(), now, actions, rss, snap };
+    let mut ctl = Ctl { d: d.clone(), now, clock, actions, rss, snap };
     if d.metadata.deletion_timestamp.is_some() {
         let new = ctl.get_new_rs(false);
         return finish(ctl, new, false);
@@ -780,7 +787,7 @@ fn finish(mut ctl: Ctl<'_>, new: Option<String>, rollout: bool) -> Vec<Action> {
                         cs.retain(|c| c.type_ != "Progressing");
                     }
                     st.conditions.get_or_insert_with(Vec::new).push(c);
-                } else if deployment_timed_out(&d, &st, now) {
+                } else if deployment_timed_out(&d, &st, ctl.clock) {
                     let msg = match &name {
                         Some(n) => format!("ReplicaSet \"{n}\" has timed out progressing."),
                         None => format!("Deployment \"{}\" has timed out progressing.", meta::name(&d.metadata)),
@@ -799,7 +806,7 @@ fn finish(mut ctl: Ctl<'_>, new: Option<String>, rollout: bool) -> Vec<Action> {
         actions.push(Action::UpdateStatus(Object::Deployment(Box::new(updated))));
     } else if rollout {
         // requeueStuckDeployment: look again when the progress deadline would pass.
-        if let Some(after) = stuck_requeue(&d, &st, now) {
+        if let Some(after) = stuck_requeue(&d, &st, ctl.clock) {
             actions.push(after);
         }
     }
@@ -811,7 +818,7 @@ fn progress_deadline(d: &Deployment) -> Option<i32> {
 }
 
 /// `DeploymentTimedOut`: no progress reported for `progressDeadlineSeconds`.
-fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: Timestamp) -> bool {
+fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: Now) -> bool {
     let Some(deadline) = progress_deadline(d) else { return false };
     let Some(c) = st.conditions.iter().flatten().find(|c| c.type_ == "Progressing") else { return false };
     match c.reason.as_deref() {
@@ -820,25 +827,25 @@ fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: Timestamp) -
         _ => c
             .last_update_time
             .as_ref()
-            .and_then(|t| t.0.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(deadline as i64)).ok())
-            .is_some_and(|at| at < now),
+            .is_some_and(|t| now.after(t.0, deadline as f64) < now.time),
     }
 }
 
 /// `requeueStuckDeployment`: a rollout without progress is looked at again when its deadline
 /// passes (one second late, as upstream), or with backoff when that is under a second away.
-fn stuck_requeue(d: &Deployment, st: &DeploymentStatus, now: Timestamp) -> Option<Action> {
+fn stuck_requeue(d: &Deployment, st: &DeploymentStatus, now: Now) -> Option<Action> {
     let deadline = progress_deadline(d)?;
     let c = d.status.as_ref()?.conditions.as_ref()?.iter().find(|c| c.type_ == "Progressing")?;
     if deployment_complete(d, st) || c.reason.as_deref() == Some("ProgressDeadlineExceeded") {
         return None;
     }
     let last = c.last_update_time.as_ref()?.0;
-    let due = last.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(deadline as i64)).ok()?;
-    let after = due.duration_since(now);
-    if after < k8s_openapi::jiff::SignedDuration::from_secs(1) {
+    let due = now.after(last, deadline as f64);
+    // In spec seconds, as `RequeueAfter` wants them.
+    let after = now.in_spec_seconds(due.duration_since(now.time));
+    if after < 1.0 {
         return Some(Action::RetryWithBackoff { reason: "deployment may be stuck: checking its progress deadline".into() });
     }
-    let secs = after.as_secs_f64() + 1.0;
+    let secs = after + 1.0;
     Some(Action::RequeueAfter(std::time::Duration::from_secs_f64(secs)))
 }

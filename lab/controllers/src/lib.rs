@@ -50,12 +50,13 @@
 //! sync; the next sync sees the real outcome. An object created a moment ago and not yet in
 //! the snapshot is upstream's informer-cache lag; the runtime should snapshot after applying.
 //!
-//! **Time.** Run the cluster on a simulated clock: `now` is cluster time, which advances
-//! `speed` times faster than the wall clock; sleep `duration / speed` for every
-//! `RequeueAfter` and pass `speed: 1.0` to the kubelet, whose delays are then cluster time as
-//! well. That way `minReadySeconds`, probe periods and grace periods all speed up together.
-//! (Passing the wall clock as `now` and the speed to the kubelet also works, but then
-//! `minReadySeconds` is not scaled.)
+//! **Time.** Timestamps are written on the wall clock, even when the cluster runs faster than
+//! real time; the speed goes in with "now" instead ([`Now`]: the StatefulSet, ReplicaSet and
+//! Deployment decisions take a `Now` where a plain timestamp means speed 1, the kubelet takes
+//! `now` and `speed`), and every duration a spec asks for (`minReadySeconds`,
+//! `progressDeadlineSeconds`, probe delays and periods, grace periods) passes `speed` times
+//! faster against the timestamps. `RequeueAfter` is in spec seconds: sleep `duration / speed`.
+//! That way no timestamp lies in a client's future, and everything still speeds up together.
 //!
 //! **Randomness** comes in only as inputs: name suffixes for `generateName`
 //! ([`replicaset::suffix_from`] maps any number onto the API server's alphabet) and the
@@ -100,5 +101,7 @@ pub mod replicaset;
 pub mod scheduler;
 pub mod statefulset;
 pub mod storage;
+pub mod time;
 
 pub use action::{Action, Event, EventType, Object, ObjectRef, Patch, PropagationPolicy};
+pub use time::Now;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, OwnerReference};
-use k8s_openapi::jiff::{SignedDuration, Timestamp};
+
+use crate::time::Now;
 
 pub fn name(m: &ObjectMeta) -> &str {
     m.name.as_deref().unwrap_or("")
@@ -132,8 +133,10 @@ pub fn is_pod_ready(pod: &Pod) -> bool {
     pod_ready_condition(pod).is_some_and(|c| c.status == "True")
 }
 
-/// `podutil.IsPodAvailable`: ready, and ready for more than `min_ready_seconds` before `now`.
-pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now: Timestamp) -> bool {
+/// `podutil.IsPodAvailable`: ready, and ready for more than `min_ready_seconds` before `now`
+/// (spec seconds, scaled by `now`'s speed: see [`crate::time`]).
+pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now: impl Into<Now>) -> bool {
+    let now: Now = now.into();
     if !is_pod_ready(pod) {
         return false;
     }
@@ -144,10 +147,7 @@ pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now: Timestamp) -> bo
         return false;
     };
     // `c.LastTransitionTime.Add(minReadySeconds).Before(now)`: strictly before.
-    since
-        .0
-        .checked_add(SignedDuration::from_secs(min_ready_seconds as i64))
-        .is_ok_and(|t| t < now)
+    since.0.checked_add(now.spec_duration(min_ready_seconds as f64)).is_ok_and(|t| t < now.time)
 }
 
 /// The pod's phase, `""` when the server has not set one yet.

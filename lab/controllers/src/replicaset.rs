@@ -10,6 +10,8 @@ use k8s_openapi::api::apps::v1::{ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 
+use crate::time::Now;
+
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::meta::{self, Selector};
 use crate::refmanager::{self, Claim};
@@ -109,9 +111,10 @@ fn rs_event(rs: &ReplicaSet, reason: &str, message: String) -> Action {
 /// created with both `generateName: <rs>-` and that name, so the event can name them.
 pub fn sync_replica_set(
     snap: ReplicaSetSnapshot<'_>,
-    now: Timestamp,
+    now: impl Into<Now>,
     next_suffix: &mut dyn FnMut() -> String,
 ) -> ReplicaSetDecision {
+    let now: Now = now.into();
     let rs = snap.rs;
     let ns = meta::namespace(&rs.metadata);
     let mut actions = Vec::new();
@@ -135,7 +138,7 @@ pub fn sync_replica_set(
     }
 
     if rs.metadata.deletion_timestamp.is_none() {
-        manage_replicas(rs, &pods, snap, now, next_suffix, &mut actions);
+        manage_replicas(rs, &pods, snap, now.time, next_suffix, &mut actions);
     }
 
     let status = calculate_status(rs, &pods, now);
@@ -369,7 +372,8 @@ fn compare_for_deletion(a: &(&Pod, usize), b: &(&Pod, usize), now: Timestamp) ->
 }
 
 /// `calculateStatus`: replicas, fully labeled, ready and available (under `minReadySeconds`).
-pub fn calculate_status(rs: &ReplicaSet, pods: &[&Pod], now: Timestamp) -> ReplicaSetStatus {
+pub fn calculate_status(rs: &ReplicaSet, pods: &[&Pod], now: impl Into<Now>) -> ReplicaSetStatus {
+    let now: Now = now.into();
     let mut status = rs.status.clone().unwrap_or_default();
     let template_labels = rs
         .spec

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use k8s_openapi::jiff::Timestamp;
+use crate::time::Now;
 
 use crate::action::{Action, ObjectRef};
 use crate::meta::{self, Selector};
@@ -53,7 +53,10 @@ pub struct StatefulSetDecision {
 /// renumber the update revision, pod and claim work (claims before their pod, each followed by
 /// its event), the status update, history truncation, and a requeue after `minReadySeconds`
 /// while not every replica is available.
-pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: Timestamp, gates: &FeatureGates) -> StatefulSetDecision {
+///
+/// `now` is a timestamp (real speed) or a [`Now`] with the speed `minReadySeconds` passes at.
+pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: impl Into<Now>, gates: &FeatureGates) -> StatefulSetDecision {
+    let now: Now = now.into();
     let defaulted = with_spec_defaults(snap.set);
     let set = &defaulted;
     let ns = meta::namespace(&set.metadata);

@@ -3,7 +3,7 @@
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::jiff::Timestamp;
+use crate::time::Now;
 
 use super::pod_control::PodControl;
 use super::utils::{self as u, get_ordinal, get_pod_revision};
@@ -88,7 +88,7 @@ fn update_status(
     current: &str,
     update: &str,
     lists: &[&[Pod]],
-    now: Timestamp,
+    now: Now,
 ) {
     let (mut replicas, mut ready, mut available, mut cur, mut upd) = (0, 0, 0, 0, 0);
     for pod in lists.iter().flat_map(|l| l.iter()) {
@@ -125,7 +125,7 @@ struct Ctl<'a> {
     current_rev: String,
     update_rev: String,
     monotonic: bool,
-    now: Timestamp,
+    now: Now,
     pc: PodControl<'a>,
 }
 
@@ -201,7 +201,7 @@ pub fn update_stateful_set(
     revisions: &[&ControllerRevision],
     all_revisions: &[ControllerRevision],
     pc: PodControl<'_>,
-    now: Timestamp,
+    now: Now,
     gates: &FeatureGates,
 ) -> (Vec<Action>, Outcome) {
     let mut sorted: Vec<&ControllerRevision> = revisions.to_vec();

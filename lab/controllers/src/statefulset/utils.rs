@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::apimachinery::pkg::runtime::RawExtension;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use k8s_openapi::jiff::Timestamp;
+use crate::time::Now;
 use serde_json::Value;
 
 use crate::history;
@@ -359,7 +359,7 @@ pub fn is_running_and_ready(pod: &Pod) -> bool {
 }
 
 /// `isRunningAndAvailable`: `podutil.IsPodAvailable(pod, minReadySeconds, now)`.
-pub fn is_running_and_available(pod: &Pod, min_ready_seconds: i32, now: Timestamp) -> bool {
+pub fn is_running_and_available(pod: &Pod, min_ready_seconds: i32, now: Now) -> bool {
     is_pod_available(pod, min_ready_seconds, now)
 }
 
@@ -383,7 +383,7 @@ pub fn is_healthy(pod: &Pod) -> bool {
     is_running_and_ready(pod) && !is_terminating(pod)
 }
 /// `isUnavailable`: not healthy, or not yet available under `minReadySeconds`.
-pub fn is_unavailable(pod: &Pod, min_ready_seconds: i32, now: Timestamp) -> bool {
+pub fn is_unavailable(pod: &Pod, min_ready_seconds: i32, now: Now) -> bool {
     !is_healthy(pod) || !is_running_and_available(pod, min_ready_seconds, now)
 }
 
