@@ -511,10 +511,22 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
             wake(n, &mut next);
         }
     }
-    // Readiness probes due by now.
+    // Readiness probes due by now. Not in the step that starts the containers: upstream's
+    // `prober_manager.go` `UpdatePodStatus` reports a started container with no readiness
+    // result yet as not ready (the status written now: phase Running, `0/1`), and only
+    // triggers an immediate probe run; its success reaches the API in a later status update.
+    // So even with `initialDelaySeconds: 0`, or a step that comes late, `kubectl get -w`
+    // shows `0/1 Running` before `1/1 Running`.
+    let starting = phase != "Running";
     for c in containers(pod) {
         let Some(probe) = c.readiness_probe.as_ref() else { continue };
         let state = memory.probes.entry(c.name.clone()).or_default();
+        if starting {
+            if let Some(n) = state.next_probe {
+                wake(n.max(now), &mut next);
+            }
+            continue;
+        }
         let period = scaled(probe.period_seconds.unwrap_or(10).max(1) as f64, input.speed);
         let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
         let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);

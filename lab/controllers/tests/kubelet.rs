@@ -36,12 +36,14 @@ struct Sim {
     /// What the prober says when the probe fails.
     detail: &'static str,
     log: Vec<(f64, String)>,
+    /// Every status the kubelet wrote: (phase, Ready condition).
+    statuses: Vec<(String, String)>,
     start: Timestamp,
 }
 
 impl Sim {
     fn new(pod: Pod, pulled: &[&str], speed: f64) -> Self {
-        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, detail: "", log: vec![], start: t(0) }
+        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, detail: "", log: vec![], statuses: vec![], start: t(0) }
     }
 
     fn step(&mut self) -> KubeletStep {
@@ -66,6 +68,9 @@ impl Sim {
         for a in &s.actions {
             if let Action::UpdateStatus(Object::Pod(p)) = a {
                 self.pod.status = p.status.clone();
+                let st = p.status.clone().unwrap_or_default();
+                let ready = st.conditions.unwrap_or_default().into_iter().find(|c| c.type_ == "Ready").map(|c| c.status).unwrap_or_default();
+                self.statuses.push((st.phase.unwrap_or_default(), ready));
             }
             for line in summary(std::slice::from_ref(a)) {
                 self.log.push((elapsed, line));
@@ -176,6 +181,40 @@ fn readiness_probe_honours_initial_delay_period_and_failure_threshold() {
     let mut sim = Sim::new(web_pod(Some(probe)), &["registry.k8s.io/nginx-slim:0.24"], 1.0);
     sim.run(5.0);
     assert_eq!((sim.phase().as_str(), sim.cond("Ready").0.as_str()), ("Running", "False"));
+}
+
+/// upstream `pkg/kubelet/prober/prober_manager.go` `UpdatePodStatus`: a started container
+/// whose readiness probe has no result yet is reported not ready (and an immediate probe run
+/// is only triggered), so the status that makes the pod Running has Ready=False, and Ready=True
+/// comes in a later update: `kubectl get -w` shows `0/1 Running` before `1/1 Running`. Also
+/// when `initialDelaySeconds` is already over by the time the kubelet steps (a late step).
+#[test]
+fn readiness_probe_has_no_result_when_the_container_starts_as_upstream_prober_manager_update_pod_status() {
+    let image = &["registry.k8s.io/nginx-slim:0.24"];
+    let running_unready = ("Running".to_string(), "False".to_string());
+    let running_ready = ("Running".to_string(), "True".to_string());
+    // initialDelaySeconds 0 (the book's manifests: only periodSeconds).
+    let mut sim = Sim::new(web_pod(Some(json!({"httpGet": {"path": "/", "port": 80}, "periodSeconds": 2}))), image, 1.0);
+    sim.run(10.0);
+    let first_running = sim.statuses.iter().position(|s| s.0 == "Running").expect("runs");
+    assert_eq!(sim.statuses[first_running], running_unready, "{:?}", sim.statuses);
+    assert!(sim.statuses[first_running..].contains(&running_ready), "{:?}", sim.statuses);
+    assert_eq!(sim.cond("Ready").1, Some(t(1)), "the immediate probe run right after the start");
+    // A late step: the container started at 1s, the initial delay ended at 3s, the kubelet
+    // steps at 7s. Still two updates.
+    let mut sim = Sim::new(web_pod(Some(json!({"exec": {"command": ["true"]}, "initialDelaySeconds": 2}))), image, 1.0);
+    sim.step();
+    sim.now = t(7);
+    let s = sim.step();
+    assert_eq!(sim.statuses.last(), Some(&running_unready));
+    assert_eq!(s.next_step_after, Some(Duration::ZERO), "the probe is overdue: step again at once");
+    sim.step();
+    assert_eq!(sim.statuses.last(), Some(&running_ready));
+    // Without a readiness probe the container is ready as soon as it runs: no 0/1 Running.
+    let mut sim = Sim::new(web_pod(None), image, 1.0);
+    sim.run(10.0);
+    assert!(!sim.statuses.contains(&running_unready), "{:?}", sim.statuses);
+    assert!(sim.statuses.contains(&running_ready));
 }
 
 /// upstream `pkg/kubelet/prober/prober.go`: the Unhealthy event carries the prober's output
