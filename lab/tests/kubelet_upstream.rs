@@ -1,15 +1,34 @@
-//! What the lab's simulated kubelet shows through the API, as on kind: the readiness a started
-//! container reports before its first probe result.
+//! What the lab's simulated kubelet and CNI show through the API, as on kind: pod addresses
+//! from kindnet's host-local IPAM, and the readiness a started container reports before its
+//! first probe result.
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, PostParams, WatchEvent, WatchParams};
+use kube::api::{Api, DeleteParams, PostParams, WatchEvent, WatchParams};
 use lab::{Lab, LabConfig};
 use serde_json::json;
+use std::future::Future;
 use std::time::Duration;
 
 fn lab() -> Lab {
     Lab::start(LabConfig { speed: 100.0, ..Default::default() }).expect("lab starts")
+}
+
+async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 fn pod_on(name: &str, node: &str, readiness: Option<serde_json::Value>) -> Pod {
@@ -18,6 +37,38 @@ fn pod_on(name: &str, node: &str, readiness: Option<serde_json::Value>) -> Pod {
         c["readinessProbe"] = p;
     }
     serde_json::from_value(json!({"metadata": {"name": name, "labels": {"app": "probe-test"}}, "spec": {"nodeName": node, "containers": [c]}})).unwrap()
+}
+
+async fn running_ip(pods: &Api<Pod>, name: &str) -> Option<String> {
+    let p = pods.get_opt(name).await.ok()??;
+    let st = p.status?;
+    (st.phase.as_deref() == Some("Running") && p.metadata.deletion_timestamp.is_none()).then_some(st.pod_ip).flatten()
+}
+
+/// containernetworking/plugins host-local IPAM (kindnet's, on kind) allocates round-robin per
+/// node (`allocator.go` `GetIter`: from the last reserved IP + 1, wrapping at the range's end):
+/// a pod deleted and recreated under the same name on the same node gets the next address,
+/// not its old one.
+#[tokio::test]
+async fn recreated_pod_on_the_same_node_gets_the_next_ip_as_host_local_ipam_round_robin() {
+    let lab = lab();
+    let pods: Api<Pod> = Api::default_namespaced(lab.client());
+    pods.create(&PostParams::default(), &pod_on("web-0", "kind-worker", None)).await.unwrap();
+    let ip0 = wait_for("web-0 Running", 10, || running_ip(&pods, "web-0")).await;
+    pods.create(&PostParams::default(), &pod_on("web-1", "kind-worker", None)).await.unwrap();
+    let ip1 = wait_for("web-1 Running", 10, || running_ip(&pods, "web-1")).await;
+    assert_eq!((ip0.as_str(), ip1.as_str()), ("10.244.1.2", "10.244.1.3"), "the first addresses of kind-worker's 10.244.1.0/24");
+
+    pods.delete("web-1", &DeleteParams::default()).await.unwrap();
+    wait_for("web-1 gone", 10, || async { pods.get_opt("web-1").await.ok()?.is_none().then_some(()) }).await;
+    pods.create(&PostParams::default(), &pod_on("web-1", "kind-worker", None)).await.unwrap();
+    let again = wait_for("web-1 Running again", 10, || running_ip(&pods, "web-1")).await;
+    assert_eq!(again, "10.244.1.4", "a new address after the last reserved one, not the freed {ip1}");
+
+    // The freed address is not reused by the next pod either: round-robin goes on.
+    pods.create(&PostParams::default(), &pod_on("web-2", "kind-worker", None)).await.unwrap();
+    let ip2 = wait_for("web-2 Running", 10, || running_ip(&pods, "web-2")).await;
+    assert_eq!(ip2, "10.244.1.5");
 }
 
 /// upstream `pkg/kubelet/prober/prober_manager.go` `UpdatePodStatus`: a started container

@@ -147,6 +147,45 @@ pub fn pod_ip_in_cidr(cidr: &str, index: u32) -> Option<String> {
     Some(format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255))
 }
 
+/// How many pod addresses a node's IPv4 pod CIDR holds: every address but the network, the
+/// gateway (`.1`) and the broadcast address (253 for a `/24`); indices for [`pod_ip_in_cidr`].
+pub fn pod_ips_in_cidr(cidr: &str) -> u32 {
+    let Some(bits) = cidr.split_once('/').and_then(|(_, b)| b.parse::<u32>().ok()).filter(|b| *b <= 30) else { return 0 };
+    if pod_ip_in_cidr(cidr, 0).is_none() {
+        return 0;
+    }
+    (1u32 << (32 - bits)) - 3
+}
+
+/// The index (for [`pod_ip_in_cidr`]) of a pod address in a node's pod CIDR, if it is one.
+pub fn pod_ip_index(cidr: &str, ip: &str) -> Option<u32> {
+    let parse = |a: &str| -> Option<u32> {
+        let o: Vec<u32> = a.split('.').map(|o| o.parse().ok().filter(|o| *o <= 255)).collect::<Option<_>>()?;
+        (o.len() == 4).then(|| o.iter().fold(0, |acc, o| (acc << 8) | o))
+    };
+    let first = parse(&pod_ip_in_cidr(cidr, 0)?)?;
+    let index = parse(ip)?.checked_sub(first)?;
+    (index < pod_ips_in_cidr(cidr)).then_some(index)
+}
+
+/// The next pod address of a node, as kindnet's CNI (containernetworking/plugins host-local
+/// IPAM, `backend/allocator/allocator.go` `GetIter` and `RangeIter.Next`) hands it out:
+/// round-robin from the address after the last one it reserved on that node, skipping
+/// addresses in use (and the gateway), wrapping at the end of the range, and trying the last
+/// reserved address itself last. Without a last reservation it starts at the range's first
+/// address (`.2`). So a pod deleted and recreated under the same name (a StatefulSet's
+/// `web-1`) gets a new address, not its old one: "a crash-looping container will not see the
+/// same IP until the entire range has been run through". Returns the index of the address
+/// ([`pod_ip_in_cidr`]), or `None` when every address is in use.
+pub fn host_local_next_pod_ip(cidr: &str, last_reserved: Option<u32>, in_use: &dyn Fn(u32) -> bool) -> Option<u32> {
+    let n = pod_ips_in_cidr(cidr);
+    let start = match last_reserved {
+        Some(last) if last < n => (last + 1) % n,
+        _ => 0,
+    };
+    (0..n).map(|i| (start + i) % n).find(|i| !in_use(*i))
+}
+
 /// `imagePullPolicy` as the API server defaults it: `Always` for `:latest` or no tag.
 pub fn pull_policy(c: &Container) -> String {
     if let Some(p) = c.image_pull_policy.as_deref() {

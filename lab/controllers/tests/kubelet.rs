@@ -280,6 +280,43 @@ fn pod_ips_come_from_the_node_pod_cidr() {
     }
 }
 
+/// containernetworking/plugins host-local IPAM (`backend/allocator/allocator.go`: `GetIter`
+/// starts after the last reserved IP, `RangeIter.Next` skips the gateway and wraps at
+/// `rangeEnd`), as kindnet uses it on kind: round-robin, so a freed address is not handed out
+/// again until the whole range has been used.
+#[test]
+fn host_local_ipam_allocates_round_robin_after_the_last_reserved_ip_and_wraps() {
+    use lab_controllers::kubelet::{host_local_next_pod_ip, pod_ip_in_cidr, pod_ip_index, pod_ips_in_cidr};
+    let cidr = "10.244.2.0/24";
+    assert_eq!(pod_ips_in_cidr(cidr), 253);
+    assert_eq!(pod_ips_in_cidr("10.244.2.0/23"), 509);
+    assert_eq!(pod_ips_in_cidr("garbage"), 0);
+    let ip = |i: Option<u32>| i.and_then(|i| pod_ip_in_cidr(cidr, i));
+    let none_used = |_: u32| false;
+    // The first pod on a node: the range's first address after the gateway.
+    assert_eq!(ip(host_local_next_pod_ip(cidr, None, &none_used)).as_deref(), Some("10.244.2.2"));
+    // web-1 had 10.244.2.3 (the last reserved), was deleted (its address freed) and is
+    // recreated: it gets .4, not .3 again.
+    let last = pod_ip_index(cidr, "10.244.2.3");
+    assert_eq!(last, Some(1));
+    let used = |i: u32| i == 0; // .2 still in use
+    assert_eq!(ip(host_local_next_pod_ip(cidr, last, &used)).as_deref(), Some("10.244.2.4"));
+    // Addresses in use are skipped.
+    let used = |i: u32| i == 0 || i == 2 || i == 3;
+    assert_eq!(ip(host_local_next_pod_ip(cidr, last, &used)).as_deref(), Some("10.244.2.6"));
+    // At the end of the range it wraps to the start (after the gateway), skipping what is used.
+    let last = pod_ip_index(cidr, "10.244.2.254");
+    assert_eq!(ip(host_local_next_pod_ip(cidr, last, &used)).as_deref(), Some("10.244.2.3"));
+    // The last reserved address itself is tried last; a full range has nothing.
+    let all_but = |free: u32| move |i: u32| i != free;
+    assert_eq!(host_local_next_pod_ip(cidr, Some(7), &all_but(7)), Some(7));
+    assert_eq!(host_local_next_pod_ip(cidr, Some(7), &|_| true), None);
+    // An address outside the range is no index.
+    for bad in ["10.244.2.1", "10.244.2.255", "10.244.3.2", "nonsense"] {
+        assert_eq!(pod_ip_index(cidr, bad), None, "{bad}");
+    }
+}
+
 #[test]
 fn failed_liveness_probes_restart_the_container_and_count_restarts() {
     use lab_controllers::kubelet::kubelet_step_probed;

@@ -1,7 +1,8 @@
 //! The simulated kubelets: one reconciler drives every node's pods through
 //! `lab_controllers::kubelet::kubelet_step`, remembering per pod what upstream's pod workers
 //! and prober remember, handing out pod IPs from the node's pod CIDR (kindnet's host-local
-//! IPAM: `.1` is the gateway, pods from `.2`), and keeping each node's pulled images.
+//! IPAM: `.1` is the gateway, pods from `.2`, round-robin per node so a recreated pod gets a
+//! new address), and keeping each node's pulled images.
 
 use super::Options;
 use crate::resources;
@@ -10,7 +11,9 @@ use crate::store::{Event as StoreEvent, EventType, Store};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::Action;
-use lab_controllers::kubelet::{KubeletInput, Memory, ProbeState, Timings, kubelet_step};
+use lab_controllers::kubelet::{
+    KubeletInput, Memory, ProbeState, Timings, host_local_next_pod_ip, kubelet_step, pod_ip_in_cidr, pod_ip_index, pod_ips_in_cidr,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -18,10 +21,14 @@ use std::sync::{Arc, Mutex};
 struct State {
     /// Per pod UID.
     memory: HashMap<String, Memory>,
-    /// Pod UID → (node, IP).
-    ips: HashMap<String, (String, String)>,
-    /// Node → last octets in use.
-    used: HashMap<String, BTreeSet<u8>>,
+    /// Pod UID → (node, IP, its index in the node's pod CIDR).
+    ips: HashMap<String, (String, String, u32)>,
+    /// Node → addresses in use (indices in its pod CIDR).
+    used: HashMap<String, BTreeSet<u32>>,
+    /// Node → the address host-local reserved last (its `last_reserved_ip.0` file), where the
+    /// next allocation continues. Not kept across a restart of the lab: a picked-up running
+    /// pod counts as the last reservation when it is the highest address in use.
+    last_reserved: HashMap<String, u32>,
     /// Node → images pulled.
     pulled: HashMap<String, Vec<String>>,
     /// `ns/name` → the UID the kubelet last ran under that name.
@@ -36,24 +43,34 @@ impl State {
     fn release(&mut self, uid: &str) -> Option<String> {
         self.memory.remove(uid);
         self.crashing.remove(uid);
-        let (node, ip) = self.ips.remove(uid)?;
-        if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
-            self.used.entry(node.clone()).or_default().remove(&last);
-        }
+        let (node, _, index) = self.ips.remove(uid)?;
+        self.used.entry(node.clone()).or_default().remove(&index);
         Some(node)
     }
 
+    /// The pod's address: the one it has, or the next one host-local hands out on its node
+    /// ([`host_local_next_pod_ip`]; when the range is full, the last address, as before).
     fn ip_for(&mut self, uid: &str, node: &str, cidr: &str) -> String {
-        if let Some((_, ip)) = self.ips.get(uid) {
+        if let Some((_, ip, _)) = self.ips.get(uid) {
             return ip.clone();
         }
-        let prefix = cidr.split('/').next().unwrap_or("10.244.0.0").rsplit_once('.').map(|(p, _)| p.to_string()).unwrap_or_default();
         let used = self.used.entry(node.to_string()).or_default();
-        let last = (2u8..=254).find(|o| !used.contains(o)).unwrap_or(254);
-        used.insert(last);
-        let ip = format!("{prefix}.{last}");
-        self.ips.insert(uid.to_string(), (node.to_string(), ip.clone()));
+        let last = self.last_reserved.get(node).copied();
+        let index = host_local_next_pod_ip(cidr, last, &|i| used.contains(&i)).unwrap_or(pod_ips_in_cidr(cidr).saturating_sub(1));
+        let ip = pod_ip_in_cidr(cidr, index).unwrap_or_else(|| "10.244.0.254".into());
+        used.insert(index);
+        self.last_reserved.insert(node.to_string(), index);
+        self.ips.insert(uid.to_string(), (node.to_string(), ip.clone(), index));
         ip
+    }
+
+    /// A running pod found at start-up keeps its address.
+    fn adopt_ip(&mut self, uid: &str, node: &str, cidr: &str, ip: String) {
+        let Some(index) = pod_ip_index(cidr, &ip) else { return };
+        self.used.entry(node.to_string()).or_default().insert(index);
+        let last = self.last_reserved.entry(node.to_string()).or_insert(index);
+        *last = (*last).max(index);
+        self.ips.insert(uid.to_string(), (node.to_string(), ip, index));
     }
 }
 
@@ -70,7 +87,7 @@ impl Kubelet {
 
     /// The IP the kubelet gave a pod, if it runs.
     pub fn pod_ip(&self, uid: &str) -> Option<String> {
-        self.state.lock().ok()?.ips.get(uid).map(|(_, ip)| ip.clone())
+        self.state.lock().ok()?.ips.get(uid).map(|(_, ip, _)| ip.clone())
     }
 }
 
@@ -189,10 +206,7 @@ impl Reconciler for Kubelet {
             && let Some(status) = pod.status.as_ref().filter(|s| s.phase.as_deref() == Some("Running"))
         {
             if let Some(ip) = status.pod_ip.clone() {
-                if let Some(last) = ip.rsplit('.').next().and_then(|o| o.parse::<u8>().ok()) {
-                    st.used.entry(node_name.clone()).or_default().insert(last);
-                }
-                st.ips.insert(uid.clone(), (node_name.clone(), ip));
+                st.adopt_ip(&uid, &node_name, &cidr, ip);
             }
             let mut m = Memory { seen_at: status.start_time.as_ref().map(|t| t.0).or(Some(now)), ..Default::default() };
             for cs in status.container_statuses.iter().flatten() {
