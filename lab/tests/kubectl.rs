@@ -328,13 +328,20 @@ fn create_generators_send_protobuf() {
     assert_eq!(k.ok(&["get", "pod", "client", "-o", "jsonpath={.spec.containers[0].image}"]), "busybox");
 }
 
-/// `kubectl auth can-i` posts a SelfSubjectAccessReview (protobuf); kind's admin user
-/// (`kubeadm:cluster-admins`, bound to `cluster-admin` by kubeadm) may do anything
-/// (`staging/src/k8s.io/kubectl/pkg/cmd/auth/cani.go`).
+/// `kubectl auth can-i` posts a SelfSubjectAccessReview (protobuf), `--list` a
+/// SelfSubjectRulesReview; both are in discovery. The lab has no authorization: the answers are
+/// an AlwaysAllow authorizer's (`authorizerfactory/builtin.go`; kubectl's side is
+/// `staging/src/k8s.io/kubectl/pkg/cmd/auth/cani.go`).
 #[test]
-fn auth_can_i_answers_as_kinds_admin() {
+fn auth_can_i_and_can_i_list_answer_as_allow_all() {
     let k = K::new();
     assert_eq!(k.ok(&["auth", "can-i", "create", "pods"]).trim(), "yes");
     assert_eq!(k.ok(&["auth", "can-i", "delete", "statefulsets.apps", "-n", "kube-system"]).trim(), "yes");
+    let list = k.ok(&["auth", "can-i", "--list"]);
+    let rows: Vec<Vec<&str>> = list.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows, [vec!["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"], vec!["*.*", "[]", "[]", "[*]"], vec!["[*]", "[]", "[*]"]], "{list}");
+    assert!(k.ok(&["auth", "can-i", "--list", "-n", "kube-system"]).contains("*.*"));
+    let r = k.ok(&["api-resources", "--api-group=authorization.k8s.io", "-o", "name"]);
+    assert_eq!(r.lines().collect::<Vec<_>>(), ["selfsubjectaccessreviews.authorization.k8s.io", "selfsubjectrulesreviews.authorization.k8s.io"]);
     assert_eq!(k.ok(&["auth", "can-i", "get", "/healthz"]).trim(), "yes");
 }

@@ -1,4 +1,5 @@
-//! `/version`, health checks and legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<g>/<v>`).
+//! `/version`, health checks and legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<g>/<v>`,
+//! `authorization.k8s.io/v1` included).
 //!
 //! kubectl 1.32 first asks for aggregated discovery (`Accept:
 //! application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,...,application/json`)
@@ -32,9 +33,10 @@ pub fn serve(path: &str, headers: &HeaderMap) -> Option<Response<Body>> {
             let segs: Vec<&str> = rest.split('/').collect();
             match segs.as_slice() {
                 [g] => {
-                    let (name, v) = resources::GROUPS.iter().find(|(n, _)| n == g)?;
+                    let (name, v) = all_groups().find(|(n, _)| n == g)?;
                     json_response(200, &group(name, v))
                 }
+                ["authorization.k8s.io", "v1"] => json_response(200, &authorization_resources()),
                 [g, v] if resources::group_version_exists(g, v) => json_response(200, &resource_list(g, v)),
                 _ => return None,
             }
@@ -71,7 +73,7 @@ fn group(name: &str, version: &str) -> Value {
 }
 
 fn api_group_list() -> Value {
-    let groups: Vec<Value> = resources::GROUPS.iter().map(|(n, v)| {
+    let groups: Vec<Value> = all_groups().map(|(n, v)| {
         let mut g = group(n, v);
         let o = g.as_object_mut().expect("object");
         o.remove("kind");
@@ -79,6 +81,21 @@ fn api_group_list() -> Value {
         g
     }).collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// The groups of stored resources, then `authorization.k8s.io` (its reviews are answered, not
+/// stored: see `authorization.rs`).
+fn all_groups() -> impl Iterator<Item = (&'static str, &'static str)> {
+    resources::GROUPS.iter().copied().chain(std::iter::once(("authorization.k8s.io", "v1")))
+}
+
+/// `/apis/authorization.k8s.io/v1`: the reviews, `create` only, cluster-scoped.
+fn authorization_resources() -> Value {
+    let out: Vec<Value> = super::authorization::RESOURCES
+        .iter()
+        .map(|(plural, singular, kind)| json!({"name": plural, "singularName": singular, "namespaced": false, "kind": kind, "verbs": ["create"]}))
+        .collect();
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": super::authorization::GROUP_VERSION, "resources": out})
 }
 
 fn verbs(rt: &ResourceType) -> Vec<&'static str> {

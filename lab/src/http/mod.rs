@@ -119,9 +119,9 @@ pub async fn handle(app: Arc<App>, req: Request<Body>) -> Response<Body> {
             return r;
         }
     }
-    if parts.method == Method::POST && path.trim_end_matches('/') == authorization::PATH {
+    if parts.method == Method::POST && authorization::is_review(&path) {
         return match read_body(body).await {
-            Ok(b) => authorization::self_subject_access_review(&parts.headers, &b),
+            Ok(b) => authorization::serve(&path, &parts.headers, &b).unwrap_or_else(|| error_response(&ApiError::path_not_found())),
             Err(e) => error_response(&e),
         };
     }

@@ -135,6 +135,9 @@ const SELF_SUBJECT_ACCESS_REVIEW: &[(u32, &str, T)] = &[
     ),
 ];
 
+// authorization.k8s.io/v1 SelfSubjectRulesReview, as `kubectl auth can-i --list` sends it.
+const SELF_SUBJECT_RULES_REVIEW: &[(u32, &str, T)] = &[(1, "metadata", T::Msg(OBJECT_META)), (2, "spec", T::Msg(&[(1, "namespace", T::Str)]))];
+
 fn bad(msg: &str) -> ApiError {
     ApiError::bad_request(format!("failed to decode protobuf body: {msg}"))
 }
@@ -295,6 +298,7 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Service") => SERVICE,
         ("apps/v1", "Deployment") => DEPLOYMENT,
         ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => SELF_SUBJECT_ACCESS_REVIEW,
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => SELF_SUBJECT_RULES_REVIEW,
         _ => {
             return Err(ApiError::unsupported_media_type(format!(
                 "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (protobuf is decoded for ConfigMap, Secret, Namespace, ServiceAccount, Service and Deployment only; got {api_version} {kind})"
