@@ -318,6 +318,15 @@ impl Resolver for Dns<'_> {
         let real = fs.resolve(&format!("/usr/share/nginx/html{file}")).0;
         Some(std::fs::read(real).map_err(|_| 404))
     }
+
+    fn answers_ping(&self, ip: &str) -> bool {
+        let (pods, _) = self.store.list(&resources::PODS, None);
+        if pods.iter().any(|p| p["status"]["podIP"].as_str() == Some(ip) && p["status"]["phase"] == "Running") {
+            return true;
+        }
+        let (nodes, _) = self.store.list(&resources::NODES, None);
+        nodes.iter().any(|n| n["status"]["addresses"].as_array().is_some_and(|a| a.iter().any(|x| x["address"].as_str() == Some(ip))))
+    }
 }
 
 /// Run a command in a container (what exec does once the stream is up).

@@ -7,6 +7,7 @@ pub mod controllers;
 pub mod exec;
 pub mod kubelet;
 pub mod nodes;
+pub mod pattern;
 pub mod shell;
 pub mod volumes;
 

@@ -1,7 +1,8 @@
 //! A small shell that answers `kubectl exec` in a simulated container: `sh -c` scripts with
 //! `;`, `&&`, `||`, `|`, `>` and `>>`, quotes, `$VAR` and `$(...)`, and the commands the
 //! book's examples run — `hostname`, `cat`, `echo`, `ls`, `mkdir`, `rm`, `touch`, `sleep`,
-//! `env`, `pwd`, `cd`, `true`, `false`, `exit`, `nslookup`, `getent hosts`, `curl`. Files live
+//! `env`, `pwd`, `cd`, `true`, `false`, `exit`, `nslookup`, `getent hosts`, `curl`, `ping`,
+//! `grep`. Files live
 //! on the pod's volumes (real directories); anything else is not found, exit 127, as a shell
 //! answers.
 
@@ -42,6 +43,11 @@ pub trait Resolver: Send + Sync {
     fn srv(&self, name: &str) -> Option<(String, Vec<SrvRecord>)>;
     /// The page an HTTP server at `ip` would serve for `path` (nginx's html directory).
     fn http_get(&self, ip: &str, path: &str) -> Option<Result<Vec<u8>, u16>>;
+    /// Whether `ip` answers ICMP echo (a running pod or a node does; a Service's virtual
+    /// ClusterIP does not under kube-proxy's iptables mode, kind's default).
+    fn answers_ping(&self, _ip: &str) -> bool {
+        true
+    }
 }
 
 /// An SRV record: (priority, weight, port, target).
@@ -638,6 +644,8 @@ impl<'a> Shell<'a> {
                     }
                 }
                 "curl" | "wget" => self.http(&name, args),
+                "ping" => self.ping(args).await,
+                "grep" | "egrep" | "fgrep" => self.grep(&name, args, stdin),
                 _ => err(format!("sh: 1: {}: not found", argv[0]), 127),
             }
         })
@@ -689,6 +697,204 @@ impl<'a> Shell<'a> {
                 Output { stdout: s.into_bytes(), stderr: msg.into_bytes(), code: 1 }
             }
         }
+    }
+
+    /// A name as the system resolver finds it: `/etc/hosts` first (`localhost`, the pod's own
+    /// hostname), then cluster DNS through the search path; an IPv4 literal as it is.
+    fn resolve_host(&self, name: &str) -> Option<String> {
+        if name.parse::<std::net::Ipv4Addr>().is_ok() {
+            return Some(name.to_string());
+        }
+        let hosts = std::fs::read_to_string(self.path("/etc/hosts").0).unwrap_or_default();
+        for line in hosts.lines().map(|l| l.split('#').next().unwrap_or("")) {
+            let mut words = line.split_whitespace();
+            if let Some(ip) = words.next().filter(|ip| ip.parse::<std::net::Ipv4Addr>().is_ok())
+                && words.any(|w| w == name)
+            {
+                return Some(ip.to_string());
+            }
+        }
+        self.c.resolver.lookup(name).and_then(|(_, ips)| ips.first().cloned())
+    }
+
+    /// busybox `ping` (`networking/ping.c`): `PING host (ip): 56 data bytes`, a line per
+    /// reply, the statistics; exit 1 when nothing came back. `-c N` stops after N echoes (the
+    /// lab stops after 4 without it, where busybox would ping until interrupted), `-s SIZE`,
+    /// `-q`; echoes go out a second apart (scaled by the speed). Round trips are a few
+    /// hundredths of a millisecond, as between pods on kind's bridge, derived from the address
+    /// and the sequence number so a transcript is stable.
+    async fn ping(&self, args: &[String]) -> Output {
+        let (mut count, mut size, mut quiet, mut host) = (4u32, 56u32, false, None::<String>);
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "-c" | "-s" | "-W" | "-w" | "-i" | "-I" | "-t" => {
+                    let Some(v) = it.next() else { return err(format!("ping: option requires an argument -- '{}'", &a[1..]), 1) };
+                    let n: Option<u32> = v.parse().ok();
+                    match (a.as_str(), n) {
+                        ("-c", Some(n)) => count = n,
+                        ("-s", Some(n)) => size = n,
+                        ("-c" | "-s", None) => return err(format!("ping: invalid number '{v}'"), 1),
+                        _ => {}
+                    }
+                }
+                "-q" => quiet = true,
+                "-4" | "-n" => {}
+                o if o.starts_with("-c") && o.len() > 2 => count = o[2..].parse().unwrap_or(count),
+                o if o.starts_with('-') && o.len() > 1 => return err(format!("ping: unrecognized option '{o}'"), 1),
+                h => host = Some(h.to_string()),
+            }
+        }
+        let Some(host) = host else {
+            return err("BusyBox v1.36.1 (2023-05-18 22:34:17 UTC) multi-call binary.\n\nUsage: ping [OPTIONS] HOST".into(), 1);
+        };
+        let Some(ip) = self.resolve_host(&host) else {
+            return err(format!("ping: bad address '{host}'"), 1);
+        };
+        let answers = ip.starts_with("127.") || self.c.resolver.answers_ping(&ip);
+        let count = if count == 0 { 4 } else { count.min(1000) };
+        let mut out = format!("PING {host} ({ip}): {size} data bytes\n");
+        let seed = ip.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
+        let mut times = Vec::new();
+        for seq in 0..count {
+            if answers {
+                // Microseconds: 0.040 to 0.099 ms.
+                let us = 40 + (seed.wrapping_add(seq.wrapping_mul(2_654_435_761)) >> 7) % 60;
+                times.push(us);
+                if !quiet {
+                    out.push_str(&format!("{} bytes from {ip}: seq={seq} ttl=64 time={}.{:03} ms\n", size + 8, us / 1000, us % 1000));
+                }
+            }
+        }
+        // One echo a second; with nothing coming back, busybox waits 10s (-W) for the last.
+        let waited = (count - 1) as f64 + if answers { 0.0 } else { 10.0 };
+        if waited > 0.0 && self.c.speed.is_finite() {
+            tokio::time::sleep(Duration::from_secs_f64((waited / self.c.speed.max(1e-9)).min(60.0))).await;
+        }
+        let received = times.len() as u32;
+        out.push_str(&format!(
+            "\n--- {host} ping statistics ---\n{count} packets transmitted, {received} packets received, {}% packet loss\n",
+            (count - received) * 100 / count
+        ));
+        if let (Some(min), Some(max)) = (times.iter().min(), times.iter().max()) {
+            let avg = times.iter().sum::<u32>() / received;
+            out.push_str(&format!("round-trip min/avg/max = 0.{min:03}/0.{avg:03}/0.{max:03} ms\n"));
+        }
+        Output { stdout: out.into_bytes(), stderr: vec![], code: (received == 0) as i32 }
+    }
+
+    /// `grep [-iv] [-c|-q|-l|-n] [-E|-F] [-e] PATTERN [FILE...]` (busybox's and GNU's output:
+    /// `file:line` with several files, `-h`/`-H` to choose); stdin when no file is named. Exit 0
+    /// when a line was selected, 1 when none, 2 on an error.
+    fn grep(&self, name: &str, args: &[String], stdin: Vec<u8>) -> Output {
+        let (mut ignore, mut invert, mut count, mut quiet, mut list, mut number, mut silent) = (false, false, false, false, false, false, false);
+        let (mut extended, mut fixed) = (name == "egrep", name == "fgrep");
+        let mut with_names: Option<bool> = None;
+        let mut pattern: Option<String> = None;
+        let mut files: Vec<&String> = Vec::new();
+        let mut it = args.iter();
+        let mut options_done = false;
+        while let Some(a) = it.next() {
+            if options_done || !a.starts_with('-') || a == "-" {
+                if pattern.is_none() {
+                    pattern = Some(a.clone());
+                } else {
+                    files.push(a);
+                }
+                continue;
+            }
+            if a == "--" {
+                options_done = true;
+                continue;
+            }
+            let flags: Vec<char> = a[1..].chars().collect();
+            for (k, f) in flags.iter().enumerate() {
+                match f {
+                    'i' => ignore = true,
+                    'v' => invert = true,
+                    'c' => count = true,
+                    'q' => quiet = true,
+                    'l' => list = true,
+                    'n' => number = true,
+                    's' => silent = true,
+                    'E' => extended = true,
+                    'F' => fixed = true,
+                    'H' => with_names = Some(true),
+                    'h' => with_names = Some(false),
+                    'w' | 'x' | 'r' | 'R' => {}
+                    'e' => {
+                        let rest: String = flags[k + 1..].iter().collect();
+                        pattern = Some(if rest.is_empty() { it.next().cloned().unwrap_or_default() } else { rest });
+                        break;
+                    }
+                    _ => return err(format!("grep: invalid option -- '{f}'"), 2),
+                }
+            }
+        }
+        let Some(pattern) = pattern else {
+            return err("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.".into(), 2);
+        };
+        let re = match super::pattern::Pattern::new(&pattern, extended, fixed, ignore) {
+            Ok(r) => r,
+            Err(e) => return err(format!("grep: {e}"), 2),
+        };
+        let names = with_names.unwrap_or(files.len() > 1);
+        let mut out = Output::default();
+        let mut inputs: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+        if files.is_empty() {
+            inputs.push(("(standard input)".into(), Some(stdin)));
+        }
+        for f in &files {
+            let (p, _) = self.path(f);
+            if p.is_dir() {
+                out.stderr.extend(format!("grep: {f}: Is a directory\n").bytes());
+                inputs.push((f.to_string(), None));
+                continue;
+            }
+            match std::fs::read(&p) {
+                Ok(b) => inputs.push((f.to_string(), Some(b))),
+                Err(_) => {
+                    if !silent {
+                        out.stderr.extend(format!("grep: {f}: No such file or directory\n").bytes());
+                    }
+                    inputs.push((f.to_string(), None));
+                }
+            }
+        }
+        let mut any = false;
+        let mut trouble = false;
+        for (file, data) in inputs {
+            let Some(data) = data else {
+                trouble = true;
+                continue;
+            };
+            let text = String::from_utf8_lossy(&data);
+            let mut n = 0;
+            for (k, line) in text.lines().enumerate() {
+                if re.is_match(line) == invert {
+                    continue;
+                }
+                n += 1;
+                any = true;
+                if quiet {
+                    return Output::default();
+                }
+                if count || list {
+                    continue;
+                }
+                let prefix = if names { format!("{file}:") } else { String::new() };
+                let num = if number { format!("{}:", k + 1) } else { String::new() };
+                out.stdout.extend(format!("{prefix}{num}{line}\n").bytes());
+            }
+            if list && n > 0 {
+                out.stdout.extend(format!("{file}\n").bytes());
+            } else if count && !list {
+                let prefix = if names { format!("{file}:") } else { String::new() };
+                out.stdout.extend(format!("{prefix}{n}\n").bytes());
+            }
+        }
+        out.code = if trouble && !(quiet && any) { 2 } else if any { 0 } else { 1 };
+        out
     }
 
     fn http(&self, tool: &str, args: &[String]) -> Output {
@@ -766,7 +972,14 @@ mod tests {
     struct NoDns;
     impl Resolver for NoDns {
         fn lookup(&self, name: &str) -> Option<(String, Vec<String>)> {
-            (name == "web-1.nginx").then(|| ("web-1.nginx.default.svc.cluster.local".into(), vec!["10.244.2.2".into()]))
+            match name {
+                "web-1.nginx" => Some(("web-1.nginx.default.svc.cluster.local".into(), vec!["10.244.2.2".into()])),
+                "front" => Some(("front.default.svc.cluster.local".into(), vec!["10.96.0.20".into()])),
+                _ => None,
+            }
+        }
+        fn answers_ping(&self, ip: &str) -> bool {
+            ip != "10.96.0.20"
         }
         fn srv(&self, _: &str) -> Option<(String, Vec<SrvRecord>)> {
             None
@@ -825,5 +1038,65 @@ mod tests {
         let out = run("getent hosts web-1.nginx", &fs);
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "10.244.2.2      web-1.nginx.default.svc.cluster.local\n");
         assert_eq!(run("getent hosts web-9.nginx", &fs).code, 2);
+    }
+
+    /// busybox `networking/ping.c`: the banner, `N bytes from IP: seq=K ttl=64 time=...`, the
+    /// statistics (`print_stats_and_exit`), exit 1 without replies; names through `/etc/hosts`
+    /// and the search path; `bad address` for a name nobody knows.
+    #[test]
+    fn ping_prints_busybox_lines_and_statistics() {
+        let (_d, fs) = fs();
+        prepare_rootfs(&fs.rootfs, "web-0", Some("web-0.nginx.default.svc.cluster.local"), "10.244.1.2", "default");
+        let out = run("ping -c 3 web-1.nginx", &fs);
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(out.code, 0, "{text}");
+        assert_eq!(lines[0], "PING web-1.nginx (10.244.2.2): 56 data bytes");
+        for (k, l) in lines[1..4].iter().enumerate() {
+            let head = format!("64 bytes from 10.244.2.2: seq={k} ttl=64 time=0.0");
+            assert!(l.starts_with(&head) && l.ends_with(" ms") && l.len() == head.len() + 5, "{l}");
+        }
+        assert_eq!(lines[4..7], ["", "--- web-1.nginx ping statistics ---", "3 packets transmitted, 3 packets received, 0% packet loss"]);
+        assert!(lines[7].starts_with("round-trip min/avg/max = 0.0") && lines[7].ends_with(" ms"), "{}", lines[7]);
+        assert_eq!(lines.len(), 8);
+        assert_eq!(run("ping -c 3 web-1.nginx", &fs).stdout, out.stdout, "the same times every run");
+        // The pod's own name comes from /etc/hosts.
+        assert!(String::from_utf8(run("ping -c 1 web-0", &fs).stdout).unwrap().starts_with("PING web-0 (10.244.1.2): 56 data bytes\n64 bytes from 10.244.1.2: seq=0"));
+        let out = run("ping -c 1 -s 100 10.244.2.2", &fs);
+        assert!(String::from_utf8(out.stdout).unwrap().starts_with("PING 10.244.2.2 (10.244.2.2): 100 data bytes\n108 bytes from"));
+        let out = run("ping -c 2 nope", &fs);
+        assert_eq!((String::from_utf8(out.stderr).unwrap(), out.stdout, out.code), ("ping: bad address 'nope'\n".into(), vec![], 1));
+        // A ClusterIP does not answer ICMP (kube-proxy iptables mode).
+        let out = run("ping -c 2 front", &fs);
+        assert_eq!(
+            (String::from_utf8(out.stdout).unwrap(), out.code),
+            ("PING front (10.96.0.20): 56 data bytes\n\n--- front ping statistics ---\n2 packets transmitted, 0 packets received, 100% packet loss\n".into(), 1)
+        );
+        assert_eq!(run("ping -c 2 -q web-1.nginx", &fs).stdout.iter().filter(|b| **b == b'\n').count(), 5);
+    }
+
+    #[test]
+    fn grep_selects_lines_from_files_and_pipes() {
+        let (_d, fs) = fs();
+        prepare_rootfs(&fs.rootfs, "web-0", None, "10.244.1.2", "default");
+        let setup = "echo 'server web-0' > /tmp/a; echo 'Server web-1' >> /tmp/a; echo 'client' >> /tmp/a; echo web-2 > /tmp/b";
+        assert_eq!(run(setup, &fs).code, 0);
+        let out = |s: &str| {
+            let o = run(s, &fs);
+            (String::from_utf8(o.stdout).unwrap(), o.code)
+        };
+        assert_eq!(out("grep server /tmp/a"), ("server web-0\n".into(), 0));
+        assert_eq!(out("grep -i server /tmp/a"), ("server web-0\nServer web-1\n".into(), 0));
+        assert_eq!(out("grep -v web /tmp/a"), ("client\n".into(), 0));
+        assert_eq!(out("grep -c web /tmp/a"), ("2\n".into(), 0));
+        assert_eq!(out("grep -q client /tmp/a && echo found"), ("found\n".into(), 0));
+        assert_eq!(out("grep nothing /tmp/a"), ("".into(), 1));
+        assert_eq!(out("grep -c nothing /tmp/a"), ("0\n".into(), 1));
+        assert_eq!(out("grep 'web-[12]$' /tmp/a /tmp/b"), ("/tmp/a:Server web-1\n/tmp/b:web-2\n".into(), 0));
+        assert_eq!(out("grep -n client /tmp/a"), ("3:client\n".into(), 0));
+        assert_eq!(out("cat /tmp/a | grep -E '^(server|client)'"), ("server web-0\nclient\n".into(), 0));
+        assert_eq!(out("echo hello | grep -v hello; echo $?"), ("1\n".into(), 0));
+        let o = run("grep x /tmp/none", &fs);
+        assert_eq!((String::from_utf8(o.stderr).unwrap(), o.code), ("grep: /tmp/none: No such file or directory\n".into(), 2));
     }
 }
