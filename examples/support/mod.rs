@@ -14,7 +14,6 @@ use futures::{Future, StreamExt};
 use k8s_openapi::api::core::v1::{Event as CoreEvent, Namespace, Node, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, AttachParams, DeleteParams, ListParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Client, Resource, ResourceExt};
 use serde::de::DeserializeOwned;
@@ -25,46 +24,17 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// A message in the reader's language: `tr!(lang, "english {x}", "한국어 {x}")`.
+/// A message in the reader's language: `tr!(lang, "english {x}", "한국어 {x}")`; the examples
+/// name it through `#[macro_use] mod support;`.
 #[macro_export]
 macro_rules! tr {
-    ($lang:expr, $en:literal, $ko:literal $(, $arg:expr)* $(,)?) => {
-        match $lang {
-            $crate::support::Lang::En => format!($en $(, $arg)*),
-            $crate::support::Lang::Ko => format!($ko $(, $arg)*),
-        }
-    };
+    ($($message:tt)*) => { cluster_choice::tr!($($message)*) };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Command line and language
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Ko,
-}
-
-impl Lang {
-    /// `LANG=ko_KR.UTF-8` (or `LC_ALL`, `LC_MESSAGES`) means Korean; anything else English.
-    pub fn from_env() -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var)
-                && !v.is_empty()
-            {
-                return if v.to_ascii_lowercase().starts_with("ko") { Lang::Ko } else { Lang::En };
-            }
-        }
-        Lang::En
-    }
-
-    pub fn pick<'a>(self, en: &'a str, ko: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Ko => ko,
-        }
-    }
-}
+pub use cluster_choice::Lang;
 
 #[derive(Clone, Debug)]
 pub struct Args {
@@ -113,93 +83,32 @@ fn parse_args(name: &str) -> std::result::Result<Args, String> {
 // ---------------------------------------------------------------------------------------------
 // Errors that mean "your environment", not "the behaviour differs"
 
-/// A problem with the reader's setup (no StorageClass, image not pullable, wrong context):
-/// exit status 2 instead of 1, and the message names the fix.
-#[derive(Debug)]
-pub struct EnvProblem(pub String);
-
-impl fmt::Display for EnvProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for EnvProblem {}
+pub use cluster_choice::EnvProblem;
 
 pub fn env_problem(msg: String) -> anyhow::Error {
     anyhow::Error::new(EnvProblem(msg))
 }
 
 // ---------------------------------------------------------------------------------------------
-// Which cluster
+// Which cluster: the rule is shared with the workshop checker (crate `cluster-choice`); the
+// words and the embedded lab's speed are the examples' own.
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClusterKind {
-    /// A kind cluster: the context is `kind-<name>`.
-    Kind { name: String },
-    /// A lab cluster the reader started (`lab serve`), context `lab`.
-    Lab,
-    /// The lab cluster this example started itself.
-    EmbeddedLab,
-    /// Something else, allowed with `--allow-any-context`.
-    Other { context: String },
-}
+pub use cluster_choice::{ClusterKind, Connection};
 
-impl ClusterKind {
-    pub fn is_lab(&self) -> bool {
-        matches!(self, ClusterKind::Lab | ClusterKind::EmbeddedLab)
-    }
-    pub fn is_kind(&self) -> bool {
-        matches!(self, ClusterKind::Kind { .. })
-    }
-}
-
-pub struct Connection {
-    pub client: Client,
-    pub kind: ClusterKind,
-    /// Keeps the embedded lab cluster running.
-    pub lab: Option<lab::Lab>,
-}
-
-fn start_embedded_lab(lang: Lang, why: &str) -> Result<Connection> {
-    let speed = std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(1.0);
-    let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
-    println!("{why}");
-    println!(
-        "{}",
+/// The examples narrate at reading speed (`STS_BOOK_LAB_SPEED` makes the embedded lab faster).
+const VOICE: cluster_choice::Voice = cluster_choice::Voice {
+    lab_speed: 1.0,
+    starting_lab: |lang, url| {
         tr!(
             lang,
-            "Starting the embedded lab cluster at {} (simulated nodes and pods, no containers).\n\
+            "Starting the embedded lab cluster at {url} (simulated nodes and pods, no containers).\n\
              To use kind instead: kind create cluster --config kind/cluster.yaml",
-            "내장 랩 클러스터를 {}에서 시작한다 (노드와 파드를 흉내 낸다. 컨테이너는 없다).\n\
-             kind를 쓰려면: kind create cluster --config kind/cluster.yaml",
-            lab.url()
+            "내장 랩 클러스터를 {url}에서 시작한다 (노드와 파드를 흉내 낸다. 컨테이너는 없다).\n\
+             kind를 쓰려면: kind create cluster --config kind/cluster.yaml"
         )
-    );
-    Ok(Connection { client: lab.client(), kind: ClusterKind::EmbeddedLab, lab: Some(lab) })
-}
-
-/// Use the current context only if it is kind or the lab cluster (or the reader opted in);
-/// with no kubeconfig, or a kind/lab cluster that does not answer, start the embedded lab.
-pub async fn connect(args: &Args) -> Result<Connection> {
-    let lang = args.lang;
-    let kubeconfig = match Kubeconfig::read() {
-        Ok(kc) if kc.current_context.as_deref().is_some_and(|c| !c.is_empty()) => kc,
-        Ok(_) => {
-            return start_embedded_lab(lang, &tr!(lang, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다."));
-        }
-        Err(_) => {
-            return start_embedded_lab(lang, &tr!(lang, "No kubeconfig found (KUBECONFIG, ~/.kube/config).", "kubeconfig가 없다 (KUBECONFIG, ~/.kube/config)."));
-        }
-    };
-    let context = kubeconfig.current_context.clone().unwrap_or_default();
-    let kind = if let Some(name) = context.strip_prefix("kind-") {
-        ClusterKind::Kind { name: name.to_string() }
-    } else if context == "lab" {
-        ClusterKind::Lab
-    } else if args.allow_any_context {
-        ClusterKind::Other { context: context.clone() }
-    } else {
-        return Err(env_problem(tr!(
+    },
+    refusal: |lang, context| {
+        tr!(
             lang,
             "The current kube context is \"{context}\", which is neither a kind cluster (kind-*) nor the lab cluster (lab).\n\
              These examples create and delete objects; to keep them off real clusters they refuse other contexts.\n\
@@ -209,42 +118,23 @@ pub async fn connect(args: &Args) -> Result<Connection> {
              이 예제는 오브젝트를 만들고 지우므로, 실제 클러스터를 건드리지 않도록 다른 컨텍스트에서는 실행하지 않는다.\n\
              해결: kubectl config use-context kind-kind   (또는: kind create cluster --config kind/cluster.yaml)\n\
              확실하다면 -- --allow-any-context 를 붙인다."
-        )));
-    };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .with_context(|| tr!(lang, "cannot read the kubeconfig of context {context}", "컨텍스트 {context}의 kubeconfig를 읽을 수 없다"))?;
-    let client = Client::try_from(config)?;
-    let answer = tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await;
-    match answer {
-        Ok(Ok(_)) => {
-            let what = match &kind {
-                ClusterKind::Kind { .. } => tr!(lang, "a kind cluster", "kind 클러스터"),
-                ClusterKind::Lab | ClusterKind::EmbeddedLab => tr!(lang, "the lab cluster", "랩 클러스터"),
-                ClusterKind::Other { .. } => tr!(lang, "allowed by --allow-any-context", "--allow-any-context로 허용됨"),
-            };
-            println!("{}", tr!(lang, "Using context {context} ({what}).", "컨텍스트 {context}을(를) 사용한다 ({what})."));
-            Ok(Connection { client, kind, lab: None })
-        }
-        Ok(Err(e)) if matches!(kind, ClusterKind::Other { .. }) => Err(env_problem(format!("{context}: {e}"))),
-        Err(_) if matches!(kind, ClusterKind::Other { .. }) => {
-            Err(env_problem(tr!(lang, "context {context}: the API server does not answer", "컨텍스트 {context}: API 서버가 응답하지 않는다")))
-        }
-        other => {
-            let err = match other {
-                Ok(Err(e)) => e.to_string(),
-                _ => tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다"),
-            };
-            let hint = match &kind {
-                ClusterKind::Kind { .. } => tr!(lang, " Is Docker running? Check with: docker ps", " Docker가 실행 중인가? 확인: docker ps"),
-                _ => String::new(),
-            };
-            start_embedded_lab(
-                lang,
-                &tr!(lang, "The cluster of context {context} does not answer ({err}).{hint}", "컨텍스트 {context}의 클러스터가 응답하지 않는다 ({err}).{hint}"),
-            )
-        }
-    }
+        )
+    },
+    using: |lang, context, kind| {
+        let what = match kind {
+            ClusterKind::Kind { .. } => tr!(lang, "a kind cluster", "kind 클러스터"),
+            ClusterKind::Lab | ClusterKind::EmbeddedLab => tr!(lang, "the lab cluster", "랩 클러스터"),
+            ClusterKind::Other { .. } => tr!(lang, "allowed by --allow-any-context", "--allow-any-context로 허용됨"),
+        };
+        tr!(lang, "Using context {context} ({what}).", "컨텍스트 {context}을(를) 사용한다 ({what}).")
+    },
+    no_answer: |lang, context| tr!(lang, "context {context}: the API server does not answer", "컨텍스트 {context}: API 서버가 응답하지 않는다"),
+};
+
+/// Use the current context only if it is kind or the lab cluster (or the reader opted in);
+/// with no kubeconfig, or a kind/lab cluster that does not answer, start the embedded lab.
+pub async fn connect(args: &Args) -> Result<Connection> {
+    cluster_choice::connect(args.lang, args.allow_any_context, &VOICE).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-//! Choosing a cluster the way the book's examples do: the current context only when it is a
-//! kind cluster (`kind-*`) or the lab cluster (`lab`), unless `--allow-any-context`; an
-//! embedded lab cluster when no cluster is selected or it does not answer. Each exercise works
-//! in a namespace of its own, removed afterwards.
+//! Choosing a cluster the way the book's examples do (crate `cluster-choice`): the current
+//! context only when it is a kind cluster (`kind-*`) or the lab cluster (`lab`), unless
+//! `--allow-any-context`; an embedded lab cluster when no cluster is selected or it does not
+//! answer. Each exercise works in a namespace of its own, removed afterwards.
 
 use crate::lang::Lang;
 use crate::tr;
@@ -9,85 +9,27 @@ use anyhow::{Context as _, Result, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Resource, ResourceExt};
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant};
 
-/// Where the check runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClusterKind {
-    Kind { name: String },
-    /// A lab cluster started by hand (`cargo run -p lab -- serve`), context `lab`.
-    Lab,
-    /// The lab cluster this program started itself.
-    EmbeddedLab,
-    /// Any other context, allowed with `--allow-any-context`.
-    Other { context: String },
-}
+pub use cluster_choice::{ClusterKind, Connection, EnvProblem};
 
-impl ClusterKind {
-    pub fn is_lab(&self) -> bool {
-        matches!(self, ClusterKind::Lab | ClusterKind::EmbeddedLab)
-    }
-}
-
-pub struct Connection {
-    pub client: Client,
-    pub kind: ClusterKind,
-    /// Keeps the embedded lab cluster running.
-    pub lab: Option<lab::Lab>,
-}
-
-/// The context is not one we may touch, or the cluster is unusable: exit status 2.
-#[derive(Debug)]
-pub struct EnvProblem(pub String);
-
-impl std::fmt::Display for EnvProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for EnvProblem {}
-
-fn start_embedded_lab(lang: Lang, why: String) -> Result<Connection> {
-    // The checker is not a demonstration: it runs the lab faster than the examples do.
-    let speed = std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(5.0);
-    let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
-    println!("{why}");
-    println!(
-        "{}",
+/// The checker is not a demonstration: its embedded lab runs faster than the examples' does.
+const VOICE: cluster_choice::Voice = cluster_choice::Voice {
+    lab_speed: 5.0,
+    starting_lab: |lang, url| {
         tr!(
             lang,
-            "Starting the embedded lab cluster at {} (simulated nodes and pods, no containers); it stops when the check ends.\n\
+            "Starting the embedded lab cluster at {url} (simulated nodes and pods, no containers); it stops when the check ends.\n\
              To check against kind instead: kind create cluster --config kind/cluster.yaml",
-            "내장 랩 클러스터를 {}에서 시작한다 (노드와 파드를 흉내 내며 컨테이너는 없다). 확인이 끝나면 멈춘다.\n\
-             kind에서 확인하려면: kind create cluster --config kind/cluster.yaml",
-            lab.url()
+            "내장 랩 클러스터를 {url}에서 시작한다 (노드와 파드를 흉내 내며 컨테이너는 없다). 확인이 끝나면 멈춘다.\n\
+             kind에서 확인하려면: kind create cluster --config kind/cluster.yaml"
         )
-    );
-    Ok(Connection { client: lab.client(), kind: ClusterKind::EmbeddedLab, lab: Some(lab) })
-}
-
-/// Connect as the book's examples do (see "The examples" in the book's design).
-pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> {
-    let kubeconfig = match Kubeconfig::read() {
-        Ok(kc) if kc.current_context.as_deref().is_some_and(|c| !c.is_empty()) => kc,
-        Ok(_) => return start_embedded_lab(lang, tr!(lang, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다.")),
-        Err(_) => {
-            return start_embedded_lab(lang, tr!(lang, "No kubeconfig found (KUBECONFIG, ~/.kube/config).", "kubeconfig가 없다 (KUBECONFIG, ~/.kube/config)."));
-        }
-    };
-    let context = kubeconfig.current_context.clone().unwrap_or_default();
-    let kind = if let Some(name) = context.strip_prefix("kind-") {
-        ClusterKind::Kind { name: name.to_string() }
-    } else if context == "lab" {
-        ClusterKind::Lab
-    } else if allow_any_context {
-        ClusterKind::Other { context: context.clone() }
-    } else {
-        return Err(anyhow::Error::new(EnvProblem(tr!(
+    },
+    refusal: |lang, context| {
+        tr!(
             lang,
             "The current kube context is \"{context}\": neither a kind cluster (kind-*) nor the lab cluster (lab).\n\
              The checker creates and deletes objects, so it refuses other contexts.\n\
@@ -97,36 +39,15 @@ pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> 
              확인 프로그램은 오브젝트를 만들고 지우므로 다른 컨텍스트에서는 실행하지 않는다.\n\
              해결: kubectl config use-context kind-kind   (또는: kind create cluster --config kind/cluster.yaml)\n\
              확실하다면 --allow-any-context 를 붙인다."
-        ))));
-    };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .with_context(|| tr!(lang, "cannot read the kubeconfig of context {context}", "컨텍스트 {context}의 kubeconfig를 읽을 수 없다"))?;
-    let client = Client::try_from(config)?;
-    match tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await {
-        Ok(Ok(_)) => {
-            println!("{}", tr!(lang, "Using context {context}.", "사용할 컨텍스트: {context}"));
-            Ok(Connection { client, kind, lab: None })
-        }
-        other if matches!(kind, ClusterKind::Other { .. }) => {
-            let err = match other {
-                Ok(Err(e)) => e.to_string(),
-                _ => tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다"),
-            };
-            Err(anyhow::Error::new(EnvProblem(format!("{context}: {err}"))))
-        }
-        other => {
-            let err = match other {
-                Ok(Err(e)) => e.to_string(),
-                _ => tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다"),
-            };
-            let hint = match &kind {
-                ClusterKind::Kind { .. } => tr!(lang, " Is Docker running? Check with: docker ps", " Docker가 실행 중인가? 확인: docker ps"),
-                _ => String::new(),
-            };
-            start_embedded_lab(lang, tr!(lang, "The cluster of context {context} does not answer ({err}).{hint}", "컨텍스트 {context}의 클러스터가 응답하지 않는다 ({err}).{hint}"))
-        }
-    }
+        )
+    },
+    using: |lang, context, _| tr!(lang, "Using context {context}.", "사용할 컨텍스트: {context}"),
+    no_answer: |lang, context| format!("{context}: {}", tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다")),
+};
+
+/// Connect as the book's examples do (see "The examples" in the book's design).
+pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> {
+    cluster_choice::connect(lang, allow_any_context, &VOICE).await
 }
 
 const PART_OF: &str = "app.kubernetes.io/part-of";

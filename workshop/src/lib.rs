@@ -9,7 +9,6 @@
 //! cluster is selected), in a namespace of its own that it removes afterwards, and reports
 //! in English or Korean what is right and what is still missing.
 
-pub mod lang;
 pub mod report;
 pub mod cluster;
 pub mod catalogue;
@@ -17,6 +16,9 @@ pub mod checks;
 pub mod exercises;
 #[path = "../solutions/mod.rs"]
 pub mod solutions;
+
+/// The participant's language and `tr!`, shared with the book's examples.
+pub use cluster_choice::{lang, tr};
 
 use catalogue::Exercise;
 use checks::{Ctx, Which};
