@@ -56,150 +56,78 @@ pub struct TableOptions {
     pub no_headers: bool,
 }
 
+/// One column definition of a Table (upstream `metav1.TableColumnDefinition`).
 struct Col {
     name: &'static str,
     ty: &'static str,
     format: &'static str,
     description: &'static str,
+    /// 1: shown by kubectl only with `-o wide`.
     priority: i32,
 }
 
-const fn col(name: &'static str, ty: &'static str, description: &'static str) -> Col {
-    Col { name, ty, format: "", description, priority: 0 }
+const fn col(name: &'static str, description: &'static str) -> Col {
+    Col { name, ty: "string", format: "", description, priority: 0 }
 }
 
-const fn wide(name: &'static str, ty: &'static str, description: &'static str) -> Col {
-    Col { name, ty, format: "", description, priority: 1 }
+const fn wide(name: &'static str, description: &'static str) -> Col {
+    Col { priority: 1, ..col(name, description) }
 }
 
-const NAME: Col = Col { name: "Name", ty: "string", format: "name", description: docs::META_NAME, priority: 0 };
-const AGE: Col = col("Age", "string", docs::META_CREATION);
-const CONTAINERS: Col = wide("Containers", "string", "Names of each container in the template.");
-const IMAGES: Col = wide("Images", "string", "Images referenced by each container in the template.");
+const fn int(name: &'static str, description: &'static str) -> Col {
+    Col { ty: "integer", ..col(name, description) }
+}
 
-fn columns(kind: &str) -> Vec<Col> {
-    match kind {
-        "Pod" => vec![
-            NAME,
-            col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
-            col("Status", "string", "The aggregate status of the containers in this pod."),
-            col(
-                "Restarts",
-                "string",
-                "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
-            ),
-            AGE,
-            wide("IP", "string", docs::POD_IP),
-            wide("Node", "string", docs::POD_NODE),
-            wide("Nominated Node", "string", docs::POD_NOMINATED),
-            wide("Readiness Gates", "string", docs::POD_READINESS_GATES),
-        ],
-        "StatefulSet" => vec![NAME, col("Ready", "string", "Number of the pod with ready state"), AGE, CONTAINERS, IMAGES],
-        "ReplicaSet" => vec![
-            NAME,
-            col("Desired", "integer", docs::RS_SPEC_REPLICAS),
-            col("Current", "integer", docs::RS_STATUS_REPLICAS),
-            col("Ready", "integer", docs::RS_STATUS_READY),
-            AGE,
-            CONTAINERS,
-            IMAGES,
-            wide("Selector", "string", docs::RS_SPEC_SELECTOR),
-        ],
-        "Deployment" => vec![
-            NAME,
-            col("Ready", "string", "Number of the pod with ready state"),
-            col("Up-to-date", "string", docs::DEPLOY_UPDATED),
-            col("Available", "string", docs::DEPLOY_AVAILABLE),
-            AGE,
-            CONTAINERS,
-            IMAGES,
-            wide("Selector", "string", docs::DEPLOY_SELECTOR),
-        ],
-        "ControllerRevision" => vec![
-            NAME,
-            col("Controller", "string", "Controller of the object"),
-            col("Revision", "string", docs::CR_REVISION),
-            AGE,
-        ],
-        "PersistentVolumeClaim" => vec![
-            NAME,
-            col("Status", "string", docs::PVC_PHASE),
-            col("Volume", "string", docs::PVC_VOLUME_NAME),
-            col("Capacity", "string", docs::PVC_CAPACITY),
-            col("Access Modes", "string", docs::PVC_ACCESS),
-            col("StorageClass", "string", "StorageClass of the pvc"),
-            col("VolumeAttributesClass", "string", "VolumeAttributesClass of the pvc"),
-            AGE,
-            wide("VolumeMode", "string", docs::PVC_VOLUME_MODE),
-        ],
-        "PersistentVolume" => vec![
-            NAME,
-            col("Capacity", "string", docs::PV_CAPACITY),
-            col("Access Modes", "string", docs::PV_ACCESS),
-            col("Reclaim Policy", "string", docs::PV_RECLAIM),
-            col("Status", "string", docs::PV_PHASE),
-            col("Claim", "string", docs::PV_CLAIM),
-            col("StorageClass", "string", "StorageClass of the pv"),
-            col("VolumeAttributesClass", "string", "VolumeAttributesClass of the pv"),
-            col("Reason", "string", docs::PV_REASON),
-            AGE,
-            wide("VolumeMode", "string", docs::PV_VOLUME_MODE),
-        ],
-        "Service" => vec![
-            NAME,
-            col("Type", "string", docs::SVC_TYPE),
-            col("Cluster-IP", "string", docs::SVC_CLUSTER_IP),
-            col("External-IP", "string", docs::SVC_EXTERNAL_IPS),
-            col("Port(s)", "string", docs::SVC_PORTS),
-            AGE,
-            wide("Selector", "string", docs::SVC_SELECTOR),
-        ],
-        "Endpoints" => vec![NAME, col("Endpoints", "string", docs::EP_SUBSETS), AGE],
-        "EndpointSlice" => vec![
-            NAME,
-            col("AddressType", "string", docs::EPS_ADDRESS_TYPE),
-            col("Ports", "string", docs::EPS_PORTS),
-            col("Endpoints", "string", docs::EPS_ENDPOINTS),
-            AGE,
-        ],
-        "Node" => vec![
-            NAME,
-            col("Status", "string", "The status of the node"),
-            col("Roles", "string", "The roles of the node"),
-            AGE,
-            col("Version", "string", docs::NODE_KUBELET),
-            wide("Internal-IP", "string", docs::NODE_ADDRESSES),
-            wide("External-IP", "string", docs::NODE_ADDRESSES),
-            wide("OS-Image", "string", docs::NODE_OS_IMAGE),
-            wide("Kernel-Version", "string", docs::NODE_KERNEL),
-            wide("Container-Runtime", "string", docs::NODE_RUNTIME),
-        ],
-        "StorageClass" => vec![
-            NAME,
-            col("Provisioner", "string", docs::SC_PROVISIONER),
-            col("ReclaimPolicy", "string", docs::SC_RECLAIM),
-            col("VolumeBindingMode", "string", docs::SC_BINDING),
-            col("AllowVolumeExpansion", "string", docs::SC_EXPANSION),
-            AGE,
-        ],
-        "Event" => vec![
-            col("Last Seen", "string", docs::EV_LAST),
-            col("Type", "string", docs::EV_TYPE),
-            col("Reason", "string", docs::EV_REASON),
-            col("Object", "string", docs::EV_OBJECT),
-            wide("Subobject", "string", docs::OBJREF_FIELD_PATH),
-            wide("Source", "string", docs::EV_SOURCE),
-            col("Message", "string", docs::EV_MESSAGE),
-            wide("First Seen", "string", docs::EV_FIRST),
-            wide("Count", "string", docs::EV_COUNT),
-            Col { name: "Name", ty: "string", format: "name", description: docs::META_NAME, priority: 1 },
-        ],
-        "Namespace" => vec![NAME, col("Status", "string", "The status of the namespace"), AGE],
-        "ConfigMap" => vec![NAME, col("Data", "string", docs::CM_DATA), AGE],
-        "Secret" => vec![NAME, col("Type", "string", docs::SECRET_TYPE), col("Data", "string", docs::SECRET_DATA), AGE],
-        "ServiceAccount" => vec![NAME, col("Secrets", "string", docs::SA_SECRETS), AGE],
-        _ => vec![NAME, col("Created At", "date", docs::META_CREATION)],
-    }
+const NAME: Col = Col { format: "name", ..col("Name", docs::META_NAME) };
+const AGE: Col = col("Age", docs::META_CREATION);
+const CONTAINERS: Col = wide("Containers", "Names of each container in the template.");
+const IMAGES: Col = wide("Images", "Images referenced by each container in the template.");
+const READY_PODS: &str = "Number of the pod with ready state";
+const POD_RESTARTS: &str =
+    "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.";
+
+/// Each kind's columns, as upstream's `printers.go` defines them (`podColumnDefinitions`, ...).
+#[rustfmt::skip]
+const COLUMNS: &[(&str, &[Col])] = &[
+    ("Pod", &[NAME, col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+        col("Status", "The aggregate status of the containers in this pod."), col("Restarts", POD_RESTARTS), AGE,
+        wide("IP", docs::POD_IP), wide("Node", docs::POD_NODE), wide("Nominated Node", docs::POD_NOMINATED), wide("Readiness Gates", docs::POD_READINESS_GATES)]),
+    ("StatefulSet", &[NAME, col("Ready", READY_PODS), AGE, CONTAINERS, IMAGES]),
+    ("ReplicaSet", &[NAME, int("Desired", docs::RS_SPEC_REPLICAS), int("Current", docs::RS_STATUS_REPLICAS), int("Ready", docs::RS_STATUS_READY),
+        AGE, CONTAINERS, IMAGES, wide("Selector", docs::RS_SPEC_SELECTOR)]),
+    ("Deployment", &[NAME, col("Ready", READY_PODS), col("Up-to-date", docs::DEPLOY_UPDATED), col("Available", docs::DEPLOY_AVAILABLE),
+        AGE, CONTAINERS, IMAGES, wide("Selector", docs::DEPLOY_SELECTOR)]),
+    ("ControllerRevision", &[NAME, col("Controller", "Controller of the object"), col("Revision", docs::CR_REVISION), AGE]),
+    ("PersistentVolumeClaim", &[NAME, col("Status", docs::PVC_PHASE), col("Volume", docs::PVC_VOLUME_NAME), col("Capacity", docs::PVC_CAPACITY),
+        col("Access Modes", docs::PVC_ACCESS), col("StorageClass", "StorageClass of the pvc"),
+        col("VolumeAttributesClass", "VolumeAttributesClass of the pvc"), AGE, wide("VolumeMode", docs::PVC_VOLUME_MODE)]),
+    ("PersistentVolume", &[NAME, col("Capacity", docs::PV_CAPACITY), col("Access Modes", docs::PV_ACCESS), col("Reclaim Policy", docs::PV_RECLAIM),
+        col("Status", docs::PV_PHASE), col("Claim", docs::PV_CLAIM), col("StorageClass", "StorageClass of the pv"),
+        col("VolumeAttributesClass", "VolumeAttributesClass of the pv"), col("Reason", docs::PV_REASON), AGE, wide("VolumeMode", docs::PV_VOLUME_MODE)]),
+    ("Service", &[NAME, col("Type", docs::SVC_TYPE), col("Cluster-IP", docs::SVC_CLUSTER_IP), col("External-IP", docs::SVC_EXTERNAL_IPS),
+        col("Port(s)", docs::SVC_PORTS), AGE, wide("Selector", docs::SVC_SELECTOR)]),
+    ("Endpoints", &[NAME, col("Endpoints", docs::EP_SUBSETS), AGE]),
+    ("EndpointSlice", &[NAME, col("AddressType", docs::EPS_ADDRESS_TYPE), col("Ports", docs::EPS_PORTS), col("Endpoints", docs::EPS_ENDPOINTS), AGE]),
+    ("Node", &[NAME, col("Status", "The status of the node"), col("Roles", "The roles of the node"), AGE, col("Version", docs::NODE_KUBELET),
+        wide("Internal-IP", docs::NODE_ADDRESSES), wide("External-IP", docs::NODE_ADDRESSES), wide("OS-Image", docs::NODE_OS_IMAGE),
+        wide("Kernel-Version", docs::NODE_KERNEL), wide("Container-Runtime", docs::NODE_RUNTIME)]),
+    ("StorageClass", &[NAME, col("Provisioner", docs::SC_PROVISIONER), col("ReclaimPolicy", docs::SC_RECLAIM),
+        col("VolumeBindingMode", docs::SC_BINDING), col("AllowVolumeExpansion", docs::SC_EXPANSION), AGE]),
+    // The name comes last and only with `-o wide`.
+    ("Event", &[col("Last Seen", docs::EV_LAST), col("Type", docs::EV_TYPE), col("Reason", docs::EV_REASON), col("Object", docs::EV_OBJECT),
+        wide("Subobject", docs::OBJREF_FIELD_PATH), wide("Source", docs::EV_SOURCE), col("Message", docs::EV_MESSAGE),
+        wide("First Seen", docs::EV_FIRST), wide("Count", docs::EV_COUNT), Col { priority: 1, ..NAME }]),
+    ("Namespace", &[NAME, col("Status", "The status of the namespace"), AGE]),
+    ("ConfigMap", &[NAME, col("Data", docs::CM_DATA), AGE]),
+    ("Secret", &[NAME, col("Type", docs::SECRET_TYPE), col("Data", docs::SECRET_DATA), AGE]),
+    ("ServiceAccount", &[NAME, col("Secrets", docs::SA_SECRETS), AGE]),
+];
+
+/// The apiserver's default table, for kinds without printers.
+const DEFAULT_COLUMNS: &[Col] = &[NAME, Col { ty: "date", ..col("Created At", docs::META_CREATION) }];
+
+fn columns(kind: &str) -> &'static [Col] {
+    COLUMNS.iter().find(|(k, _)| *k == kind).map_or(DEFAULT_COLUMNS, |(_, cols)| cols)
 }
 
 /// The `columnDefinitions` of a kind's Table.
