@@ -5,6 +5,9 @@
 //! pods, scaling 2 → 5 → 3 in order (claims kept), a partitioned rolling update in reverse
 //! ordinal order, and Parallel pod management.
 
+mod common;
+
+use common::{kubectl, kubectl_command};
 use lab::{Lab, LabConfig};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -56,28 +59,6 @@ spec:
   - {name: dns-test, image: "busybox:1.28", command: [sleep, "3600"]}
 "#;
 
-fn command(lab: &Lab, args: &[&str]) -> Command {
-    let mut c = Command::new("kubectl");
-    c.args(args)
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
-        .env_remove("KUBERNETES_SERVICE_HOST");
-    c
-}
-
-fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
-    use std::io::Write;
-    let mut child = command(lab, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kubectl runs");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// `kubectl get pods -w -l app=nginx --output-watch-events`, its lines collected as they come.
 struct Watch {
     child: Child,
@@ -86,7 +67,7 @@ struct Watch {
 
 impl Watch {
     fn start(lab: &Lab) -> Watch {
-        let mut child = command(lab, &["get", "pods", "-w", "-l", "app=nginx", "--no-headers", "--output-watch-events"])
+        let mut child = kubectl_command(lab, &["get", "pods", "-w", "-l", "app=nginx", "--no-headers", "--output-watch-events"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -4,69 +4,17 @@
 //! pods, and the PV controller's `ProvisioningFailed` for a missing class. Each test starts
 //! its own cluster at a high speed factor and drives it through kube-rs.
 
+mod common;
+
+use common::*;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
 use lab::{Lab, LabConfig};
 use serde_json::json;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const SPEED: f64 = 100.0;
-
-fn lab() -> Lab {
-    Lab::start(LabConfig { speed: SPEED, ..Default::default() }).expect("lab starts")
-}
-
-/// Poll `f` until it returns `Some`, for at most `secs` real seconds.
-async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn is_ready(p: &Pod) -> bool {
-    p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
-fn headless_service() -> Service {
-    serde_json::from_value(json!({
-        "metadata": {"name": "nginx", "labels": {"app": "nginx"}},
-        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}
-    }))
-    .unwrap()
-}
-
-/// The StatefulSet of the official "StatefulSet Basics" tutorial (`web`, claim template `www`).
-fn web(replicas: i32) -> StatefulSet {
-    serde_json::from_value(json!({
-        "metadata": {"name": "web"},
-        "spec": {
-            "serviceName": "nginx", "replicas": replicas,
-            "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {"metadata": {"labels": {"app": "nginx"}},
-                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
-                    "ports": [{"containerPort": 80, "name": "web"}],
-                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
-        }
-    }))
-    .unwrap()
-}
 
 /// Every pod watch event, in order: (type, pod).
 type Log = Arc<Mutex<Vec<(&'static str, Pod)>>>;
@@ -101,12 +49,11 @@ async fn all_ready(pods: &Api<Pod>, names: &[&str]) -> Option<Vec<Pod>> {
     Some(out)
 }
 
+/// `web` with `replicas`, its pods' events logged from before the first one is created.
 async fn start_web(lab: &Lab, replicas: i32) -> (Api<Pod>, Log) {
-    let client = lab.client();
-    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(lab.client());
     let log = watch_pods(&pods).await;
-    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &headless_service()).await.unwrap();
-    Api::<StatefulSet>::default_namespaced(client).create(&PostParams::default(), &web(replicas)).await.unwrap();
+    create_web(lab, &web(replicas)).await;
     (pods, log)
 }
 
@@ -276,8 +223,7 @@ async fn statefulset_parallel_pod_management_creates_all_pods_without_waiting() 
     let log = watch_pods(&pods).await;
     let mut set = web(3);
     set.spec.as_mut().unwrap().pod_management_policy = Some("Parallel".into());
-    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &headless_service()).await.unwrap();
-    Api::<StatefulSet>::default_namespaced(client).create(&PostParams::default(), &set).await.unwrap();
+    create_web(&lab, &set).await;
     wait_for("web-0..2 Ready", 8, || all_ready(&pods, &["web-0", "web-1", "web-2"])).await;
     let log = log.lock().unwrap().clone();
     let added: Vec<usize> = log.iter().enumerate().filter(|(_, (t, _))| *t == "ADDED").map(|(i, _)| i).collect();

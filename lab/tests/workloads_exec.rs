@@ -3,64 +3,19 @@
 //! kubectl: data written through a claim survives the pod, per-pod DNS names of a headless
 //! service resolve, unknown commands exit 127 as a shell's do.
 
-use k8s_openapi::api::apps::v1::StatefulSet;
+mod common;
+
+use common::*;
 use k8s_openapi::api::core::v1::{Pod, Service};
-use kube::api::{Api, AttachParams, DeleteParams, ListParams, LogParams, PostParams};
-use lab::{Lab, LabConfig};
+use kube::api::{Api, AttachParams, DeleteParams, LogParams, PostParams};
+use lab::Lab;
 use serde_json::json;
-use std::future::Future;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 
-fn lab() -> Lab {
-    Lab::start(LabConfig { speed: 100.0, ..Default::default() }).expect("lab starts")
-}
-
-async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn is_ready(p: &Pod) -> bool {
-    p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
-
-async fn web(lab: &Lab, replicas: usize) -> Api<Pod> {
-    let client = lab.client();
-    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "nginx"},
-        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}})).unwrap();
-    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &svc).await.unwrap();
-    let set: StatefulSet = serde_json::from_value(json!({
-        "metadata": {"name": "web"},
-        "spec": {"serviceName": "nginx", "replicas": replicas, "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {"metadata": {"labels": {"app": "nginx"}},
-                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
-                    "ports": [{"containerPort": 80, "name": "web"}],
-                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
-    }))
-    .unwrap();
-    Api::<StatefulSet>::default_namespaced(client.clone()).create(&PostParams::default(), &set).await.unwrap();
-    let pods: Api<Pod> = Api::default_namespaced(client);
-    wait_for("web Ready", 8, || async {
-        let items = pods.list(&ListParams::default().labels("app=nginx")).await.ok()?.items;
-        (items.len() == replicas && items.iter().all(|p| is_ready(p) && p.metadata.deletion_timestamp.is_none())).then_some(())
-    })
-    .await;
-    pods
+/// `web` with `replicas` pods, all Ready.
+async fn start_web(lab: &Lab, replicas: i32) -> Api<Pod> {
+    web_ready(lab, &web(replicas)).await.0
 }
 
 /// Run a command through kube-rs' exec; (stdout, stderr, exit code from the status channel).
@@ -85,7 +40,7 @@ async fn exec(pods: &Api<Pod>, pod: &str, argv: &[&str]) -> (String, String, i32
 #[tokio::test]
 async fn data_written_through_a_claim_survives_pod_deletion() {
     let lab = lab();
-    let pods = web(&lab, 1).await;
+    let pods = start_web(&lab, 1).await;
     let (_, _, code) = exec(&pods, "web-0", &["sh", "-c", "echo \"$(hostname)\" > /usr/share/nginx/html/index.html"]).await;
     assert_eq!(code, 0);
     // The container's own files die with it.
@@ -105,7 +60,7 @@ async fn data_written_through_a_claim_survives_pod_deletion() {
 #[tokio::test]
 async fn headless_service_gives_each_pod_a_dns_name() {
     let lab = lab();
-    let pods = web(&lab, 2).await;
+    let pods = start_web(&lab, 2).await;
     let web1_ip = pods.get("web-1").await.unwrap().status.unwrap().pod_ip.unwrap();
     let (out, _, code) = exec(&pods, "web-0", &["nslookup", "web-1.nginx"]).await;
     assert_eq!(code, 0);
@@ -126,7 +81,7 @@ async fn headless_service_gives_each_pod_a_dns_name() {
 #[tokio::test]
 async fn srv_for_a_named_port_answers_per_endpoint_for_headless_and_per_service_for_cluster_ip() {
     let lab = lab();
-    let pods = web(&lab, 2).await;
+    let pods = start_web(&lab, 2).await;
     let head = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n";
     let want = format!(
         "{head}_web._tcp.nginx.default.svc.cluster.local\tservice = 0 50 80 web-0.nginx.default.svc.cluster.local\n\
@@ -159,7 +114,7 @@ async fn srv_for_a_named_port_answers_per_endpoint_for_headless_and_per_service_
 #[tokio::test]
 async fn unknown_command_exits_127_and_exit_codes_reach_the_client() {
     let lab = lab();
-    let pods = web(&lab, 1).await;
+    let pods = start_web(&lab, 1).await;
     assert_eq!(exec(&pods, "web-0", &["frobnicate"]).await, (String::new(), "sh: 1: frobnicate: not found\n".into(), 127));
     assert_eq!(exec(&pods, "web-0", &["sh", "-c", "hostname; exit 3"]).await, ("web-0\n".into(), String::new(), 3));
     let logs = pods.logs("web-0", &LogParams::default()).await.unwrap();
@@ -170,12 +125,9 @@ async fn unknown_command_exits_127_and_exit_codes_reach_the_client() {
 fn kubectl_exec_writes_and_reads_files_and_reports_exit_codes() {
     let lab = lab();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(web(&lab, 1));
+    rt.block_on(start_web(&lab, 1));
     let kubectl = |args: &[&str]| {
-        let out = std::process::Command::new("kubectl")
-            .args(args)
-            .env("KUBECONFIG", lab.kubeconfig_path())
-            .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+        let out = kubectl_command(&lab, args)
             .output()
             .expect("kubectl is installed (see pkgs.k8s.io)");
         (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string(), out.status.code())
@@ -188,10 +140,7 @@ fn kubectl_exec_writes_and_reads_files_and_reports_exit_codes() {
     assert!(err.contains("command terminated with exit code 3"), "{err}");
 
     // `kubectl exec -i POD -- sh` runs each line it reads, keeping the working directory.
-    let mut child = std::process::Command::new("kubectl")
-        .args(["exec", "-i", "web-0", "--", "sh"])
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+    let mut child = kubectl_command(&lab, &["exec", "-i", "web-0", "--", "sh"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -233,13 +182,10 @@ async fn exec_readiness_probe_gates_the_ready_condition() {
 fn kubectl_run_interactive_busybox_resolves_stateful_pod_names_as_in_the_statefulset_basics_tutorial() {
     let lab = lab();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(web(&lab, 2));
+    rt.block_on(start_web(&lab, 2));
     // `kubectl run -i --tty --image busybox:1.28 dns-test --restart=Never --rm`, then
     // `nslookup web-0.nginx` (here without a terminal, reading the commands from stdin).
-    let mut child = std::process::Command::new("kubectl")
-        .args(["run", "-i", "--image", "busybox:1.28", "dns-test", "--restart=Never", "--rm"])
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+    let mut child = kubectl_command(&lab, &["run", "-i", "--image", "busybox:1.28", "dns-test", "--restart=Never", "--rm"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -1,8 +1,9 @@
 //! The installed kubectl (v1.32) sees the lab cluster's workloads as it would a kind cluster's:
 //! nodes, the default StorageClass, a StatefulSet's pods with their columns, claims and volumes.
 
-use lab::{Lab, LabConfig};
-use std::process::Command;
+mod common;
+
+use common::{kubectl, lab};
 use std::time::{Duration, Instant};
 
 const MANIFEST: &str = r#"
@@ -36,36 +37,13 @@ spec:
       resources: {requests: {storage: 1Gi}}
 "#;
 
-fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
-    use std::io::Write;
-    let ok = Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "kubectl is not installed: install it from pkgs.k8s.io (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)");
-    let mut c = Command::new("kubectl");
-    c.args(args)
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn rows(table: &str) -> Vec<Vec<String>> {
     table.lines().map(|l| l.split_whitespace().map(str::to_string).collect()).collect()
 }
 
 #[test]
 fn kubectl_get_nodes_shows_kinds_control_plane_and_workers_ready() {
-    let lab = Lab::start(LabConfig { speed: 100.0, ..Default::default() }).unwrap();
+    let lab = lab();
     let out = kubectl(&lab, &["get", "nodes"], None);
     let r = rows(&out);
     assert_eq!(r[0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
@@ -80,7 +58,7 @@ fn kubectl_get_nodes_shows_kinds_control_plane_and_workers_ready() {
 
 #[test]
 fn kubectl_get_pods_shows_statefulset_pods_running_with_ready_restarts_and_node_columns() {
-    let lab = Lab::start(LabConfig { speed: 100.0, ..Default::default() }).unwrap();
+    let lab = lab();
     kubectl(&lab, &["apply", "-f", "-"], Some(MANIFEST));
     let deadline = Instant::now() + Duration::from_secs(8);
     let out = loop {

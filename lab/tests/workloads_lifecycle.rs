@@ -3,76 +3,51 @@
 //! collector's Background and Foreground deletion, the Deployment's rollout to a new
 //! ReplicaSet, and graceful pod termination.
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Service};
+mod common;
+
+use common::*;
+use k8s_openapi::api::apps::v1::{
+    Deployment, ReplicaSet, RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetOrdinals, StatefulSetPersistentVolumeClaimRetentionPolicy,
+    StatefulSetUpdateStrategy,
+};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use lab::{Lab, LabConfig};
 use serde_json::json;
-use std::future::Future;
 use std::time::Duration;
-
-fn lab() -> Lab {
-    Lab::start(LabConfig { speed: 100.0, ..Default::default() }).expect("lab starts")
-}
-
-async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn is_ready(p: &Pod) -> bool {
-    p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-}
 
 fn image(p: &Pod) -> String {
     p.spec.as_ref().unwrap().containers[0].image.clone().unwrap()
 }
 
-async fn ready_pods(pods: &Api<Pod>, selector: &str, n: usize) -> Option<Vec<Pod>> {
-    let items = pods.list(&ListParams::default().labels(selector)).await.ok()?.items;
-    (items.len() == n && items.iter().all(|p| is_ready(p) && p.metadata.deletion_timestamp.is_none())).then_some(items)
+/// `web` without container ports, with a RollingUpdate `partition` and a 10 s grace period.
+async fn start_web(lab: &Lab, replicas: i32, partition: i32) -> (Api<Pod>, Api<StatefulSet>) {
+    let mut set = web(replicas);
+    let spec = set.spec.as_mut().unwrap();
+    spec.update_strategy = Some(StatefulSetUpdateStrategy {
+        type_: Some("RollingUpdate".into()),
+        rolling_update: Some(RollingUpdateStatefulSetStrategy { partition: Some(partition), max_unavailable: None }),
+    });
+    let pod = spec.template.spec.as_mut().unwrap();
+    pod.termination_grace_period_seconds = Some(10);
+    pod.containers[0].ports = None;
+    web_ready(lab, &set).await
 }
 
-async fn web(lab: &Lab, replicas: i32, partition: i32) -> (Api<Pod>, Api<StatefulSet>) {
-    let client = lab.client();
-    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "nginx"},
-        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}})).unwrap();
-    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &svc).await.unwrap();
-    let set: StatefulSet = serde_json::from_value(json!({
-        "metadata": {"name": "web"},
-        "spec": {"serviceName": "nginx", "replicas": replicas,
-            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": partition}},
-            "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {"metadata": {"labels": {"app": "nginx"}},
-                "spec": {"terminationGracePeriodSeconds": 10, "containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
-                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
+/// A ReplicaSet or a Deployment (`K`) of `replicas` pods labelled `app=<name>`, one container `c`.
+fn replicated<K: serde::de::DeserializeOwned>(name: &str, replicas: i32, image: &str) -> K {
+    serde_json::from_value(json!({
+        "metadata": {"name": name},
+        "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": image}]}}}
     }))
-    .unwrap();
-    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
-    sets.create(&PostParams::default(), &set).await.unwrap();
-    let pods: Api<Pod> = Api::default_namespaced(client);
-    wait_for("web Ready", 8, || ready_pods(&pods, "app=nginx", replicas as usize)).await;
-    (pods, sets)
+    .unwrap()
 }
 
 #[tokio::test]
 async fn statefulset_rolling_update_with_partition_updates_only_ordinals_at_or_above_it_in_reverse_order() {
     let lab = lab();
-    let (pods, sets) = web(&lab, 3, 1).await;
+    let (pods, sets) = start_web(&lab, 3, 1).await;
     let before: Vec<_> = pods.list(&ListParams::default()).await.unwrap().items;
     let old_uid = |n: &str| before.iter().find(|p| p.metadata.name.as_deref() == Some(n)).unwrap().metadata.uid.clone();
     let patch = json!({"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.21"}]}}}});
@@ -102,7 +77,7 @@ async fn statefulset_rolling_update_with_partition_updates_only_ordinals_at_or_a
 #[tokio::test]
 async fn deleting_a_statefulset_garbage_collects_its_pods_in_the_background_and_keeps_claims() {
     let lab = lab();
-    let (pods, sets) = web(&lab, 2, 0).await;
+    let (pods, sets) = start_web(&lab, 2, 0).await;
     sets.delete("web", &DeleteParams::background()).await.unwrap();
     wait_for("pods gone", 8, || async { pods.list(&ListParams::default()).await.ok()?.items.is_empty().then_some(()) }).await;
     let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(lab.client());
@@ -116,12 +91,7 @@ async fn deleting_a_statefulset_garbage_collects_its_pods_in_the_background_and_
 async fn orphan_deletion_leaves_dependents_without_an_owner_references_field() {
     let lab = lab();
     let client = lab.client();
-    let rs: ReplicaSet = serde_json::from_value(json!({
-        "metadata": {"name": "or"},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "or"}},
-            "template": {"metadata": {"labels": {"app": "or"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}
-    }))
-    .unwrap();
+    let rs: ReplicaSet = replicated("or", 1, "nginx:1.27");
     let sets: Api<ReplicaSet> = Api::default_namespaced(client.clone());
     sets.create(&PostParams::default(), &rs).await.unwrap();
     let pods: Api<Pod> = Api::default_namespaced(client);
@@ -136,12 +106,7 @@ async fn orphan_deletion_leaves_dependents_without_an_owner_references_field() {
 async fn foreground_deletion_of_a_replicaset_removes_pods_before_the_owner() {
     let lab = lab();
     let client = lab.client();
-    let rs: ReplicaSet = serde_json::from_value(json!({
-        "metadata": {"name": "fe"},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "fe"}},
-            "template": {"metadata": {"labels": {"app": "fe"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}}}
-    }))
-    .unwrap();
+    let rs: ReplicaSet = replicated("fe", 2, "nginx:1.27");
     let sets: Api<ReplicaSet> = Api::default_namespaced(client.clone());
     sets.create(&PostParams::default(), &rs).await.unwrap();
     let pods: Api<Pod> = Api::default_namespaced(client);
@@ -157,12 +122,7 @@ async fn foreground_deletion_of_a_replicaset_removes_pods_before_the_owner() {
 async fn deployment_rollout_creates_a_new_replicaset_and_scales_the_old_one_to_zero() {
     let lab = lab();
     let client = lab.client();
-    let d: Deployment = serde_json::from_value(json!({
-        "metadata": {"name": "hello"},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "hello"}},
-            "template": {"metadata": {"labels": {"app": "hello"}}, "spec": {"containers": [{"name": "c", "image": "nginx:1.26"}]}}}
-    }))
-    .unwrap();
+    let d: Deployment = replicated("hello", 2, "nginx:1.26");
     let deps: Api<Deployment> = Api::default_namespaced(client.clone());
     deps.create(&PostParams::default(), &d).await.unwrap();
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
@@ -197,7 +157,7 @@ async fn deployment_rollout_creates_a_new_replicaset_and_scales_the_old_one_to_z
 #[tokio::test]
 async fn deleted_pod_is_terminating_until_its_kubelet_stops_it() {
     let lab = lab();
-    let (pods, _sets) = web(&lab, 1, 0).await;
+    let (pods, _sets) = start_web(&lab, 1, 0).await;
     let old = pods.get("web-0").await.unwrap().metadata.uid;
     // The answer to the delete is the pod, still there, terminating (the kubelet finishes it).
     let p = pods.delete("web-0", &DeleteParams::default()).await.unwrap().left().expect("a terminating pod, not a Status");
@@ -216,7 +176,7 @@ async fn restart_with_a_data_dir_keeps_running_pods_and_volume_contents() {
     let dir = tempfile::tempdir().unwrap();
     let config = LabConfig { speed: 100.0, data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
     let mut first = Lab::start(config.clone()).unwrap();
-    let (pods, _) = web(&first, 2, 0).await;
+    let (pods, _) = start_web(&first, 2, 0).await;
     let before = pods.list(&ListParams::default()).await.unwrap().items;
     let claim_dirs: Vec<_> = walk(&dir.path().join("volumes")).into_iter().filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("pvc-"))).collect();
     assert_eq!(claim_dirs.len(), 2, "{claim_dirs:?}");
@@ -353,7 +313,7 @@ async fn a_main_process_that_ends_completes_the_pod_under_restart_policy_never_a
 #[tokio::test]
 async fn orphan_deletion_keeps_pods_and_a_new_statefulset_adopts_them() {
     let lab = lab();
-    let (pods, sets) = web(&lab, 2, 0).await;
+    let (pods, sets) = start_web(&lab, 2, 0).await;
     let uids: Vec<_> = pods.list(&ListParams::default()).await.unwrap().items.into_iter().map(|p| p.metadata.uid).collect();
     let spec = sets.get("web").await.unwrap().spec;
     sets.delete("web", &DeleteParams::orphan()).await.unwrap();
@@ -382,25 +342,13 @@ async fn orphan_deletion_keeps_pods_and_a_new_statefulset_adopts_them() {
 async fn retention_policy_when_scaled_delete_removes_the_claims_of_removed_ordinals_only() {
     let lab = lab();
     let client = lab.client();
-    let svc: Service = serde_json::from_value(json!({"metadata": {"name": "nginx"},
-        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}})).unwrap();
-    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &svc).await.unwrap();
-    let set: StatefulSet = serde_json::from_value(json!({
-        "metadata": {"name": "web"},
-        "spec": {"serviceName": "nginx", "replicas": 3,
-            "persistentVolumeClaimRetentionPolicy": {"whenScaled": "Delete", "whenDeleted": "Retain"},
-            "ordinals": {"start": 1},
-            "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {"metadata": {"labels": {"app": "nginx"}},
-                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
-                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
-    }))
-    .unwrap();
-    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
-    sets.create(&PostParams::default(), &set).await.unwrap();
-    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let mut set = web(3);
+    let spec = set.spec.as_mut().unwrap();
+    spec.persistent_volume_claim_retention_policy =
+        Some(StatefulSetPersistentVolumeClaimRetentionPolicy { when_scaled: Some("Delete".into()), when_deleted: Some("Retain".into()) });
+    spec.ordinals = Some(StatefulSetOrdinals { start: Some(1) });
+    spec.template.spec.as_mut().unwrap().containers[0].ports = None;
+    let (pods, sets) = create_web(&lab, &set).await;
     let ready = wait_for("web Ready", 8, || ready_pods(&pods, "app=nginx", 3)).await;
     let names: Vec<_> = ready.iter().map(|p| p.metadata.name.clone().unwrap()).collect();
     assert_eq!(names, ["web-1", "web-2", "web-3"], "ordinals.start: 1");

@@ -1,0 +1,121 @@
+//! What the lab's workload tests share: a lab cluster at test speed, polling with a deadline,
+//! pod readiness, the StatefulSet Basics tutorial's `web` set behind its headless `nginx`
+//! service, and the installed kubectl pointed at a lab.
+
+// Each test file uses its own part of this module.
+#![allow(dead_code)]
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::api::{Api, ListParams, PostParams};
+use lab::{Lab, LabConfig};
+use serde_json::json;
+use std::future::Future;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Fast enough for tests, slow enough that the order of events is still observable.
+pub const SPEED: f64 = 100.0;
+
+pub fn lab() -> Lab {
+    Lab::start(LabConfig { speed: SPEED, ..Default::default() }).expect("lab starts")
+}
+
+/// Poll `f` until it returns `Some`, for at most `secs` real seconds.
+pub async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn is_ready(p: &Pod) -> bool {
+    p.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// The pods `selector` matches, once there are `n`, all Ready and none terminating.
+pub async fn ready_pods(pods: &Api<Pod>, selector: &str, n: usize) -> Option<Vec<Pod>> {
+    let items = pods.list(&ListParams::default().labels(selector)).await.ok()?.items;
+    (items.len() == n && items.iter().all(|p| is_ready(p) && p.metadata.deletion_timestamp.is_none())).then_some(items)
+}
+
+pub fn headless_service() -> Service {
+    serde_json::from_value(json!({
+        "metadata": {"name": "nginx", "labels": {"app": "nginx"}},
+        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}
+    }))
+    .unwrap()
+}
+
+/// The StatefulSet of the official "StatefulSet Basics" tutorial (`web`, claim template `www`).
+pub fn web(replicas: i32) -> StatefulSet {
+    serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {
+            "serviceName": "nginx", "replicas": replicas,
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {"metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
+                    "ports": [{"containerPort": 80, "name": "web"}],
+                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+        }
+    }))
+    .unwrap()
+}
+
+/// Create the headless service and `set` (a variant of [`web`]).
+pub async fn create_web(lab: &Lab, set: &StatefulSet) -> (Api<Pod>, Api<StatefulSet>) {
+    let client = lab.client();
+    Api::<Service>::default_namespaced(client.clone()).create(&PostParams::default(), &headless_service()).await.unwrap();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    sets.create(&PostParams::default(), set).await.unwrap();
+    (Api::default_namespaced(client), sets)
+}
+
+/// [`create_web`], then wait until all of the set's replicas are Ready.
+pub async fn web_ready(lab: &Lab, set: &StatefulSet) -> (Api<Pod>, Api<StatefulSet>) {
+    let replicas = set.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) as usize;
+    let (pods, sets) = create_web(lab, set).await;
+    wait_for("web Ready", 8, || ready_pods(&pods, "app=nginx", replicas)).await;
+    (pods, sets)
+}
+
+/// The installed kubectl, talking to `lab` only (its own kubeconfig and discovery cache).
+pub fn kubectl_command(lab: &Lab, args: &[&str]) -> Command {
+    let mut c = Command::new("kubectl");
+    c.args(args)
+        .env("KUBECONFIG", lab.kubeconfig_path())
+        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
+        .env_remove("KUBERNETES_SERVICE_HOST");
+    c
+}
+
+/// Run kubectl with `stdin`, assert that it succeeded, and return its output.
+pub fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
+    use std::io::Write;
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+    let installed = *INSTALLED.get_or_init(|| Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success()));
+    assert!(installed, "kubectl is not installed: install it from pkgs.k8s.io (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)");
+    let mut child = kubectl_command(lab, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kubectl runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
