@@ -21,6 +21,12 @@ fn created_pod(actions: &[Action], name: &str) -> Pod {
         .unwrap_or_else(|| panic!("no pod {name} created in {:#?}", summary(actions)))
 }
 
+/// Pod `name` is gone (deleted, its termination finished): the next sync's actions.
+fn sync_without(w: &mut World, name: &str, now: i64) -> Vec<Action> {
+    w.pods.retain(|p| p.metadata.name.as_deref() != Some(name));
+    w.sync(t(now))
+}
+
 /// Runs syncs, making every pod ready after each, until nothing changes (a status write
 /// is a change too: its watch event triggers the next sync).
 fn settle(w: &mut World, mut now: i64) -> i64 {
@@ -237,8 +243,7 @@ fn deleted_pod_is_recreated_with_the_same_identity_and_claim() {
     let mut w = World::new(web(2));
     let now = settle(&mut w, 0);
     let old_uid = w.pod("web-0").metadata.uid.clone();
-    w.pods.retain(|p| p.metadata.name.as_deref() != Some("web-0"));
-    let actions = w.sync(t(now));
+    let actions = sync_without(&mut w, "web-0", now);
     // The claim www-web-0 already exists: only the pod is created, mounting the same claim.
     assert_eq!(changes(&actions), vec!["create Pod web-0"]);
     let pod = w.pod("web-0");
@@ -386,9 +391,7 @@ fn rolling_update_with_partition_updates_only_ordinals_at_or_above_it() {
         assert_eq!(complete, want_new.len() == 3, "partition {partition}");
         // A pod below the partition that is deleted comes back at the current revision.
         if partition == 2 {
-            w.pods.retain(|p| p.metadata.name.as_deref() != Some("web-0"));
-            let actions = w.sync(t(500));
-            let pod = created_pod(&actions, "web-0");
+            let pod = created_pod(&sync_without(&mut w, "web-0", 500), "web-0");
             assert_eq!(utils::get_pod_revision(&pod), st.current_revision.clone().unwrap());
             assert_eq!(pod.spec.unwrap().containers[0].image.as_deref(), Some("registry.k8s.io/nginx-slim:0.24"));
         }
@@ -408,9 +411,7 @@ fn on_delete_strategy_updates_pods_only_when_they_are_deleted() {
     let st = w.set.status.clone().unwrap();
     assert_eq!(st.updated_replicas, Some(0));
     assert_ne!(st.current_revision, st.update_revision);
-    w.pods.retain(|p| p.metadata.name.as_deref() != Some("web-1"));
-    let actions = w.sync(t(now));
-    let pod = created_pod(&actions, "web-1");
+    let pod = created_pod(&sync_without(&mut w, "web-1", now), "web-1");
     assert_eq!(pod.spec.unwrap().containers[0].image.as_deref(), Some("nginx:new"));
 }
 
@@ -468,30 +469,39 @@ fn collision_count_bumps_when_the_revision_name_is_taken_by_different_data() {
     assert_eq!(w.set.status.as_ref().unwrap().collision_count, Some(1));
 }
 
-#[test]
-fn retention_when_deleted_delete_makes_the_set_own_its_claims() {
-    let mut w = World::new(web(2));
+/// A world whose set has the claim retention policy `(whenDeleted, whenScaled)`.
+fn with_retention(replicas: i32, when_deleted: &str, when_scaled: &str) -> World {
+    let mut w = World::new(web(replicas));
     w.set.spec.as_mut().unwrap().persistent_volume_claim_retention_policy =
         Some(k8s_openapi::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
-            when_deleted: Some("Delete".into()),
-            when_scaled: Some("Retain".into()),
+            when_deleted: Some(when_deleted.into()),
+            when_scaled: Some(when_scaled.into()),
         });
-    settle(&mut w, 0);
-    for c in ["www-web-0", "www-web-1"] {
-        let refs = w.claim(c).metadata.owner_references.clone().unwrap_or_default();
-        assert_eq!(refs.len(), 1, "{c}");
-        assert_eq!((refs[0].kind.as_str(), refs[0].uid.as_str(), refs[0].controller), ("StatefulSet", "uid-web", Some(true)));
+    w
+}
+
+#[test]
+fn retention_policy_decides_who_owns_the_claims_of_pods_in_range() {
+    // upstream `updateClaimOwnerRefForSetAndPod`: (case, whenDeleted, whenScaled, the claims'
+    // controller (kind, uid), or none)
+    let cases = [
+        ("retention_when_deleted_delete_makes_the_set_own_its_claims", "Delete", "Retain", Some(("StatefulSet", "uid-web"))),
+        ("retention_when_scaled_delete_leaves_claims_in_range_unowned", "Retain", "Delete", None),
+    ];
+    for (case, when_deleted, when_scaled, want) in cases {
+        let mut w = with_retention(3, when_deleted, when_scaled);
+        settle(&mut w, 0);
+        for c in ["www-web-0", "www-web-1", "www-web-2"] {
+            let refs = w.claim(c).metadata.owner_references.as_ref();
+            let owners = refs.map(|refs| refs.iter().map(|r| (r.kind.as_str(), r.uid.as_str(), r.controller)).collect::<Vec<_>>());
+            assert_eq!(owners, want.map(|(kind, uid)| vec![(kind, uid, Some(true))]), "{case}: {c}");
+        }
     }
 }
 
 #[test]
 fn retention_when_scaled_delete_makes_condemned_pods_own_their_claims() {
-    let mut w = World::new(web(3));
-    w.set.spec.as_mut().unwrap().persistent_volume_claim_retention_policy =
-        Some(k8s_openapi::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy {
-            when_deleted: Some("Retain".into()),
-            when_scaled: Some("Delete".into()),
-        });
+    let mut w = with_retention(3, "Retain", "Delete");
     let now = settle(&mut w, 0);
     assert!(w.claims.iter().all(|c| c.metadata.owner_references.is_none()), "in range: no owner");
     w.set.spec.as_mut().unwrap().replicas = Some(2);
@@ -639,6 +649,19 @@ fn kubectl_rollout_status_sees_the_update_complete_only_at_the_end() {
     assert!(done(&w));
 }
 
+/// The pod template of upstream's statefulset test fixtures as the 1.33 API server defaults it.
+fn upstream_fixture_template() -> serde_json::Value {
+    json!({
+        "metadata": {"labels": {"app": "foo"}, "annotations": {"test": "value"}},
+        "spec": {
+            "containers": [{"name": "test", "image": "test", "imagePullPolicy": "Always",
+                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
+            "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
+            "securityContext": {}, "terminationGracePeriodSeconds": 30
+        }
+    })
+}
+
 #[test]
 fn revision_hash_matches_kube_controller_manager_byte_for_byte() {
     // Upstream's statefulset controller test fixture: "c77f6d978 and the raw data was computed
@@ -647,15 +670,7 @@ fn revision_hash_matches_kube_controller_manager_byte_for_byte() {
         "metadata": {"name": "test", "namespace": "test", "uid": "ssuid"},
         "spec": {
             "selector": {"matchLabels": {"app": "foo"}},
-            "template": {
-                "metadata": {"labels": {"app": "foo"}, "annotations": {"test": "value"}},
-                "spec": {
-                    "containers": [{"name": "test", "image": "test", "imagePullPolicy": "Always",
-                        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
-                    "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
-                    "securityContext": {}, "terminationGracePeriodSeconds": 30
-                }
-            }
+            "template": upstream_fixture_template()
         }
     }))
     .unwrap();
@@ -670,15 +685,7 @@ fn revision_hash_matches_kube_controller_manager_byte_for_byte() {
 fn upstream_1_33_compatibility_fixture_syncs_without_any_write() {
     // Upstream TestStatefulSetCompatibility: what a running set, pod, claim and revision look
     // like in 1.33 (defaulted); one sync must not create, update, patch or delete anything.
-    let template = json!({
-        "metadata": {"labels": {"app": "foo"}, "annotations": {"test": "value"}},
-        "spec": {
-            "containers": [{"name": "test", "image": "test", "imagePullPolicy": "Always",
-                "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
-            "dnsPolicy": "ClusterFirst", "restartPolicy": "Always", "schedulerName": "default-scheduler",
-            "securityContext": {}, "terminationGracePeriodSeconds": 30
-        }
-    });
+    let template = upstream_fixture_template();
     let set: k8s_openapi::api::apps::v1::StatefulSet = serde_json::from_value(json!({
         "metadata": {"name": "test", "namespace": "test", "uid": "ssuid", "generation": 1, "labels": {"sslabel": "value"}},
         "spec": {
