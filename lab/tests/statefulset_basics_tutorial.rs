@@ -7,48 +7,12 @@
 
 mod common;
 
-use common::{kubectl, kubectl_command};
+use common::{kubectl, kubectl_command, web_manifest};
 use lab::{Lab, LabConfig};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn manifest(policy: &str) -> String {
-    format!(
-        r#"
-apiVersion: v1
-kind: Service
-metadata: {{name: nginx, labels: {{app: nginx}}}}
-spec:
-  clusterIP: None
-  selector: {{app: nginx}}
-  ports: [{{port: 80, name: web}}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {{name: web}}
-spec:
-  serviceName: nginx
-  replicas: 2
-  podManagementPolicy: {policy}
-  selector: {{matchLabels: {{app: nginx}}}}
-  template:
-    metadata: {{labels: {{app: nginx}}}}
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports: [{{containerPort: 80, name: web}}]
-        volumeMounts: [{{name: www, mountPath: /usr/share/nginx/html}}]
-  volumeClaimTemplates:
-  - metadata: {{name: www}}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {{requests: {{storage: 1Gi}}}}
-"#
-    )
-}
 
 const DNS_TEST: &str = r#"
 apiVersion: v1
@@ -139,7 +103,7 @@ fn statefulset_basics_tutorial_with_kubectl() {
 
     // Creating a StatefulSet: web-1 is not created until web-0 is Running and Ready.
     let w = Watch::start(&lab);
-    kubectl(&lab, &["apply", "-f", "-"], Some(&manifest("OrderedReady")));
+    kubectl(&lab, &["apply", "-f", "-"], Some(&web_manifest("OrderedReady")));
     wait_until(&lab, "web-0 and web-1 Ready", 20, all_ready(&["web-0", "web-1"]));
     let lines = w.stop();
     let web0_ready = lines.iter().position(|l| l.contains("web-0 1/1 Running")).expect("web-0 shown Running 1/1");
@@ -220,7 +184,7 @@ fn statefulset_basics_tutorial_with_kubectl() {
     kubectl(&lab, &["delete", "svc", "nginx"], None);
     wait_until(&lab, "the pods gone", 20, |p| p.is_empty());
     let w = Watch::start(&lab);
-    kubectl(&lab, &["apply", "-f", "-"], Some(&manifest("Parallel")));
+    kubectl(&lab, &["apply", "-f", "-"], Some(&web_manifest("Parallel")));
     wait_until(&lab, "web-0 and web-1 Ready", 20, all_ready(&["web-0", "web-1"]));
     let lines = w.stop();
     let web0_ready = w_first(&lines, &["web-0", "1/1", "Running"]).expect("web-0 Ready");

@@ -3,39 +3,8 @@
 
 mod common;
 
-use common::{kubectl, lab};
+use common::{kubectl, lab, web_manifest};
 use std::time::{Duration, Instant};
-
-const MANIFEST: &str = r#"
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, labels: {app: nginx}}
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports: [{containerPort: 80, name: web}]
-        volumeMounts: [{name: www, mountPath: /usr/share/nginx/html}]
-  volumeClaimTemplates:
-  - metadata: {name: www}
-    spec:
-      accessModes: [ReadWriteOnce]
-      resources: {requests: {storage: 1Gi}}
-"#;
 
 fn rows(table: &str) -> Vec<Vec<String>> {
     table.lines().map(|l| l.split_whitespace().map(str::to_string).collect()).collect()
@@ -59,7 +28,7 @@ fn kubectl_get_nodes_shows_kinds_control_plane_and_workers_ready() {
 #[test]
 fn kubectl_get_pods_shows_statefulset_pods_running_with_ready_restarts_and_node_columns() {
     let lab = lab();
-    kubectl(&lab, &["apply", "-f", "-"], Some(MANIFEST));
+    kubectl(&lab, &["apply", "-f", "-"], Some(&web_manifest("OrderedReady")));
     let deadline = Instant::now() + Duration::from_secs(8);
     let out = loop {
         let out = kubectl(&lab, &["get", "pods", "-o", "wide"], None);

@@ -1,6 +1,7 @@
 //! What the lab's workload tests share: a lab cluster at test speed, polling with a deadline,
-//! pod readiness, the StatefulSet Basics tutorial's `web` set behind its headless `nginx`
-//! service, and the installed kubectl pointed at a lab.
+//! pod readiness, the StatefulSet Basics tutorial's `web.yaml` (the StatefulSet `web` behind
+//! the headless service `nginx`; as YAML for kubectl, as typed objects for kube-rs), and the
+//! installed kubectl pointed at a lab.
 
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
@@ -9,7 +10,8 @@ use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::api::{Api, ListParams, PostParams};
 use lab::{Lab, LabConfig};
-use serde_json::json;
+use serde::Deserialize as _;
+use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -50,30 +52,61 @@ pub async fn ready_pods(pods: &Api<Pod>, selector: &str, n: usize) -> Option<Vec
     (items.len() == n && items.iter().all(|p| is_ready(p) && p.metadata.deletion_timestamp.is_none())).then_some(items)
 }
 
-pub fn headless_service() -> Service {
-    serde_json::from_value(json!({
-        "metadata": {"name": "nginx", "labels": {"app": "nginx"}},
-        "spec": {"clusterIP": "None", "selector": {"app": "nginx"}, "ports": [{"port": 80, "name": "web"}]}
-    }))
-    .unwrap()
+/// The tutorial's `web.yaml`: the headless service `nginx` and the StatefulSet `web` (2 replicas,
+/// claim template `www`) with pod management `policy` (`OrderedReady` or `Parallel`).
+pub fn web_manifest(policy: &str) -> String {
+    format!(
+        r#"
+apiVersion: v1
+kind: Service
+metadata: {{name: nginx, labels: {{app: nginx}}}}
+spec:
+  clusterIP: None
+  selector: {{app: nginx}}
+  ports: [{{port: 80, name: web}}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {{name: web}}
+spec:
+  serviceName: nginx
+  replicas: 2
+  podManagementPolicy: {policy}
+  selector: {{matchLabels: {{app: nginx}}}}
+  template:
+    metadata: {{labels: {{app: nginx}}}}
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports: [{{containerPort: 80, name: web}}]
+        volumeMounts: [{{name: www, mountPath: /usr/share/nginx/html}}]
+  volumeClaimTemplates:
+  - metadata: {{name: www}}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {{requests: {{storage: 1Gi}}}}
+"#
+    )
 }
 
-/// The StatefulSet of the official "StatefulSet Basics" tutorial (`web`, claim template `www`).
+/// The object of kind `kind` in [`web_manifest`] (OrderedReady), for kube-rs.
+fn from_web_manifest<K: DeserializeOwned>(kind: &str) -> K {
+    let docs = serde_yaml::Deserializer::from_str(&web_manifest("OrderedReady")).map(|d| serde_yaml::Value::deserialize(d).unwrap()).collect::<Vec<_>>();
+    let doc = docs.into_iter().find(|d| d["kind"].as_str() == Some(kind)).unwrap_or_else(|| panic!("web.yaml has a {kind}"));
+    serde_yaml::from_value(doc).unwrap()
+}
+
+/// The tutorial's headless service `nginx`.
+pub fn headless_service() -> Service {
+    from_web_manifest("Service")
+}
+
+/// The tutorial's StatefulSet `web` (claim template `www`) with `replicas`.
 pub fn web(replicas: i32) -> StatefulSet {
-    serde_json::from_value(json!({
-        "metadata": {"name": "web"},
-        "spec": {
-            "serviceName": "nginx", "replicas": replicas,
-            "selector": {"matchLabels": {"app": "nginx"}},
-            "template": {"metadata": {"labels": {"app": "nginx"}},
-                "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.24",
-                    "ports": [{"containerPort": 80, "name": "web"}],
-                    "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]}]}},
-            "volumeClaimTemplates": [{"metadata": {"name": "www"},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
-        }
-    }))
-    .unwrap()
+    let mut set: StatefulSet = from_web_manifest("StatefulSet");
+    set.spec.as_mut().unwrap().replicas = Some(replicas);
+    set
 }
 
 /// Create the headless service and `set` (a variant of [`web`]).
