@@ -1,48 +1,55 @@
-//! Simulated time: wall-clock time that runs `speed` times faster than real time from the
-//! moment the cluster starts. Every timestamp the server writes and every delay the controllers
-//! wait for come from here, so `--speed 10` makes a demo ten times faster and tests fast.
+//! Time in the lab cluster: timestamps are wall-clock time at every speed, and `speed` says
+//! how much faster than real time the durations objects ask for pass. At `--speed 20` a pod's
+//! `initialDelaySeconds: 10` is half a second, `minReadySeconds: 10` too, and its
+//! `creationTimestamp`, conditions and events are all the real time they happened at, so the
+//! ages kubectl computes itself (`describe`, `events`) are never `<invalid>`.
+//!
+//! Controllers get "now" from here and the speed with it (`lab_controllers::Now`, the
+//! kubelet's `speed`); a `RequeueAfter` or a shell `sleep` of `d` spec seconds sleeps
+//! `d / speed` ([`Clock::real_duration`]).
 
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
-    started_real: Instant,
-    started_wall: Timestamp,
     speed: f64,
 }
 
 impl Clock {
-    /// A clock that starts at the current wall time and runs `speed` times faster (speed > 0).
+    /// A clock whose spec durations pass `speed` times faster than real time (speed > 0).
     pub fn new(speed: f64) -> Self {
         let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
-        Clock { started_real: Instant::now(), started_wall: Timestamp::now(), speed }
+        Clock { speed }
     }
 
     pub fn speed(&self) -> f64 {
         self.speed
     }
 
-    /// Simulated now, truncated to whole seconds as the API's `metav1.Time` is.
+    /// Now, truncated to whole seconds as the API's `metav1.Time` is (so never ahead of the
+    /// wall clock).
     pub fn now(&self) -> Timestamp {
         let t = self.now_precise();
         Timestamp::from_second(t.as_second()).unwrap_or(t)
     }
 
-    /// Simulated now with sub-second precision (for `metav1.MicroTime` fields).
+    /// Now with sub-second precision (for `metav1.MicroTime` fields).
     pub fn now_precise(&self) -> Timestamp {
-        let real = self.started_real.elapsed().as_secs_f64() * self.speed;
-        self.started_wall
-            .checked_add(SignedDuration::from_secs_f64(real))
-            .unwrap_or(self.started_wall)
+        Timestamp::now()
     }
 
-    /// How long to really sleep for `simulated` to pass.
+    /// `t` plus `secs` seconds of a spec (a grace period): `secs / speed` of real time.
+    pub fn after_spec_seconds(&self, t: Timestamp, secs: i64) -> Timestamp {
+        t.checked_add(SignedDuration::from_secs_f64(secs.max(0) as f64 / self.speed)).unwrap_or(t)
+    }
+
+    /// How long to really sleep for `simulated` (spec) time to pass.
     pub fn real_duration(&self, simulated: Duration) -> Duration {
         simulated.div_f64(self.speed)
     }
 
-    /// Sleep until `simulated` time has passed.
+    /// Sleep until `simulated` (spec) time has passed.
     pub async fn sleep(&self, simulated: Duration) {
         tokio::time::sleep(self.real_duration(simulated)).await
     }
@@ -58,12 +65,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fast_clock_runs_ahead() {
+    fn a_fast_clock_keeps_wall_time_and_shrinks_durations() {
         let c = Clock::new(1000.0);
         std::thread::sleep(Duration::from_millis(20));
         let ahead = c.now_precise().duration_since(Timestamp::now());
-        assert!(ahead.as_secs_f64() > 10.0, "{ahead:?}");
+        assert!(ahead.as_secs_f64() <= 0.0, "{ahead:?}");
+        assert!(c.now() <= Timestamp::now());
         assert_eq!(c.real_duration(Duration::from_secs(10)), Duration::from_millis(10));
+        let t: Timestamp = "2026-11-21T23:40:16Z".parse().unwrap();
+        assert_eq!(c.after_spec_seconds(t, 30), "2026-11-21T23:40:16.03Z".parse().unwrap());
     }
 
     #[test]

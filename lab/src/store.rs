@@ -697,7 +697,9 @@ impl Store {
             // A shorter grace period on a terminating pod moves the deadline in (upstream
             // `BeforeDelete`); grace 0 with no finalizers deletes at once (below).
             if !already || old_grace.is_some_and(|g| grace < g) {
-                let deadline = now.checked_add(k8s_openapi::jiff::SignedDuration::from_secs(grace)).unwrap_or(now);
+                // Upstream's deadline is now + the grace period; the grace period passes at the
+                // cluster's speed (the kubelet stops the containers within `grace / speed`).
+                let deadline = self.clock.after_spec_seconds(now, grace);
                 meta_mut(&mut new).insert("deletionTimestamp".into(), json!(format_time(deadline)));
                 meta_mut(&mut new).insert("deletionGracePeriodSeconds".into(), json!(grace));
             }

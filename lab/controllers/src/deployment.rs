@@ -827,7 +827,7 @@ fn deployment_timed_out(d: &Deployment, st: &DeploymentStatus, now: Now) -> bool
         _ => c
             .last_update_time
             .as_ref()
-            .is_some_and(|t| now.after(t.0, deadline as f64) < now.time),
+            .is_some_and(|t| now.after(now.since(t.0), deadline as f64) < now.time),
     }
 }
 
@@ -840,7 +840,7 @@ fn stuck_requeue(d: &Deployment, st: &DeploymentStatus, now: Now) -> Option<Acti
         return None;
     }
     let last = c.last_update_time.as_ref()?.0;
-    let due = now.after(last, deadline as f64);
+    let due = now.after(now.since(last), deadline as f64);
     // In spec seconds, as `RequeueAfter` wants them.
     let after = now.in_spec_seconds(due.duration_since(now.time));
     if after < 1.0 {

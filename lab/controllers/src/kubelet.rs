@@ -404,7 +404,8 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
     // Running: events for the pulls and the starts, at the moment they complete.
     let mut p = pod.clone();
     if phase != "Running" {
-        let pull_d = scaled(pull_time, input.speed);
+        // The message reports the pull in spec seconds (`4s` at every speed), as the timings are given.
+        let pull_d = scaled(pull_time, 1.0);
         for c in containers(pod) {
             let image = c.image.clone().unwrap_or_default();
             if memory.pulls.contains(&image) {

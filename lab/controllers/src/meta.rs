@@ -147,7 +147,7 @@ pub fn is_pod_available(pod: &Pod, min_ready_seconds: i32, now: impl Into<Now>) 
         return false;
     };
     // `c.LastTransitionTime.Add(minReadySeconds).Before(now)`: strictly before.
-    since.0.checked_add(now.spec_duration(min_ready_seconds as f64)).is_ok_and(|t| t < now.time)
+    now.since(since.0).checked_add(now.spec_duration(min_ready_seconds as f64)).is_ok_and(|t| t < now.time)
 }
 
 /// The pod's phase, `""` when the server has not set one yet.

@@ -37,6 +37,19 @@ impl Now {
         t.checked_add(self.spec_duration(secs)).unwrap_or(t)
     }
 
+    /// When a whole-second timestamp (`metav1.Time`, truncated) counts as having happened, for
+    /// measuring a spec duration from it. Upstream measures from `t` itself: the truncation
+    /// makes it up to a second early, a tenth of `minReadySeconds: 10`. At speed `s` that
+    /// second would be `s` spec seconds (at 20, `minReadySeconds: 10` would pass at once), so
+    /// `t` is read as `t + 1s - 1s/s`: never more than `1/s` seconds early, upstream's error
+    /// in spec time, and exactly `t` at speed 1.
+    pub fn since(&self, t: Timestamp) -> Timestamp {
+        if self.speed <= 1.0 {
+            return t;
+        }
+        t.checked_add(SignedDuration::from_secs_f64(1.0 - 1.0 / self.speed)).unwrap_or(t)
+    }
+
     /// How many spec seconds a span of timestamps is worth (for [`Action::RequeueAfter`]).
     ///
     /// [`Action::RequeueAfter`]: crate::Action::RequeueAfter
@@ -67,7 +80,7 @@ mod tests {
     }
 
     /// `podutil.IsPodAvailable` (`pkg/api/v1/pod/util.go`) at speed 20: `minReadySeconds: 10`
-    /// is half a second of timestamps.
+    /// is half a second of timestamps, measured from the end of the truncated second.
     #[test]
     fn min_ready_seconds_pass_at_the_speed() {
         use k8s_openapi::api::core::v1::{Pod, PodCondition, PodStatus};
@@ -81,8 +94,10 @@ mod tests {
             ..Default::default()
         };
         let at = |ms: i64| t.checked_add(SignedDuration::from_millis(ms)).unwrap();
-        assert!(!crate::meta::is_pod_available(&pod, 10, Now::new(at(400), 20.0)));
-        assert!(crate::meta::is_pod_available(&pod, 10, Now::new(at(600), 20.0)));
+        // Ready at some moment of the second `t` (truncated): available half a second after
+        // the latest moment it can have been (1.45s), never before.
+        assert!(!crate::meta::is_pod_available(&pod, 10, Now::new(at(1_400), 20.0)));
+        assert!(crate::meta::is_pod_available(&pod, 10, Now::new(at(1_500), 20.0)));
         assert!(!crate::meta::is_pod_available(&pod, 10, at(9_000)));
         assert!(crate::meta::is_pod_available(&pod, 10, at(10_001)));
     }

@@ -91,6 +91,8 @@ impl Reconciler for StatefulSets {
         let claims = self.claims.list(store, &resources::PVCS, Some(ns));
         let revisions = self.revisions.list(store, &resources::CONTROLLERREVISIONS, Some(ns));
         let snap = statefulset::StatefulSetSnapshot { set: &set, pods: &pods, claims: &claims, revisions: &revisions };
+        // Timestamps are wall-clock time; minReadySeconds passes at the cluster's speed.
+        let now = lab_controllers::Now::new(now, store.clock().speed());
         statefulset::sync_stateful_set(snap, now, &statefulset::FeatureGates::default()).actions
     }
 
@@ -146,6 +148,7 @@ impl Reconciler for Deployments {
         let Some(d) = typed::<Deployment>(&v) else { return vec![] };
         let sets = self.sets.list(store, &resources::REPLICASETS, Some(ns));
         let pods = self.pods.list(store, &resources::PODS, Some(ns));
+        let now = lab_controllers::Now::new(now, store.clock().speed());
         deployment::sync_deployment(deployment::DeploymentSnapshot { deployment: &d, replica_sets: &sets, pods: &pods }, now)
     }
 }
@@ -181,6 +184,7 @@ impl Reconciler for ReplicaSets {
         let pods = self.pods.list(store, &resources::PODS, Some(ns));
         let sets = self.sets.list(store, &resources::REPLICASETS, Some(ns));
         let snap = replicaset::ReplicaSetSnapshot { rs: &rs, pods: &pods, replica_sets: &sets };
+        let now = lab_controllers::Now::new(now, store.clock().speed());
         replicaset::sync_replica_set(snap, now, &mut random_suffix).actions
     }
 }

@@ -242,8 +242,8 @@ impl Reconciler for Kubelet {
             pod_ip: &pod_ip,
             host_ip: &host_ip,
             now,
-            // `now` is already simulated time: the step's delays are simulated seconds.
-            speed: 1.0,
+            // `now` is wall-clock time: the step divides its delays by the cluster's speed.
+            speed: store.clock().speed(),
             timings,
             readiness: &readiness,
             failure_detail: Some(&failure_detail),
@@ -258,7 +258,8 @@ impl Reconciler for Kubelet {
         }
         let mut actions = step.actions;
         if let Some(d) = step.next_step_after {
-            actions.push(Action::RequeueAfter(d));
+            // Already real time; `RequeueAfter` is in spec seconds (the runtime divides).
+            actions.push(Action::RequeueAfter(d.mul_f64(store.clock().speed())));
         }
         let was_running = pod.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running");
         if !was_running && pod.metadata.deletion_timestamp.is_none() {
@@ -285,10 +286,10 @@ impl Reconciler for Kubelet {
                     message: "Back-off restarting failed container".into(),
                     source: "kubelet",
                 }));
-                st.crashing.insert(uid.clone(), (restarts + 1, add(now, back_off(restarts + 1))));
+                st.crashing.insert(uid.clone(), (restarts + 1, add(now, store.clock().real_duration(back_off(restarts + 1)))));
                 actions.push(Action::RequeueAfter(back_off(restarts + 1)));
             } else {
-                actions.push(Action::RequeueAfter(until(now, due)));
+                actions.push(Action::RequeueAfter(until(now, due).mul_f64(store.clock().speed())));
             }
         }
         actions
@@ -365,7 +366,7 @@ impl Kubelet {
         if finished {
             status.phase = Some(if all_ok { "Succeeded" } else { "Failed" }.into());
         } else if !(policy == "Never" || (policy == "OnFailure" && all_ok)) {
-            st.crashing.insert(uid, (1, add(now, back_off(1))));
+            st.crashing.insert(uid, (1, add(now, store.clock().real_duration(back_off(1)))));
         }
         let unready = status.container_statuses.iter().flatten().any(|c| !c.ready);
         for cond in status.conditions.iter_mut().flatten() {
