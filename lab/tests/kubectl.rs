@@ -345,3 +345,75 @@ fn auth_can_i_and_can_i_list_answer_as_allow_all() {
     assert_eq!(r.lines().collect::<Vec<_>>(), ["selfsubjectaccessreviews.authorization.k8s.io", "selfsubjectrulesreviews.authorization.k8s.io"]);
     assert_eq!(k.ok(&["auth", "can-i", "get", "/healthz"]).trim(), "yes");
 }
+
+/// `kubectl exec` into a busybox pod next to a 3-replica StatefulSet: SRV records of the
+/// headless service's named port as CoreDNS's kubernetes plugin answers them (one per ready
+/// endpoint, weight `100/3` as `plugin/backend_lookup.go` computes it), printed as busybox's
+/// `nslookup -type=srv` prints them; `ping` (busybox `networking/ping.c`) and `grep`.
+#[test]
+fn exec_nslookup_srv_ping_and_grep_with_kubectl() {
+    let k = K::with(LabConfig { speed: 50.0, ..Default::default() });
+    let manifest = r#"
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec:
+  clusterIP: None
+  selector: {app: nginx}
+  ports: [{port: 80, name: web}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: nginx
+  replicas: 3
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      containers:
+      - {name: nginx, image: "registry.k8s.io/nginx-slim:0.24", ports: [{containerPort: 80, name: web}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: dns}
+spec:
+  containers:
+  - {name: dns, image: "busybox:1.36", command: [sleep, "3600"]}
+"#;
+    k.ok_in(&["apply", "-f", "-"], Some(manifest));
+    let started = Instant::now();
+    loop {
+        let sts = k.lab.store().get(&lab::resources::STATEFULSETS, "default", "web").ok();
+        let dns = k.lab.store().get(&lab::resources::PODS, "default", "dns").ok();
+        let eps = k.lab.store().get(&lab::resources::ENDPOINTS, "default", "nginx").ok();
+        let ready_eps = eps.as_ref().and_then(|e| e["subsets"][0]["addresses"].as_array().map(Vec::len)).unwrap_or(0);
+        if sts.is_some_and(|s| s["status"]["readyReplicas"] == 3) && dns.is_some_and(|p| p["status"]["phase"] == "Running") && ready_eps == 3 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "not ready: {eps:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let head = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n";
+    let srv = k.ok(&["exec", "dns", "--", "nslookup", "-type=srv", "_web._tcp.nginx.default.svc.cluster.local"]);
+    let records: String = (0..3)
+        .map(|i| format!("_web._tcp.nginx.default.svc.cluster.local\tservice = 0 33 80 web-{i}.nginx.default.svc.cluster.local\n"))
+        .collect();
+    assert_eq!(srv, format!("{head}{records}\n"));
+
+    let ip = k.ok(&["get", "pod", "web-1", "-o", "jsonpath={.status.podIP}"]);
+    let ping = k.ok(&["exec", "dns", "--", "ping", "-c", "2", "web-1.nginx"]);
+    let lines: Vec<&str> = ping.lines().collect();
+    assert_eq!(lines[0], format!("PING web-1.nginx ({ip}): 56 data bytes"), "{ping}");
+    assert!(lines[1].starts_with(&format!("64 bytes from {ip}: seq=0 ttl=64 time=0.0")), "{ping}");
+    assert_eq!(lines[4..6], ["--- web-1.nginx ping statistics ---", "2 packets transmitted, 2 packets received, 0% packet loss"], "{ping}");
+    let bad = k.run(&["exec", "dns", "--", "ping", "-c", "1", "web-9.nginx"], None);
+    assert_eq!(String::from_utf8_lossy(&bad.stderr).lines().next(), Some("ping: bad address 'web-9.nginx'"));
+    assert_eq!(bad.status.code(), Some(1));
+
+    let count = k.ok(&["exec", "dns", "--", "sh", "-c", "nslookup -type=srv _web._tcp.nginx | grep -c 'service = 0 33 80 web-[0-9]'"]);
+    assert_eq!(count.trim(), "3");
+    let none = k.run(&["exec", "dns", "--", "sh", "-c", "echo hello | grep -i WORLD"], None);
+    assert_eq!(none.status.code(), Some(1), "grep exits 1 when nothing matches");
+}
