@@ -297,9 +297,11 @@ impl Resolver for Dns<'_> {
             }
             recs.sort_by(|a, b| a.3.cmp(&b.3));
             recs.dedup();
-            let n = recs.len().max(1) as u16;
+            // CoreDNS `plugin/backend_lookup.go`: weight 100 each, scaled to their sum's share
+            // of 100 (`floor(100 / n)`), at least 1.
+            let n = recs.len().max(1);
             for r in recs.iter_mut() {
-                r.1 = 100 / n;
+                r.1 = (100 / n).max(1) as u16;
             }
             if !recs.is_empty() {
                 return Some((fqdn, recs));
