@@ -255,3 +255,74 @@ fn korean_search_finds_the_right_chapters() {
     }
     assert!(failures.is_empty(), "Korean search:{}", listed(&failures));
 }
+
+/// The text of a built page with the entities mdBook writes in code blocks undone.
+fn page_text(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The title line (`== name: ...`) and the first narrated step (`▶ ...`) of an example's output.
+fn telling_lines(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let title = text.lines().find(|l| l.starts_with("== ")).map(str::to_owned);
+    // With its `▶`: the step's words alone are also in the program's code, shown on both pages.
+    let step = text.lines().find_map(|l| l.split_once("▶ ").map(|(_, s)| format!("▶ {s}")));
+    title.into_iter().chain(step).collect()
+}
+
+/// Korean pages show the Korean lab run of every example (`<name>.ko.txt`, which the
+/// include-twins preprocessor puts where the chapter includes `<name>.txt`), English pages
+/// the English one, and every example of `cargo xtask transcripts` is shown on some page.
+#[test]
+fn korean_pages_show_the_korean_example_outputs() {
+    let site = site();
+    let outputs = root().join("transcripts/out/examples");
+    let chapters = chapter_pages();
+    let mut problems = Vec::new();
+    for name in xtask::transcripts::EXAMPLES {
+        let en = telling_lines(&outputs.join(xtask::transcripts::example_output_file(name, "en")));
+        let ko = telling_lines(&outputs.join(xtask::transcripts::example_output_file(name, "ko")));
+        assert_eq!((en.len(), ko.len()), (2, 2), "{name}: no title or narrated step in its outputs: {en:?} {ko:?}");
+        assert!(en.iter().zip(&ko).all(|(e, k)| e != k), "{name}: the Korean output tells the same lines as the English one: {ko:?}");
+        let mut shown_on = Vec::new();
+        for page in &chapters {
+            let en_page = page_text(&site.out_dir.join("en").join(page));
+            if !en_page.contains(&en[0]) {
+                continue;
+            }
+            shown_on.push(page.clone());
+            let ko_page = page_text(&site.out_dir.join("ko").join(page));
+            for (e, k) in en.iter().zip(&ko) {
+                if !en_page.contains(e.as_str()) {
+                    problems.push(format!("en/{page}: shows {name} but not its line {e:?}"));
+                }
+                if en_page.contains(k.as_str()) {
+                    problems.push(format!("en/{page}: shows the Korean line {k:?} of {name}"));
+                }
+                if !ko_page.contains(k.as_str()) {
+                    problems.push(format!("ko/{page}: does not show the Korean line {k:?} of {name}"));
+                }
+                if ko_page.contains(e.as_str()) {
+                    problems.push(format!("ko/{page}: shows the English line {e:?} of {name}"));
+                }
+            }
+        }
+        if shown_on.is_empty() {
+            problems.push(format!("{name}: its lab run is shown on no chapter page"));
+        }
+    }
+    // The case the book's readers meet first: ordered_startup in Ordinal pods.
+    let ko = page_text(&site.out_dir.join("ko/ordinal-pods.html"));
+    assert!(ko.contains("▶ 스테이트풀셋 web을 만든다"), "ko/ordinal-pods.html does not narrate ordered_startup in Korean");
+    assert!(!ko.contains("▶ Creating StatefulSet web"), "ko/ordinal-pods.html narrates ordered_startup in English");
+    let en = page_text(&site.out_dir.join("en/ordinal-pods.html"));
+    assert!(en.contains("▶ Creating StatefulSet web") && !en.contains("▶ 스테이트풀셋 web을 만든다"));
+    assert!(problems.is_empty(), "example outputs in the wrong language:{}", listed(&problems));
+}

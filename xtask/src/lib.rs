@@ -8,10 +8,13 @@
 //! - [`check`]: the built-site checks (links, anchors, images, language twins).
 //! - [`serve`]: the static server and the rebuild-on-change loop.
 //! - [`transcripts`]: the chapters' kubectl transcripts, generated from lab cluster runs.
+//! - [`preprocess`]: the `include-twins` mdBook preprocessor (Korean pages show the Korean
+//!   example outputs).
 
 pub mod check;
 pub mod html;
 pub mod po;
+pub mod preprocess;
 pub mod search;
 pub mod serve;
 pub mod site;

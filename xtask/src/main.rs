@@ -9,14 +9,19 @@ commands:
   build               build book/en/ and book/ko/, the root book/index.html, the Pagefind
                       indexes and po/messages.pot, and report the Korean coverage
   serve [--port N]    build, serve book/ on http://127.0.0.1:N/ (default 3000) and rebuild
-                      when src/, po/, images/, manifests/, theme/ or book.toml change
+                      when src/, po/, images/, manifests/, examples/, transcripts/out/,
+                      theme/ or book.toml change
   search LANG WORD... search the built book/LANG/ with Pagefind (run by node), as a
                       reader's browser would: e.g. `cargo xtask search ko 헤드리스`
   transcripts [--speed X] [--jobs N] [--lab PATH] [SESSION...]
                       run the sessions of transcripts/*.steps, each against a fresh lab
                       cluster, and write transcripts/out/<chapter>/<id>.txt (SESSION:
                       `ordinal-pods` or `ordinal-pods/startup`; default: all; --lab: a
-                      lab binary to use instead of building the workspace's)
+                      lab binary to use instead of building the workspace's); and the
+                      examples' lab runs (`examples` or `examples/NAME` alone), in English
+                      and Korean, into transcripts/out/examples/ and images/timeline-*
+  include-twins       the mdBook preprocessor book.toml names: Korean pages include the
+                      `.ko` twin of an included file (mdBook runs it; see preprocess.rs)
 
 The first run installs the pinned mdbook 0.5.4, mdbook-i18n-helpers 0.4.0 and pagefind
 1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone).";
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
             }
         },
         Some("search") if args.len() >= 3 => search(&root, &args[1], &args[2..]),
+        Some(xtask::preprocess::NAME) => xtask::preprocess::main(&args[1..]),
         Some("transcripts") => match transcripts(&root, &args[1..]) {
             Ok(r) => Ok(r),
             Err(e) if e.to_string().starts_with("usage:") => {

@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use crate::site::{self, BuildOptions, BuildReport};
 use crate::{fmt_duration, say, tools};
 
-/// What the rebuild loop watches, relative to the repository root.
-pub const WATCHED: [&str; 6] = ["src", "po", "images", "manifests", "theme", "book.toml"];
+/// What the rebuild loop watches, relative to the repository root: the chapters include
+/// examples/ (the code by anchor) and transcripts/out/ (the lab runs) too.
+pub const WATCHED: [&str; 8] = ["src", "po", "images", "manifests", "examples", "transcripts/out", "theme", "book.toml"];
 
 /// A fingerprint of the watched files: paths, sizes and modification times.
 pub fn fingerprint(root: &Path) -> u64 {

@@ -278,9 +278,26 @@ fn korean_source(root: &Path, staging: &Path) -> Result<KoreanSource> {
     }
 }
 
+/// The command mdBook runs for the `include-twins` preprocessor when this process is the
+/// xtask binary: itself. Otherwise (the tests build the site through this library) book.toml's
+/// `cargo run --package xtask -- include-twins` does the same, a little slower.
+fn include_twins_command() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    if exe.file_stem()? != "xtask" {
+        return None;
+    }
+    let exe = exe.to_str()?;
+    // mdBook splits the command like a shell: quote a path with spaces.
+    let exe = if exe.contains([' ', '\'', '"']) { format!("'{}'", exe.replace('\'', r"'\''")) } else { exe.to_owned() };
+    Some(format!("{exe} {}", crate::preprocess::NAME))
+}
+
 fn run_mdbook(tools: &Tools, root: &Path, dest: &Path, env: &[(&str, String)], quiet: bool) -> Result<()> {
     let mut cmd = Command::new(tools.mdbook());
     cmd.arg("build").arg(root).arg("--dest-dir").arg(dest).env("PATH", tools.path_env());
+    if let Some(command) = include_twins_command() {
+        cmd.env("MDBOOK_PREPROCESSOR__INCLUDE_TWINS__COMMAND", command);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -27,9 +27,11 @@
 //! one starting with TEXT, after a `...` line (e.g. `#| from Events:` for `kubectl describe`).
 //!
 //! The same command also runs the examples of [`EXAMPLES`] (`cargo xtask transcripts examples`
-//! for those alone), each on its own embedded lab cluster, and writes their English output to
-//! `transcripts/out/examples/<name>.txt` and their timeline charts to
-//! `images/timeline-<name>.svg` and `.ko.svg`; [`compare_example`] checks them.
+//! for those alone), each on its own embedded lab cluster, in English and in Korean, and writes
+//! their output to `transcripts/out/examples/<name>.txt` and `<name>.ko.txt` (the Korean book
+//! shows the `.ko.txt` twin: see [`crate::preprocess`]) and their timeline charts to
+//! `images/timeline-<name>.svg` and `.ko.svg` (none for [`WITHOUT_CHART`]);
+//! [`compare_example`] checks them.
 //!
 //! [`normalize`] and [`compare`] are what `tests/transcripts.rs` uses to check that the
 //! committed transcripts still match what the lab cluster prints: the same commands, rows,
@@ -541,9 +543,11 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
         let images = opts.root.join("images");
         for r in run_examples(&opts.root, &wanted, Some(&images), opts.jobs, opts.progress) {
             match r.output {
-                Ok(text) => {
-                    let path = dir.join(format!("{}.txt", r.name));
-                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(outputs) => {
+                    for (lang, text) in outputs {
+                        let path = dir.join(example_output_file(&r.name, lang));
+                        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                    }
                 }
                 Err(e) => example_failures.push(format!("examples/{}: {e}", r.name)),
             }
@@ -605,11 +609,9 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
 // ---------------------------------------------------------------------------------------
 // Example runs
 
-/// The examples whose lab-run output and timeline chart the chapters show: their English
-/// output goes to `transcripts/out/examples/<name>.txt`, their charts to
-/// `images/timeline-<name>.svg` and `images/timeline-<name>.ko.svg` (the Korean run's output
-/// is not kept: the chapters' Korean pages show the English transcript).
-/// (`primary_replica` needs kind; `headless_dns` waits for the lab's SRV records.)
+/// The examples whose lab-run output and timeline chart the chapters show: their output goes
+/// to `transcripts/out/examples/<name>.txt` (English) and `<name>.ko.txt` (Korean), their
+/// charts to `images/timeline-<name>.svg` and `images/timeline-<name>.ko.svg`.
 pub const EXAMPLES: &[&str] = &[
     "ordered_startup",
     "ordered_scale_down",
@@ -620,6 +622,20 @@ pub const EXAMPLES: &[&str] = &[
     "shared_claim_pitfall",
     "retained_claims",
 ];
+
+/// Examples of [`EXAMPLES`] that run without `--timeline`: their chart would have no lane
+/// (`preflight` creates no pod; `primary_replica` stops on the lab cluster before it creates
+/// anything, since it needs real MySQL servers on kind), so the book shows their output only.
+pub const WITHOUT_CHART: &[&str] = &["preflight", "primary_replica"];
+
+/// The languages every example runs in, each with its own output file.
+pub const EXAMPLE_LANGUAGES: [&str; 2] = ["en", "ko"];
+
+/// `<name>.txt` for English, `<name>.<lang>.txt` otherwise: the Korean book shows the
+/// Korean twin of an English file it includes ([`crate::preprocess`]).
+pub fn example_output_file(name: &str, lang: &str) -> String {
+    if lang == "en" { format!("{name}.txt") } else { format!("{name}.{lang}.txt") }
+}
 
 /// The lab speed (`STS_BOOK_LAB_SPEED`) the examples run at, for the book and the test alike.
 pub const EXAMPLE_SPEED: &str = "10";
@@ -645,9 +661,12 @@ fn example_binary(root: &Path, name: &str) -> PathBuf {
 
 /// Runs one example binary against its own embedded lab cluster (no kubeconfig) and returns
 /// what it printed; it must exit 0.
-pub fn run_example(root: &Path, name: &str, lang: &str, timeline: &Path) -> Result<String> {
+pub fn run_example(root: &Path, name: &str, lang: &str, timeline: Option<&Path>) -> Result<String> {
     let mut c = Command::new(example_binary(root, name));
-    c.arg("--lang").arg(lang).arg("--timeline").arg(timeline);
+    c.arg("--lang").arg(lang);
+    if let Some(timeline) = timeline {
+        c.arg("--timeline").arg(timeline);
+    }
     c.current_dir(root).env_remove("KUBECONFIG").env("STS_BOOK_LAB_SPEED", EXAMPLE_SPEED).env("LANG", "C.UTF-8");
     c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     #[cfg(unix)]
@@ -683,10 +702,10 @@ pub fn run_example(root: &Path, name: &str, lang: &str, timeline: &Path) -> Resu
     }
 }
 
-/// One example's runs: the English output, or why a run failed.
+/// One example's runs: its output per language of [`EXAMPLE_LANGUAGES`], or why a run failed.
 pub struct ExampleResult {
     pub name: String,
-    pub output: Result<String, String>,
+    pub output: Result<Vec<(&'static str, String)>, String>,
 }
 
 /// Runs each example in English and in Korean, `jobs` at a time; with `images`, the charts
@@ -705,12 +724,16 @@ pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: us
                     let next = queue.lock().unwrap().pop();
                     let Some(name) = next else { break };
                     let started = Instant::now();
-                    let en = run_example(root, &name, "en", &dir.join(format!("timeline-{name}.svg")));
-                    let ko = run_example(root, &name, "ko", &dir.join(format!("timeline-{name}.ko.svg")));
-                    let output = match (en, ko) {
-                        (Ok(en), Ok(_)) => Ok(en),
-                        (Err(e), _) | (_, Err(e)) => Err(format!("{e:#}")),
-                    };
+                    let output = EXAMPLE_LANGUAGES
+                        .iter()
+                        .map(|&lang| {
+                            let chart = if lang == "en" { format!("timeline-{name}.svg") } else { format!("timeline-{name}.{lang}.svg") };
+                            let chart = dir.join(chart);
+                            let timeline = (!WITHOUT_CHART.contains(&name.as_str())).then_some(chart.as_path());
+                            run_example(root, &name, lang, timeline).map(|text| (lang, text))
+                        })
+                        .collect::<Result<Vec<_>>>()
+                        .map_err(|e| format!("{e:#}"));
                     if progress {
                         let verdict = if output.is_ok() { "ok" } else { "FAILED" };
                         crate::say(format!("transcripts: examples/{name} {verdict} in {}", crate::fmt_duration(started.elapsed())));
@@ -730,7 +753,8 @@ pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: us
 
 /// The comparable form of an example's output: [`normalize`], after masking what only the
 /// run decides — the short UIDs (`(uid 9a6b7f7f)`), the embedded lab's address and port, the
-/// chart's directory and the write conflicts a controller retries.
+/// chart's directory and the write conflicts a controller retries — and what only the
+/// workstation decides: the versions `preflight` reports (`Rust 1.95.0`, `kubectl v1.32.4`).
 pub fn normalize_example(text: &str) -> Vec<String> {
     let masked: Vec<String> = text
         .lines()
@@ -759,7 +783,14 @@ pub fn normalize_example(text: &str) -> Vec<String> {
                 let file = Path::new(path.trim_end_matches('.')).file_name().map(|f| f.to_string_lossy().to_string());
                 s = format!("Timeline chart written to {}.", file.unwrap_or_default());
             }
-            s
+            if let Some(path) = s.strip_prefix("타임라인 차트를 ").and_then(|p| p.strip_suffix("에 썼다.")) {
+                let file = Path::new(path).file_name().map(|f| f.to_string_lossy().to_string());
+                s = format!("타임라인 차트를 {}에 썼다.", file.unwrap_or_default());
+            }
+            s = space_before_hangul(&s);
+            s = s.split(' ').map(mask_version).collect::<Vec<_>>().join(" ");
+            // A volume name inside a word: Korean narration adds its particle (`pvc-…에`).
+            mask_uuids(&s)
         })
         .collect();
     let lines = normalize(&masked.join("\n"));
@@ -770,7 +801,7 @@ pub fn normalize_example(text: &str) -> Vec<String> {
     let object = |l: &str| {
         let t: Vec<&str> = l.splitn(4, ' ').collect();
         match t.as_slice() {
-            ["<age>", o, rest @ ..] if o.contains('/') => Some((o.to_string(), rest.first() == Some(&"warning"))),
+            ["<age>", o, rest @ ..] if o.contains('/') => Some((o.to_string(), matches!(rest.first(), Some(&"warning" | &"경고")))),
             _ => None,
         }
     };
@@ -790,6 +821,51 @@ pub fn normalize_example(text: &str) -> Vec<String> {
         narration.extend(seq);
     }
     narration
+}
+
+/// A space between a name and the Korean particle glued to it (`web-rs-5rthw이(가)`,
+/// `1.33와(과)`), so that the name is masked as a word of its own, as in English.
+fn space_before_hangul(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut prev = ' ';
+    for c in line.chars() {
+        if prev.is_ascii_alphanumeric() && matches!(c, '\u{AC00}'..='\u{D7A3}') {
+            out.push(' ');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+/// Every UUID in `line`, also one glued to other letters, → `<uid>`.
+fn mask_uuids(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while !rest.is_empty() {
+        if rest.len() >= 36 && rest.is_char_boundary(36) && is_uuid(&rest[..36]) {
+            out.push_str("<uid>");
+            rest = &rest[36..];
+        } else {
+            let c = rest.chars().next().unwrap();
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// `1.95.0` or `v1.32.4` (with `,` or `:` after it) → `<version>`: three numbers, so neither
+/// an age (`0.4s`) nor an IP address nor a requirement (`1.89`) is taken for one.
+fn mask_version(word: &str) -> String {
+    let core = word.trim_end_matches([',', ':']);
+    let digits = core.strip_prefix('v').unwrap_or(core);
+    let parts: Vec<&str> = digits.split('.').collect();
+    if parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())) {
+        format!("<version>{}", &word[core.len()..])
+    } else {
+        word.to_string()
+    }
 }
 
 /// [`compare`] for example outputs ([`normalize_example`]).
@@ -1018,5 +1094,33 @@ mod tests {
         assert!(compare("a-xb2kq Running\na-zz9kq Pending\n", "a-bbbbb Pending\na-ccccc Running\n").is_none());
         assert!(compare("web-0 Pending\nweb-0 Running\n", "web-0 Running\nweb-0 Pending\n").is_some());
         assert!(compare("web-0 1/1 Running 0 3m10s\n", "web-0   1/1   Running   0   5s\n").is_none());
+    }
+
+    #[test]
+    fn example_outputs_mask_the_workstation_and_the_run() {
+        // preflight's versions are the workstation's; requirements and ages stay.
+        let a = "    0.1s  ▶ ✓ Rust 1.95.0: the workspace needs 1.89 or newer\n    0.3s  ▶ ✓ kubectl v1.32.4, within one minor version of the cluster's 1.33";
+        let b = "    0.2s  ▶ ✓ Rust 1.96.1: the workspace needs 1.89 or newer\n    0.3s  ▶ ✓ kubectl v1.33.0, within one minor version of the cluster's 1.33";
+        assert!(compare_example(a, b).is_none(), "{:?}", compare_example(a, b));
+        assert!(compare_example(a, &b.replace("1.89", "1.90")).is_some());
+        assert_eq!(mask_version("v1.33.7"), "<version>");
+        assert_eq!(mask_version("1.95.0:"), "<version>:");
+        for same in ["1.89", "10.244.1.2", "0.4s", "nginx:1.28-alpine"] {
+            assert_eq!(mask_version(same), same);
+        }
+        // The Korean run's chart path and lab address, as the English run's.
+        let ko = |port: &str, dir: &str| {
+            format!("내장 랩 클러스터를 http://127.0.0.1:{port}에서 시작한다\n타임라인 차트를 {dir}/timeline-x.ko.svg에 썼다.\n")
+        };
+        assert!(compare_example(&ko("40001", "images"), &ko("35555", "/tmp/sts-book-examples-9")).is_none());
+        assert!(compare_example(&ko("40001", "images"), &ko("40001", "images").replace("x.ko", "y.ko")).is_some());
+        // A volume's name with a Korean particle glued to it.
+        let bound = |uid: &str| format!("    0.1s  pvc/www-web-0          볼륨 pvc-{uid}에 바인딩됨(Bound)\n");
+        assert!(compare_example(&bound("5fd5853a-f575-4c7c-a1ef-b8753b9dbb54"), &bound("3715d4a8-ce96-45b2-9195-c515dd47744f")).is_none());
+        assert_eq!(mask_uuids("pvc-5fd5853a-f575-4c7c-a1ef-b8753b9dbb54에"), "pvc-<uid>에");
+        // A random name with its particle.
+        let wrote = |pod: &str| format!("    0.6s  ▶ {pod}이(가) index.html에 \"written by {pod}\"를 썼다\n");
+        assert!(compare_example(&wrote("web-rs-5rthw"), &wrote("web-rs-7cjdv")).is_none());
+        assert!(compare_example(&wrote("web-rs-5rthw"), &wrote("web-sts-0")).is_some());
     }
 }
