@@ -268,12 +268,14 @@ fn page_text(path: &Path) -> String {
         .replace("&amp;", "&")
 }
 
-/// The title line (`== name: ...`) and the first narrated step (`▶ ...`) of an example's output.
+/// The title line (`== name: ...`) and the first narrated step (`▶ ...`) of an example's output,
+/// or its last line when it narrates none (`primary_replica` on the lab cluster).
 fn telling_lines(file: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let title = text.lines().find(|l| l.starts_with("== ")).map(str::to_owned);
     // With its `▶`: the step's words alone are also in the program's code, shown on both pages.
     let step = text.lines().find_map(|l| l.split_once("▶ ").map(|(_, s)| format!("▶ {s}")));
+    let step = step.or_else(|| text.lines().last().map(str::to_owned));
     title.into_iter().chain(step).collect()
 }
 

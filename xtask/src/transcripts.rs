@@ -613,14 +613,19 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
 /// to `transcripts/out/examples/<name>.txt` (English) and `<name>.ko.txt` (Korean), their
 /// charts to `images/timeline-<name>.svg` and `images/timeline-<name>.ko.svg`.
 pub const EXAMPLES: &[&str] = &[
+    "preflight",
+    "stateless_vs_stateful",
     "ordered_startup",
     "ordered_scale_down",
     "stable_identity",
     "parallel_management",
     "start_ordinal",
+    "headless_dns",
     "per_pod_storage",
     "shared_claim_pitfall",
     "retained_claims",
+    "rolling_update",
+    "primary_replica",
 ];
 
 /// Examples of [`EXAMPLES`] that run without `--timeline`: their chart would have no lane
