@@ -47,11 +47,15 @@ pub struct LabConfig {
     /// Run the controllers, scheduler and kubelets (part 2). `false` serves the API alone, as a
     /// bare kube-apiserver does: pods stay Pending and nothing writes behind a test's back.
     pub controllers: bool,
+    /// Images the simulated registry has besides its catalogue (`lab/controllers/images.txt`):
+    /// `nginx:1.29.9`, `example.com/team/app:1` (then only the listed tags of that repository
+    /// pull). See the README, "Images".
+    pub images: Vec<String>,
 }
 
 impl Default for LabConfig {
     fn default() -> Self {
-        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2, controllers: true }
+        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2, controllers: true, images: Vec::new() }
     }
 }
 
@@ -85,7 +89,7 @@ impl Lab {
         kubeconfig::write(&kubeconfig, &format!("http://{addr}"))
             .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
 
-        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port()).with_workers(config.workers);
+        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port()).with_workers(config.workers).with_images(&config.images);
         cluster::nodes::bootstrap(&store, &cluster_opts.nodes);
         let pod_routes = cluster::routes(store.clone(), &cluster_opts);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,4 +1,4 @@
-//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR] [--verbose]`: run the lab cluster
+//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR] [--image IMAGE]... [--verbose]`: run the lab cluster
 //! in the foreground until Ctrl-C.
 
 use clap::{Parser, Subcommand};
@@ -33,6 +33,10 @@ enum Command {
         /// Serve the API only: no controllers, scheduler or kubelets.
         #[arg(long)]
         no_controllers: bool,
+        /// One more image the simulated registry has (repeat for more), e.g. `nginx:1.29.9` or
+        /// `example.com/team/app:1` (then only listed tags of that repository pull).
+        #[arg(long = "image", value_name = "IMAGE")]
+        images: Vec<String>,
         /// Print controller diagnostics (failed writes other than conflicts) to stderr; the
         /// environment variable `LAB_LOG=debug` does the same.
         #[arg(long)]
@@ -43,13 +47,16 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers, verbose } => {
+        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers, images, verbose } => {
             lab::runtime::set_verbose(verbose);
             if !(speed.is_finite() && speed > 0.0) {
                 anyhow::bail!("--speed must be a positive number (got {speed})");
             }
+            if let Some(bad) = images.iter().find(|i| lab_controllers::registry::Reference::parse(i).is_none()) {
+                anyhow::bail!("--image {bad:?} is not a valid image reference");
+            }
             let persisted = data_dir.as_ref().map(|d| format!(", objects kept in {}", d.display())).unwrap_or_default();
-            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, controllers: !no_controllers, ..Default::default() })?;
+            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, controllers: !no_controllers, images, ..Default::default() })?;
             let kc = lab.kubeconfig_path().display().to_string();
             println!("lab cluster (Kubernetes {}) serving at {}{persisted}", lab::http::GIT_VERSION, lab.url());
             println!("kubeconfig written to {kc} (context \"lab\"). In another terminal:");

@@ -8,7 +8,9 @@
 //! pulled the image) → Running → Ready (at once without a readiness probe; otherwise after
 //! `initialDelaySeconds`, probing every `periodSeconds`, ready after `successThreshold`
 //! successes, unready after `failureThreshold` failures). A container whose liveness probe
-//! fails `failureThreshold` times is killed and restarted (`restartCount`, `lastState`).
+//! fails `failureThreshold` times is killed and restarted (`restartCount`, `lastState`). An
+//! image the [`Registry`] does not have keeps the pod Pending: `ErrImagePull`, then
+//! `ImagePullBackOff` with the kubelet's image back-off (see `failing_pulls`).
 //! Deletion: containers are stopped
 //! (`Killing`), Ready goes False, and after the stop time (at most
 //! `terminationGracePeriodSeconds`) the pod is removed ([`Action::FinalizeDeletion`]).
@@ -27,6 +29,7 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::meta;
+use crate::registry::{PullError, Registry};
 
 pub const SOURCE: &str = "kubelet";
 
@@ -44,11 +47,34 @@ pub struct Timings {
     pub stop: f64,
     /// Reported in the `Pulled` event.
     pub image_size_bytes: u64,
+    /// How long containerd takes to find that a tag does not exist.
+    pub pull_fail: f64,
+    /// After a failed pull, the next pod sync (the PLEG relist, every second upstream, sees
+    /// the pod's sandbox and syncs it again).
+    pub relist: f64,
+    /// Then the pod worker syncs a pod whose sync failed again after this long (upstream
+    /// `kubelet.go` `backOffPeriod`, 10s; the lab leaves out its jitter).
+    pub pod_sync: f64,
+    /// The image pull back-off (upstream `kubelet.go`: `flowcontrol.NewBackOff(backOffPeriod,
+    /// MaxContainerBackOff)`): the first, doubling after each failed pull up to the maximum.
+    pub image_backoff: f64,
+    pub image_backoff_max: f64,
 }
 
 impl Default for Timings {
     fn default() -> Self {
-        Timings { sandbox: 0.5, pull: 4.0, start: 0.5, stop: 0.5, image_size_bytes: 72_000_000 }
+        Timings {
+            sandbox: 0.5,
+            pull: 4.0,
+            start: 0.5,
+            stop: 0.5,
+            image_size_bytes: 72_000_000,
+            pull_fail: 1.0,
+            relist: 1.0,
+            pod_sync: 10.0,
+            image_backoff: 10.0,
+            image_backoff_max: 300.0,
+        }
     }
 }
 
@@ -68,6 +94,25 @@ pub struct Memory {
     pub liveness: BTreeMap<String, ProbeState>,
     /// Per container being restarted after a failed liveness probe: when the kill began.
     pub restarting: BTreeMap<String, Timestamp>,
+    /// Per container whose image does not pull: the pull in progress and the back-off.
+    pub image_pulls: BTreeMap<String, ImagePull>,
+}
+
+/// A container's image that does not pull: upstream `images/image_manager.go` keeps a
+/// `flowcontrol.Backoff` entry per pod and image, and the last pull error
+/// (`prevPullErrMsg`) for the `ImagePullBackOff` message.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ImagePull {
+    pub image: String,
+    /// A pull in progress fails at this time.
+    pub attempt_ends: Option<Timestamp>,
+    /// The back-off entry: the last failed pull and the current back-off, in seconds.
+    pub last_failure: Option<Timestamp>,
+    pub backoff: f64,
+    /// The last pull's error.
+    pub error: String,
+    /// When the pod worker syncs the pod next.
+    pub next_sync: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -83,6 +128,8 @@ pub struct KubeletInput<'a> {
     pub pod: &'a Pod,
     /// Images the node has pulled.
     pub pulled_images: &'a [String],
+    /// Which images exist ([`Registry::lab`] for the committed catalogue).
+    pub registry: &'a Registry,
     /// The pod's IP, allocated by the runtime from the node's pod CIDR.
     pub pod_ip: &'a str,
     pub host_ip: &'a str,
@@ -284,6 +331,128 @@ fn has_readiness_probe(c: &Container) -> bool {
     c.readiness_probe.is_some()
 }
 
+/// Containers whose image does not pull keep the pod from starting, as upstream
+/// `images/image_manager.go` `EnsureImageExists` and `kuberuntime_container.go`
+/// `startContainer` have it (Kubernetes 1.33):
+///
+/// * the pull fails: `Failed` `Failed to pull image "<image>": <containerd's error>` and
+///   `Failed` `Error: ErrImagePull`; the container waits with reason `ErrImagePull` and the
+///   error as message; the back-off entry starts at 10s or doubles (at most 300s; it starts
+///   over when the last failure is older than twice the maximum);
+/// * a sync within the back-off: `BackOff` `Back-off pulling image "<image>"` and `Failed`
+///   `Error: ImagePullBackOff`; reason `ImagePullBackOff`, message
+///   `Back-off pulling image "<image>": ErrImagePull: <error>`;
+/// * a sync after it: `Pulling` again, and the pull fails again.
+///
+/// The first sync comes when the sandbox is up, the next one a relist after a failed pull,
+/// then one every pod-worker back-off period. An image whose name does not parse is never
+/// pulled: `InspectFailed` and `Error: InvalidImageName` at every sync. One transition per
+/// step, so a late step does not merge two statuses. The lab's simplification: the pod's
+/// other containers wait too (`ContainerCreating`) until every image pulls.
+///
+/// Returns the pod with its new status when some image does not pull (`None`: start the
+/// containers), and when to step again.
+fn failing_pulls(input: &KubeletInput<'_>, base: &Pod, memory: &mut Memory, seen: Timestamp, actions: &mut Vec<Action>) -> (Option<Pod>, Option<Timestamp>) {
+    let (pod, now, t) = (input.pod, input.now, input.timings);
+    let mut failing = Vec::new();
+    for c in containers(pod) {
+        let image = c.image.clone().unwrap_or_default();
+        let policy = pull_policy(c);
+        let needs_pull = policy == "Always" || (policy != "Never" && !input.pulled_images.contains(&image));
+        if let (true, Err(e)) = (needs_pull, input.registry.resolve(&image)) {
+            failing.push((c, image, e));
+        }
+    }
+    memory.image_pulls.retain(|name, _| failing.iter().any(|(c, _, _)| c.name == *name));
+    if failing.is_empty() {
+        return (None, None);
+    }
+    let sandbox_up = add(seen, scaled(t.sandbox, input.speed));
+    let mut p = base.clone();
+    let mut next: Option<Timestamp> = None;
+    let wake = |at: Timestamp, next: &mut Option<Timestamp>| *next = Some(next.map_or(at, |n: Timestamp| n.min(at)));
+    let mut waiting = |name: &str, reason: &str, message: String| {
+        if let Some(cs) = p.status.as_mut().and_then(|s| s.container_statuses.as_mut()).and_then(|l| l.iter_mut().find(|s| s.name == name)) {
+            cs.state = Some(ContainerState {
+                waiting: Some(ContainerStateWaiting { reason: Some(reason.into()), message: Some(message) }),
+                ..Default::default()
+            });
+        }
+    };
+    let mut sandbox_ready = now >= sandbox_up;
+    for (c, image, error) in failing {
+        let e = memory.image_pulls.entry(c.name.clone()).or_default();
+        if e.image != image {
+            // The pull that began at first sight (its `Pulling` event is out), or a new image.
+            let first = now == seen && memory.pulls.contains(&image);
+            *e = ImagePull { image: image.clone(), next_sync: Some(if now == seen { sandbox_up } else { now }), ..Default::default() };
+            if let (true, PullError::NotFound(_)) = (first, &error) {
+                e.attempt_ends = Some(add(sandbox_up, scaled(t.pull_fail, input.speed)));
+                e.next_sync = None;
+            }
+        }
+        if let Some(end) = e.attempt_ends {
+            if now < end {
+                wake(end, &mut next);
+                continue;
+            }
+            let message = match &error {
+                PullError::NotFound(m) | PullError::InvalidName(m) => m.clone(),
+            };
+            actions.push(event(pod, EventType::Warning, "Failed", format!("Failed to pull image \"{image}\": {message}")));
+            actions.push(event(pod, EventType::Warning, "Failed", "Error: ErrImagePull".into()));
+            // upstream `flowcontrol.Backoff.Next`.
+            let expired = e.last_failure.is_none_or(|l| end.duration_since(l).as_secs_f64() > 2.0 * t.image_backoff_max / input.speed);
+            e.backoff = if expired { t.image_backoff } else { (e.backoff * 2.0).min(t.image_backoff_max) };
+            e.last_failure = Some(end);
+            e.attempt_ends = None;
+            e.error = message.clone();
+            waiting(&c.name, "ErrImagePull", message);
+            sandbox_ready = true;
+            let n = add(end, scaled(t.relist, input.speed));
+            e.next_sync = Some(n);
+            wake(n, &mut next);
+            continue;
+        }
+        let Some(due) = e.next_sync else { continue };
+        if now < due {
+            wake(due, &mut next);
+            continue;
+        }
+        sandbox_ready = true;
+        match &error {
+            PullError::InvalidName(m) => {
+                actions.push(event(pod, EventType::Warning, "InspectFailed", m.clone()));
+                actions.push(event(pod, EventType::Warning, "Failed", "Error: InvalidImageName".into()));
+                waiting(&c.name, "InvalidImageName", m.clone());
+                let n = add(now, scaled(t.pod_sync, input.speed));
+                e.next_sync = Some(n);
+                wake(n, &mut next);
+            }
+            PullError::NotFound(_) => {
+                let in_backoff = e.last_failure.is_some_and(|l| now.duration_since(l).as_secs_f64() < e.backoff / input.speed);
+                if in_backoff {
+                    actions.push(event(pod, EventType::Normal, "BackOff", format!("Back-off pulling image \"{image}\"")));
+                    actions.push(event(pod, EventType::Warning, "Failed", "Error: ImagePullBackOff".into()));
+                    waiting(&c.name, "ImagePullBackOff", format!("Back-off pulling image \"{image}\": ErrImagePull: {}", e.error));
+                    let n = add(now, scaled(t.pod_sync, input.speed));
+                    e.next_sync = Some(n);
+                    wake(n, &mut next);
+                } else {
+                    actions.push(event(pod, EventType::Normal, "Pulling", format!("Pulling image \"{image}\"")));
+                    let end = add(now, scaled(t.pull_fail, input.speed));
+                    e.attempt_ends = Some(end);
+                    e.next_sync = None;
+                    wake(end, &mut next);
+                }
+            }
+        }
+    }
+    let names: Vec<(String, bool)> = containers(pod).iter().map(|c| (c.name.clone(), false)).collect();
+    p.status.get_or_insert_with(PodStatus::default).conditions = Some(conditions(base, sandbox_ready, &names, now));
+    (Some(p), next)
+}
+
 /// One step of the simulated kubelet for one pod, every liveness probe passing.
 pub fn kubelet_step(input: KubeletInput<'_>) -> KubeletStep {
     kubelet_step_probed(input, &|_| true)
@@ -357,7 +526,8 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
             for c in containers(pod) {
                 let image = c.image.clone().unwrap_or_default();
                 let present = input.pulled_images.contains(&image);
-                if pull_policy(c) == "Always" || (!present && pull_policy(c) != "Never") {
+                let invalid = matches!(input.registry.resolve(&image), Err(PullError::InvalidName(_)));
+                if !invalid && (pull_policy(c) == "Always" || (!present && pull_policy(c) != "Never")) {
                     if !memory.pulls.contains(&image) {
                         memory.pulls.push(image.clone());
                     }
@@ -395,6 +565,25 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
             now
         }
     };
+    if phase != "Running" {
+        // The status this step already wrote (at first sight), or the pod's.
+        let base = actions
+            .iter()
+            .rev()
+            .find_map(|a| match a {
+                Action::UpdateStatus(Object::Pod(p)) => Some((**p).clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| pod.clone());
+        let (failed, next) = failing_pulls(&input, &base, &mut memory, seen, &mut actions);
+        if let Some(p) = failed {
+            actions.retain(|a| !matches!(a, Action::UpdateStatus(_)));
+            if p != *pod {
+                actions.push(Action::UpdateStatus(Object::Pod(Box::new(p))));
+            }
+            return done(actions, memory, pulled, next.map(|n| until(now, n)));
+        }
+    }
     let pull_time = if memory.pulls.is_empty() { 0.0 } else { t.pull };
     let running_at = add(seen, scaled(t.sandbox + pull_time + t.start, input.speed));
     if now < running_at {

@@ -20,7 +20,7 @@
 //! | scheduler | [`scheduler::schedule_pod`] | a pod without `spec.nodeName` appears; retry on node, claim or volume changes | the pod, nodes, all pods, claims, volumes, classes |
 //! | PV controller | [`storage::sync_volumes`] | any claim, volume or class changes | all claims, volumes, classes |
 //! | provisioner | [`storage::local_path_provision`] | same | same |
-//! | kubelet | [`kubelet::kubelet_step`] | a pod bound to the node changes, or `next_step_after` elapses | the pod, the node's pulled images, the probe result, its [`kubelet::Memory`] |
+//! | kubelet | [`kubelet::kubelet_step`] | a pod bound to the node changes, or `next_step_after` elapses | the pod, the node's pulled images, the [`registry::Registry`], the probe result, its [`kubelet::Memory`] |
 //! | garbage collector | [`garbagecollector::collect_garbage`] | any object with owner references, finalizers or a deletion timestamp changes | every object's metadata |
 //!
 //! ```ignore
@@ -85,7 +85,9 @@
 //! * [`kubelet`]: a simulated kubelet as a state machine: Pending → ContainerCreating →
 //!   Running → Ready with readiness probes, restarts on failed liveness probes
 //!   ([`kubelet::kubelet_step_probed`]), conditions with transition times, graceful
-//!   termination, and when to step again, scaled by a speed factor.
+//!   termination, image pulls that fail (`ErrImagePull`, `ImagePullBackOff` with the
+//!   kubelet's back-off), and when to step again, scaled by a speed factor.
+//! * [`registry`]: the simulated image registry (`images.txt`): which images pull.
 //! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
 
@@ -97,6 +99,7 @@ pub mod history;
 pub mod kubelet;
 pub mod meta;
 pub mod refmanager;
+pub mod registry;
 pub mod replicaset;
 pub mod scheduler;
 pub mod statefulset;

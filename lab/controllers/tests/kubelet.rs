@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::{Container, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use lab_controllers::kubelet::{kubelet_step, pull_policy, KubeletInput, KubeletStep, Memory, Timings};
+use lab_controllers::registry::Registry;
 use lab_controllers::{Action, Object};
 use serde_json::json;
 use std::time::Duration;
@@ -39,11 +40,12 @@ struct Sim {
     /// Every status the kubelet wrote: (phase, Ready condition).
     statuses: Vec<(String, String)>,
     start: Timestamp,
+    registry: Registry,
 }
 
 impl Sim {
     fn new(pod: Pod, pulled: &[&str], speed: f64) -> Self {
-        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, detail: "", log: vec![], statuses: vec![], start: t(0) }
+        Sim { pod, memory: Memory::default(), pulled: pulled.iter().map(|s| s.to_string()).collect(), now: t(0), speed, ready_probe: true, detail: "", log: vec![], statuses: vec![], start: t(0), registry: Registry::lab() }
     }
 
     fn step(&mut self) -> KubeletStep {
@@ -55,6 +57,7 @@ impl Sim {
         let s = kubelet_step(KubeletInput {
             pod: &self.pod,
             pulled_images: &self.pulled,
+            registry: &self.registry,
             pod_ip: "10.244.1.5",
             host_ip: "172.18.0.3",
             now: self.now,
@@ -326,6 +329,7 @@ fn failed_liveness_probes_restart_the_container_and_count_restarts() {
     );
     let pulled = vec!["registry.k8s.io/nginx-slim:0.24".to_string()];
     let timings = Timings::default();
+    let registry = Registry::lab();
     let mut memory = Memory::default();
     let mut log = vec![];
     let healthy_until = 5.0;
@@ -336,7 +340,7 @@ fn failed_liveness_probes_restart_the_container_and_count_restarts() {
         let live = move |_: &Container| secs < healthy_until;
         let ready = |_: &Container| true;
         let s = kubelet_step_probed(
-            KubeletInput { pod: &pod, pulled_images: &pulled, pod_ip: "10.244.1.9", host_ip: "172.18.0.3", now, speed: 1.0, timings: &timings, readiness: &ready, failure_detail: None, memory: &memory },
+            KubeletInput { pod: &pod, pulled_images: &pulled, registry: &registry, pod_ip: "10.244.1.9", host_ip: "172.18.0.3", now, speed: 1.0, timings: &timings, readiness: &ready, failure_detail: None, memory: &memory },
             &live,
         );
         for a in &s.actions {
@@ -380,4 +384,162 @@ fn pull_durations_print_as_go_durations() {
     for (ms, want) in cases {
         assert_eq!(go_duration(Duration::from_millis(ms)), want);
     }
+}
+
+fn pod_with_image(image: &str) -> Pod {
+    let mut pod = web_pod(None);
+    pod.spec.as_mut().unwrap().containers[0].image = Some(image.into());
+    pod
+}
+
+fn waiting_reason(pod: &Pod) -> Option<String> {
+    pod.status.as_ref()?.container_statuses.as_ref()?[0].state.as_ref()?.waiting.as_ref()?.reason.clone()
+}
+
+/// upstream `pkg/kubelet/images/image_manager.go` (1.33) `pullImage` with containerd's error as
+/// kind shows it, the back-off of `kubelet.go` (`flowcontrol.NewBackOff(10s, 300s)`), and
+/// `kuberuntime_container.go` `startContainer`'s `Error: <reason>` events: a tag that does not
+/// exist goes ErrImagePull, then ImagePullBackOff, and is pulled again after 10s, 20s, 40s...
+#[test]
+fn missing_tag_goes_err_image_pull_then_image_pull_back_off_with_doubling_backoff_as_upstream_image_manager() {
+    let image = "nginx:1.28-alpin";
+    let mut sim = Sim::new(pod_with_image(image), &[], 1.0);
+    let mut reasons: Vec<(f64, String)> = vec![];
+    loop {
+        let s = sim.step();
+        let at = sim.now.duration_since(sim.start).as_secs_f64();
+        if let Some(r) = waiting_reason(&sim.pod)
+            && reasons.last().is_none_or(|(_, l)| *l != r)
+        {
+            reasons.push((at, r));
+        }
+        let Some(d) = s.next_step_after else { break };
+        sim.now = sim.now.checked_add(SignedDuration::try_from(d).unwrap()).unwrap();
+        if at > 100.0 {
+            break;
+        }
+    }
+    let err = "rpc error: code = NotFound desc = failed to pull and unpack image \"docker.io/library/nginx:1.28-alpin\": failed to resolve reference \"docker.io/library/nginx:1.28-alpin\": docker.io/library/nginx:1.28-alpin: not found";
+    // sandbox 0.5s, the failed pull 1s, a relist 1s later, then a sync every 10s.
+    let want: Vec<(f64, &str)> = vec![
+        (0.0, "ContainerCreating"),
+        (1.5, "ErrImagePull"),
+        (2.5, "ImagePullBackOff"),
+        (13.5, "ErrImagePull"),
+        (14.5, "ImagePullBackOff"),
+        (35.5, "ErrImagePull"),
+        (36.5, "ImagePullBackOff"),
+        (77.5, "ErrImagePull"),
+        (78.5, "ImagePullBackOff"),
+    ];
+    assert_eq!(reasons.iter().map(|(t, r)| (*t, r.as_str())).collect::<Vec<_>>(), want);
+    assert_eq!(sim.phase(), "Pending");
+    assert_eq!(sim.cond("Ready").0, "False");
+    let st = sim.pod.status.clone().unwrap().container_statuses.unwrap()[0].clone();
+    assert!(!st.ready);
+    assert_eq!(st.state.unwrap().waiting.unwrap().message.unwrap(), format!("Back-off pulling image \"{image}\": ErrImagePull: {err}"));
+    // Pulls at 0, 12.5, 34.5, 76.5: 10s, 20s, 40s of back-off after each failure.
+    let pulls: Vec<f64> = sim.log.iter().filter(|(_, l)| l.starts_with("event Pulling")).map(|(t, _)| *t).collect();
+    assert_eq!(pulls, vec![0.0, 12.5, 34.5, 76.5]);
+    let events: Vec<&str> = sim.log.iter().filter(|(t, l)| *t < 13.0 && l.starts_with("event")).map(|(_, l)| l.as_str()).collect();
+    let failed = format!("event Failed: Failed to pull image \"{image}\": {err}");
+    assert_eq!(
+        events,
+        vec![
+            "event Pulling: Pulling image \"nginx:1.28-alpin\"",
+            failed.as_str(),
+            "event Failed: Error: ErrImagePull",
+            "event BackOff: Back-off pulling image \"nginx:1.28-alpin\"",
+            "event Failed: Error: ImagePullBackOff",
+            "event Pulling: Pulling image \"nginx:1.28-alpin\"",
+        ]
+    );
+    // The back-off stops doubling at 300s: pulls 5 min (plus the syncs' granularity) apart.
+    sim.run(3000.0);
+    let pulls: Vec<f64> = sim.log.iter().filter(|(_, l)| l.starts_with("event Pulling")).map(|(t, _)| *t).collect();
+    let gaps: Vec<f64> = pulls.windows(2).map(|w| w[1] - w[0]).collect();
+    let last = *gaps.last().unwrap();
+    assert!((301.0..=312.0).contains(&last), "{gaps:?}");
+    assert!(gaps.iter().all(|g| *g <= last), "{gaps:?}");
+    assert_eq!(sim.phase(), "Pending", "never starts");
+}
+
+#[test]
+fn image_pull_backoff_is_scaled_by_the_speed_factor() {
+    let mut sim = Sim::new(pod_with_image("nginx:1.28-alpin"), &[], 10.0);
+    sim.run(10.0);
+    let pulls: Vec<f64> = sim.log.iter().filter(|(_, l)| l.starts_with("event Pulling")).map(|(t, _)| *t).collect();
+    assert_eq!(pulls, vec![0.0, 1.25, 3.45, 7.65]);
+}
+
+/// A tag that exists pulls as before; an unparsable name is never pulled: upstream
+/// `applyDefaultImageTag` fails (`InspectFailed`, `Error: InvalidImageName`).
+#[test]
+fn existing_tags_pull_and_invalid_names_are_invalid_image_name_as_upstream() {
+    let mut sim = Sim::new(pod_with_image("nginx:1.28-alpine"), &[], 1.0);
+    sim.run(30.0);
+    assert_eq!(sim.phase(), "Running");
+    let mut sim = Sim::new(pod_with_image("Nginx:1.28"), &[], 1.0);
+    sim.run(15.0);
+    assert_eq!(sim.phase(), "Pending");
+    assert_eq!(waiting_reason(&sim.pod).as_deref(), Some("InvalidImageName"));
+    assert!(!sim.log.iter().any(|(_, l)| l.starts_with("event Pulling")));
+    assert!(sim.log.iter().any(|(_, l)| l == "event InspectFailed: Failed to apply default image tag \"Nginx:1.28\": couldn't parse image name \"Nginx:1.28\": invalid reference format"));
+    assert!(sim.log.iter().any(|(_, l)| l == "event Failed: Error: InvalidImageName"));
+}
+
+/// The lab registry's rule (lab/README.md, "Images"): references normalized as containerd
+/// does (docker/distribution `ParseNormalizedNamed`); listed repositories pull only listed
+/// tags; unlisted repositories pull.
+#[test]
+fn lab_registry_normalizes_references_and_knows_the_books_images() {
+    use lab_controllers::registry::{PullError, Reference};
+    let r = |s: &str| Reference::parse(s).map(|r| r.to_string());
+    assert_eq!(r("nginx").as_deref(), Some("docker.io/library/nginx:latest"));
+    assert_eq!(r("nginx:1.28-alpin").as_deref(), Some("docker.io/library/nginx:1.28-alpin"));
+    assert_eq!(r("bitnami/redis:7").as_deref(), Some("docker.io/bitnami/redis:7"));
+    assert_eq!(r("registry.k8s.io/nginx-slim:0.27").as_deref(), Some("registry.k8s.io/nginx-slim:0.27"));
+    assert_eq!(r("localhost:5000/app").as_deref(), Some("localhost:5000/app:latest"));
+    assert_eq!(r("docker.io/library/busybox:1.36").as_deref(), Some("docker.io/library/busybox:1.36"));
+    for bad in ["", "Nginx", "nginx:", "nginx:bad tag", "a//b"] {
+        assert_eq!(r(bad), None, "{bad:?}");
+    }
+    let registry = Registry::lab();
+    for ok in [
+        "registry.k8s.io/nginx-slim:0.27",
+        "registry.k8s.io/nginx-slim:0.24",
+        "registry.k8s.io/nginx-slim:0.21",
+        "nginx:1.27-alpine",
+        "nginx:1.28-alpine",
+        "docker.io/library/nginx:1.27-alpine",
+        "nginx:1.24",
+        "nginx:1.25",
+        "nginx:1.26",
+        "nginx:1.27",
+        "nginx:1.28",
+        "nginx",
+        "nginx:latest",
+        "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "busybox:1.36",
+        "busybox:1.28",
+        "busybox",
+        "mysql:8.4",
+        "mysql:5.7",
+        "alpine:3.20",
+        "registry.k8s.io/pause:3.9",
+        "registry.k8s.io/pause:3.10",
+        "example.com/team/app:1",
+        "myorg/app:dev",
+    ] {
+        assert_eq!(registry.resolve(ok), Ok(()), "{ok}");
+    }
+    for missing in ["nginx:1.28-alpin", "registry.k8s.io/nginx-slim:0.72", "busybox:1.366", "mysql:8.44"] {
+        assert!(matches!(registry.resolve(missing), Err(PullError::NotFound(_))), "{missing}");
+    }
+    assert!(matches!(registry.resolve("Nginx:1.28"), Err(PullError::InvalidName(_))));
+    let mut more = Registry::lab();
+    assert!(more.add("nginx:1.28-alpin"));
+    assert_eq!(more.resolve("nginx:1.28-alpin"), Ok(()));
+    assert!(more.add("example.com/team/app:1"));
+    assert!(matches!(more.resolve("example.com/team/app:2"), Err(PullError::NotFound(_))), "listed now: only its listed tags pull");
 }

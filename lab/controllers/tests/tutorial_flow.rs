@@ -242,6 +242,7 @@ impl Cluster {
         let a = storage::local_path_provision(&self.claims, &self.pvs, &self.classes);
         changed |= self.apply(a);
         let bound: Vec<Pod> = self.pods.iter().filter(|p| p.spec.as_ref().unwrap().node_name.is_some()).cloned().collect();
+        let registry = lab_controllers::registry::Registry::lab();
         for (i, p) in bound.iter().enumerate() {
             let uid = p.metadata.uid.clone().unwrap();
             let node = p.spec.as_ref().unwrap().node_name.clone().unwrap();
@@ -252,6 +253,7 @@ impl Cluster {
             let step = kubelet::kubelet_step(kubelet::KubeletInput {
                 pod: p,
                 pulled_images: &pulled,
+                registry: &registry,
                 pod_ip: &ip,
                 host_ip: "172.18.0.2",
                 now: self.now,

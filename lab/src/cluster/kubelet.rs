@@ -11,6 +11,7 @@ use crate::store::{Event as StoreEvent, EventType, Store};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::Action;
+use lab_controllers::registry::Registry;
 use lab_controllers::kubelet::{
     KubeletInput, Memory, ProbeState, Timings, host_local_next_pod_ip, kubelet_step, pod_ip_in_cidr, pod_ip_index, pod_ips_in_cidr,
 };
@@ -77,12 +78,18 @@ impl State {
 pub struct Kubelet {
     opts: Arc<Options>,
     timings: Timings,
+    /// The simulated registry: the catalogue and `--image`s.
+    registry: Registry,
     state: Mutex<State>,
 }
 
 impl Kubelet {
     pub fn new(opts: Arc<Options>) -> Kubelet {
-        Kubelet { opts, timings: Timings::default(), state: Mutex::new(State::default()) }
+        let mut registry = Registry::lab();
+        for image in &opts.images {
+            registry.add(image);
+        }
+        Kubelet { opts, timings: Timings::default(), registry, state: Mutex::new(State::default()) }
     }
 
     /// The IP the kubelet gave a pod, if it runs.
@@ -251,6 +258,7 @@ impl Reconciler for Kubelet {
         let step = kubelet_step(KubeletInput {
             pod: &pod,
             pulled_images: &pulled_images,
+            registry: &self.registry,
             pod_ip: &pod_ip,
             host_ip: &host_ip,
             now,

@@ -32,6 +32,9 @@ pub struct Options {
     pub volumes_root: PathBuf,
     /// Remove `volumes_root` when the cluster stops (a temporary one).
     pub temporary_volumes: bool,
+    /// Images the simulated registry has besides its catalogue (`lab serve --image`; see
+    /// `lab_controllers::registry`).
+    pub images: Vec<String>,
 }
 
 /// kind's node names for a control plane and `workers` workers: `kind-control-plane`,
@@ -57,7 +60,13 @@ pub fn volumes_dir(data_dir: Option<&Path>, port: u16) -> PathBuf {
 impl Options {
     /// The book's cluster (`kind/cluster.yaml`: one control plane, two workers).
     pub fn new(data_dir: Option<&Path>, port: u16) -> Options {
-        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none() }
+        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none(), images: Vec::new() }
+    }
+
+    /// More images in the simulated registry (`nginx:1.29.9`, `example.com/app:1`).
+    pub fn with_images(mut self, images: &[String]) -> Options {
+        self.images.extend(images.iter().cloned());
+        self
     }
 
     /// A control plane and `workers` workers, named as kind names them.
