@@ -295,9 +295,11 @@ fn include_twins_command() -> Option<String> {
 fn run_mdbook(tools: &Tools, root: &Path, dest: &Path, env: &[(&str, String)], quiet: bool) -> Result<()> {
     let mut cmd = Command::new(tools.mdbook());
     cmd.arg("build").arg(root).arg("--dest-dir").arg(dest).env("PATH", tools.path_env());
-    if let Some(command) = include_twins_command() {
-        cmd.env("MDBOOK_PREPROCESSOR__INCLUDE_TWINS__COMMAND", command);
-    }
+    match include_twins_command() {
+        Some(command) => cmd.env("MDBOOK_PREPROCESSOR__INCLUDE_TWINS__COMMAND", command),
+        // book.toml's `cargo run` builds xtask as a top-level cargo would.
+        None => crate::without_cargo_run_env(&mut cmd),
+    };
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -200,7 +200,7 @@ pub fn lab_binary_starter(root: &Path, bin: Option<PathBuf>) -> Result<Box<Start
         Some(b) => b,
         None => {
             crate::say("transcripts: building the lab cluster (cargo build -p lab)");
-            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            let status = crate::without_cargo_run_env(&mut Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())))
                 .args(["build", "--quiet", "-p", "lab", "--bin", "lab"])
                 .current_dir(root)
                 .status()
@@ -651,7 +651,7 @@ pub const EXAMPLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// `cargo build --examples`, once, before the runs.
 pub fn build_examples(root: &Path) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo).arg("build").arg("--examples").current_dir(root).stdin(Stdio::null()).status()?;
+    let status = crate::without_cargo_run_env(&mut Command::new(cargo)).arg("build").arg("--examples").current_dir(root).stdin(Stdio::null()).status()?;
     if !status.success() {
         bail!("cargo build --examples failed");
     }
