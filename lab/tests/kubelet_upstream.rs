@@ -71,6 +71,33 @@ async fn recreated_pod_on_the_same_node_gets_the_next_ip_as_host_local_ipam_roun
     assert_eq!(ip2, "10.244.1.5");
 }
 
+/// host-local keeps its reservations on disk (one file per address), so a restarted node
+/// never hands out an address a running pod has. The lab, restarted with its data dir, adopts
+/// the addresses of the running pods on a node before that node allocates again (here a pod
+/// created while no kubelet ran, whose name sorts first, would otherwise take `web-0`'s).
+#[tokio::test]
+async fn after_a_restart_with_a_data_dir_running_pods_keep_their_ips_and_new_pods_get_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |controllers: bool| LabConfig { speed: 100.0, data_dir: Some(dir.path().to_path_buf()), controllers, ..Default::default() };
+    {
+        let lab = Lab::start(config(true)).unwrap();
+        let pods: Api<Pod> = Api::default_namespaced(lab.client());
+        pods.create(&PostParams::default(), &pod_on("web-0", "kind-worker", None)).await.unwrap();
+        assert_eq!(wait_for("web-0 Running", 10, || running_ip(&pods, "web-0")).await, "10.244.1.2");
+    }
+    {
+        // No kubelet: the new pod stays Pending, without an address.
+        let lab = Lab::start(config(false)).unwrap();
+        let pods: Api<Pod> = Api::default_namespaced(lab.client());
+        pods.create(&PostParams::default(), &pod_on("a-new", "kind-worker", None)).await.unwrap();
+    }
+    let lab = Lab::start(config(true)).unwrap();
+    let pods: Api<Pod> = Api::default_namespaced(lab.client());
+    let new_ip = wait_for("a-new Running", 10, || running_ip(&pods, "a-new")).await;
+    assert_eq!(running_ip(&pods, "web-0").await.as_deref(), Some("10.244.1.2"));
+    assert_eq!(new_ip, "10.244.1.3", "not web-0's address");
+}
+
 /// upstream `pkg/kubelet/prober/prober_manager.go` `UpdatePodStatus`: a started container
 /// whose readiness probe has not run yet is not ready, so a watch (`kubectl get pods -w`) sees
 /// phase Running with Ready=False (`0/1 Running`) before Ready=True (`1/1 Running`), with or

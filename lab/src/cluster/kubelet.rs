@@ -30,6 +30,9 @@ struct State {
     /// next allocation continues. Not kept across a restart of the lab: a picked-up running
     /// pod counts as the last reservation when it is the highest address in use.
     last_reserved: HashMap<String, u32>,
+    /// Nodes whose running pods' addresses were adopted (once per process: after a restart
+    /// with a data dir, before the node hands out a new address).
+    adopted: std::collections::HashSet<String>,
     /// Node → images pulled.
     pulled: HashMap<String, Vec<String>>,
     /// `ns/name` → the UID the kubelet last ran under that name.
@@ -230,6 +233,16 @@ impl Reconciler for Kubelet {
                 m.probes.insert(cs.name.clone(), ProbeState { successes: ready as i32, failures: 0, next_probe: Some(now), ready });
             }
             st.memory.insert(uid.clone(), m);
+        }
+        if !st.adopted.contains(&node_name) {
+            st.adopted.insert(node_name.clone());
+            for other in store.list(&resources::PODS, None).0.iter().filter(|p| p["spec"]["nodeName"] == node_name.as_str()) {
+                if let (Some(u), Some(ip)) = (other["metadata"]["uid"].as_str(), other["status"]["podIP"].as_str()) {
+                    st.adopt_ip(u, &node_name, &cidr, ip.to_string());
+                    // So the address is released when that pod goes.
+                    st.uids.entry(key_of(other)).or_insert_with(|| u.to_string());
+                }
+            }
         }
         let pod_ip = st.ip_for(&uid, &node_name, &cidr);
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();
