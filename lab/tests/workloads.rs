@@ -347,9 +347,11 @@ async fn repeated_probe_failures_aggregate_into_one_event_with_the_probers_outpu
         let mine: Vec<Event> = list.into_iter().filter(|e| e.involved_object.name.as_deref() == Some("missing") && e.reason.as_deref() == Some("Unhealthy")).collect();
         mine
     };
-    let ev = wait_for("three probe failures", 20, || async {
+    // Event times are whole wall-clock seconds at every speed, so wait until a failure has
+    // landed in a later second than the first: the aggregated Event must then show it.
+    let ev = wait_for("three probe failures, the last in a later second", 20, || async {
         let mine = unhealthy().await;
-        mine.first().filter(|e| e.count.unwrap_or(0) >= 3).cloned()
+        mine.first().filter(|e| e.count.unwrap_or(0) >= 3 && e.last_timestamp != e.first_timestamp).cloned()
     })
     .await;
     assert_eq!(unhealthy().await.len(), 1, "one aggregated Event per (object, reason, message, source)");
