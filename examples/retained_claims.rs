@@ -97,7 +97,12 @@ async fn retained_claims(ex: Example) -> Result<()> {
 
     ex.say(tr!(lang, "Deleting StatefulSet cache", "스테이트풀셋 cache를 지운다"));
     sets.delete("cache", &DeleteParams::default()).await?;
-    ex.wait_until(tr!(lang, "claim www-cache-0 to be deleted", "클레임 www-cache-0이 삭제되기"), 180, |s| !s.claims.contains_key("www-cache-0")).await?;
+    // The garbage collector deletes pod cache-0 and claim www-cache-0 (both owned by the set)
+    // independently: wait for both, or the check and the clean-up can overtake the pod's end.
+    ex.wait_until(tr!(lang, "pod cache-0 and claim www-cache-0 to be deleted", "파드 cache-0과 클레임 www-cache-0이 삭제되기"), 180, |s| {
+        s.pod("cache-0").is_none() && !s.claims.contains_key("www-cache-0")
+    })
+    .await?;
     if claims(&ex, "www-web-") != original {
         bail!(tr!(lang, "deleting cache touched the claims of web", "cache를 지우자 web의 클레임이 바뀌었다"));
     }
