@@ -2,34 +2,15 @@
 //! from kindnet's host-local IPAM, and the readiness a started container reports before its
 //! first probe result.
 
+mod common;
+
+use common::{SPEED, lab, wait_for};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, PostParams, WatchEvent, WatchParams};
 use lab::{Lab, LabConfig};
 use serde_json::json;
-use std::future::Future;
 use std::time::Duration;
-
-fn lab() -> Lab {
-    Lab::start(LabConfig { speed: 100.0, ..Default::default() }).expect("lab starts")
-}
-
-async fn wait_for<T, F, Fut>(what: &str, secs: u64, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        if tokio::time::Instant::now() > deadline {
-            panic!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn pod_on(name: &str, node: &str, readiness: Option<serde_json::Value>) -> Pod {
     let mut c = json!({"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.27"});
@@ -78,7 +59,7 @@ async fn recreated_pod_on_the_same_node_gets_the_next_ip_as_host_local_ipam_roun
 #[tokio::test]
 async fn after_a_restart_with_a_data_dir_running_pods_keep_their_ips_and_new_pods_get_others() {
     let dir = tempfile::tempdir().unwrap();
-    let config = |controllers: bool| LabConfig { speed: 100.0, data_dir: Some(dir.path().to_path_buf()), controllers, ..Default::default() };
+    let config = |controllers: bool| LabConfig { speed: SPEED, data_dir: Some(dir.path().to_path_buf()), controllers, ..Default::default() };
     {
         let lab = Lab::start(config(true)).unwrap();
         let pods: Api<Pod> = Api::default_namespaced(lab.client());
