@@ -184,7 +184,10 @@ const DOMAIN: &str = "svc.cluster.local";
 
 impl Dns<'_> {
     fn candidates(&self, name: &str) -> Vec<String> {
-        let name = name.trim_end_matches('.');
+        // A trailing dot makes a name absolute: the resolver tries it alone (resolv.conf(5)).
+        if let Some(absolute) = name.strip_suffix('.') {
+            return vec![absolute.to_string()];
+        }
         let mut v: Vec<String> =
             [format!("{name}.{}.{DOMAIN}", self.namespace), format!("{name}.{DOMAIN}"), format!("{name}.cluster.local")].into();
         if name.ends_with(".cluster.local") || name.matches('.').count() >= 5 {

@@ -660,13 +660,22 @@ impl<'a> Shell<'a> {
         let Some(name) = args.iter().find(|a| !a.starts_with('-')) else {
             return err("Usage: nslookup [-type=QUERY_TYPE] HOST [DNS_SERVER]".into(), 1);
         };
+        // busybox 1.29 and later (networking/nslookup.c, add_query_with_search) append the
+        // search domains only to a name without a dot: `web-1.nginx` is asked as it is and is
+        // NXDOMAIN (busybox bug 11161, why Kubernetes' DNS docs use busybox:1.28). Other
+        // images' nslookup (bind's) and busybox 1.28's (libc) use the whole search path.
+        let query = if self.c.image.contains("busybox") && !self.busybox_128() && name.contains('.') {
+            format!("{}.", name.trim_end_matches('.'))
+        } else {
+            name.clone()
+        };
         let mut s = if self.busybox_128() {
             "Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n".to_string()
         } else {
             "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\n".to_string()
         };
         if srv {
-            return match self.c.resolver.srv(name) {
+            return match self.c.resolver.srv(&query) {
                 Some((fqdn, recs)) if !recs.is_empty() => {
                     for (p, w, port, target) in recs {
                         s.push_str(&format!("{fqdn}\tservice = {p} {w} {port} {target}\n"));
@@ -677,7 +686,7 @@ impl<'a> Shell<'a> {
                 _ => Output { stdout: s.into_bytes(), stderr: format!("** server can't find {name}: NXDOMAIN\n").into_bytes(), code: 1 },
             };
         }
-        match self.c.resolver.lookup(name) {
+        match self.c.resolver.lookup(&query) {
             Some((fqdn, ips)) if !ips.is_empty() => {
                 if self.busybox_128() {
                     s.push_str(&format!("Name:      {name}\n"));
@@ -990,7 +999,11 @@ mod tests {
     }
 
     fn run(script: &str, fs: &Fs) -> Output {
-        let c = Container { fs, hostname: "web-0".into(), env: vec![], image: "nginx".into(), resolver: &NoDns, speed: 1000.0 };
+        run_in("nginx", script, fs)
+    }
+
+    fn run_in(image: &str, script: &str, fs: &Fs) -> Output {
+        let c = Container { fs, hostname: "web-0".into(), env: vec![], image: image.into(), resolver: &NoDns, speed: 1000.0 };
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(exec(&c, &["sh".into(), "-c".into(), script.into()], vec![]))
     }
@@ -1038,6 +1051,19 @@ mod tests {
         let out = run("getent hosts web-1.nginx", &fs);
         assert_eq!(String::from_utf8(out.stdout).unwrap(), "10.244.2.2      web-1.nginx.default.svc.cluster.local\n");
         assert_eq!(run("getent hosts web-9.nginx", &fs).code, 2);
+    }
+
+    #[test]
+    fn busybox_nslookup_searches_only_names_without_a_dot_as_busybox_bug_11161() {
+        let (_d, fs) = fs();
+        let found = "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10:53\n\nName:\tweb-1.nginx.default.svc.cluster.local\nAddress: 10.244.2.2\n\n";
+        // bind's nslookup (and libc in busybox 1.28) applies the search path to `web-1.nginx`.
+        let out = run_in("registry.k8s.io/nginx-slim:0.27", "nslookup web-1.nginx", &fs);
+        assert_eq!((String::from_utf8(out.stdout).unwrap().as_str(), out.code), (found, 0));
+        // busybox 1.36 asks for `web-1.nginx` as it is: NXDOMAIN, exit 1.
+        let out = run_in("busybox:1.36", "nslookup -type=a web-1.nginx", &fs);
+        assert_eq!(String::from_utf8(out.stderr).unwrap(), "** server can't find web-1.nginx: NXDOMAIN\n");
+        assert_eq!(out.code, 1);
     }
 
     /// busybox `networking/ping.c`: the banner, `N bytes from IP: seq=K ttl=64 time=...`, the
