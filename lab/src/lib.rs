@@ -51,11 +51,19 @@ pub struct LabConfig {
     /// `nginx:1.29.9`, `example.com/team/app:1` (then only the listed tags of that repository
     /// pull). See the README, "Images".
     pub images: Vec<String>,
+    /// A workshop room without internet: no node reaches a registry, so every pull of an image
+    /// the node does not have fails with containerd's network error (`ErrImagePull`, then
+    /// `ImagePullBackOff`). See the README, "Images", "Offline".
+    pub offline: bool,
+    /// Images already on every node, as after `kind load docker-image IMAGE`: pods with them
+    /// start without a pull (`already present on machine`), offline too. They are also in the
+    /// registry, as `images` are.
+    pub preloaded: Vec<String>,
 }
 
 impl Default for LabConfig {
     fn default() -> Self {
-        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2, controllers: true, images: Vec::new() }
+        LabConfig { speed: 1.0, data_dir: None, port: 0, kubeconfig: None, history_limit: 10_000, workers: 2, controllers: true, images: Vec::new(), offline: false, preloaded: Vec::new() }
     }
 }
 
@@ -89,7 +97,10 @@ impl Lab {
         kubeconfig::write(&kubeconfig, &format!("http://{addr}"))
             .with_context(|| format!("cannot write kubeconfig {}", kubeconfig.display()))?;
 
-        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port()).with_workers(config.workers).with_images(&config.images);
+        let cluster_opts = cluster::Options::new(config.data_dir.as_deref(), addr.port()).with_workers(config.workers)
+            .with_images(&config.images)
+            .with_offline(config.offline)
+            .with_preloaded(&config.preloaded);
         cluster::nodes::bootstrap(&store, &cluster_opts.nodes);
         let pod_routes = cluster::routes(store.clone(), &cluster_opts);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -1,5 +1,5 @@
-//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR] [--image IMAGE]... [--verbose]`: run the lab cluster
-//! in the foreground until Ctrl-C.
+//! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR] [--image IMAGE]...
+//! [--offline] [--preload IMAGE]... [--verbose]`: run the lab cluster in the foreground until Ctrl-C.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -37,6 +37,14 @@ enum Command {
         /// `example.com/team/app:1` (then only listed tags of that repository pull).
         #[arg(long = "image", value_name = "IMAGE")]
         images: Vec<String>,
+        /// No registry is reachable, as in a workshop room without internet: pulling an image a
+        /// node does not have fails (ErrImagePull, then ImagePullBackOff).
+        #[arg(long)]
+        offline: bool,
+        /// An image already on every node, as after `kind load docker-image IMAGE` (repeat for
+        /// more): it starts without a pull, offline too.
+        #[arg(long = "preload", value_name = "IMAGE")]
+        preloaded: Vec<String>,
         /// Print controller diagnostics (failed writes other than conflicts) to stderr; the
         /// environment variable `LAB_LOG=debug` does the same.
         #[arg(long)]
@@ -47,7 +55,7 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers, images, verbose } => {
+        Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers, images, offline, preloaded, verbose } => {
             lab::runtime::set_verbose(verbose);
             if !(speed.is_finite() && speed > 0.0) {
                 anyhow::bail!("--speed must be a positive number (got {speed})");
@@ -55,10 +63,16 @@ fn main() -> anyhow::Result<()> {
             if let Some(bad) = images.iter().find(|i| lab_controllers::registry::Reference::parse(i).is_none()) {
                 anyhow::bail!("--image {bad:?} is not a valid image reference");
             }
+            if let Some(bad) = preloaded.iter().find(|i| lab_controllers::registry::Reference::parse(i).is_none()) {
+                anyhow::bail!("--preload {bad:?} is not a valid image reference");
+            }
             let persisted = data_dir.as_ref().map(|d| format!(", objects kept in {}", d.display())).unwrap_or_default();
-            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, controllers: !no_controllers, images, ..Default::default() })?;
+            let mut lab = lab::Lab::start(lab::LabConfig { speed, data_dir, port, kubeconfig: Some(kubeconfig), workers, controllers: !no_controllers, images, offline, preloaded, ..Default::default() })?;
             let kc = lab.kubeconfig_path().display().to_string();
             println!("lab cluster (Kubernetes {}) serving at {}{persisted}", lab::http::GIT_VERSION, lab.url());
+            if offline {
+                println!("offline: the nodes reach no registry; only images loaded with --preload start without a pull");
+            }
             println!("kubeconfig written to {kc} (context \"lab\"). In another terminal:");
             println!();
             println!("    export KUBECONFIG={kc}");

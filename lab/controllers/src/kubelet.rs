@@ -29,7 +29,7 @@ use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::meta;
-use crate::registry::{PullError, Registry};
+use crate::registry::{PullError, Registry, same_image};
 
 pub const SOURCE: &str = "kubelet";
 
@@ -126,7 +126,9 @@ pub struct ProbeState {
 pub struct KubeletInput<'a> {
     /// A pod bound to this kubelet's node.
     pub pod: &'a Pod,
-    /// Images the node has pulled.
+    /// Images the node has: pulled before, or loaded into it (`kind load docker-image`). A
+    /// reference counts as present when it names the same image once normalized
+    /// (`nginx:1.27` is `docker.io/library/nginx:1.27`).
     pub pulled_images: &'a [String],
     /// Which images exist ([`Registry::lab`] for the committed catalogue).
     pub registry: &'a Registry,
@@ -327,6 +329,11 @@ fn conditions(pod: &Pod, sandbox_ready: bool, ready: &[(String, bool)], now: Tim
     )
 }
 
+/// Does the node have the image?
+fn present(pulled_images: &[String], image: &str) -> bool {
+    pulled_images.iter().any(|p| same_image(p, image))
+}
+
 fn has_readiness_probe(c: &Container) -> bool {
     c.readiness_probe.is_some()
 }
@@ -344,6 +351,10 @@ fn has_readiness_probe(c: &Container) -> bool {
 ///   `Back-off pulling image "<image>": ErrImagePull: <error>`;
 /// * a sync after it: `Pulling` again, and the pull fails again.
 ///
+/// Offline (no registry reachable) a pull fails the same way with containerd's network error
+/// (`registry::unreachable_error`); an image the node already has is not pulled (unless its
+/// policy is `Always`, as kind's docs warn for `:latest` after `kind load docker-image`).
+///
 /// The first sync comes when the sandbox is up, the next one a relist after a failed pull,
 /// then one every pod-worker back-off period. An image whose name does not parse is never
 /// pulled: `InspectFailed` and `Error: InvalidImageName` at every sync. One transition per
@@ -358,7 +369,7 @@ fn failing_pulls(input: &KubeletInput<'_>, base: &Pod, memory: &mut Memory, seen
     for c in containers(pod) {
         let image = c.image.clone().unwrap_or_default();
         let policy = pull_policy(c);
-        let needs_pull = policy == "Always" || (policy != "Never" && !input.pulled_images.contains(&image));
+        let needs_pull = policy == "Always" || (policy != "Never" && !present(input.pulled_images, &image));
         if let (true, Err(e)) = (needs_pull, input.registry.resolve(&image)) {
             failing.push((c, image, e));
         }
@@ -386,7 +397,7 @@ fn failing_pulls(input: &KubeletInput<'_>, base: &Pod, memory: &mut Memory, seen
             // The pull that began at first sight (its `Pulling` event is out), or a new image.
             let first = now == seen && memory.pulls.contains(&image);
             *e = ImagePull { image: image.clone(), next_sync: Some(if now == seen { sandbox_up } else { now }), ..Default::default() };
-            if let (true, PullError::NotFound(_)) = (first, &error) {
+            if let (true, PullError::NotFound(_) | PullError::Unreachable(_)) = (first, &error) {
                 e.attempt_ends = Some(add(sandbox_up, scaled(t.pull_fail, input.speed)));
                 e.next_sync = None;
             }
@@ -396,9 +407,7 @@ fn failing_pulls(input: &KubeletInput<'_>, base: &Pod, memory: &mut Memory, seen
                 wake(end, &mut next);
                 continue;
             }
-            let message = match &error {
-                PullError::NotFound(m) | PullError::InvalidName(m) => m.clone(),
-            };
+            let message = error.message().to_string();
             actions.push(event(pod, EventType::Warning, "Failed", format!("Failed to pull image \"{image}\": {message}")));
             actions.push(event(pod, EventType::Warning, "Failed", "Error: ErrImagePull".into()));
             // upstream `flowcontrol.Backoff.Next`.
@@ -429,7 +438,7 @@ fn failing_pulls(input: &KubeletInput<'_>, base: &Pod, memory: &mut Memory, seen
                 e.next_sync = Some(n);
                 wake(n, &mut next);
             }
-            PullError::NotFound(_) => {
+            PullError::NotFound(_) | PullError::Unreachable(_) => {
                 let in_backoff = e.last_failure.is_some_and(|l| now.duration_since(l).as_secs_f64() < e.backoff / input.speed);
                 if in_backoff {
                     actions.push(event(pod, EventType::Normal, "BackOff", format!("Back-off pulling image \"{image}\"")));
@@ -525,7 +534,7 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
             memory.seen_at = Some(now);
             for c in containers(pod) {
                 let image = c.image.clone().unwrap_or_default();
-                let present = input.pulled_images.contains(&image);
+                let present = present(input.pulled_images, &image);
                 let invalid = matches!(input.registry.resolve(&image), Err(PullError::InvalidName(_)));
                 if !invalid && (pull_policy(c) == "Always" || (!present && pull_policy(c) != "Never")) {
                     if !memory.pulls.contains(&image) {
@@ -810,4 +819,95 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
         actions.push(Action::UpdateStatus(Object::Pod(Box::new(p))));
     }
     done(actions, memory, pulled, next.map(|n| until(now, n)))
+}
+
+#[cfg(test)]
+mod offline_tests {
+    use super::*;
+
+    fn pod(image: &str) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "web-0", "namespace": "default", "uid": "u1"},
+            "spec": {"nodeName": "kind-worker", "containers": [{"name": "nginx", "image": image}]},
+        }))
+        .unwrap()
+    }
+
+    /// Step the kubelet for `secs` simulated seconds: the events it recorded and the
+    /// container's waiting (reason, message) or `Running`, at each status update.
+    fn run(image: &str, pulled: &[&str], registry: &Registry, secs: i64) -> (Vec<String>, Vec<String>) {
+        let mut pod = pod(image);
+        let pulled: Vec<String> = pulled.iter().map(|s| s.to_string()).collect();
+        let (timings, start) = (Timings::default(), Timestamp::from_second(1_700_000_000).unwrap());
+        let (mut memory, mut now, mut events, mut states) = (Memory::default(), start, vec![], vec![]);
+        while now.duration_since(start).as_secs() < secs {
+            let step = kubelet_step(KubeletInput {
+                pod: &pod,
+                pulled_images: &pulled,
+                registry,
+                pod_ip: "10.244.1.2",
+                host_ip: "172.18.0.3",
+                now,
+                speed: 1.0,
+                timings: &timings,
+                readiness: &|_| true,
+                failure_detail: None,
+                memory: &memory,
+            });
+            for a in step.actions {
+                match a {
+                    Action::RecordEvent(e) => events.push(format!("{:?} {}: {}", e.type_, e.reason, e.message)),
+                    Action::UpdateStatus(Object::Pod(p)) => {
+                        let cs = &p.status.as_ref().unwrap().container_statuses.as_ref().unwrap()[0];
+                        let st = cs.state.as_ref().unwrap();
+                        states.push(match &st.waiting {
+                            Some(w) => format!("{}: {}", w.reason.clone().unwrap_or_default(), w.message.clone().unwrap_or_default()),
+                            None => "Running".into(),
+                        });
+                        pod = *p;
+                    }
+                    _ => {}
+                }
+            }
+            memory = step.memory;
+            let Some(d) = step.next_step_after else { break };
+            now = add(now, SignedDuration::try_from(d).unwrap().max(SignedDuration::from_millis(1)));
+        }
+        (events, states)
+    }
+
+    #[test]
+    fn offline_an_image_the_node_lacks_goes_err_image_pull_then_image_pull_back_off_and_one_it_has_starts() {
+        let mut registry = Registry::lab();
+        registry.set_offline(true);
+        let image = "nginx:1.27-alpine";
+        let error = crate::registry::unreachable_error(&crate::registry::Reference::parse(image).unwrap());
+        assert!(error.ends_with("dial tcp: lookup registry-1.docker.io on 172.18.0.1:53: no such host"), "{error}");
+
+        let (events, states) = run(image, &[], &registry, 30);
+        for want in [
+            format!("Normal Pulling: Pulling image \"{image}\""),
+            format!("Warning Failed: Failed to pull image \"{image}\": {error}"),
+            "Warning Failed: Error: ErrImagePull".into(),
+            format!("Normal BackOff: Back-off pulling image \"{image}\""),
+            "Warning Failed: Error: ImagePullBackOff".into(),
+        ] {
+            assert!(events.contains(&want), "missing {want:?} in {events:#?}");
+        }
+        let first = |prefix: &str| states.iter().position(|s| s.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix} in {states:#?}"));
+        assert!(first("ErrImagePull: ") < first("ImagePullBackOff: "));
+        assert!(states.contains(&format!("ImagePullBackOff: Back-off pulling image \"{image}\": ErrImagePull: {error}")), "{states:#?}");
+        assert!(!states.iter().any(|s| s == "Running"));
+
+        // Loaded into the node (`kind load docker-image`, named either way): it starts.
+        for loaded in [image, "docker.io/library/nginx:1.27-alpine"] {
+            let (events, states) = run(image, &[loaded], &registry, 30);
+            assert_eq!(states.last().map(String::as_str), Some("Running"), "{states:#?}");
+            assert!(events.contains(&format!("Normal Pulled: Container image \"{image}\" already present on machine")), "{events:#?}");
+            assert!(!events.iter().any(|e| e.contains("Pulling") || e.contains("Failed")), "{events:#?}");
+        }
+        // `:latest` is pulled always, present or not: offline it fails (kind's docs on `kind load`).
+        let (_, states) = run("busybox", &["busybox"], &registry, 5);
+        assert!(states.iter().any(|s| s.starts_with("ErrImagePull: ")), "{states:#?}");
+    }
 }

@@ -8,7 +8,10 @@
 //! * another tag of a listed repository does not exist: the pull fails with containerd's
 //!   error as kind's kubelet reports it ([`Registry::resolve`]);
 //! * an image of a repository not listed pulls (the lab cannot know every registry);
-//!   [`Registry::add`] lists more images (`lab serve --image`).
+//!   [`Registry::add`] lists more images (`lab serve --image`);
+//! * offline ([`Registry::set_offline`], `lab serve --offline`: a workshop room without
+//!   internet), no pull reaches a registry: every valid reference fails with containerd's
+//!   network error ([`Registry::resolve`]); only images already on the node start.
 //!
 //! References are normalized as containerd (docker/distribution `reference.ParseNormalizedNamed`)
 //! does: `nginx:1.27` is `docker.io/library/nginx:1.27`, `bitnami/redis` is
@@ -82,6 +85,8 @@ impl std::fmt::Display for Reference {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Registry {
     repositories: BTreeMap<String, BTreeSet<String>>,
+    /// No registry is reachable: every pull fails ([`PullError::Unreachable`]).
+    offline: bool,
 }
 
 impl Registry {
@@ -114,6 +119,15 @@ impl Registry {
         true
     }
 
+    /// Cut the nodes off from every registry (or connect them again).
+    pub fn set_offline(&mut self, offline: bool) {
+        self.offline = offline;
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.offline
+    }
+
     /// Is the repository listed?
     pub fn knows(&self, repository: &str) -> bool {
         self.repositories.contains_key(repository)
@@ -125,6 +139,7 @@ impl Registry {
     /// `rpc error: code = NotFound desc = failed to pull and unpack image
     /// "docker.io/library/nginx:1.28-alpin": failed to resolve reference
     /// "docker.io/library/nginx:1.28-alpin": docker.io/library/nginx:1.28-alpin: not found`.
+    /// Offline, any valid reference fails resolving ([`unreachable_error`]).
     pub fn resolve(&self, image: &str) -> Result<(), PullError> {
         let Some(r) = Reference::parse(image) else {
             // upstream `images/image_manager.go` `applyDefaultImageTag` fails before any pull.
@@ -132,6 +147,9 @@ impl Registry {
                 "Failed to apply default image tag \"{image}\": couldn't parse image name \"{image}\": invalid reference format"
             )));
         };
+        if self.offline {
+            return Err(PullError::Unreachable(unreachable_error(&r)));
+        }
         let Some(tags) = self.repositories.get(&r.repository) else { return Ok(()) };
         match (&r.tag, &r.digest) {
             (_, Some(_)) => Ok(()),
@@ -150,4 +168,81 @@ pub enum PullError {
     NotFound(String),
     /// The reference does not parse: `InvalidImageName`, never pulled.
     InvalidName(String),
+    /// No registry can be reached (offline): `ErrImagePull`, then `ImagePullBackOff`.
+    Unreachable(String),
+}
+
+impl PullError {
+    /// The error as the kubelet reports it.
+    pub fn message(&self) -> &str {
+        match self {
+            PullError::NotFound(m) | PullError::InvalidName(m) | PullError::Unreachable(m) => m,
+        }
+    }
+}
+
+/// Where the nodes of a kind cluster send DNS queries: kind's entrypoint
+/// (`enable_network_magic`) points `/etc/resolv.conf` at the docker network's gateway, which
+/// forwards to docker's embedded DNS.
+pub const KIND_NODE_RESOLVER: &str = "172.18.0.1:53";
+
+/// containerd's error for a pull on a kind node without network: resolving the reference
+/// sends a `HEAD` for the manifest to the registry's endpoint (`registry-1.docker.io` for
+/// `docker.io`), and the host name does not resolve. The shape as the kubelet reports it
+/// (kubernetes-retired/dashboard#7551; "no such host" from docker's DNS as in
+/// docker/for-win#6241):
+/// `rpc error: code = Unknown desc = failed to pull and unpack image
+/// "docker.io/library/nginx:1.27-alpine": failed to resolve reference
+/// "docker.io/library/nginx:1.27-alpine": failed to do request: Head
+/// "https://registry-1.docker.io/v2/library/nginx/manifests/1.27-alpine": dial tcp: lookup
+/// registry-1.docker.io on 172.18.0.1:53: no such host`.
+pub fn unreachable_error(r: &Reference) -> String {
+    let (host, path) = r.repository.split_once('/').unwrap_or(("docker.io", &r.repository));
+    let endpoint = if host == "docker.io" { "registry-1.docker.io" } else { host };
+    let name = endpoint.rsplit_once(':').map_or(endpoint, |(h, _)| h);
+    let manifest = r.digest.as_deref().or(r.tag.as_deref()).unwrap_or("latest");
+    format!(
+        "rpc error: code = Unknown desc = failed to pull and unpack image \"{r}\": failed to resolve reference \"{r}\": failed to do request: Head \"https://{endpoint}/v2/{path}/manifests/{manifest}\": dial tcp: lookup {name} on {KIND_NODE_RESOLVER}: no such host"
+    )
+}
+
+/// Whether two image references name the same image once normalized (`nginx:1.27` and
+/// `docker.io/library/nginx:1.27`); references that do not parse compare as written.
+pub fn same_image(a: &str, b: &str) -> bool {
+    a == b || matches!((Reference::parse(a), Reference::parse(b)), (Some(x), Some(y)) if x == y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offline_every_valid_reference_fails_with_containerds_network_error_and_invalid_names_stay_invalid() {
+        let mut r = Registry::lab();
+        r.set_offline(true);
+        assert_eq!(
+            r.resolve("nginx:1.27-alpine"),
+            Err(PullError::Unreachable(
+                "rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/nginx:1.27-alpine\": failed to resolve reference \"docker.io/library/nginx:1.27-alpine\": failed to do request: Head \"https://registry-1.docker.io/v2/library/nginx/manifests/1.27-alpine\": dial tcp: lookup registry-1.docker.io on 172.18.0.1:53: no such host".into()
+            ))
+        );
+        // Another registry's host, a port, a digest, a tag that does not exist: all unreachable.
+        let msg = |i: &str| r.resolve(i).unwrap_err().message().to_string();
+        assert!(msg("registry.k8s.io/nginx-slim:0.27").contains("Head \"https://registry.k8s.io/v2/nginx-slim/manifests/0.27\": dial tcp: lookup registry.k8s.io on"));
+        assert!(msg("localhost:5000/app:1").contains("Head \"https://localhost:5000/v2/app/manifests/1\": dial tcp: lookup localhost on"));
+        assert!(msg("busybox@sha256:abc").contains("/v2/library/busybox/manifests/sha256:abc\""));
+        assert!(matches!(r.resolve("nginx:1.28-alpin"), Err(PullError::Unreachable(_))));
+        assert!(matches!(r.resolve("example.com/team/app:1"), Err(PullError::Unreachable(_))));
+        assert!(matches!(r.resolve("Nginx:1.27"), Err(PullError::InvalidName(_))));
+        r.set_offline(false);
+        assert_eq!(r.resolve("nginx:1.27-alpine"), Ok(()));
+    }
+
+    #[test]
+    fn same_image_compares_normalized_references() {
+        assert!(same_image("nginx:1.27-alpine", "docker.io/library/nginx:1.27-alpine"));
+        assert!(same_image("busybox", "busybox:latest"));
+        assert!(!same_image("nginx:1.27-alpine", "nginx:1.27"));
+        assert!(same_image("Nginx:1", "Nginx:1") && !same_image("Nginx:1", "nginx:1"));
+    }
 }

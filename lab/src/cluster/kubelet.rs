@@ -2,7 +2,8 @@
 //! `lab_controllers::kubelet::kubelet_step`, remembering per pod what upstream's pod workers
 //! and prober remember, handing out pod IPs from the node's pod CIDR (kindnet's host-local
 //! IPAM: `.1` is the gateway, pods from `.2`, round-robin per node so a recreated pod gets a
-//! new address), and keeping each node's pulled images.
+//! new address), and keeping each node's pulled images (besides those preloaded on every node:
+//! `lab serve --preload`).
 
 use super::Options;
 use crate::resources;
@@ -89,9 +90,10 @@ pub struct Kubelet {
 impl Kubelet {
     pub fn new(opts: Arc<Options>) -> Kubelet {
         let mut registry = Registry::lab();
-        for image in &opts.images {
+        for image in opts.images.iter().chain(&opts.preloaded) {
             registry.add(image);
         }
+        registry.set_offline(opts.offline);
         Kubelet { opts, timings: Timings::default(), registry, state: Mutex::new(State::default()) }
     }
 
@@ -246,7 +248,9 @@ impl Reconciler for Kubelet {
         }
         let pod_ip = st.ip_for(&uid, &node_name, &cidr);
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();
-        let pulled_images = st.pulled.get(&node_name).cloned().unwrap_or_default();
+        // What the node pulled, and what was loaded into every node (`kind load docker-image`).
+        let mut pulled_images = self.opts.preloaded.clone();
+        pulled_images.extend(st.pulled.get(&node_name).cloned().unwrap_or_default());
         // The prober runs once per due probe; its output waits here for the Unhealthy event.
         let details = std::cell::RefCell::new(std::collections::HashMap::<String, String>::new());
         let readiness = |c: &k8s_openapi::api::core::v1::Container| match super::exec::probe(store, &self.opts, &pod, c) {

@@ -35,6 +35,11 @@ pub struct Options {
     /// Images the simulated registry has besides its catalogue (`lab serve --image`; see
     /// `lab_controllers::registry`).
     pub images: Vec<String>,
+    /// No registry is reachable: pulls fail unless the node has the image (`lab serve --offline`).
+    pub offline: bool,
+    /// Images on every node from the start (`lab serve --preload`, standing for
+    /// `kind load docker-image`).
+    pub preloaded: Vec<String>,
 }
 
 /// kind's node names for a control plane and `workers` workers: `kind-control-plane`,
@@ -60,12 +65,24 @@ pub fn volumes_dir(data_dir: Option<&Path>, port: u16) -> PathBuf {
 impl Options {
     /// The book's cluster (`kind/cluster.yaml`: one control plane, two workers).
     pub fn new(data_dir: Option<&Path>, port: u16) -> Options {
-        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none(), images: Vec::new() }
+        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none(), images: Vec::new(), offline: false, preloaded: Vec::new() }
     }
 
     /// More images in the simulated registry (`nginx:1.29.9`, `example.com/app:1`).
     pub fn with_images(mut self, images: &[String]) -> Options {
         self.images.extend(images.iter().cloned());
+        self
+    }
+
+    /// Cut the nodes off from every registry.
+    pub fn with_offline(mut self, offline: bool) -> Options {
+        self.offline = offline;
+        self
+    }
+
+    /// Images loaded into every node, as `kind load docker-image` does.
+    pub fn with_preloaded(mut self, images: &[String]) -> Options {
+        self.preloaded.extend(images.iter().cloned());
         self
     }
 
