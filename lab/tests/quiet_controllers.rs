@@ -2,6 +2,9 @@
 //! whose StatefulSet is still creating pods makes their writes fail with 403 "being terminated"
 //! (cause `NamespaceTerminating`), which upstream controllers skip rather than report.
 
+mod common;
+
+use common::{kubectl_at, spawn_with_stdin};
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,22 +40,7 @@ fn namespace_terminating_write_failures_are_skipped_silently_as_upstream_control
         .spawn()
         .unwrap();
     let kubectl = |args: &[&str], stdin: Option<&str>| {
-        use std::io::Write;
-        let mut c = Command::new("kubectl")
-            .args(args)
-            .env("KUBECONFIG", &kc)
-            .env("KUBECACHEDIR", dir.join("cache"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut i = c.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            i.write_all(s.as_bytes()).unwrap();
-        }
-        drop(i);
-        let o = c.wait_with_output().unwrap();
+        let o = spawn_with_stdin(kubectl_at(&kc, args), stdin).wait_with_output().unwrap();
         (o.status.success(), String::from_utf8_lossy(&o.stdout).into_owned())
     };
     let t = Instant::now();

@@ -12,58 +12,16 @@
 //! LIST found the new pod and the watch waited for a DELETED event that had already happened.
 //! The kubelet now takes at least a second of real time to stop a pod (`MIN_STOP`).
 
+mod common;
+
+use common::{kubectl_command, spawn_with_stdin, web_variant};
 use lab::resources::{PODS, STATEFULSETS};
 use lab::{Lab, LabConfig};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const STS: &str = r#"
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 3
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports: [{containerPort: 80, name: web}]
-        readinessProbe:
-          httpGet: {path: /, port: 80}
-          periodSeconds: 2
-"#;
 
 /// Run kubectl, killing it after `limit`; `None` when it had to be killed.
 fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>, limit: Duration) -> Option<(bool, String)> {
-    use std::io::Write;
-    let mut child = Command::new("kubectl")
-        .args(args)
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("kubectl is installed");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
+    let mut child = spawn_with_stdin(kubectl_command(lab, args), stdin);
     let started = Instant::now();
     loop {
         if let Some(_status) = child.try_wait().unwrap() {
@@ -101,7 +59,8 @@ fn wait_ready(lab: &Lab, what: &str) -> Result<(), String> {
 
 /// One lab's loop: delete a pod, wait, repeat. Returns the slowest deletion.
 fn churn(lab: &Lab, rounds: usize, id: usize) -> Result<Duration, String> {
-    let out = kubectl(lab, &["apply", "-f", "-"], Some(STS), Duration::from_secs(30)).ok_or("apply hung")?;
+    let sts = web_variant(3, "{}", "{readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 2}}");
+    let out = kubectl(lab, &["apply", "-f", "-"], Some(&sts), Duration::from_secs(30)).ok_or("apply hung")?;
     assert!(out.0, "{}", out.1);
     wait_ready(lab, "start")?;
     let mut slowest = Duration::ZERO;

@@ -2,66 +2,21 @@
 //! against its own clock: a time in its future prints `<invalid>`), while every duration a spec
 //! asks for still passes 20 times faster: `minReadySeconds`, probe delays, grace periods.
 
+mod common;
+
+use common::{kubectl, web_variant};
 use lab::resources::{PODS, STATEFULSETS};
 use lab::{Lab, LabConfig};
 use serde_json::Value;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 const SPEED: f64 = 20.0;
 
-const STS: &str = r#"
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 2
-  minReadySeconds: 10
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports: [{containerPort: 80, name: web}]
-        readinessProbe:
-          httpGet: {path: /, port: 80}
-          initialDelaySeconds: 4
-          periodSeconds: 2
-"#;
-
-fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
-    use std::io::Write;
-    let mut c = Command::new("kubectl");
-    c.args(args)
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = c.spawn().expect("kubectl is installed");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+/// The tutorial's set with `minReadySeconds: 10` and a readiness probe that waits 4 s.
+fn sts() -> String {
+    web_variant(2, "{minReadySeconds: 10}", "{readinessProbe: {httpGet: {path: /, port: 80}, initialDelaySeconds: 4, periodSeconds: 2}}")
 }
 
 /// Every RFC 3339 string in `v`, with where it is.
@@ -86,7 +41,7 @@ fn status(lab: &Lab, field: &str) -> i64 {
 fn timestamps_stay_on_the_wall_clock_and_spec_durations_scale_at_speed_20() {
     let lab = Lab::start(LabConfig { speed: SPEED, ..Default::default() }).unwrap();
     let started = Instant::now();
-    kubectl(&lab, &["apply", "-f", "-"], Some(STS));
+    kubectl(&lab, &["apply", "-f", "-"], Some(&sts()));
 
     // When the set reports its first ready replica, and when that replica becomes available:
     // `minReadySeconds: 10` is half a second at speed 20 (not 10 s, and not at once).

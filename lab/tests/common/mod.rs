@@ -1,7 +1,7 @@
 //! What the lab's workload tests share: a lab cluster at test speed, polling with a deadline,
 //! pod readiness, the StatefulSet Basics tutorial's `web.yaml` (the StatefulSet `web` behind
-//! the headless service `nginx`; as YAML for kubectl, as typed objects for kube-rs), and the
-//! installed kubectl pointed at a lab.
+//! the headless service `nginx`; as YAML for kubectl, as typed objects for kube-rs, and the
+//! variants of it that tests apply with kubectl), and the installed kubectl pointed at a lab.
 
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
@@ -13,7 +13,8 @@ use lab::{Lab, LabConfig};
 use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use std::future::Future;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -90,11 +91,31 @@ spec:
     )
 }
 
+/// The documents of [`web_manifest`] (OrderedReady): the Service, then the StatefulSet.
+fn web_documents() -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(&web_manifest("OrderedReady")).map(|d| serde_yaml::Value::deserialize(d).unwrap()).collect()
+}
+
 /// The object of kind `kind` in [`web_manifest`] (OrderedReady), for kube-rs.
 fn from_web_manifest<K: DeserializeOwned>(kind: &str) -> K {
-    let docs = serde_yaml::Deserializer::from_str(&web_manifest("OrderedReady")).map(|d| serde_yaml::Value::deserialize(d).unwrap()).collect::<Vec<_>>();
-    let doc = docs.into_iter().find(|d| d["kind"].as_str() == Some(kind)).unwrap_or_else(|| panic!("web.yaml has a {kind}"));
+    let doc = web_documents().into_iter().find(|d| d["kind"].as_str() == Some(kind)).unwrap_or_else(|| panic!("web.yaml has a {kind}"));
     serde_yaml::from_value(doc).unwrap()
+}
+
+/// [`web_manifest`] (OrderedReady) as a test varies it, for kubectl: `replicas` pods without a
+/// claim template (nor its volume mount), with the fields of the YAML mappings `spec` and
+/// `container` added to the StatefulSet's spec and to its container.
+pub fn web_variant(replicas: u32, spec: &str, container: &str) -> String {
+    let fields = |yaml: &str| serde_yaml::from_str::<serde_yaml::Mapping>(yaml).unwrap_or_else(|e| panic!("{yaml:?} is a YAML mapping: {e}"));
+    let mut docs = web_documents();
+    let set = docs[1]["spec"].as_mapping_mut().unwrap();
+    set.remove("volumeClaimTemplates");
+    set.insert("replicas".into(), replicas.into());
+    set.extend(fields(spec));
+    let nginx = docs[1]["spec"]["template"]["spec"]["containers"][0].as_mapping_mut().unwrap();
+    nginx.remove("volumeMounts");
+    nginx.extend(fields(container));
+    docs.iter().map(|d| serde_yaml::to_string(d).unwrap()).collect::<Vec<_>>().join("---\n")
 }
 
 /// The tutorial's headless service `nginx`.
@@ -126,29 +147,47 @@ pub async fn web_ready(lab: &Lab, set: &StatefulSet) -> (Api<Pod>, Api<StatefulS
     (pods, sets)
 }
 
-/// The installed kubectl, talking to `lab` only (its own kubeconfig and discovery cache).
-pub fn kubectl_command(lab: &Lab, args: &[&str]) -> Command {
+/// Fails the test, saying how to install it, when kubectl is not installed.
+pub fn assert_kubectl_installed() {
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+    let installed = *INSTALLED.get_or_init(|| Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success()));
+    assert!(
+        installed,
+        "kubectl is not installed. These tests drive the real kubectl (v1.32). Install it with \
+         `apt-get install -y kubectl` from the Kubernetes apt repository (pkgs.k8s.io, see \
+         https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/) or put a kubectl binary on PATH."
+    );
+}
+
+/// The installed kubectl, talking only to the cluster of `kubeconfig`, with a discovery cache
+/// of its own next to it (kubectl caches discovery by host and port, which labs reuse).
+pub fn kubectl_at(kubeconfig: &Path, args: &[&str]) -> Command {
+    assert_kubectl_installed();
     let mut c = Command::new("kubectl");
-    c.args(args)
-        .env("KUBECONFIG", lab.kubeconfig_path())
-        .env("KUBECACHEDIR", lab.kubeconfig_path().parent().unwrap().join("cache"))
-        .env_remove("KUBERNETES_SERVICE_HOST");
+    c.args(args).env("KUBECONFIG", kubeconfig).env("KUBECACHEDIR", kubeconfig.parent().unwrap().join("cache")).env_remove("KUBERNETES_SERVICE_HOST");
     c
 }
 
-/// Run kubectl with `stdin`, assert that it succeeded, and return its output.
-pub fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
+/// The installed kubectl, talking to `lab` only.
+pub fn kubectl_command(lab: &Lab, args: &[&str]) -> Command {
+    kubectl_at(lab.kubeconfig_path(), args)
+}
+
+/// Start `command` with its output piped and `stdin` (if any) written to its input.
+pub fn spawn_with_stdin(mut command: Command, stdin: Option<&str>) -> Child {
     use std::io::Write;
-    static INSTALLED: OnceLock<bool> = OnceLock::new();
-    let installed = *INSTALLED.get_or_init(|| Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success()));
-    assert!(installed, "kubectl is not installed: install it from pkgs.k8s.io (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)");
-    let mut child = kubectl_command(lab, args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kubectl runs");
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("kubectl runs");
     let mut input = child.stdin.take().unwrap();
     if let Some(s) = stdin {
         input.write_all(s.as_bytes()).unwrap();
     }
     drop(input);
-    let out = child.wait_with_output().unwrap();
+    child
+}
+
+/// Run kubectl with `stdin`, assert that it succeeded, and return its output.
+pub fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
+    let out = spawn_with_stdin(kubectl_command(lab, args), stdin).wait_with_output().unwrap();
     assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
