@@ -1,22 +1,13 @@
 //! The installed kubectl (v1.32) against the lab cluster: every command the book uses.
 //! Each test starts its own server; kubectl reads the kubeconfig the lab writes.
 
+mod common;
+
+use common::{kubectl_command, spawn_with_stdin, web_variant};
 use lab::{Lab, LabConfig};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn kubectl_bin() -> &'static str {
-    static FOUND: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    let ok = *FOUND.get_or_init(|| Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success()));
-    assert!(
-        ok,
-        "kubectl is not installed. These tests drive the real kubectl (v1.32). Install it with \
-         `apt-get install -y kubectl` from the Kubernetes apt repository (pkgs.k8s.io, see \
-         https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/) or put a kubectl binary on PATH."
-    );
-    "kubectl"
-}
 
 struct K {
     lab: Lab,
@@ -29,28 +20,16 @@ impl K {
     }
 
     fn with(config: LabConfig) -> K {
-        kubectl_bin();
+        common::assert_kubectl_installed();
         K { lab: Lab::start(config).unwrap() }
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(kubectl_bin());
-        c.args(args).env("KUBECONFIG", self.lab.kubeconfig_path()).env_remove("KUBERNETES_SERVICE_HOST");
-        // A per-test cache directory: kubectl caches discovery by host and port.
-        c.env("KUBECACHEDIR", self.lab.kubeconfig_path().parent().unwrap().join("cache"));
-        c
+        kubectl_command(&self.lab, args)
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut c = self.cmd(args);
-        c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        let mut input = child.stdin.take().unwrap();
-        if let Some(s) = stdin {
-            input.write_all(s.as_bytes()).unwrap();
-        }
-        drop(input);
-        child.wait_with_output().unwrap()
+        spawn_with_stdin(self.cmd(args), stdin).wait_with_output().unwrap()
     }
 
     /// Run and expect success; returns stdout.
@@ -74,36 +53,10 @@ impl K {
     }
 }
 
-const STS: &str = r#"
-apiVersion: v1
-kind: Service
-metadata:
-  name: nginx
-  labels: {app: nginx}
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  serviceName: nginx
-  replicas: 2
-  selector:
-    matchLabels: {app: nginx}
-  template:
-    metadata:
-      labels: {app: nginx}
-    spec:
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports: [{containerPort: 80, name: web}]
-        env: [{name: A, value: "1"}]
-"#;
+/// The tutorial's set (no claims) with an environment variable `A` in its container.
+fn sts(replicas: u32, a: &str) -> String {
+    web_variant(replicas, "{}", &format!("{{env: [{{name: A, value: {a:?}}}]}}"))
+}
 
 #[test]
 fn version_api_resources_and_namespaces() {
@@ -122,12 +75,11 @@ fn version_api_resources_and_namespaces() {
 #[test]
 fn apply_is_idempotent_and_updates_with_validation_on() {
     let k = K::new();
-    let out = k.ok_in(&["apply", "-f", "-"], Some(STS));
+    let out = k.ok_in(&["apply", "-f", "-"], Some(&sts(2, "1")));
     assert_eq!(out.lines().collect::<Vec<_>>(), ["service/nginx created", "statefulset.apps/web created"]);
-    let out = k.ok_in(&["apply", "-f", "-"], Some(STS));
+    let out = k.ok_in(&["apply", "-f", "-"], Some(&sts(2, "1")));
     assert_eq!(out.lines().collect::<Vec<_>>(), ["service/nginx unchanged", "statefulset.apps/web unchanged"]);
-    let changed = STS.replace("replicas: 2", "replicas: 3").replace("value: \"1\"", "value: \"2\"");
-    let out = k.ok_in(&["apply", "-f", "-"], Some(&changed));
+    let out = k.ok_in(&["apply", "-f", "-"], Some(&sts(3, "2")));
     assert!(out.contains("statefulset.apps/web configured"), "{out}");
     let y = k.ok(&["get", "sts", "web", "-o", "yaml"]);
     assert!(y.contains("replicas: 3") && y.contains("value: \"2\"") && y.contains("generation: 2"), "{y}");
@@ -140,7 +92,7 @@ fn apply_is_idempotent_and_updates_with_validation_on() {
 #[test]
 fn strict_field_validation_names_the_unknown_field() {
     let k = K::new();
-    let bad = STS.replace("  serviceName: nginx", "  serviceName: nginx\n  replicaz: 1");
+    let bad = web_variant(2, "{replicaz: 1}", "{}");
     let err = k.fails(&["apply", "-f", "-"], Some(&bad));
     assert!(err.contains("unknown field \"spec.replicaz\""), "{err}");
     assert!(err.contains("BadRequest"), "{err}");
@@ -149,21 +101,21 @@ fn strict_field_validation_names_the_unknown_field() {
 #[test]
 fn server_side_apply_with_conflicts() {
     let k = K::new();
-    let out = k.ok_in(&["apply", "--server-side", "-f", "-"], Some(STS));
+    let out = k.ok_in(&["apply", "--server-side", "-f", "-"], Some(&sts(2, "1")));
     assert!(out.contains("statefulset.apps/web serverside-applied"), "{out}");
     k.ok(&["scale", "sts", "web", "--replicas=4"]);
     // kubectl scale now owns replicas; a server-side apply that sets it conflicts...
-    let err = k.fails(&["apply", "--server-side", "-f", "-"], Some(STS));
+    let err = k.fails(&["apply", "--server-side", "-f", "-"], Some(&sts(2, "1")));
     assert!(err.contains("conflict") && err.contains(".spec.replicas"), "{err}");
     // ...until forced.
-    k.ok_in(&["apply", "--server-side", "--force-conflicts", "-f", "-"], Some(STS));
+    k.ok_in(&["apply", "--server-side", "--force-conflicts", "-f", "-"], Some(&sts(2, "1")));
     assert_eq!(k.ok(&["get", "sts", "web", "-o", "jsonpath={.spec.replicas}"]), "2");
 }
 
 #[test]
 fn get_formats() {
     let k = K::new();
-    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    k.ok_in(&["apply", "-f", "-"], Some(&sts(2, "1")));
     // Server-side tables with upstream's columns.
     let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let table = k.ok(&["get", "sts"]);
@@ -192,7 +144,7 @@ fn get_formats() {
 #[test]
 fn label_patch_and_replace_with_a_stale_version() {
     let k = K::new();
-    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    k.ok_in(&["apply", "-f", "-"], Some(&sts(2, "1")));
     k.ok(&["label", "sts", "web", "tier=db"]);
     assert_eq!(k.ok(&["get", "sts", "-l", "tier=db", "-o", "name"]).trim(), "statefulset.apps/web");
     assert_eq!(k.ok(&["get", "sts", "-l", "tier notin (db)", "-o", "name"]).trim(), "");
@@ -221,7 +173,7 @@ fn label_patch_and_replace_with_a_stale_version() {
 #[test]
 fn scale_delete_and_wait() {
     let k = K::new();
-    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    k.ok_in(&["apply", "-f", "-"], Some(&sts(2, "1")));
     let out = k.ok(&["scale", "sts", "web", "--replicas=3"]);
     assert_eq!(out.trim(), "statefulset.apps/web scaled");
     assert_eq!(k.ok(&["get", "sts", "web", "-o", "jsonpath={.spec.replicas}"]), "3");
@@ -273,7 +225,7 @@ fn get_watch_streams_changes() {
 fn describe_and_rollout_status() {
     // Fast simulated time, for when controllers (part 2) roll the pods out for real.
     let k = K::with(LabConfig { speed: 50.0, ..Default::default() });
-    k.ok_in(&["apply", "-f", "-"], Some(STS));
+    k.ok_in(&["apply", "-f", "-"], Some(&sts(2, "1")));
     let d = k.ok(&["describe", "sts", "web"]);
     assert!(d.contains("Name:") && d.contains("web") && d.contains("Replicas:"), "{d}");
     let d = k.ok(&["describe", "svc", "nginx"]);
@@ -353,28 +305,8 @@ fn auth_can_i_and_can_i_list_answer_as_allow_all() {
 #[test]
 fn exec_nslookup_srv_ping_and_grep_with_kubectl() {
     let k = K::with(LabConfig { speed: 50.0, ..Default::default() });
-    let manifest = r#"
-apiVersion: v1
-kind: Service
-metadata: {name: nginx}
-spec:
-  clusterIP: None
-  selector: {app: nginx}
-  ports: [{port: 80, name: web}]
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata: {name: web}
-spec:
-  serviceName: nginx
-  replicas: 3
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      containers:
-      - {name: nginx, image: "registry.k8s.io/nginx-slim:0.24", ports: [{containerPort: 80, name: web}]}
----
+    // The tutorial's set with 3 replicas, and a busybox pod to look from.
+    let dns = r#"
 apiVersion: v1
 kind: Pod
 metadata: {name: dns}
@@ -382,7 +314,8 @@ spec:
   containers:
   - {name: dns, image: "busybox:1.36", command: [sleep, "3600"]}
 "#;
-    k.ok_in(&["apply", "-f", "-"], Some(manifest));
+    let manifest = format!("{}---{dns}", web_variant(3, "{}", "{}"));
+    k.ok_in(&["apply", "-f", "-"], Some(&manifest));
     let started = Instant::now();
     loop {
         let sts = k.lab.store().get(&lab::resources::STATEFULSETS, "default", "web").ok();
