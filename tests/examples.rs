@@ -369,6 +369,36 @@ fn no_default_storage_class_is_one_clear_message_and_nothing_left() {
     assert!(book_namespaces(&lab).is_empty());
 }
 
+/// Issue 5, "an image that cannot be pulled": on an offline lab (a workshop room without
+/// internet where the images were not loaded, lab/README.md "Images") `ordered_startup`'s
+/// image does not pull. The example stops at the first `ErrImagePull` instead of waiting out
+/// its 180 s, says once which image and how to load it, in the reader's language, exits 2
+/// ("the environment needs fixing") and removes its namespace.
+#[test]
+fn an_image_that_cannot_be_pulled_offline_is_one_clear_message_naming_kind_load_and_nothing_left() {
+    const IMAGE: &str = "registry.k8s.io/nginx-slim:0.27";
+    binary("ordered_startup"); // built before the clock starts
+    for (lang, words) in [("en", ["cannot pull the image", "Fix:"]), ("ko", ["이미지", "해결:"])] {
+        let lab = lab::Lab::start(lab::LabConfig { speed: SPEED, offline: true, ..Default::default() }).expect("start an offline lab cluster");
+        let kubeconfig = lab.kubeconfig_path().to_str().unwrap().to_string();
+        let start = Instant::now();
+        let r = run("ordered_startup", &["--lang", lang], &[("KUBECONFIG", &kubeconfig)], Duration::from_secs(60));
+        let took = start.elapsed();
+        assert_eq!(r.code, 2, "--lang {lang}: exit status\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        // Well before the example's own 180 s timeout: it gives up at the first failed pull.
+        assert!(took < Duration::from_secs(20), "--lang {lang}: took {took:?}\n{}\n{}", r.stdout, r.stderr);
+        assert!(!r.has("timed out") && !r.has("기다렸지만"), "--lang {lang}: a timeout instead of the cause\n{}\n{}", r.stdout, r.stderr);
+        // One message, naming the pod's image, the pull error and the fix.
+        let fix = format!("docker pull {IMAGE} && kind load docker-image {IMAGE}");
+        assert_eq!(r.stderr.matches(&fix).count(), 1, "--lang {lang}: the fix once in stderr:\n{}", r.stderr);
+        assert!(!r.stdout.contains("kind load docker-image"), "--lang {lang}: the fix only in the error:\n{}", r.stdout);
+        for w in words.iter().copied().chain([IMAGE, "ErrImagePull", "lookup registry.k8s.io"]) {
+            assert!(r.stderr.contains(w), "--lang {lang}: no {w:?} in stderr:\n{}", r.stderr);
+        }
+        assert!(book_namespaces(&lab).is_empty(), "--lang {lang}: left behind {:?}", book_namespaces(&lab));
+    }
+}
+
 #[test]
 fn a_namespace_left_over_is_removed_first_and_a_foreign_one_is_refused() {
     let lab = fresh_lab();
