@@ -477,9 +477,9 @@ impl Recorder {
                     "ErrImagePull" | "ImagePullBackOff" | "InvalidImageName" | "ErrImageNeverPull" => Some(tr!(
                         lang,
                         "pod {name} cannot pull the image {image} ({reason}: {msg}).\n\
-                         Fix: docker pull {image} && kind load docker-image {image}   (see examples/README.md), or check the network.",
+                         Fix: kind load docker-image {image}   (first docker pull {image} if Docker does not have it yet; see examples/README.md), or check the network.",
                         "파드 {name}이(가) 이미지 {image}을(를) 가져오지 못한다 ({reason}: {msg}).\n\
-                         해결: docker pull {image} && kind load docker-image {image}   (examples/README.md 참고), 또는 네트워크를 확인한다."
+                         해결: kind load docker-image {image}   (Docker에 아직 이미지가 없으면 먼저 docker pull {image}. examples/README.md 참고), 또는 네트워크를 확인한다."
                     )),
                     "CreateContainerConfigError" | "CreateContainerError" => Some(tr!(
                         lang,
