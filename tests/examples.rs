@@ -327,8 +327,13 @@ fn without_a_kubeconfig_the_example_starts_an_embedded_lab() {
 
 /// A kubeconfig whose current context is `name`, pointing at `lab`.
 fn kubeconfig_with_context(lab: &lab::Lab, name: &str) -> PathBuf {
-    let text = lab::kubeconfig::render(&lab.url()).replace("name: lab", &format!("name: {name}")).replace("current-context: lab", &format!("current-context: {name}")).replace("cluster: lab", &format!("cluster: {name}")).replace("user: lab", &format!("user: {name}"));
-    let path = std::env::temp_dir().join(format!("sts-book-kubeconfig-{}-{name}-{}", std::process::id(), lab.port()));
+    kubeconfig_for(&lab.url(), name, lab.port())
+}
+
+/// A kubeconfig whose current context is `name`, pointing at `server`; `tag` keeps files apart.
+fn kubeconfig_for(server: &str, name: &str, tag: u16) -> PathBuf {
+    let text = lab::kubeconfig::render(server).replace("name: lab", &format!("name: {name}")).replace("current-context: lab", &format!("current-context: {name}")).replace("cluster: lab", &format!("cluster: {name}")).replace("user: lab", &format!("user: {name}"));
+    let path = std::env::temp_dir().join(format!("sts-book-kubeconfig-{}-{name}-{tag}", std::process::id()));
     std::fs::write(&path, text).unwrap();
     path
 }
@@ -347,6 +352,23 @@ fn a_context_that_is_not_kind_is_refused_and_nothing_is_created() {
     r.assert_ok();
     assert!(r.has("not kind (allowed by --allow-any-context)"));
     assert!(book_namespaces(&lab).is_empty());
+    let _ = std::fs::remove_file(kc);
+}
+
+#[test]
+fn an_api_server_that_does_not_answer_is_named_and_replaced_by_the_lab_only_for_kind() {
+    // Nothing listens on port 1. A kind context that does not answer: say so, hint at Docker,
+    // and go on with the embedded lab cluster.
+    let kc = kubeconfig_for("http://127.0.0.1:1", "kind-kind", 1);
+    let r = run("start_ordinal", &["--lang", "en"], &[("KUBECONFIG", kc.to_str().unwrap()), ("STS_BOOK_LAB_SPEED", "20")], Duration::from_secs(60));
+    r.assert_ok();
+    assert!(r.has("The cluster of context kind-kind does not answer") && r.has("docker ps") && r.has("Starting the embedded lab cluster"), "{}\n{}", r.stdout, r.stderr);
+    // Someone else's cluster (allowed with --allow-any-context) that does not answer is the
+    // reader's to fix: one message naming the context, exit 2, no lab in its place.
+    let kc = kubeconfig_for("http://127.0.0.1:1", "production", 1);
+    let r = run("ordered_startup", &["--allow-any-context", "--lang", "en"], &[("KUBECONFIG", kc.to_str().unwrap())], Duration::from_secs(30));
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("production") && !r.has("embedded lab"), "{}\n{}", r.stdout, r.stderr);
     let _ = std::fs::remove_file(kc);
 }
 
