@@ -68,6 +68,13 @@ fn bad_tag_is_err_image_pull_then_image_pull_back_off_and_blocks_the_rollout_unt
         }
     });
 
+    // kubectl prints the current pods first: wait for them, so no later row is missed under load.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.lock().unwrap().len() < 3 {
+        assert!(Instant::now() < deadline, "kubectl get -w printed no pods: {:?}", seen.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
     kubectl(&lab, &["set", "image", "sts/web", &format!("nginx={BAD}")], None);
     // web-2 is replaced first (reverse ordinal order) and its image does not pull.
     wait_rows(&lab, "web-2 in ImagePullBackOff", &[("web-0", "1/1", "Running"), ("web-1", "1/1", "Running"), ("web-2", "0/1", "ImagePullBackOff")]);

@@ -87,6 +87,12 @@ async fn srv_for_a_named_port_answers_per_endpoint_for_headless_and_per_service_
         "{head}_web._tcp.nginx.default.svc.cluster.local\tservice = 0 50 80 web-0.nginx.default.svc.cluster.local\n\
          _web._tcp.nginx.default.svc.cluster.local\tservice = 0 50 80 web-1.nginx.default.svc.cluster.local\n\n"
     );
+    // The endpoints controller publishes web-1 a moment after it is Ready: wait for it.
+    wait_for("both pods in the SRV answer", 10, || async {
+        let (out, _, _) = exec(&pods, "web-0", &["nslookup", "-type=srv", "_web._tcp.nginx.default.svc.cluster.local"]).await;
+        (out == want).then_some(())
+    })
+    .await;
     for name in ["_web._tcp.nginx.default.svc.cluster.local", "_web._tcp.nginx.default", "_web._tcp.nginx"] {
         let (out, err, code) = exec(&pods, "web-0", &["nslookup", "-type=srv", name]).await;
         assert_eq!((out.as_str(), err.as_str(), code), (want.as_str(), "", 0), "{name}");
