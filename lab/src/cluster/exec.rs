@@ -5,7 +5,9 @@
 //! `staging/src/k8s.io/apimachinery/pkg/util/remotecommand` and the kubelet's
 //! `pkg/kubelet/cri/streaming/remotecommand/websocket.go`): every binary message starts with
 //! its channel (0 stdin, 1 stdout, 2 stderr, 3 the final `Status`, 4 resize; v5 adds 255 to
-//! close a stream). The command runs in [`super::shell`] over the container's volumes.
+//! close a stream). The command runs in [`super::shell`] over the container's volumes. The
+//! first frame waits until the client is ready for it ([`client_ready`]); the last ones are
+//! the status, then a normal close (1000), as the kubelet ends a session.
 
 use super::Options;
 use super::shell::{self, Container, Fs, Resolver};
@@ -359,6 +361,67 @@ fn container_view<'a>(fs: &'a Fs, dns: &'a Dns<'a>, pod: &Pod, c: &PodContainer,
     Container { fs, hostname, env, image: c.image.clone().unwrap_or_default(), resolver: dns, speed }
 }
 
+/// The longest a session waits for the client to answer its ping.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// After the client's pong: at least this long, or as long as the pong took, at most
+/// [`GRACE_MAX`].
+const GRACE_MIN: std::time::Duration = std::time::Duration::from_millis(20);
+const GRACE_MAX: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Wait, before the first frame of a session, until the client has registered its streams.
+///
+/// kubectl 1.32's WebSocket executor (client-go `tools/remotecommand/websocket.go` before
+/// kubernetes/kubernetes#131203) starts its read loop and then registers its streams, in
+/// another goroutine: a frame that arrives in between is dropped (`Unknown stream id 1,
+/// discarding message`), and a close that arrives in between fails the command with `error:
+/// closed all streams`. A real exec never answers that fast (the API server dials the kubelet,
+/// the runtime starts a process), but the lab's commands take microseconds, so on a loaded
+/// machine the whole answer could beat kubectl's bookkeeping. Nothing on the wire says the
+/// streams exist, unless the client sends something (input, a resize, a close signal: it does
+/// that only once they do). So: ping, and wait for the pong (the client's read loop runs,
+/// its stream setup is a few statements away in a goroutine started just before), then a
+/// grace as long as the pong took (a client slow to answer is slow to set up), between
+/// [`GRACE_MIN`] and [`GRACE_MAX`]. A data message from the client ends the wait at once and
+/// is returned (the caller handles it); the client's close, or no pong within
+/// [`READY_TIMEOUT`], also end it.
+async fn client_ready(socket: &mut WebSocket) -> Option<Message> {
+    let asked = tokio::time::Instant::now();
+    if socket.send(Message::Ping(bytes::Bytes::from_static(b"lab"))).await.is_err() {
+        return None;
+    }
+    let pong = tokio::time::timeout(READY_TIMEOUT, async {
+        loop {
+            match socket.recv().await {
+                Some(Ok(Message::Pong(_))) => return Ok(()),
+                Some(Ok(Message::Ping(_))) => {}
+                Some(Ok(m)) => return Err(Some(m)),
+                _ => return Err(None),
+            }
+        }
+    })
+    .await;
+    match pong {
+        Ok(Ok(())) => {}
+        Ok(Err(m)) => return m.filter(|m| !matches!(m, Message::Close(_))),
+        Err(_) => return None,
+    }
+    let grace = asked.elapsed().clamp(GRACE_MIN, GRACE_MAX);
+    match tokio::time::timeout(grace, async {
+        loop {
+            match socket.recv().await {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(m)) => return Some(m),
+                _ => return None,
+            }
+        }
+    })
+    .await
+    {
+        Ok(m) => m.filter(|m| !matches!(m, Message::Close(_))),
+        Err(_) => None,
+    }
+}
+
 fn frame(ch: u8, data: &[u8]) -> Message {
     let mut v = Vec::with_capacity(data.len() + 1);
     v.push(ch);
@@ -368,7 +431,7 @@ fn frame(ch: u8, data: &[u8]) -> Message {
 
 /// `kubectl exec -it POD -- sh`: a shell that runs each line as it is entered, echoing
 /// keystrokes and printing a prompt when there is a terminal, until `exit` or end of input.
-async fn interactive(socket: &mut WebSocket, ctx: &Ctx, pod: &Pod, c: &PodContainer, v5: bool, tty: bool) -> i32 {
+async fn interactive(socket: &mut WebSocket, ctx: &Ctx, pod: &Pod, c: &PodContainer, v5: bool, tty: bool, first: Option<Message>) -> i32 {
     let fs = container_fs(&ctx.store, &ctx.opts, pod, c);
     let dns = Dns { store: &ctx.store, opts: &ctx.opts, namespace: pod.metadata.namespace.clone().unwrap_or_default() };
     let container = container_view(&fs, &dns, pod, c, ctx.store.clock().speed());
@@ -378,7 +441,15 @@ async fn interactive(socket: &mut WebSocket, ctx: &Ctx, pod: &Pod, c: &PodContai
         let _ = socket.send(frame(1, b"# ")).await;
     }
     let mut line: Vec<u8> = Vec::new();
-    'session: while let Some(Ok(msg)) = socket.recv().await {
+    let mut first = first;
+    'session: loop {
+        let msg = match first.take() {
+            Some(m) => m,
+            None => match socket.recv().await {
+                Some(Ok(m)) => m,
+                _ => break,
+            },
+        };
         let data = match msg {
             Message::Binary(b) if !b.is_empty() => b,
             Message::Close(_) => break,
@@ -612,7 +683,10 @@ async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, arg
     let name = argv[0].rsplit('/').next().unwrap_or("").to_string();
     let is_shell = matches!(name.as_str(), "sh" | "bash" | "ash" | "dash") && !argv.iter().any(|a| a == "-c");
     if want_stdin && is_shell {
-        let code = interactive(&mut socket, &ctx, &pod, &c, v5, tty).await;
+        // Without a terminal the shell says nothing before its first input, and input proves
+        // the client ready; with one, the first prompt waits for the client.
+        let first = if tty { client_ready(&mut socket).await } else { None };
+        let code = interactive(&mut socket, &ctx, &pod, &c, v5, tty, first).await;
         if attach {
             container_exited(&ctx.store, &pod, &c, code);
         }
@@ -646,7 +720,15 @@ async fn session(mut socket: WebSocket, ctx: Ctx, pod: Pod, c: PodContainer, arg
             }
         }
     }
-    let out = run_in(&ctx.store, &ctx.opts, &pod, &c, &argv, stdin).await;
+    let out = if want_stdin && reads_stdin {
+        // The client sent its input (or its end): its streams are registered.
+        run_in(&ctx.store, &ctx.opts, &pod, &c, &argv, stdin).await
+    } else {
+        // The command runs while the client gets ready; what it sends meanwhile (input for
+        // a command that does not read it) is dropped, as the kubelet's would be.
+        let (out, _) = tokio::join!(run_in(&ctx.store, &ctx.opts, &pod, &c, &argv, stdin), client_ready(&mut socket));
+        out
+    };
     if want_stdout && !out.stdout.is_empty() {
         let _ = socket.send(frame(1, &out.stdout)).await;
     }
