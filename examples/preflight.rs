@@ -333,7 +333,7 @@ async fn preflight(ex: Example) -> Result<()> {
     let what = match &ex.cluster {
         ClusterKind::Kind { name } => tr!(lang, "kind cluster \"{name}\"", "kind 클러스터 \"{name}\""),
         ClusterKind::Lab => tr!(lang, "lab cluster (context lab)", "랩 클러스터 (컨텍스트 lab)"),
-        ClusterKind::EmbeddedLab => tr!(lang, "embedded lab cluster (no kubeconfig)", "내장 랩 클러스터 (kubeconfig 없음)"),
+        ClusterKind::EmbeddedLab => tr!(lang, "embedded lab cluster (started by this program)", "이 프로그램이 띄운 내장 랩 클러스터"),
         ClusterKind::Other { context } => tr!(lang, "context {context}, not kind (allowed by --allow-any-context)", "컨텍스트 {context}, kind가 아니다 (--allow-any-context로 허용)"),
     };
     ok(tr!(lang, "the cluster answers: {what}, Kubernetes {version}", "클러스터가 응답한다: {what}, 쿠버네티스 {version}"));
