@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{kubectl, kubectl_command, lab};
+use common::{assert_image_pull_failure_events, kubectl, kubectl_command, lab};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -92,16 +92,7 @@ fn bad_tag_is_err_image_pull_then_image_pull_back_off_and_blocks_the_rollout_unt
         assert_eq!(jsonpath(&lab, &["get", "pod", name], "{.spec.containers[0].image}"), "nginx:1.27-alpine");
     }
     // The kubelet's events, with upstream's reasons and messages.
-    let events = kubectl(&lab, &["get", "events", "--field-selector", "involvedObject.name=web-2", "-o", "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}"], None);
-    for want in [
-        format!("Normal Pulling: Pulling image \"{BAD}\""),
-        format!("Warning Failed: Failed to pull image \"{BAD}\": {not_found}"),
-        "Warning Failed: Error: ErrImagePull".to_string(),
-        format!("Normal BackOff: Back-off pulling image \"{BAD}\""),
-        "Warning Failed: Error: ImagePullBackOff".to_string(),
-    ] {
-        assert!(events.lines().any(|l| l == want), "missing event {want:?} in\n{events}");
-    }
+    assert_image_pull_failure_events(&lab, "web-2", BAD, &not_found);
 
     // The roll-out never completes: `kubectl rollout status` keeps waiting (here: times out).
     let status = kubectl_command(&lab, &["rollout", "status", "sts/web", "--timeout=2s"]).output().unwrap();

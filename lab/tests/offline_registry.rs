@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{SPEED, kubectl};
+use common::{SPEED, assert_image_pull_failure_events, kubectl};
 use std::time::{Duration, Instant};
 
 const IMAGE: &str = "nginx:1.27-alpine";
@@ -41,16 +41,7 @@ fn offline_a_pod_whose_image_is_not_on_the_node_is_image_pull_back_off_with_cont
     let message = kubectl(&lab, &["get", "pod", "web", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.message}"], None);
     assert_eq!(message, format!("Back-off pulling image \"{IMAGE}\": ErrImagePull: {error}"));
     assert_eq!(kubectl(&lab, &["get", "pod", "web", "-o", "jsonpath={.status.phase}"], None), "Pending");
-    let events = kubectl(&lab, &["get", "events", "--field-selector", "involvedObject.name=web", "-o", "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}"], None);
-    for want in [
-        format!("Normal Pulling: Pulling image \"{IMAGE}\""),
-        format!("Warning Failed: Failed to pull image \"{IMAGE}\": {error}"),
-        "Warning Failed: Error: ErrImagePull".to_string(),
-        format!("Normal BackOff: Back-off pulling image \"{IMAGE}\""),
-        "Warning Failed: Error: ImagePullBackOff".to_string(),
-    ] {
-        assert!(events.lines().any(|l| l == want), "missing event {want:?} in\n{events}");
-    }
+    assert_image_pull_failure_events(&lab, "web", IMAGE, &error);
     drop(lab);
 
     // The same pod on an offline lab whose nodes have the image: it runs without a pull.

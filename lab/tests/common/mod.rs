@@ -191,3 +191,20 @@ pub fn kubectl(lab: &Lab, args: &[&str], stdin: Option<&str>) -> String {
     assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Assert that the kubelet's events for pod `pod` are upstream's image-pull failure sequence
+/// (`images/image_manager.go`): Pulling, Failed with `error`, ErrImagePull, BackOff,
+/// ImagePullBackOff.
+pub fn assert_image_pull_failure_events(lab: &Lab, pod: &str, image: &str, error: &str) {
+    let selector = format!("involvedObject.name={pod}");
+    let events = kubectl(lab, &["get", "events", "--field-selector", &selector, "-o", "jsonpath={range .items[*]}{.type} {.reason}: {.message}{\"\\n\"}{end}"], None);
+    for want in [
+        format!("Normal Pulling: Pulling image \"{image}\""),
+        format!("Warning Failed: Failed to pull image \"{image}\": {error}"),
+        "Warning Failed: Error: ErrImagePull".to_string(),
+        format!("Normal BackOff: Back-off pulling image \"{image}\""),
+        "Warning Failed: Error: ImagePullBackOff".to_string(),
+    ] {
+        assert!(events.lines().any(|l| l == want), "missing event {want:?} in\n{events}");
+    }
+}
