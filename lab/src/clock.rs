@@ -8,7 +8,7 @@
 //! kubelet's `speed`); a `RequeueAfter` or a shell `sleep` of `d` spec seconds sleeps
 //! `d / speed` ([`Clock::real_duration`]).
 
-use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use k8s_openapi::jiff::Timestamp;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy)]
@@ -19,8 +19,8 @@ pub struct Clock {
 impl Clock {
     /// A clock whose spec durations pass `speed` times faster than real time (speed > 0).
     pub fn new(speed: f64) -> Self {
-        let speed = if speed.is_finite() && speed > 0.0 { speed } else { 1.0 };
-        Clock { speed }
+        // The controllers' `Now` sanitizes a speed the same way.
+        Clock { speed: lab_controllers::Now::new(Timestamp::UNIX_EPOCH, speed).speed }
     }
 
     pub fn speed(&self) -> f64 {
@@ -41,7 +41,7 @@ impl Clock {
 
     /// `t` plus `secs` seconds of a spec (a grace period): `secs / speed` of real time.
     pub fn after_spec_seconds(&self, t: Timestamp, secs: i64) -> Timestamp {
-        t.checked_add(SignedDuration::from_secs_f64(secs.max(0) as f64 / self.speed)).unwrap_or(t)
+        lab_controllers::Now::new(t, self.speed).after(t, secs as f64)
     }
 
     /// How long to really sleep for `simulated` (spec) time to pass.
