@@ -1,0 +1,338 @@
+//! Korean particles after a value the program prints: `web-0` → `web-0을`, `web` → `web을`,
+//! `nginx` → `nginx를`, `shard-1` → `shard-1로`.
+//!
+//! A Korean particle depends on the last sound of the word before it: 을/를, 이/가, 은/는, 과/와
+//! take the first form after a final consonant (받침), the second after a vowel; (으)로 takes
+//! 으로 after a final consonant except ㄹ, and 로 after a vowel or ㄹ. Writing both forms
+//! (`을(를)`) is the fallback of programs that do not know the word; the book's programs know
+//! it, so they never print one. The rule reads the word as a Korean reader says it:
+//!
+//! - a Hangul syllable by its own final consonant;
+//! - a number by its Korean reading: the last digit (`web-0` 영, `shard-1` 일, `web-3` 삼,
+//!   `1.33` 삼) or, for a round number, its unit (`10` 십, `100` 백, `1000` 천, `10000` 만);
+//! - Latin letters by their Korean reading: the words the book prints are listed
+//!   (`web` 웹, `nginx` 엔진엑스, `mysql` 마이에스큐엘, `alpine` 알파인, `worker` 워커 …);
+//!   upper-case abbreviations by the name of their last letter (`DNS` 디엔에스, `URL` 유알엘);
+//!   other words by their spelling (a final l, m, n or ng sounds as 받침, as does a final
+//!   b, ck, k, p or t after a single short vowel: `set` 셋, `job` 잡).
+//!
+//! Punctuation that closes the word (quotes, brackets, a period) is not read.
+//! The examples (`examples/support/`) and the workshop checker (`workshop/`) both use it, so
+//! one rule speaks for every program of the book.
+
+/// A particle that has two forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Particle {
+    /// 을/를 (object)
+    EulReul,
+    /// 이/가 (subject)
+    IGa,
+    /// 은/는 (topic)
+    EunNeun,
+    /// 과/와 (and, with)
+    GwaWa,
+    /// 으로/로 (to, as, by)
+    EuroRo,
+}
+
+/// How a word ends when it is read aloud in Korean.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// A vowel: 파드, 워커, 이.
+    Vowel,
+    /// The final consonant ㄹ: 일, 엘, 알.
+    Rieul,
+    /// Any other final consonant: 영, 삼, 웹, 인.
+    Consonant,
+}
+
+impl Particle {
+    /// The form of this particle after a word that ends as `ending`.
+    pub fn form(self, ending: Ending) -> &'static str {
+        use Ending::*;
+        use Particle::*;
+        match (self, ending) {
+            (EulReul, Vowel) => "를",
+            (EulReul, _) => "을",
+            (IGa, Vowel) => "가",
+            (IGa, _) => "이",
+            (EunNeun, Vowel) => "는",
+            (EunNeun, _) => "은",
+            (GwaWa, Vowel) => "와",
+            (GwaWa, _) => "과",
+            (EuroRo, Consonant) => "으로",
+            (EuroRo, _) => "로",
+        }
+    }
+}
+
+/// The form of `particle` that follows `word`: `particle::after("web-0", Particle::EulReul)` is `"을"`.
+pub fn after(word: &str, particle: Particle) -> &'static str {
+    particle.form(ending(word))
+}
+
+/// `word` followed by 을 or 를.
+pub fn eul(word: &str) -> String {
+    format!("{word}{}", after(word, Particle::EulReul))
+}
+/// `word` followed by 이 or 가.
+pub fn i(word: &str) -> String {
+    format!("{word}{}", after(word, Particle::IGa))
+}
+/// `word` followed by 은 or 는.
+pub fn eun(word: &str) -> String {
+    format!("{word}{}", after(word, Particle::EunNeun))
+}
+/// `word` followed by 과 or 와.
+pub fn gwa(word: &str) -> String {
+    format!("{word}{}", after(word, Particle::GwaWa))
+}
+/// `word` followed by 으로 or 로.
+pub fn euro(word: &str) -> String {
+    format!("{word}{}", after(word, Particle::EuroRo))
+}
+
+/// Latin words the book's programs print, with the ending of their Korean reading.
+const WORDS: &[(&str, &str, Ending)] = &[
+    ("web", "웹", Ending::Consonant),
+    ("nginx", "엔진엑스", Ending::Vowel),
+    ("mysql", "마이에스큐엘", Ending::Rieul),
+    ("alpine", "알파인", Ending::Consonant),
+    ("worker", "워커", Ending::Vowel),
+    ("plane", "플레인", Ending::Consonant),
+    ("kind", "카인드", Ending::Vowel),
+    ("cache", "캐시", Ending::Vowel),
+    ("shard", "샤드", Ending::Vowel),
+    ("busybox", "비지박스", Ending::Vowel),
+    ("www", "더블유더블유더블유", Ending::Vowel),
+    ("data", "데이터", Ending::Vowel),
+    ("book", "북", Ending::Consonant),
+    ("read", "리드", Ending::Vowel),
+    ("write", "라이트", Ending::Vowel),
+    ("primary", "프라이머리", Ending::Vowel),
+    ("replica", "레플리카", Ending::Vowel),
+    ("startup", "스타트업", Ending::Consonant),
+    ("down", "다운", Ending::Consonant),
+    ("identity", "아이덴티티", Ending::Vowel),
+    ("storage", "스토리지", Ending::Vowel),
+    ("management", "매니지먼트", Ending::Vowel),
+    ("claims", "클레임즈", Ending::Vowel),
+    ("claim", "클레임", Ending::Consonant),
+    ("update", "업데이트", Ending::Vowel),
+    ("pitfall", "핏폴", Ending::Rieul),
+    ("ordinal", "오디널", Ending::Rieul),
+    ("stateful", "스테이트풀", Ending::Rieul),
+    ("preflight", "프리플라이트", Ending::Vowel),
+    ("pod", "파드", Ending::Vowel),
+    ("pods", "파드", Ending::Vowel),
+    ("node", "노드", Ending::Vowel),
+    ("standard", "스탠더드", Ending::Vowel),
+    ("ready", "레디", Ending::Vowel),
+    ("running", "러닝", Ending::Consonant),
+    ("pending", "펜딩", Ending::Consonant),
+    ("bound", "바운드", Ending::Vowel),
+    ("retain", "리테인", Ending::Consonant),
+    ("delete", "딜리트", Ending::Vowel),
+    ("parallel", "패럴렐", Ending::Rieul),
+    ("orderedready", "오더드레디", Ending::Vowel),
+    ("ondelete", "온딜리트", Ending::Vowel),
+    ("rollingupdate", "롤링업데이트", Ending::Vowel),
+    ("kubectl", "큐브컨트롤", Ending::Rieul),
+    ("docker", "도커", Ending::Vowel),
+    ("latest", "레이티스트", Ending::Vowel),
+    ("html", "에이치티엠엘", Ending::Rieul),
+    ("yaml", "야믈", Ending::Rieul),
+    ("txt", "티엑스티", Ending::Vowel),
+    ("lab", "랩", Ending::Consonant),
+    ("sts", "에스티에스", Ending::Vowel),
+    ("rs", "알에스", Ending::Vowel),
+    ("dns", "디엔에스", Ending::Vowel),
+    ("pvc", "피브이씨", Ending::Vowel),
+    ("ip", "아이피", Ending::Vowel),
+    ("srv", "에스알브이", Ending::Vowel),
+];
+
+/// The Korean names of the Latin letters (A 에이 … Z 제트), by their ending.
+fn letter_name(c: char) -> Ending {
+    match c.to_ascii_lowercase() {
+        'l' | 'r' => Ending::Rieul,     // 엘, 알
+        'm' | 'n' => Ending::Consonant, // 엠, 엔
+        _ => Ending::Vowel,             // 에이, 비, 씨, 디, 이, 에프, 지, 에이치, 아이, 제이, 케이, 오, 피, 큐, 에스, 티, 유, 브이, 더블유, 엑스, 와이, 제트
+    }
+}
+
+/// How `word` ends when read aloud in Korean (see the module's rule).
+pub fn ending(word: &str) -> Ending {
+    let word = word.trim_end_matches(|c: char| c.is_whitespace() || "\"'`)]}>.,:;!?…’”»".contains(c));
+    let Some(last) = word.chars().last() else {
+        return Ending::Vowel;
+    };
+    if let Some(e) = hangul(last) {
+        return e;
+    }
+    if last.is_ascii_digit() {
+        let digits: String = word.chars().rev().take_while(|c| c.is_ascii_digit()).collect::<Vec<_>>().into_iter().rev().collect();
+        return number(&digits);
+    }
+    if last.is_ascii_alphabetic() {
+        let letters: String = word.chars().rev().take_while(|c| c.is_ascii_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
+        return latin(&letters);
+    }
+    // Any other sign is not read; the word before it is.
+    let mut chars = word.chars();
+    chars.next_back();
+    ending(chars.as_str())
+}
+
+fn hangul(c: char) -> Option<Ending> {
+    let code = c as u32;
+    if !(0xAC00..=0xD7A3).contains(&code) {
+        return None;
+    }
+    Some(match (code - 0xAC00) % 28 {
+        0 => Ending::Vowel,
+        8 => Ending::Rieul,
+        _ => Ending::Consonant,
+    })
+}
+
+/// A run of digits as a Korean reader says it (Sino-Korean numbers: 영 일 이 삼 사 오 육 칠 팔 구).
+fn number(digits: &str) -> Ending {
+    let value = digits.trim_start_matches('0');
+    if value.is_empty() {
+        return Ending::Consonant; // 영
+    }
+    let last = value.chars().last().unwrap();
+    if last != '0' {
+        return match last {
+            '1' | '7' | '8' => Ending::Rieul,          // 일, 칠, 팔
+            '3' | '6' => Ending::Consonant,            // 삼, 육
+            _ => Ending::Vowel,                        // 이, 사, 오, 구
+        };
+    }
+    // A round number ends in its unit, and every unit has a final consonant:
+    // 십, 백, 천, 만, 억, 조.
+    Ending::Consonant
+}
+
+fn latin(letters: &str) -> Ending {
+    let lower = letters.to_ascii_lowercase();
+    if let Some((_, _, e)) = WORDS.iter().find(|(w, _, _)| *w == lower) {
+        return *e;
+    }
+    // An abbreviation in capitals (DNS, UID, URL) is read letter by letter.
+    if letters.len() > 1 && letters.chars().all(|c| c.is_ascii_uppercase()) || letters.len() == 1 {
+        return letter_name(letters.chars().last().unwrap());
+    }
+    // A word not listed: by its spelling.
+    let b = lower.as_bytes();
+    let n = b.len();
+    let vowel = |c: u8| b"aeiou".contains(&c);
+    if lower.ends_with("ng") || lower.ends_with('m') || lower.ends_with('n') {
+        return Ending::Consonant;
+    }
+    if lower.ends_with('l') {
+        return Ending::Rieul;
+    }
+    let stop = lower.ends_with("ck") || matches!(b[n - 1], b'b' | b'k' | b'p' | b't');
+    let before = if lower.ends_with("ck") { n.checked_sub(3) } else { n.checked_sub(2) };
+    // After a single short vowel (set 셋, job 잡, web 웹), not after two (boot 부트) or a consonant (start 스타트).
+    if stop && let Some(v) = before {
+        let single = vowel(b[v]) && (v == 0 || !vowel(b[v - 1]));
+        if single {
+            return Ending::Consonant;
+        }
+    }
+    Ending::Vowel
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names and values the book's programs print, with the particles a Korean reader expects.
+    #[test]
+    fn the_names_the_book_prints_take_the_particle_of_their_korean_reading() {
+        let cases: &[(&str, &str, &str, &str, &str, &str)] = &[
+            // word, 을/를, 이/가, 은/는, 과/와, (으)로
+            ("web-0", "을", "이", "은", "과", "으로"), // 영
+            ("web-1", "을", "이", "은", "과", "로"),   // 일: ㄹ takes 로
+            ("web-2", "를", "가", "는", "와", "로"),   // 이
+            ("web-3", "을", "이", "은", "과", "으로"), // 삼
+            ("web-4", "를", "가", "는", "와", "로"),   // 사
+            ("web", "을", "이", "은", "과", "으로"),   // 웹
+            ("nginx", "를", "가", "는", "와", "로"),   // 엔진엑스
+            ("mysql-0", "을", "이", "은", "과", "으로"),
+            ("mysql", "을", "이", "은", "과", "로"), // 마이에스큐엘
+            ("www-web-0", "을", "이", "은", "과", "으로"),
+            ("www-web-2", "를", "가", "는", "와", "로"),
+            ("sts-book-ordered-startup", "을", "이", "은", "과", "으로"), // 스타트업
+            ("sts-book-stable-identity", "를", "가", "는", "와", "로"),   // 아이덴티티
+            ("sts-book-shared-claim-pitfall", "을", "이", "은", "과", "로"), // 핏폴
+            ("sts-book-ordered-scale-down", "을", "이", "은", "과", "으로"), // 다운
+            ("sts-book-headless-dns", "를", "가", "는", "와", "로"),     // 디엔에스
+            ("nginx:1.28-alpine", "을", "이", "은", "과", "으로"),       // 알파인
+            ("nginx:1.27-alpine", "을", "이", "은", "과", "으로"),
+            ("1.33", "을", "이", "은", "과", "으로"), // 삼
+            ("1.32", "를", "가", "는", "와", "로"),   // 이
+            ("v1.31", "을", "이", "은", "과", "로"),  // 일
+            ("shard-1", "을", "이", "은", "과", "로"),
+            ("shard-3", "을", "이", "은", "과", "으로"),
+            ("cache-0", "을", "이", "은", "과", "으로"),
+            ("kind-worker", "를", "가", "는", "와", "로"),
+            ("kind-worker2", "를", "가", "는", "와", "로"),
+            ("kind-worker3", "을", "이", "은", "과", "으로"),
+            ("kind-control-plane", "을", "이", "은", "과", "으로"),
+            ("data-web-0", "을", "이", "은", "과", "으로"),
+            ("10", "을", "이", "은", "과", "으로"),   // 십
+            ("100", "을", "이", "은", "과", "으로"),  // 백
+            ("1000", "을", "이", "은", "과", "으로"), // 천
+            ("0", "을", "이", "은", "과", "으로"),    // 영
+            ("7", "을", "이", "은", "과", "로"),      // 칠
+            ("8", "을", "이", "은", "과", "로"),      // 팔
+            ("6", "을", "이", "은", "과", "으로"),    // 육
+            ("5", "를", "가", "는", "와", "로"),      // 오
+            ("9", "를", "가", "는", "와", "로"),      // 구
+            ("\"web-0\"", "을", "이", "은", "과", "으로"), // quotes are not read
+            ("[\"web-0\", \"web-2\"]", "를", "가", "는", "와", "로"),
+            ("DNS", "를", "가", "는", "와", "로"),   // 디엔에스
+            ("URL", "을", "이", "은", "과", "로"),   // 유알엘
+            ("PVC", "를", "가", "는", "와", "로"),   // 피브이씨
+            ("파드", "를", "가", "는", "와", "로"),
+            ("스테이트풀셋", "을", "이", "은", "과", "으로"),
+            ("레이블", "을", "이", "은", "과", "로"),
+            ("set", "을", "이", "은", "과", "으로"),  // 셋 (by spelling)
+            ("start", "를", "가", "는", "와", "로"),  // 스타트 (by spelling)
+            ("label", "을", "이", "은", "과", "로"),  // 레이블 (by spelling)
+        ];
+        for (word, eul_, i_, eun_, gwa_, ro_) in cases {
+            let got = [
+                after(word, Particle::EulReul),
+                after(word, Particle::IGa),
+                after(word, Particle::EunNeun),
+                after(word, Particle::GwaWa),
+                after(word, Particle::EuroRo),
+            ];
+            assert_eq!(got, [*eul_, *i_, *eun_, *gwa_, *ro_], "{word}");
+        }
+    }
+
+    #[test]
+    fn the_helpers_glue_the_particle_to_the_word() {
+        assert_eq!(eul("web-0"), "web-0을");
+        assert_eq!(i("web-4"), "web-4가");
+        assert_eq!(eun("web"), "web은");
+        assert_eq!(gwa("1.33"), "1.33과");
+        assert_eq!(euro("nginx:1.28-alpine"), "nginx:1.28-alpine으로");
+        assert_eq!(euro("shard-1"), "shard-1로");
+        assert_eq!(euro("파드"), "파드로");
+    }
+
+    #[test]
+    fn every_listed_reading_ends_as_its_ending_says() {
+        for (word, reading, e) in WORDS {
+            assert_eq!(ending(reading), *e, "{word} {reading}");
+            assert_eq!(ending(word), *e, "{word}");
+        }
+    }
+}
