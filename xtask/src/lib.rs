@@ -4,6 +4,8 @@
 //!   into the git-ignored `.tools/` folder with `cargo install --locked`.
 //! - [`site`]: builds `book/en/` and `book/ko/`, the root `book/index.html`, the Pagefind
 //!   indexes, and extracts `po/messages.pot`.
+//! - [`playground`]: the playground core compiled to WebAssembly (the `wasm32-unknown-unknown`
+//!   target installed with rustup on first use) and placed in both sites.
 //! - [`po`]: a small PO reader and the Korean coverage report.
 //! - [`check`]: the built-site checks (links, anchors, images, language twins).
 //! - [`serve`]: the static server and the rebuild-on-change loop.
@@ -13,6 +15,7 @@
 
 pub mod check;
 pub mod html;
+pub mod playground;
 pub mod po;
 pub mod preprocess;
 pub mod search;

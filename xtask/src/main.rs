@@ -7,10 +7,12 @@ usage: cargo xtask <command>
 
 commands:
   build               build book/en/ and book/ko/, the root book/index.html, the Pagefind
-                      indexes and po/messages.pot, and report the Korean coverage
+                      indexes and po/messages.pot, and report the Korean coverage; compile
+                      the playground core (cargo build -p playground --release --target
+                      wasm32-unknown-unknown) into both sites
   serve [--port N]    build, serve book/ on http://127.0.0.1:N/ (default 3000) and rebuild
                       when src/, po/, images/, manifests/, examples/, transcripts/out/,
-                      theme/ or book.toml change
+                      theme/, book.toml, playground/ or the lab crates it uses change
   search LANG WORD... search the built book/LANG/ with Pagefind (run by node), as a
                       reader's browser would: e.g. `cargo xtask search ko 헤드리스`
   transcripts [--speed X] [--jobs N] [--lab PATH] [SESSION...]
@@ -24,7 +26,8 @@ commands:
                       `.ko` twin of an included file (mdBook runs it; see preprocess.rs)
 
 The first run installs the pinned mdbook 0.5.4, mdbook-i18n-helpers 0.4.0 and pagefind
-1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone).";
+1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone), and the
+Rust target wasm32-unknown-unknown with `rustup target add` (once per toolchain).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

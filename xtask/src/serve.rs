@@ -46,6 +46,12 @@ pub fn fingerprint(root: &Path) -> u64 {
     for w in WATCHED {
         walk(&root.join(w), &mut h);
     }
+    // The playground core and the lab crates it is built from (src/ and Cargo.toml; not
+    // their tests).
+    for dir in crate::playground::source_dirs(root) {
+        walk(&dir.join("src"), &mut h);
+        walk(&dir.join("Cargo.toml"), &mut h);
+    }
     h.finish()
 }
 
@@ -76,19 +82,13 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
             }
         }
     }
-    let out = opts.out_dir.clone();
-    let id = build_id.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let out = out.clone();
-            let id = id.clone();
-            std::thread::spawn(move || {
-                let _ = handle(conn, &out, &id);
-            });
-        }
-    });
+    spawn_server(listener, opts.out_dir.clone(), build_id.clone());
     say(format!("serving the book on http://127.0.0.1:{port}/ (English: /en/, Korean: /ko/); Ctrl-C stops"));
-    say(format!("rebuilding when {} change", WATCHED.join(", ")));
+    let core: Vec<String> = crate::playground::source_dirs(root)
+        .iter()
+        .map(|d| d.strip_prefix(root.canonicalize().unwrap_or_default()).unwrap_or(d).display().to_string())
+        .collect();
+    say(format!("rebuilding when {} change", WATCHED.iter().map(|w| w.to_string()).chain(core).collect::<Vec<_>>().join(", ")));
     loop {
         std::thread::sleep(Duration::from_millis(700));
         let now = fingerprint(root);
@@ -120,10 +120,25 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
     }
 }
 
+/// Serves the files of `out` on `listener` from a background thread (what `serve` does; the
+/// browser tests serve a built site with it). `build_id` is the number pages poll to reload.
+pub fn spawn_server(listener: TcpListener, out: PathBuf, build_id: Arc<AtomicU64>) {
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let out = out.clone();
+            let id = build_id.clone();
+            std::thread::spawn(move || {
+                let _ = handle(conn, &out, &id);
+            });
+        }
+    });
+}
+
 fn print_report(r: &BuildReport) {
     let pages: Vec<String> = r.indexed_pages.iter().map(|(l, n)| format!("{l}: {n} pages searchable")).collect();
     say(format!("built {} in {} ({})", r.out_dir.display(), fmt_duration(r.elapsed), pages.join(", ")));
     say(format!("message template: {}", r.pot_file.display()));
+    say(r.playground.describe());
     say(r.coverage_summary());
     print_site_problems(r);
 }

@@ -7,6 +7,8 @@
 //! book/ko/               mdbook build with MDBOOK_BOOK__LANGUAGE=ko (gettext, po/ko.po)
 //! book/<lang>/images/    a copy of images/
 //! book/<lang>/pagefind/  the Pagefind index of that language
+//! book/<lang>/theme/playground.wasm, book/<lang>/manifests/
+//!                        the playground core and the manifests its panels preload
 //! po/messages.pot        the xgettext renderer's template
 //! ```
 //!
@@ -95,6 +97,8 @@ pub struct BuildReport {
     pub coverage: Option<Coverage>,
     /// Pages Pagefind indexed, per language.
     pub indexed_pages: Vec<(String, u64)>,
+    /// The playground core the panels load.
+    pub playground: crate::playground::Core,
     pub elapsed: Duration,
 }
 
@@ -164,6 +168,15 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
         .with_context(|| format!("cannot write {}", opts.pot_file.display()))?;
     step("extracted the message template", t);
 
+    // The playground core, compiled to WebAssembly (its own cargo build; nothing when the
+    // crate is missing from this checkout, which the report says).
+    let t = Instant::now();
+    let playground = crate::playground::build(&root, opts.quiet).context("building the playground core")?;
+    if let crate::playground::Core::Missing { .. } = playground {
+        say(playground.describe());
+    }
+    step("the playground core", t);
+
     // 2. Where the Korean text comes from.
     let korean = korean_source(&root, &staging)?;
     if let KoreanSource::Missing { .. } = korean {
@@ -188,6 +201,7 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
         }
         run_mdbook(tools, &root, &dest, &env, opts.quiet).with_context(|| format!("building the {lang} book"))?;
         copy_dir(&root.join("images"), &dest.join("images"))?;
+        crate::playground::install_into(&playground, &root, &dest)?;
         step(&format!("built book/{lang}/"), t);
     }
     // Both languages exist now: each switcher can check its twin.
@@ -242,7 +256,7 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
         }
         _ => None,
     };
-    Ok(BuildReport { out_dir: out, pot_file: opts.pot_file.clone(), korean, coverage, indexed_pages, elapsed: started.elapsed() })
+    Ok(BuildReport { out_dir: out, pot_file: opts.pot_file.clone(), korean, coverage, indexed_pages, playground, elapsed: started.elapsed() })
 }
 
 fn korean_source(root: &Path, staging: &Path) -> Result<KoreanSource> {
