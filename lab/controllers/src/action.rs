@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Binding, Endpoints, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Binding, Endpoints, Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
@@ -22,6 +22,9 @@ pub enum Object {
     PersistentVolume(Box<PersistentVolume>),
     /// Created as the pod's `binding` subresource: `POST .../pods/<name>/binding`.
     Binding(Box<Binding>),
+    /// A node: its status (conditions) and its taints, written by the node lifecycle
+    /// controller and the kubelet.
+    Node(Box<Node>),
 }
 
 impl Object {
@@ -37,6 +40,7 @@ impl Object {
             Object::EndpointSlice(o) => &o.metadata,
             Object::PersistentVolume(o) => &o.metadata,
             Object::Binding(o) => &o.metadata,
+            Object::Node(o) => &o.metadata,
         }
     }
 
@@ -53,6 +57,7 @@ impl Object {
             Object::EndpointSlice(_) => ("discovery.k8s.io/v1", "EndpointSlice"),
             Object::PersistentVolume(_) => ("v1", "PersistentVolume"),
             Object::Binding(_) => ("v1", "Binding"),
+            Object::Node(_) => ("v1", "Node"),
         }
     }
 

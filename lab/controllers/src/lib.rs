@@ -22,6 +22,7 @@
 //! | provisioner | [`storage::local_path_provision`] | same | same |
 //! | kubelet | [`kubelet::kubelet_step`] | a pod bound to the node changes, or `next_step_after` elapses | the pod, the node's pulled images, the [`registry::Registry`], the probe result, its [`kubelet::Memory`] |
 //! | garbage collector | [`garbagecollector::collect_garbage`] | any object with owner references, finalizers or a deletion timestamp changes | every object's metadata |
+//! | node lifecycle, taint eviction, pod GC | [`node_lifecycle::sync_node_lifecycle`] | any node or pod changes; after the `RequeueAfter` it returns (at most the 5s monitor period) | all nodes, all pods, each kubelet's last Lease renewal, its [`node_lifecycle::Memory`] |
 //!
 //! ```ignore
 //! use lab_controllers::statefulset::{sync_stateful_set, FeatureGates, StatefulSetSnapshot};
@@ -90,6 +91,10 @@
 //! * [`registry`]: the simulated image registry (`images.txt`): which images pull.
 //! * [`garbagecollector`]: what to delete, orphan or un-finalize under Background,
 //!   Foreground and Orphan deletion, from a snapshot of every object's metadata.
+//! * [`node_lifecycle`]: node failure: a node whose kubelet stops renewing its lease goes
+//!   `Unknown` after the 50s grace period, its pods `Ready=False`, `unreachable` taints; pods
+//!   are deleted after their 300s tolerations and stay `Terminating`; the `out-of-service`
+//!   taint and node deletion let the pod GC force-delete them; the kubelet's `Ready` on return.
 
 pub mod action;
 pub mod deployment;
@@ -98,6 +103,7 @@ pub mod garbagecollector;
 pub mod history;
 pub mod kubelet;
 pub mod meta;
+pub mod node_lifecycle;
 pub mod refmanager;
 pub mod registry;
 pub mod replicaset;
