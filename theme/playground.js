@@ -326,10 +326,8 @@
                 "<div class=\"sts-pg-status\" data-pg=\"status\" role=\"status\">" + esc(t("loading")) + "</div>" +
                 this.intro.join("") +
                 (this.narration.length ? "<section class=\"sts-pg-guide\" data-pg=\"guide\"></section>" : "") +
-                "<div class=\"sts-pg-grid\">" +
                 "<section><h4>" + esc(t("nodes")) + "</h4><div data-pg=\"nodes\"></div></section>" +
                 "<section><h4>" + esc(t("statefulSets")) + "</h4><div data-pg=\"sts\"></div></section>" +
-                "</div>" +
                 "<section><h4>" + esc(t("pods")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"pods\"></div></section>" +
                 "<section><h4>" + esc(t("claims")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"claims\"></div></section>" +
                 "<section><h4>" + esc(t("dns")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"dns\"></div></section>" +
@@ -662,6 +660,17 @@
             if (this.last[part] !== html) {
                 this.last[part] = html;
                 this.$[part].innerHTML = html;
+                // Each cell knows its column's name: a phone shows the rows as cards.
+                for (const table of this.$[part].querySelectorAll("table")) {
+                    const heads = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent; });
+                    for (const tr of table.querySelectorAll("tbody tr")) {
+                        Array.from(tr.children).forEach(function (td, i) {
+                            if (heads[i]) {
+                                td.setAttribute("data-label", heads[i]);
+                            }
+                        });
+                    }
+                }
             }
         }
 
@@ -727,8 +736,8 @@
                 const head = sets.length > 1
                     ? "<button type=\"button\" class=\"sts-pg-pick" + (name === this.selected ? " sts-pg-picked" : "") + "\" data-pg-do=\"select\" data-pg-arg=\"" + esc(name) + "\" aria-pressed=\"" + (name === this.selected) + "\">" + esc(name) + "</button>"
                     : "<code>" + esc(name) + "</code>";
-                return "<div class=\"sts-pg-set\" data-sts=\"" + esc(name) + "\">" + head + "<dl>" +
-                    rows.map(function (r) { return "<dt>" + esc(r[0]) + "</dt><dd data-field=\"" + esc(r[0]) + "\">" + esc(r[1]) + "</dd>"; }).join("") + "</dl></div>";
+                return "<div class=\"sts-pg-set\" data-sts=\"" + esc(name) + "\">" + head + "<dl class=\"sts-pg-fields\">" +
+                    rows.map(function (r) { return "<div><dt>" + esc(r[0]) + "</dt><dd data-field=\"" + esc(r[0]) + "\">" + esc(r[1]) + "</dd></div>"; }).join("") + "</dl></div>";
             }).join("");
         }
 
@@ -745,14 +754,14 @@
                 const ready = cond(p, "Ready") === "True";
                 const term = !!p.metadata.deletionTimestamp;
                 const reason = podReason(p);
-                const phase = (st.phase || "Pending") + (reason && reason !== "Terminating" ? " (" + reason + ")" : "");
+                const phase = esc(st.phase || "Pending") + (reason && reason !== "Terminating" ? " <small class=\"sts-pg-muted\">" + esc(reason) + "</small>" : "");
                 const rev = (p.metadata.labels && p.metadata.labels["controller-revision-hash"]) || "";
                 const actions = term ? "" :
                     "<button type=\"button\" data-pg-do=\"deletePod\" data-pg-arg=\"" + esc(name) + "\" title=\"kubectl delete pod " + esc(name) + "\">" + esc(t("deletePod")) + "</button> " +
                     "<button type=\"button\" data-pg-do=\"ready\" data-pg-arg=\"" + esc(name) + "\" data-pg-ready=\"" + (this.probeFailing(name) ? "true" : "false") + "\">" +
                     esc(this.probeFailing(name) ? t("probePass") : t("probeFail")) + "</button>";
                 return "<tr data-pod=\"" + esc(name) + "\" class=\"" + (term ? "sts-pg-terminating" : "") + "\">" +
-                    "<td><code>" + esc(name) + "</code></td><td data-col=\"phase\">" + esc(phase) + "</td>" +
+                    "<td><code>" + esc(name) + "</code></td><td data-col=\"phase\">" + phase + "</td>" +
                     "<td data-col=\"ready\">" + (ready ? "<span class=\"sts-pg-badge sts-pg-ok\">True</span>" : "<span class=\"sts-pg-badge sts-pg-bad\">False</span>") + "</td>" +
                     "<td data-col=\"terminating\">" + (term ? "<span class=\"sts-pg-badge sts-pg-warn\">" + esc(t("yes")) + "</span>" : "") + "</td>" +
                     "<td data-col=\"ip\"><code>" + esc(st.podIP || "") + "</code></td><td data-col=\"node\">" + esc((p.spec && p.spec.nodeName) || "") + "</td>" +
