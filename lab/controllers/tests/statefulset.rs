@@ -774,3 +774,111 @@ fn undefaulted_set_gets_the_api_server_defaults_before_deciding() {
     let st = w.set.status.clone().unwrap();
     assert_eq!(st.current_revision, st.update_revision);
 }
+
+/// One rolling-update step per sync at `now`, the replacement made Ready (since `now`) right
+/// after: the times (seconds) at which the controller deleted each pod for the update.
+fn roll_with_min_ready(policy: &str, min_ready: i32) -> Vec<(String, i64)> {
+    let mut set = web(3);
+    set.spec.as_mut().unwrap().pod_management_policy = Some(policy.into());
+    set.spec.as_mut().unwrap().min_ready_seconds = Some(min_ready);
+    let mut w = World::new(set);
+    let mut deleted = vec![];
+    // 100 s to create the pods and let them become available, then the template changes.
+    for now in 0..200 {
+        if now == 100 {
+            assert_eq!(w.set.status.as_ref().unwrap().available_replicas, Some(3));
+            change_image(&mut w, "registry.k8s.io/nginx-slim:0.21");
+        }
+        let actions = w.sync(t(now));
+        for s in changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")) {
+            deleted.push((s.trim_start_matches("delete Pod ").to_string(), now));
+        }
+        // The kubelet's part: new pods become Ready now; Ready pods keep their Ready time.
+        for p in w.pods.iter_mut().filter(|p| !utils::is_running_and_ready(p)) {
+            set_phase_ready(p, "Running", true, t(now));
+        }
+    }
+    deleted
+}
+
+#[test]
+fn parallel_rolling_update_ignores_min_ready_seconds_in_1_33_kubernetes_119234() {
+    // 1.33's update loop waits for `isHealthy` (Running and Ready) only: under Parallel the
+    // next pod is deleted one sync after its successor is Ready, however long
+    // minReadySeconds is. (kubernetes#130909 changed this in 1.34.)
+    let parallel = roll_with_min_ready("Parallel", 10);
+    let names: Vec<&str> = parallel.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["web-2", "web-1", "web-0"], "{parallel:?}");
+    for pair in parallel.windows(2) {
+        assert!(pair[1].1 - pair[0].1 < 10, "Parallel waited for minReadySeconds: {parallel:?}");
+    }
+    // Under OrderedReady the per-replica pass waits for `isRunningAndAvailable` first, so
+    // each step comes more than minReadySeconds after the previous one.
+    let ordered = roll_with_min_ready("OrderedReady", 10);
+    let names: Vec<&str> = ordered.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["web-2", "web-1", "web-0"], "{ordered:?}");
+    for pair in ordered.windows(2) {
+        assert!(pair[1].1 - pair[0].1 > 10, "OrderedReady did not wait for minReadySeconds: {ordered:?}");
+    }
+}
+
+#[test]
+fn parallel_rolling_update_does_not_wait_for_an_unready_lower_ordinal_kubernetes_96218() {
+    // Under Parallel processReplica does not stop at an unhealthy pod, and 1.33's update loop
+    // only looks at the pods from the top down to the one it replaces.
+    for (policy, want) in [("Parallel", vec!["delete Pod web-2"]), ("OrderedReady", vec![])] {
+        let mut set = web(3);
+        set.spec.as_mut().unwrap().pod_management_policy = Some(policy.into());
+        let mut w = World::new(set);
+        let now = settle(&mut w, 0);
+        w.set_phase("web-0", "Running", false, t(now));
+        change_image(&mut w, "registry.k8s.io/nginx-slim:0.21");
+        let actions = w.sync(t(now + 1));
+        let deleted: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")).collect();
+        assert_eq!(deleted, want, "{policy}");
+    }
+}
+
+#[test]
+fn max_unavailable_counts_pods_not_running_and_ready_ignoring_min_ready_seconds_in_1_33_kubernetes_112307() {
+    // Every pod Ready for 1 s of a minReadySeconds of 60: none is available, yet 1.33's
+    // updateStatefulSetAfterInvariantEstablished counts only unhealthy pods, so it deletes
+    // maxUnavailable pods at once.
+    let mut set = web(4);
+    set.spec.as_mut().unwrap().pod_management_policy = Some("Parallel".into());
+    set.spec.as_mut().unwrap().min_ready_seconds = Some(60);
+    let mut w = World::new(set);
+    w.gates.max_unavailable_stateful_set = true;
+    w.set.spec.as_mut().unwrap().update_strategy.as_mut().unwrap().rolling_update.as_mut().unwrap().max_unavailable =
+        Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(2));
+    let now = settle(&mut w, 0);
+    w.make_all_ready(t(now));
+    assert_eq!(w.set.status.as_ref().unwrap().available_replicas, Some(0));
+    change_image(&mut w, "nginx:new");
+    let actions = w.sync(t(now + 1));
+    let deleted: Vec<_> = changes(&actions).into_iter().filter(|s| s.starts_with("delete Pod")).collect();
+    assert_eq!(deleted, vec!["delete Pod web-3", "delete Pod web-2"]);
+}
+
+#[test]
+fn partition_counts_from_ordinals_start_as_new_versioned_stateful_set_pod_and_the_update_loop_do() {
+    // start 1, replicas 3 (shard-1..shard-3), partition 2: newVersionedStatefulSetPod keeps
+    // ordinals below start + partition = 3 at the current revision, and the update loop walks
+    // array indices down to the partition (index 2 = shard-3). Only shard-3 is updated.
+    let mut set = web(3);
+    set.metadata.name = Some("shard".into());
+    set.spec.as_mut().unwrap().ordinals = Some(k8s_openapi::api::apps::v1::StatefulSetOrdinals { start: Some(1) });
+    let mut w = World::new(set);
+    let now = settle(&mut w, 0);
+    assert_eq!(w.pod_names(), vec!["shard-1", "shard-2", "shard-3"]);
+    w.set.spec.as_mut().unwrap().update_strategy.as_mut().unwrap().rolling_update.as_mut().unwrap().partition = Some(2);
+    change_image(&mut w, "nginx:new");
+    let now = settle(&mut w, now);
+    let update_rev = w.set.status.as_ref().unwrap().update_revision.clone().unwrap();
+    let at_new: Vec<String> = w.pods.iter().filter(|p| utils::get_pod_revision(p) == update_rev).map(|p| p.metadata.name.clone().unwrap()).collect();
+    assert_eq!(at_new, vec!["shard-3"]);
+    assert_eq!(w.set.status.as_ref().unwrap().updated_replicas, Some(1));
+    // shard-2 (ordinal 2 = the partition, but below start + partition) comes back old.
+    let pod = created_pod(&sync_without(&mut w, "shard-2", now), "shard-2");
+    assert_ne!(utils::get_pod_revision(&pod), update_rev);
+}

@@ -311,9 +311,11 @@ fn update_stateful_set_pods(
         .collect();
     condemned.sort_by_key(|p| std::cmp::Reverse(get_ordinal(p)));
 
+    // The first unhealthy pod: 1.33 asks `isHealthy` (Running, Ready, not terminating), not
+    // availability; kubernetes#130909 (1.34) made it `isUnavailable` with `minReadySeconds`.
     let mut first_unavailable: Option<String> = None;
     for p in replicas.iter().chain(condemned.iter().rev()) {
-        if u::is_unavailable(p, min_ready, now) && first_unavailable.is_none() {
+        if !u::is_healthy(p) && first_unavailable.is_none() {
             first_unavailable = Some(meta::name(&p.metadata).to_string());
         }
     }
@@ -376,7 +378,9 @@ fn update_stateful_set_pods(
             Some((_, mu)) => u::max_unavailable(mu.as_ref(), replica_count as i32),
             None => 1,
         } as usize;
-        let unavailable = replicas.iter().filter(|p| u::is_unavailable(p, min_ready, now)).count();
+        // 1.33 counts the pods that are not healthy (Running and Ready): `minReadySeconds` is
+        // ignored here (kubernetes#112307, fixed by #130909 in 1.34).
+        let unavailable = replicas.iter().filter(|p| !u::is_healthy(p)).count();
         if unavailable > max_unavailable {
             return (status, None);
         }
@@ -396,7 +400,10 @@ fn update_stateful_set_pods(
     }
 
     // Rolling update: delete the highest-ordinal pod not at the update revision, waiting
-    // for every pod above it to be available again.
+    // for every pod above it to be healthy again. 1.33's loop asks `isHealthy` (Running and
+    // Ready), not availability: under OrderedReady the per-replica pass above has already
+    // waited for `minReadySeconds`, but under Parallel nothing has, so a Parallel roll-out
+    // ignores `minReadySeconds` (kubernetes#119234, fixed by #130909 in 1.34).
     let mut target = replicas.len();
     while target > update_min {
         target -= 1;
@@ -406,7 +413,7 @@ fn update_stateful_set_pods(
             status.current_replicas = Some(status.current_replicas.unwrap_or(0) - 1);
             return (status, None);
         }
-        if u::is_unavailable(pod, min_ready, now) {
+        if !u::is_healthy(pod) {
             return (status, None);
         }
     }
