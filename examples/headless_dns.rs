@@ -58,7 +58,7 @@ async fn resolve_until(ex: &Example, name: &str, want: &BTreeSet<String>) -> Res
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!(tr!(ex.lang, "{name} resolves to {seen:?}, expected {want:?} (waited 60 s)", "{name}이(가) {seen:?}로 풀린다. {want:?}을(를) 기대했다 (60초 기다림)"));
+            bail!(tr!(ex.lang, "{name} resolves to {seen:?}, expected {want:?} (waited 60 s)", "60초를 기다렸지만 {name} 이름이 기대한 주소로 풀리지 않는다. 기대: {want:?}, 실제: {seen:?}"));
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -94,7 +94,7 @@ async fn headless_dns(ex: Example) -> Result<()> {
     let srv = ex.exec("dns", None, &["nslookup", "-type=srv", &format!("_web._tcp.nginx.{ns}.svc.cluster.local")]).await?;
     for i in 0..3 {
         if !srv.contains(&format!("web-{i}.nginx.{ns}.svc.cluster.local")) {
-            bail!(tr!(lang, "the SRV answer does not name web-{i}:\n{srv}", "SRV 응답에 web-{i}이(가) 없다:\n{srv}"));
+            bail!(tr!(lang, "the SRV answer does not name web-{i}:\n{srv}", "SRV 응답에 web-{i} 파드가 없다:\n{srv}"));
         }
     }
     ex.say(tr!(lang, "Checked: the SRV record _web._tcp.nginx lists web-0, web-1 and web-2 on port 80", "확인: SRV 레코드 _web._tcp.nginx가 web-0, web-1, web-2를 포트 80으로 나열한다"));
@@ -102,7 +102,7 @@ async fn headless_dns(ex: Example) -> Result<()> {
     let cluster_ip = read.spec.and_then(|s| s.cluster_ip).unwrap_or_default();
     resolve_until(&ex, &format!("web-read.{ns}.svc.cluster.local"), &BTreeSet::from([cluster_ip.clone()])).await?;
     if all.contains(&cluster_ip) {
-        bail!(tr!(lang, "web-read's cluster IP {cluster_ip} is a pod IP", "web-read의 클러스터 IP {cluster_ip}이(가) 파드 IP다"));
+        bail!(tr!(lang, "web-read's cluster IP {cluster_ip} is a pod IP", "web-read의 클러스터 IP는 파드 IP다: {cluster_ip}"));
     }
     ex.say(tr!(lang, "Checked: web-read resolves to its one cluster IP {cluster_ip}, which load-balances over the pods", "확인: web-read는 클러스터 IP {cluster_ip} 하나로 풀리고, 이 IP가 파드들로 부하를 나눈다"));
 
@@ -110,15 +110,15 @@ async fn headless_dns(ex: Example) -> Result<()> {
     // Two statements: the record's lock must be released before `ip_of` takes it again.
     let old_uid = ex.rec.lock().pods["web-0"].uid.clone();
     let old_ip = ip_of(&ex, "web-0");
-    ex.say(tr!(lang, "Deleting pod web-0 (IP {old_ip})", "파드 web-0을 지운다 (IP {old_ip})"));
+    ex.say(tr!(lang, "Deleting pod web-0 (IP {old_ip})", "web-0 파드를 지운다 (IP {old_ip})"));
     ex.api::<Pod>().delete("web-0", &DeleteParams::default()).await?;
-    ex.wait_until(tr!(lang, "a new web-0 to be Ready", "새 web-0이 Ready가 되기"), 180, |s| {
+    ex.wait_until(tr!(lang, "a new web-0 to be Ready", "새 web-0 파드가 Ready가 되기"), 180, |s| {
         s.pods.get("web-0").is_some_and(|p| p.uid != old_uid && p.state == Some(PodState::Ready))
     })
     .await?;
     let new_ip = ip_of(&ex, "web-0");
     resolve_until(&ex, &format!("web-0.nginx.{ns}.svc.cluster.local"), &BTreeSet::from([new_ip.clone()])).await?;
-    ex.say(tr!(lang, "Checked: web-0.nginx now resolves to the new pod's IP {new_ip} (was {old_ip})", "확인: web-0.nginx는 이제 새 파드의 IP {new_ip}로 풀린다 (이전 {old_ip})"));
+    ex.say(tr!(lang, "Checked: web-0.nginx now resolves to the new pod's IP {new_ip} (was {old_ip})", "확인: web-0.nginx는 이제 새 파드의 IP로 풀린다: {new_ip} (이전 {old_ip})"));
     Ok(())
 }
 // ANCHOR_END: main

@@ -46,14 +46,14 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
     let set: StatefulSet = support::load(MANIFEST, None)?;
     let sets = ex.api::<StatefulSet>();
     ex.create(&service).await?;
-    ex.say(tr!(lang, "Creating StatefulSet web with 3 replicas", "레플리카 3개로 스테이트풀셋 web을 만든다"));
+    ex.say(tr!(lang, "Creating StatefulSet web with 3 replicas", "레플리카 3개로 web 스테이트풀셋을 만든다"));
     ex.create(&set).await?;
     ex.within(tr!(lang, "3 Ready pods of web", "web의 파드 3개가 Ready가 되기"), 180, await_condition(sets.clone(), "web", support::set_ready(3))).await?;
 
-    ex.say(tr!(lang, "Scaling web up to 5", "web을 5로 스케일 업한다"));
+    ex.say(tr!(lang, "Scaling web up to 5", "web을 레플리카 5개로 늘린다"));
     support::scale(&sets, "web", 5).await?;
     ex.within(tr!(lang, "5 Ready pods of web", "web의 파드 5개가 Ready가 되기"), 180, await_condition(sets.clone(), "web", support::set_ready(5))).await?;
-    ex.wait_until(tr!(lang, "web-4 Ready in the watch", "감시에서 web-4가 Ready"), 30, |s| s.ready("web-4")).await?;
+    ex.wait_until(tr!(lang, "web-4 Ready in the watch", "감시에서 web-4가 Ready로 보이기"), 30, |s| s.ready("web-4")).await?;
     {
         let s = ex.rec.lock();
         if s.find("pod/web-4", Ev::Created) < s.find("pod/web-3", Ev::Ready) {
@@ -63,10 +63,10 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
 
     for (to, removed) in [(2, vec![4, 3]), (0, vec![1, 0])] {
         let mark = ex.rec.lock().len();
-        ex.say(tr!(lang, "Scaling web down to {to}", "web을 {to}로 스케일 다운한다"));
+        ex.say(tr!(lang, "Scaling web down to {to}", "web을 레플리카 {to}개로 줄인다"));
         support::scale(&sets, "web", to).await?;
         let gone = removed.clone();
-        ex.wait_until(tr!(lang, "pods {removed:?} to be deleted", "파드 {removed:?}이(가) 삭제되기"), 180, move |s| {
+        ex.wait_until(tr!(lang, "pods {removed:?} to be deleted", "{removed:?} 파드가 삭제되기"), 180, move |s| {
             gone.iter().all(|i| s.pod(&format!("web-{i}")).is_none())
         })
         .await?;
@@ -76,7 +76,7 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
         ex.say(tr!(
             lang,
             "Checked: web-{} was gone before web-{} started terminating",
-            "확인: web-{}이(가) 완전히 사라진 뒤에 web-{}이(가) 종료되기 시작했다",
+            "확인: web-{} 파드가 완전히 사라진 뒤에 web-{} 파드가 종료되기 시작했다",
             removed[0],
             removed[1]
         ));
@@ -85,11 +85,11 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
     // The ReplicaSet for contrast: scaled to 0, all its pods terminate at once.
     let rs: ReplicaSet = support::load(REPLICASET, None)?;
     let replicasets = ex.api::<ReplicaSet>();
-    ex.say(tr!(lang, "Creating ReplicaSet web-rs with 3 replicas", "레플리카 3개로 레플리카셋 web-rs를 만든다"));
+    ex.say(tr!(lang, "Creating ReplicaSet web-rs with 3 replicas", "레플리카 3개로 web-rs 레플리카셋을 만든다"));
     ex.create(&rs).await?;
     ex.within(tr!(lang, "3 Ready pods of web-rs", "web-rs의 파드 3개가 Ready가 되기"), 180, await_condition(replicasets.clone(), "web-rs", support::replicaset_ready(3))).await?;
     let mark = ex.rec.lock().len();
-    ex.say(tr!(lang, "Scaling web-rs down to 0", "web-rs를 0으로 스케일 다운한다"));
+    ex.say(tr!(lang, "Scaling web-rs down to 0", "web-rs를 레플리카 0개로 줄인다"));
     support::scale(&replicasets, "web-rs", 0).await?;
     ex.wait_until(tr!(lang, "every web-rs pod to be deleted", "web-rs의 모든 파드가 삭제되기"), 180, |s| s.pod_names().iter().all(|n| !n.starts_with("web-rs-"))).await?;
     {
@@ -101,7 +101,7 @@ async fn ordered_scale_down(ex: Example) -> Result<()> {
             bail!(tr!(lang, "the ReplicaSet waited for one pod to go before deleting the next", "레플리카셋이 파드 하나가 사라지기를 기다린 뒤에 다음 파드를 지웠다"));
         }
     }
-    ex.say(tr!(lang, "Checked: the ReplicaSet's three pods were all terminating at once", "확인: 레플리카셋의 파드 셋은 동시에 종료되었다"));
+    ex.say(tr!(lang, "Checked: the ReplicaSet's three pods were all terminating at once", "확인: 레플리카셋의 파드 세 개는 한꺼번에 종료되었다"));
     Ok(())
 }
 // ANCHOR_END: main

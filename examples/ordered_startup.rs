@@ -37,7 +37,7 @@ async fn ordered_startup(ex: Example) -> Result<()> {
     // The set's own status says when all three are Ready; the recorder saw the order.
     let sets = ex.api::<StatefulSet>();
     ex.within(tr!(lang, "3 Ready pods of web", "web의 파드 3개가 Ready가 되기"), 180, await_condition(sets, "web", support::set_ready(3))).await?;
-    ex.wait_until(tr!(lang, "web-2 Ready in the watch", "감시에서 web-2가 Ready"), 30, |s| s.ready("web-2")).await?;
+    ex.wait_until(tr!(lang, "web-2 Ready in the watch", "감시에서 web-2가 Ready로 보이기"), 30, |s| s.ready("web-2")).await?;
 
     // Check: web-N+1 was created only after web-N became Ready.
     {
@@ -50,7 +50,7 @@ async fn ordered_startup(ex: Example) -> Result<()> {
                 anyhow::bail!(tr!(
                     lang,
                     "{this} was created before {prev} was Ready: the set did not wait (is podManagementPolicy Parallel?)",
-                    "{prev}이(가) Ready가 되기 전에 {this}이(가) 만들어졌다: 스테이트풀셋이 기다리지 않았다 (podManagementPolicy가 Parallel인가?)"
+                    "{prev} 파드가 Ready가 되기 전에 {this} 파드가 만들어졌다: 스테이트풀셋이 기다리지 않았다 (podManagementPolicy가 Parallel인가?)"
                 ));
             }
         }

@@ -35,7 +35,7 @@ async fn parallel_management(ex: Example) -> Result<()> {
     ex.say(tr!(lang, "Creating StatefulSet web-parallel: 3 replicas, podManagementPolicy Parallel", "스테이트풀셋 web-parallel을 만든다: 레플리카 3개, podManagementPolicy Parallel"));
     ex.create(&set).await?;
     ex.within(tr!(lang, "3 Ready pods of web-parallel", "web-parallel의 파드 3개가 Ready가 되기"), 180, await_condition(sets.clone(), "web-parallel", support::set_ready(3))).await?;
-    ex.wait_until(tr!(lang, "all three Ready in the watch", "감시에서 셋 모두 Ready"), 30, |s| (0..3).all(|i| s.ready(&format!("web-parallel-{i}")))).await?;
+    ex.wait_until(tr!(lang, "all three Ready in the watch", "감시에서 세 파드가 모두 Ready로 보이기"), 30, |s| (0..3).all(|i| s.ready(&format!("web-parallel-{i}")))).await?;
     {
         let s = ex.rec.lock();
         let last_created = names.iter().map(|n| s.find(n, Ev::Created)).max().flatten();
@@ -47,7 +47,7 @@ async fn parallel_management(ex: Example) -> Result<()> {
     ex.say(tr!(lang, "Checked: all three pods were created before the first became Ready", "확인: 첫 파드가 Ready가 되기 전에 세 파드가 모두 만들어졌다"));
 
     let mark = ex.rec.lock().len();
-    ex.say(tr!(lang, "Scaling web-parallel down to 0", "web-parallel을 0으로 스케일 다운한다"));
+    ex.say(tr!(lang, "Scaling web-parallel down to 0", "web-parallel을 레플리카 0개로 줄인다"));
     support::scale(&sets, "web-parallel", 0).await?;
     ex.wait_until(tr!(lang, "every pod of web-parallel to be deleted", "web-parallel의 모든 파드가 삭제되기"), 180, |s| s.pod_names().is_empty()).await?;
     {

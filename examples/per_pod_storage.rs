@@ -52,16 +52,16 @@ async fn per_pod_storage(ex: Example) -> Result<()> {
             let p = s.pod(&pod).ok_or_else(|| anyhow::anyhow!("no pod {pod}"))?;
             let mounted = support::claim_of(p, "www");
             if mounted.as_deref() != Some(claim.as_str()) {
-                bail!(tr!(lang, "{pod} mounts {mounted:?}, expected {claim}", "{pod}이(가) {mounted:?}을(를) 마운트한다. {claim}을(를) 기대했다"));
+                bail!(tr!(lang, "{pod} mounts {mounted:?}, expected {claim}", "{pod} 파드가 마운트한 클레임이 다르다. 기대: {claim}, 실제: {mounted:?}"));
             }
             let (pod_node, claim_node) = (support::node_of(p), s.claims.get(&claim).and_then(support::claim_node));
             if claim_node.is_some() && claim_node != pod_node {
-                bail!(tr!(lang, "{claim} is on node {claim_node:?} but {pod} runs on {pod_node:?}", "{claim}은(는) 노드 {claim_node:?}에 있는데 {pod}은(는) {pod_node:?}에서 실행된다"));
+                bail!(tr!(lang, "{claim} is on node {claim_node:?} but {pod} runs on {pod_node:?}", "{claim} 클레임은 {claim_node:?} 노드에 있는데 {pod} 파드는 {pod_node:?} 노드에서 실행된다"));
             }
             nodes.insert(pod, pod_node.unwrap_or_default());
         }
     }
-    ex.say(tr!(lang, "Checked: web-N mounts www-web-N, on its own node: {nodes:?}", "확인: web-N은 www-web-N을 자기 노드에서 마운트한다: {nodes:?}"));
+    ex.say(tr!(lang, "Checked: web-N mounts www-web-N, on its own node: {nodes:?}", "확인: web-N 파드는 www-web-N 클레임을 자기 노드에서 마운트한다: {nodes:?}"));
 
     for i in 0..3 {
         let script = format!("echo web-{i} > {FILE}");
@@ -81,11 +81,11 @@ async fn per_pod_storage(ex: Example) -> Result<()> {
         let pod = format!("web-{i}");
         let content = ex.exec(&pod, None, &["cat", FILE]).await?;
         if content.trim() != pod {
-            bail!(tr!(lang, "the new {pod} reads {:?} from its volume, expected {pod:?}", "새 {pod}이(가) 볼륨에서 {:?}을(를) 읽었다. {pod:?}을(를) 기대했다", content.trim()));
+            bail!(tr!(lang, "the new {pod} reads {:?} from its volume, expected {pod:?}", "새 {pod} 파드가 볼륨에서 읽은 내용이 다르다. 기대: {pod:?}, 실제: {:?}", content.trim()));
         }
         let node = ex.rec.lock().pod(&pod).and_then(support::node_of).unwrap_or_default();
         if node != nodes[&pod] {
-            bail!(tr!(lang, "the new {pod} runs on {node}, but its volume is on {}", "새 {pod}은(는) {node}에서 실행되지만 볼륨은 {}에 있다", nodes[&pod]));
+            bail!(tr!(lang, "the new {pod} runs on {node}, but its volume is on {}", "새 {pod} 파드는 {node} 노드에서 실행되지만 볼륨은 {} 노드에 있다", nodes[&pod]));
         }
     }
     ex.say(tr!(lang, "Checked: every new pod read its own name back, on the same node as before", "확인: 새 파드마다 이전과 같은 노드에서 자기 이름을 다시 읽었다"));

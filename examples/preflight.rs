@@ -175,14 +175,14 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
             ex,
             &mut fixes,
             tr!(lang, "rustc --version: {}", "rustc --version: {}", why(other)),
-            tr!(lang, "rustup update stable (or install rustup from https://rustup.rs)", "rustup update stable (또는 https://rustup.rs 에서 rustup을 설치한다)"),
+            tr!(lang, "rustup update stable (or install rustup from https://rustup.rs)", "rustup update stable (rustup이 없으면 설치한다: https://rustup.rs)"),
         ),
     }
 
     // Every crate in the cache, so that a room without internet can build.
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     match tool(&cargo, &["fetch", "--offline"], 120).await {
-        Ran::Done(true, ..) => ok(tr!(lang, "cargo dependencies fetched: cargo build --offline works without internet", "cargo 의존성을 받아 두었다: 인터넷 없이 cargo build --offline 이 된다")),
+        Ran::Done(true, ..) => ok(tr!(lang, "cargo dependencies fetched: cargo build --offline works without internet", "cargo 의존성을 받아 두었다: 인터넷 없이 cargo build --offline이 된다")),
         other => missing(
             ex,
             &mut fixes,
@@ -195,17 +195,17 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
     let install_kubectl = tr!(
         lang,
         "install kubectl as in Setting up, Install kubectl (https://kubernetes.io/docs/tasks/tools/)",
-        "준비하기의 kubectl 설치대로 kubectl을 설치한다 (https://kubernetes.io/docs/tasks/tools/)"
+        "준비하기 장의 'kubectl 설치'대로 kubectl을 설치한다 (https://kubernetes.io/ko/docs/tasks/tools/)"
     );
     match tool("kubectl", &["version", "--client", "-o", "json"], 20).await {
         Ran::Done(true, out, _) => match (versions::kubectl_client(&out), server) {
             (Some(client), Some(server)) if versions::within_one_minor(client, server) => {
-                ok(tr!(lang, "kubectl v{client}, within one minor version of the cluster's {}.{}", "kubectl v{client}: 클러스터의 {}.{}와(과) 마이너 버전 하나 이내다", server.0, server.1))
+                ok(tr!(lang, "kubectl v{client}, within one minor version of the cluster's {}.{}", "kubectl v{client}: 클러스터({}.{})와 마이너 버전 차이가 하나 이내다", server.0, server.1))
             }
             (Some(client), Some(server)) => missing(
                 ex,
                 &mut fixes,
-                tr!(lang, "kubectl v{client} is more than one minor version from the cluster's {}.{}", "kubectl v{client}이(가) 클러스터의 {}.{}와(과) 마이너 버전이 둘 이상 차이 난다", server.0, server.1),
+                tr!(lang, "kubectl v{client} is more than one minor version from the cluster's {}.{}", "kubectl v{client}: 클러스터({}.{})와 마이너 버전이 둘 이상 차이 난다", server.0, server.1),
                 install_kubectl,
             ),
             (Some(client), None) => ok(tr!(lang, "kubectl v{client}", "kubectl v{client}")),
@@ -228,7 +228,7 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
             _ => tr!(
                 lang,
                 "Docker and kind: not needed on the lab cluster (for kind: checklist items 1, 2, 6 and 7)",
-                "Docker와 kind: 랩 클러스터에서는 필요 없다 (kind를 쓰려면: 점검표 1, 2, 6, 7번)"
+                "Docker와 kind: 랩 클러스터에서는 필요 없다 (kind를 쓰려면: 점검 목록 1, 2, 6, 7번)"
             ),
         };
         ex.say(format!("· {msg}"));
@@ -259,7 +259,7 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
     let install_kind = tr!(
         lang,
         "go install sigs.k8s.io/kind@v{kind_wanted}, or the release binary from https://github.com/kubernetes-sigs/kind/releases/tag/v{kind_wanted}",
-        "go install sigs.k8s.io/kind@v{kind_wanted}, 또는 https://github.com/kubernetes-sigs/kind/releases/tag/v{kind_wanted} 의 릴리스 바이너리"
+        "go install sigs.k8s.io/kind@v{kind_wanted}, 또는 릴리스 바이너리: https://github.com/kubernetes-sigs/kind/releases/tag/v{kind_wanted}"
     );
     match tool("kind", &["version"], 20).await {
         Ran::Done(true, out, _) => match versions::kind(&out) {
@@ -267,7 +267,7 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
             _ => missing(
                 ex,
                 &mut fixes,
-                tr!(lang, "{}: kind/cluster.yaml needs kind v{kind_wanted}", "{}: kind/cluster.yaml에는 kind v{kind_wanted}이(가) 필요하다", out.trim()),
+                tr!(lang, "{}: kind/cluster.yaml needs kind v{kind_wanted}", "{}: kind/cluster.yaml에 맞는 버전은 kind v{kind_wanted}", out.trim()),
                 install_kind,
             ),
         },
@@ -287,7 +287,7 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
             missing(
                 ex,
                 &mut fixes,
-                tr!(lang, "the kind cluster is \"{kind_name}\", not \"kind\" from kind/cluster.yaml", "kind 클러스터가 kind/cluster.yaml의 \"kind\"가 아니라 \"{kind_name}\"이다"),
+                tr!(lang, "the kind cluster is \"{kind_name}\", not \"kind\" from kind/cluster.yaml", "kind 클러스터 이름이 kind/cluster.yaml의 \"kind\"가 아니다: \"{kind_name}\""),
                 "kind create cluster --config kind/cluster.yaml && kubectl config use-context kind-kind".into(),
             );
         } else if names != expected || versions.iter().any(|v| v != &kubelet) {
@@ -308,7 +308,7 @@ async fn workstation(ex: &Example, server: Option<Version>) -> Result<Vec<String
         missing(
             ex,
             &mut fixes,
-            tr!(lang, "the kind cluster of context {context} does not answer (an embedded lab cluster stands in)", "컨텍스트 {context}의 kind 클러스터가 응답하지 않는다 (내장 랩 클러스터가 대신한다)"),
+            tr!(lang, "the kind cluster of context {context} does not answer (an embedded lab cluster stands in)", "{context} 컨텍스트의 kind 클러스터가 응답하지 않는다 (내장 랩 클러스터가 대신한다)"),
             tr!(
                 lang,
                 "start Docker; if the cluster is gone: kind create cluster --config kind/cluster.yaml",
@@ -334,7 +334,7 @@ async fn preflight(ex: Example) -> Result<()> {
         ClusterKind::Kind { name } => tr!(lang, "kind cluster \"{name}\"", "kind 클러스터 \"{name}\""),
         ClusterKind::Lab => tr!(lang, "lab cluster (context lab)", "랩 클러스터 (컨텍스트 lab)"),
         ClusterKind::EmbeddedLab => tr!(lang, "embedded lab cluster (started by this program)", "이 프로그램이 띄운 내장 랩 클러스터"),
-        ClusterKind::Other { context } => tr!(lang, "context {context}, not kind (allowed by --allow-any-context)", "컨텍스트 {context}, kind가 아니다 (--allow-any-context로 허용)"),
+        ClusterKind::Other { context } => tr!(lang, "context {context}, not kind (allowed by --allow-any-context)", "{context} 컨텍스트, kind가 아니다 (--allow-any-context로 허용)"),
     };
     ok(tr!(lang, "the cluster answers: {what}, Kubernetes {version}", "클러스터가 응답한다: {what}, 쿠버네티스 {version}"));
 
@@ -399,17 +399,17 @@ async fn preflight(ex: Example) -> Result<()> {
                 let s = ex.rec.lock();
                 for (pod, node, image) in &pulls {
                     match s.pod(pod).map(|p| (pull_error(p), p.status.as_ref().and_then(|st| st.phase.clone()))) {
-                        Some((None, Some(phase))) if phase != "Pending" => ex.say(format!("✓ {}", tr!(lang, "{image} pulled on {node}", "{image}을(를) {node}에 가져왔다"))),
+                        Some((None, Some(phase))) if phase != "Pending" => ex.say(format!("✓ {}", tr!(lang, "{image} pulled on {node}", "{node} 노드에 {image} 이미지를 가져왔다"))),
                         other => {
                             let why = match other {
                                 Some((Some(reason), _)) => reason,
                                 _ => tr!(lang, "still pulling", "아직 가져오는 중"),
                             };
-                            ex.say(format!("✗ {}", tr!(lang, "{image} on {node}: {why}", "{node}의 {image}: {why}")));
+                            ex.say(format!("✗ {}", tr!(lang, "{image} on {node}: {why}", "{node} 노드의 {image} 이미지: {why}")));
                             fixes.push(tr!(
                                 lang,
                                 "{image} is not on node {node} ({why}). Fix: docker pull {image} && kind load docker-image {image} --name {name}",
-                                "노드 {node}에 {image}이(가) 없다 ({why}). 해결: docker pull {image} && kind load docker-image {image} --name {name}"
+                                "{node} 노드에 {image} 이미지가 없다 ({why}). 해결: docker pull {image} && kind load docker-image {image} --name {name}"
                             ));
                         }
                     }

@@ -48,7 +48,7 @@ async fn sql_until(ex: &Example, pod: &str, host: &str, query: &str, want: &str,
             return Ok(());
         }
         if Instant::now() > deadline {
-            bail!(tr!(ex.lang, "in {pod}, `{query}` against {host} answered {got:?}, expected {want:?} (waited {secs} s)", "{pod}에서 {host}에 보낸 `{query}`의 답이 {got:?}였다. {want:?}을(를) 기대했다 ({secs}초 기다림)"));
+            bail!(tr!(ex.lang, "in {pod}, `{query}` against {host} answered {got:?}, expected {want:?} (waited {secs} s)", "{secs}초를 기다렸지만 {pod} 파드에서 {host}에 보낸 `{query}`의 답이 기대와 다르다. 기대: {want:?}, 실제: {got:?}"));
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
@@ -57,7 +57,7 @@ async fn sql_until(ex: &Example, pod: &str, host: &str, query: &str, want: &str,
 // ANCHOR: main
 async fn primary_replica(ex: Example) -> Result<()> {
     let lang = ex.lang;
-    ex.say(tr!(lang, "Creating the Secret, the ConfigMap, services mysql (headless) and mysql-read, and StatefulSet mysql", "Secret, ConfigMap, 서비스 mysql(헤드리스)과 mysql-read, 스테이트풀셋 mysql을 만든다"));
+    ex.say(tr!(lang, "Creating the Secret, the ConfigMap, services mysql (headless) and mysql-read, and StatefulSet mysql", "시크릿, 컨피그맵, mysql(헤드리스)·mysql-read 서비스, mysql 스테이트풀셋을 만든다"));
     ex.create(&support::load::<Secret>(SECRET, None)?).await?;
     ex.create(&support::load::<ConfigMap>(CONFIG, None)?).await?;
     ex.create(&support::load::<Service>(SERVICES, Some("mysql"))?).await?;
@@ -98,9 +98,9 @@ async fn primary_replica(ex: Example) -> Result<()> {
     let claims = ex.api::<PersistentVolumeClaim>();
     let claim_uid = claims.get("mysql-store-mysql-0").await?.uid();
     let old_uid = ex.rec.lock().pods["mysql-0"].uid.clone();
-    ex.say(tr!(lang, "Deleting pod mysql-0", "파드 mysql-0을 지운다"));
+    ex.say(tr!(lang, "Deleting pod mysql-0", "mysql-0 파드를 지운다"));
     ex.api::<Pod>().delete("mysql-0", &DeleteParams::default()).await?;
-    ex.wait_until(tr!(lang, "a new mysql-0 to be Ready", "새 mysql-0이 Ready가 되기"), 300, |s| {
+    ex.wait_until(tr!(lang, "a new mysql-0 to be Ready", "새 mysql-0 파드가 Ready가 되기"), 300, |s| {
         s.pods.get("mysql-0").is_some_and(|p| p.uid != old_uid && p.state == Some(PodState::Ready))
     })
     .await?;
@@ -110,7 +110,7 @@ async fn primary_replica(ex: Example) -> Result<()> {
     sql_until(&ex, "mysql-0", "127.0.0.1", row1, "written to mysql-0", 60).await?;
     sql(&ex, "mysql-0", "127.0.0.1", "REPLACE INTO book.notes VALUES (3, 'written after the restart')").await?;
     sql_until(&ex, "mysql-1", "127.0.0.1", "SELECT msg FROM book.notes WHERE id = 3", "written after the restart", 120).await?;
-    ex.say(tr!(lang, "Checked: the new mysql-0 kept its claim and data, and mysql-1 replicates from it again", "확인: 새 mysql-0은 클레임과 데이터를 그대로 가졌고, mysql-1은 다시 그로부터 복제한다"));
+    ex.say(tr!(lang, "Checked: the new mysql-0 kept its claim and data, and mysql-1 replicates from it again", "확인: 새 mysql-0은 클레임과 데이터를 그대로 가졌고, mysql-1은 다시 mysql-0에서 복제한다"));
     Ok(())
 }
 // ANCHOR_END: main

@@ -20,7 +20,7 @@ const MANIFEST: &str = include_str!("../manifests/volume-claim-templates/web-wit
 fn main() -> ExitCode {
     support::run(
         "stable_identity",
-        ("A replaced pod keeps its name, hostname, DNS name and claim", "다시 만들어진 파드는 이름, 호스트 이름, DNS 이름, 클레임을 그대로 가진다"),
+        ("A replaced pod keeps its name, hostname, DNS name and claim", "다시 만들어진 파드는 이름, 호스트네임, DNS 이름, 클레임을 그대로 가진다"),
         Needs { storage: true, ..Needs::default() },
         stable_identity,
     )
@@ -45,7 +45,7 @@ async fn identity(ex: &Example, name: &str) -> Result<Identity> {
     let hostname = match ex.exec(name, None, &["hostname"]).await {
         Ok(out) => out.trim().to_string(),
         Err(_) if ex.is_lab() => {
-            ex.say(tr!(ex.lang, "(the lab cluster cannot exec yet: hostname read from spec.hostname)", "(랩 클러스터는 아직 exec를 못 한다: 호스트 이름을 spec.hostname에서 읽는다)"));
+            ex.say(tr!(ex.lang, "(the lab cluster cannot exec yet: hostname read from spec.hostname)", "(랩 클러스터는 아직 exec를 못 한다: 호스트네임을 spec.hostname에서 읽는다)"));
             spec.hostname.clone().unwrap_or_default()
         }
         Err(e) => return Err(e),
@@ -63,7 +63,7 @@ async fn stable_identity(ex: Example) -> Result<()> {
     let service: Service = support::load(MANIFEST, None)?;
     let set: StatefulSet = support::load(MANIFEST, None)?;
     ex.create(&service).await?;
-    ex.say(tr!(lang, "Creating StatefulSet web (3 replicas, one claim each)", "스테이트풀셋 web을 만든다 (레플리카 3개, 각각 클레임 하나)"));
+    ex.say(tr!(lang, "Creating StatefulSet web (3 replicas, one claim each)", "web 스테이트풀셋을 만든다 (레플리카 3개, 각각 클레임 하나)"));
     ex.create(&set).await?;
     let sets = ex.api::<StatefulSet>();
     ex.within(tr!(lang, "3 Ready pods of web", "web의 파드 3개가 Ready가 되기"), 180, await_condition(sets, "web", support::set_ready(3))).await?;
@@ -72,17 +72,17 @@ async fn stable_identity(ex: Example) -> Result<()> {
     ex.say(tr!(
         lang,
         "web-1: hostname {}, DNS name {}, claim {}, uid {}, IP {}",
-        "web-1: 호스트 이름 {}, DNS 이름 {}, 클레임 {}, uid {}, IP {}",
+        "web-1: 호스트네임 {}, DNS 이름 {}, 클레임 {}, uid {}, IP {}",
         before.hostname,
         before.dns_name,
         before.claim,
         before.uid,
         before.ip
     ));
-    ex.say(tr!(lang, "Deleting pod web-1", "파드 web-1을 지운다"));
+    ex.say(tr!(lang, "Deleting pod web-1", "web-1 파드를 지운다"));
     ex.api::<Pod>().delete("web-1", &DeleteParams::default()).await?;
     let old_uid = before.uid.clone();
-    ex.wait_until(tr!(lang, "a new web-1 to be Ready", "새 web-1이 Ready가 되기"), 180, |s| {
+    ex.wait_until(tr!(lang, "a new web-1 to be Ready", "새 web-1 파드가 Ready가 되기"), 180, |s| {
         s.pods.get("web-1").is_some_and(|p| p.uid != old_uid && p.state == Some(PodState::Ready))
     })
     .await?;
@@ -90,7 +90,7 @@ async fn stable_identity(ex: Example) -> Result<()> {
     ex.say(tr!(
         lang,
         "new web-1: hostname {}, DNS name {}, claim {}, uid {}, IP {}",
-        "새 web-1: 호스트 이름 {}, DNS 이름 {}, 클레임 {}, uid {}, IP {}",
+        "새 web-1: 호스트네임 {}, DNS 이름 {}, 클레임 {}, uid {}, IP {}",
         after.hostname,
         after.dns_name,
         after.claim,
@@ -99,24 +99,25 @@ async fn stable_identity(ex: Example) -> Result<()> {
     ));
 
     let same = [
-        ("name", &before.name, &after.name),
-        ("hostname", &before.hostname, &after.hostname),
-        ("DNS name", &before.dns_name, &after.dns_name),
-        ("claim", &before.claim, &after.claim),
-        ("claim uid", &before.claim_uid, &after.claim_uid),
+        (lang.pick("name", "이름"), &before.name, &after.name),
+        (lang.pick("hostname", "호스트네임"), &before.hostname, &after.hostname),
+        (lang.pick("DNS name", "DNS 이름"), &before.dns_name, &after.dns_name),
+        (lang.pick("claim", "클레임"), &before.claim, &after.claim),
+        (lang.pick("claim uid", "클레임 UID"), &before.claim_uid, &after.claim_uid),
     ];
     for (what, b, a) in same {
         if b != a || b.is_empty() {
-            bail!(tr!(lang, "the {what} changed: {b:?} before, {a:?} after", "{what}이(가) 바뀌었다: 이전 {b:?}, 이후 {a:?}"));
+            let what_changed = support::josa::i(what);
+            bail!(tr!(lang, "the {what} changed: {b:?} before, {a:?} after", "{what_changed} 바뀌었다: 이전 {b:?}, 이후 {a:?}"));
         }
     }
     if before.hostname != "web-1" {
-        bail!(tr!(lang, "the hostname is {:?}, not the pod's name web-1", "호스트 이름이 파드 이름 web-1이 아니라 {:?}이다", before.hostname));
+        bail!(tr!(lang, "the hostname is {:?}, not the pod's name web-1", "호스트네임이 파드 이름 web-1이 아니다: {:?}", before.hostname));
     }
     if before.uid == after.uid {
         bail!(tr!(lang, "web-1 has the same UID after deletion: it was not replaced", "삭제한 뒤에도 web-1의 UID가 같다: 새로 만들어지지 않았다"));
     }
-    ex.say(tr!(lang, "Checked: same name, hostname, DNS name and claim; new UID", "확인: 이름, 호스트 이름, DNS 이름, 클레임은 같고 UID는 새것이다"));
+    ex.say(tr!(lang, "Checked: same name, hostname, DNS name and claim; new UID", "확인: 이름, 호스트네임, DNS 이름, 클레임은 같고 UID는 새것이다"));
     if before.ip == after.ip {
         ex.say(tr!(lang, "The IP happens to be the same this time; nothing guarantees it, so never rely on a pod's IP", "이번에는 IP가 우연히 같다. 보장되는 것이 아니므로 파드 IP에 의존하면 안 된다"));
     } else {

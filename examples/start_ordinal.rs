@@ -32,25 +32,25 @@ async fn start_ordinal(ex: Example) -> Result<()> {
     let set: StatefulSet = support::load(MANIFEST, None)?;
     let sets = ex.api::<StatefulSet>();
     ex.create(&service).await?;
-    ex.say(tr!(lang, "Creating StatefulSet shard: 3 replicas, ordinals.start 1, minReadySeconds 5", "스테이트풀셋 shard를 만든다: 레플리카 3개, ordinals.start 1, minReadySeconds 5"));
+    ex.say(tr!(lang, "Creating StatefulSet shard: 3 replicas, ordinals.start 1, minReadySeconds 5", "shard 스테이트풀셋을 만든다: 레플리카 3개, ordinals.start 1, minReadySeconds 5"));
     ex.create(&set).await?;
     ex.within(tr!(lang, "3 Ready pods of shard", "shard의 파드 3개가 Ready가 되기"), 240, await_condition(sets.clone(), "shard", support::set_ready(3))).await?;
-    ex.wait_until(tr!(lang, "shard-3 Ready in the watch", "감시에서 shard-3이 Ready"), 30, |s| s.ready("shard-3")).await?;
+    ex.wait_until(tr!(lang, "shard-3 Ready in the watch", "감시에서 shard-3이 Ready로 보이기"), 30, |s| s.ready("shard-3")).await?;
     {
         let s = ex.rec.lock();
         let names = s.pod_names();
         if names != ["shard-1", "shard-2", "shard-3"] {
-            bail!(tr!(lang, "expected pods shard-1, shard-2, shard-3, saw {names:?}", "파드 shard-1, shard-2, shard-3을 기대했지만 {names:?}을(를) 보았다"));
+            bail!(tr!(lang, "expected pods shard-1, shard-2, shard-3, saw {names:?}", "파드가 기대와 다르다. 기대: shard-1, shard-2, shard-3, 실제: {names:?}"));
         }
         for i in 1..=3 {
             let index = s.pod(&format!("shard-{i}")).and_then(|p| p.labels().get("apps.kubernetes.io/pod-index").cloned());
             if index.as_deref() != Some(i.to_string().as_str()) {
-                bail!(tr!(lang, "shard-{i} has the pod-index label {index:?}, expected \"{i}\"", "shard-{i}의 pod-index 레이블이 {index:?}이다. \"{i}\"를 기대했다"));
+                bail!(tr!(lang, "shard-{i} has the pod-index label {index:?}, expected \"{i}\"", "shard-{i}의 pod-index 레이블 값이 다르다. 기대: \"{i}\", 실제: {index:?}"));
             }
         }
         for i in 2..=3 {
             if s.find(&format!("pod/shard-{i}"), Ev::Created) < s.find(&format!("pod/shard-{}", i - 1), Ev::Ready) {
-                bail!(tr!(lang, "shard-{i} was created before shard-{} was Ready", "shard-{}이(가) Ready가 되기 전에 shard-{i}이(가) 만들어졌다", i - 1));
+                bail!(tr!(lang, "shard-{i} was created before shard-{} was Ready", "shard-{} 파드가 Ready가 되기 전에 shard-{i} 파드가 만들어졌다", i - 1));
             }
         }
     }
@@ -60,14 +60,14 @@ async fn start_ordinal(ex: Example) -> Result<()> {
         "확인: 파드는 shard-1, shard-2, shard-3이고 (레이블 apps.kubernetes.io/pod-index 1~3) 이 순서로 만들어졌다. shard-0은 없다"
     ));
 
-    ex.say(tr!(lang, "Scaling shard down to 2", "shard를 2로 스케일 다운한다"));
+    ex.say(tr!(lang, "Scaling shard down to 2", "shard를 레플리카 2개로 줄인다"));
     support::scale(&sets, "shard", 2).await?;
-    ex.wait_until(tr!(lang, "shard-3 to be deleted", "shard-3이 삭제되기"), 120, |s| s.pod("shard-3").is_none()).await?;
+    ex.wait_until(tr!(lang, "shard-3 to be deleted", "shard-3 파드가 삭제되기"), 120, |s| s.pod("shard-3").is_none()).await?;
     let names = ex.rec.lock().pod_names();
     if names != ["shard-1", "shard-2"] {
-        bail!(tr!(lang, "after scaling to 2 expected shard-1 and shard-2, saw {names:?}", "2로 줄인 뒤 shard-1과 shard-2를 기대했지만 {names:?}을(를) 보았다"));
+        bail!(tr!(lang, "after scaling to 2 expected shard-1 and shard-2, saw {names:?}", "레플리카를 2개로 줄인 뒤의 파드가 기대와 다르다. 기대: shard-1, shard-2, 실제: {names:?}"));
     }
-    ex.say(tr!(lang, "Checked: scaling to 2 removed shard-3, the highest ordinal", "확인: 2로 줄이자 가장 높은 순번인 shard-3이 지워졌다"));
+    ex.say(tr!(lang, "Checked: scaling to 2 removed shard-3, the highest ordinal", "확인: 레플리카를 2개로 줄이자 가장 높은 순번인 shard-3이 지워졌다"));
     Ok(())
 }
 // ANCHOR_END: main

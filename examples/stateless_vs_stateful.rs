@@ -38,14 +38,14 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
     let service: Service = support::load(STATEFULSET, None)?;
     let set: StatefulSet = support::load(STATEFULSET, None)?;
 
-    ex.say(tr!(lang, "Creating ReplicaSet web-rs and StatefulSet web-sts, 3 replicas each", "레플리카셋 web-rs와 스테이트풀셋 web-sts를 만든다. 각각 레플리카 3개"));
+    ex.say(tr!(lang, "Creating ReplicaSet web-rs and StatefulSet web-sts, 3 replicas each", "web-rs 레플리카셋과 web-sts 스테이트풀셋을 만든다. 각각 레플리카 3개"));
     ex.create(&rs).await?;
     ex.create(&service).await?;
     ex.create(&set).await?;
     let (sets, replicasets) = (ex.api::<StatefulSet>(), ex.api::<ReplicaSet>());
     ex.within(tr!(lang, "3 Ready pods of web-rs", "web-rs의 파드 3개가 Ready가 되기"), 180, await_condition(replicasets, "web-rs", support::replicaset_ready(3))).await?;
     ex.within(tr!(lang, "3 Ready pods of web-sts", "web-sts의 파드 3개가 Ready가 되기"), 180, await_condition(sets, "web-sts", support::set_ready(3))).await?;
-    ex.wait_until(tr!(lang, "web-sts-2 Ready in the watch", "감시에서 web-sts-2가 Ready"), 30, |s| s.ready("web-sts-2")).await?;
+    ex.wait_until(tr!(lang, "web-sts-2 Ready in the watch", "감시에서 web-sts-2가 Ready로 보이기"), 30, |s| s.ready("web-sts-2")).await?;
 
     // Names and creation order.
     let rs_pods: Vec<String>;
@@ -53,11 +53,11 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
         let s = ex.rec.lock();
         rs_pods = s.pod_names().into_iter().filter(|n| n.starts_with("web-rs-")).collect();
         if rs_pods.len() != 3 || !rs_pods.iter().all(|n| is_random_name(n)) {
-            bail!(tr!(lang, "expected 3 pods web-rs-<5 random characters>, saw {rs_pods:?}", "web-rs-<무작위 5글자> 파드 3개를 기대했지만 {rs_pods:?}을(를) 보았다"));
+            bail!(tr!(lang, "expected 3 pods web-rs-<5 random characters>, saw {rs_pods:?}", "레플리카셋의 파드가 기대와 다르다. 기대: web-rs-‹무작위 5글자› 파드 3개, 실제: {rs_pods:?}"));
         }
         for i in 0..3 {
             if s.pod(&format!("web-sts-{i}")).is_none() {
-                bail!(tr!(lang, "the StatefulSet has no pod web-sts-{i}", "스테이트풀셋에 파드 web-sts-{i}이(가) 없다"));
+                bail!(tr!(lang, "the StatefulSet has no pod web-sts-{i}", "스테이트풀셋에 web-sts-{i} 파드가 없다"));
             }
         }
         // ReplicaSet: every pod was created before the first one became Ready (a burst).
@@ -71,7 +71,7 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
             let ready = s.find(&format!("pod/web-sts-{}", i - 1), Ev::Ready);
             let created = s.find(&format!("pod/web-sts-{i}"), Ev::Created);
             if created < ready {
-                bail!(tr!(lang, "web-sts-{i} was created before web-sts-{} was Ready", "web-sts-{}이(가) Ready가 되기 전에 web-sts-{i}이(가) 만들어졌다", i - 1));
+                bail!(tr!(lang, "web-sts-{i} was created before web-sts-{} was Ready", "web-sts-{} 파드가 Ready가 되기 전에 web-sts-{i} 파드가 만들어졌다", i - 1));
             }
         }
     }
@@ -85,12 +85,12 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
     let pods = ex.api::<Pod>();
     let victim = rs_pods[0].clone();
     let old_uid = ex.rec.lock().pods["web-sts-1"].uid.clone();
-    ex.say(tr!(lang, "Deleting pod {victim} and pod web-sts-1", "파드 {victim}와(과) 파드 web-sts-1을 지운다"));
+    ex.say(tr!(lang, "Deleting pod {victim} and pod web-sts-1", "{victim} 파드와 web-sts-1 파드를 지운다"));
     pods.delete(&victim, &DeleteParams::default()).await?;
     pods.delete("web-sts-1", &DeleteParams::default()).await?;
     let rs_before = rs_pods.clone();
     ex.wait_until(
-        tr!(lang, "a replacement for {victim} and a new web-sts-1, all Ready", "{victim}의 대체 파드와 새 web-sts-1이 모두 Ready가 되기"),
+        tr!(lang, "a replacement for {victim} and a new web-sts-1, all Ready", "{victim}의 대체 파드와 새 web-sts-1 파드가 모두 Ready가 되기"),
         180,
         |s| {
             let new_rs = s.pod_names().into_iter().filter(|n| n.starts_with("web-rs-") && !rs_before.contains(n)).collect::<Vec<_>>();
@@ -101,12 +101,12 @@ async fn stateless_vs_stateful(ex: Example) -> Result<()> {
     .await?;
     let replacement = ex.rec.lock().pod_names().into_iter().find(|n| n.starts_with("web-rs-") && !rs_pods.contains(n)).unwrap_or_default();
     if !is_random_name(&replacement) || replacement == victim {
-        bail!(tr!(lang, "the ReplicaSet's replacement is named {replacement}", "레플리카셋의 대체 파드 이름이 {replacement}이다"));
+        bail!(tr!(lang, "the ReplicaSet's replacement is named {replacement}", "레플리카셋의 대체 파드 이름이 무작위가 아니다: {replacement}"));
     }
     ex.say(tr!(
         lang,
         "Checked: {victim} was replaced by {replacement} (a new name); web-sts-1 came back as web-sts-1 (same name, new UID)",
-        "확인: {victim}은(는) {replacement}(새 이름)로 대체되었고, web-sts-1은 web-sts-1(같은 이름, 새 UID)로 돌아왔다"
+        "확인: {victim} 파드는 새 이름의 {replacement} 파드로 대체되었고, web-sts-1 파드는 같은 이름 web-sts-1(새 UID)로 돌아왔다"
     ));
     Ok(())
 }

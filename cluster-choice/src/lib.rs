@@ -118,7 +118,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
     };
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
-        .with_context(|| tr!(lang, "cannot read the kubeconfig of context {context}", "컨텍스트 {context}의 kubeconfig를 읽을 수 없다"))?;
+        .with_context(|| tr!(lang, "cannot read the kubeconfig of context {context}", "{context} 컨텍스트의 kubeconfig를 읽을 수 없다"))?;
     let client = Client::try_from(config)?;
     let answer = tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await;
     match answer {
@@ -141,7 +141,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
             start_embedded_lab(
                 lang,
                 voice,
-                tr!(lang, "The cluster of context {context} does not answer ({err}).{hint}", "컨텍스트 {context}의 클러스터가 응답하지 않는다 ({err}).{hint}"),
+                tr!(lang, "The cluster of context {context} does not answer ({err}).{hint}", "{context} 컨텍스트의 클러스터가 응답하지 않는다 ({err}).{hint}"),
             )
         }
     }

@@ -150,6 +150,31 @@ const WORDS: &[(&str, &str, Ending)] = &[
     ("pvc", "피브이씨", Ending::Vowel),
     ("ip", "아이피", Ending::Vowel),
     ("srv", "에스알브이", Ending::Vowel),
+    ("name", "네임", Ending::Consonant),
+    ("time", "타임", Ending::Consonant),
+    ("timeout", "타임아웃", Ending::Consonant),
+    ("keep", "킵", Ending::Consonant),
+    ("stable", "스테이블", Ending::Rieul),
+    ("spec", "스펙", Ending::Consonant),
+    ("rollout", "롤아웃", Ending::Consonant),
+    ("resume", "리줌", Ending::Consonant),
+    ("offline", "오프라인", Ending::Consonant),
+    ("hostname", "호스트네임", Ending::Consonant),
+    ("unavailable", "언어베일러블", Ending::Rieul),
+    ("none", "논", Ending::Consonant),
+    ("on", "온", Ending::Consonant),
+    ("slave", "슬레이브", Ending::Vowel),
+    ("events", "이벤츠", Ending::Vowel),
+    ("gib", "기비바이트", Ending::Vowel),
+    ("mib", "메비바이트", Ending::Vowel),
+    ("gb", "기가바이트", Ending::Vowel),
+    ("mb", "메가바이트", Ending::Vowel),
+    ("templates", "템플릿츠", Ending::Vowel),
+    ("template", "템플릿", Ending::Consonant),
+    ("age", "에이지", Ending::Vowel),
+    ("type", "타입", Ending::Consonant),
+    ("stdout", "에스티디아웃", Ending::Consonant),
+    ("stderr", "에스티디에러", Ending::Vowel),
 ];
 
 /// The Korean names of the Latin letters (A 에이 … Z 제트), by their ending.
@@ -163,20 +188,40 @@ fn letter_name(c: char) -> Ending {
 
 /// How `word` ends when read aloud in Korean (see the module's rule).
 pub fn ending(word: &str) -> Ending {
-    let word = word.trim_end_matches(|c: char| c.is_whitespace() || "\"'`)]}>.,:;!?…’”»".contains(c));
+    // A particle after a parenthesis belongs to the word before it: 클러스터(1.33)와.
+    let trimmed = word.trim_end_matches(|c: char| c.is_whitespace() || "\"'`".contains(c));
+    if let Some(inner) = trimmed.strip_suffix(')') {
+        let mut depth = 1;
+        for (i, c) in inner.char_indices().rev() {
+            match c {
+                ')' => depth += 1,
+                '(' => depth -= 1,
+                _ => {}
+            }
+            if depth == 0 {
+                if !inner[..i].trim().is_empty() {
+                    return ending(&inner[..i]);
+                }
+                break;
+            }
+        }
+    }
+    let word = word.trim_end_matches(|c: char| c.is_whitespace() || "\"'`)]}>.,:;!?…’”»/*".contains(c));
     let Some(last) = word.chars().last() else {
         return Ending::Vowel;
     };
     if let Some(e) = hangul(last) {
         return e;
     }
+    // An identifier in camel case is read by its last part: `serviceName` as 서비스네임.
+    if last.is_ascii_alphabetic() {
+        let letters: Vec<char> = word.chars().rev().take_while(|c| c.is_ascii_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
+        let start = (1..letters.len()).rev().find(|&i| letters[i].is_ascii_uppercase() && letters[i - 1].is_ascii_lowercase()).unwrap_or(0);
+        return latin(&letters[start..].iter().collect::<String>());
+    }
     if last.is_ascii_digit() {
         let digits: String = word.chars().rev().take_while(|c| c.is_ascii_digit()).collect::<Vec<_>>().into_iter().rev().collect();
         return number(&digits);
-    }
-    if last.is_ascii_alphabetic() {
-        let letters: String = word.chars().rev().take_while(|c| c.is_ascii_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
-        return latin(&letters);
     }
     // Any other sign is not read; the word before it is.
     let mut chars = word.chars();
@@ -231,15 +276,21 @@ fn latin(letters: &str) -> Ending {
     if lower.ends_with("ng") || lower.ends_with('m') || lower.ends_with('n') {
         return Ending::Consonant;
     }
-    if lower.ends_with('l') {
-        return Ending::Rieul;
+    if lower.ends_with('l') || lower.ends_with("le") {
+        return Ending::Rieul; // label 레이블, file 파일, scale 스케일
+    }
+    // A silent e after m or n: name 네임, line 라인.
+    if lower.ends_with("me") || lower.ends_with("ne") {
+        return Ending::Consonant;
     }
     let stop = lower.ends_with("ck") || matches!(b[n - 1], b'b' | b'k' | b'p' | b't');
     let before = if lower.ends_with("ck") { n.checked_sub(3) } else { n.checked_sub(2) };
-    // After a single short vowel (set 셋, job 잡, web 웹), not after two (boot 부트) or a consonant (start 스타트).
+    // After a single short vowel (set 셋, job 잡, web 웹), not after a consonant (start 스타트);
+    // after ee or oo only p and k (keep 킵, book 북; boot 부트, sheet 시트).
     if stop && let Some(v) = before {
         let single = vowel(b[v]) && (v == 0 || !vowel(b[v - 1]));
-        if single {
+        let long = v > 0 && matches!(&b[v - 1..=v], b"ee" | b"oo") && matches!(b[n - 1], b'p' | b'k');
+        if single || long {
             return Ending::Consonant;
         }
     }
@@ -304,6 +355,24 @@ mod tests {
             ("set", "을", "이", "은", "과", "으로"),  // 셋 (by spelling)
             ("start", "를", "가", "는", "와", "로"),  // 스타트 (by spelling)
             ("label", "을", "이", "은", "과", "로"),  // 레이블 (by spelling)
+            ("serviceName", "을", "이", "은", "과", "으로"), // 서비스네임: camel case by its last part
+            ("spec.serviceName", "을", "이", "은", "과", "으로"),
+            ("maxUnavailable", "을", "이", "은", "과", "로"),  // 언어베일러블
+            ("volumeClaimTemplates", "를", "가", "는", "와", "로"),
+            ("podManagementPolicy", "를", "가", "는", "와", "로"), // 폴리시
+            ("whenScaled", "를", "가", "는", "와", "로"),  // 스케일드
+            ("OnDelete", "를", "가", "는", "와", "로"),
+            ("Retain", "을", "이", "은", "과", "으로"),
+            ("line", "을", "이", "은", "과", "으로"),   // 라인 (silent e)
+            ("scale", "을", "이", "은", "과", "로"),    // 스케일
+            ("image", "를", "가", "는", "와", "로"),    // 이미지
+            ("sleep", "을", "이", "은", "과", "으로"),  // 슬립
+            ("boot", "를", "가", "는", "와", "로"),     // 부트
+            ("4GiB", "를", "가", "는", "와", "로"),     // 기비바이트
+            ("manifests/replicaset-and-statefulset/", "을", "이", "은", "과", "으로"), // a closing slash is not read
+            ("클러스터(1.33)", "를", "가", "는", "와", "로"), // the word before the parenthesis
+            ("`web-1`(삭제 후)", "을", "이", "은", "과", "로"),
+            ("[순번](ordinal-pods.md)", "을", "이", "은", "과", "으로"),
         ];
         for (word, eul_, i_, eun_, gwa_, ro_) in cases {
             let got = [

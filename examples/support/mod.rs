@@ -35,6 +35,9 @@ macro_rules! tr {
 // Command line and language
 
 pub use cluster_choice::Lang;
+/// Korean particles after a value: `josa::eul("web-0")` is `web-0을` (one rule with the workshop checker).
+#[allow(unused_imports)]
+pub use cluster_choice::particle as josa;
 
 #[derive(Clone, Debug)]
 pub struct Args {
@@ -117,7 +120,7 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
             "현재 kube 컨텍스트는 \"{context}\"이고, kind 클러스터(kind-*)도 랩 클러스터(lab)도 아니다.\n\
              이 예제는 오브젝트를 만들고 지우므로, 실제 클러스터를 건드리지 않도록 다른 컨텍스트에서는 실행하지 않는다.\n\
              해결: kubectl config use-context kind-kind   (또는: kind create cluster --config kind/cluster.yaml)\n\
-             확실하다면 -- --allow-any-context 를 붙인다."
+             확실하다면 -- --allow-any-context를 붙인다."
         )
     },
     using: |lang, context, kind| {
@@ -126,9 +129,9 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
             ClusterKind::Lab | ClusterKind::EmbeddedLab => tr!(lang, "the lab cluster", "랩 클러스터"),
             ClusterKind::Other { .. } => tr!(lang, "allowed by --allow-any-context", "--allow-any-context로 허용됨"),
         };
-        tr!(lang, "Using context {context} ({what}).", "컨텍스트 {context}을(를) 사용한다 ({what}).")
+        tr!(lang, "Using context {context} ({what}).", "{context} 컨텍스트를 사용한다 ({what}).")
     },
-    no_answer: |lang, context| tr!(lang, "context {context}: the API server does not answer", "컨텍스트 {context}: API 서버가 응답하지 않는다"),
+    no_answer: |lang, context| tr!(lang, "context {context}: the API server does not answer", "{context} 컨텍스트: API 서버가 응답하지 않는다"),
 };
 
 /// Use the current context only if it is kind or the lab cluster (or the reader opted in);
@@ -478,13 +481,13 @@ impl Recorder {
                         lang,
                         "pod {name} cannot pull the image {image} ({reason}: {msg}).\n\
                          Fix: kind load docker-image {image}   (first docker pull {image} if Docker does not have it yet; see examples/README.md), or check the network.",
-                        "파드 {name}이(가) 이미지 {image}을(를) 가져오지 못한다 ({reason}: {msg}).\n\
+                        "{name} 파드가 {image} 이미지를 가져오지 못한다 ({reason}: {msg}).\n\
                          해결: kind load docker-image {image}   (Docker에 아직 이미지가 없으면 먼저 docker pull {image}. examples/README.md 참고), 또는 네트워크를 확인한다."
                     )),
                     "CreateContainerConfigError" | "CreateContainerError" => Some(tr!(
                         lang,
                         "pod {name} cannot start its container ({reason}: {msg}).",
-                        "파드 {name}이(가) 컨테이너를 시작하지 못한다 ({reason}: {msg})."
+                        "{name} 파드가 컨테이너를 시작하지 못한다 ({reason}: {msg})."
                     )),
                     _ => None,
                 };
@@ -732,7 +735,7 @@ impl Example {
 
     fn timed_out(&self, what: &str, secs: u64) -> anyhow::Error {
         let seen = self.rec.lock().summary(self.lang);
-        anyhow!(tr!(self.lang, "timed out after {secs} s waiting for {what}; saw instead: {seen}", "{secs}초 동안 {what}을(를) 기다렸지만 끝나지 않았다. 대신 본 것: {seen}"))
+        anyhow!(tr!(self.lang, "timed out after {secs} s waiting for {what}; saw instead: {seen}", "{secs}초를 기다렸지만 끝나지 않았다: {what}. 대신 본 것: {seen}"))
     }
 
     /// Fail with a plain explanation.
@@ -768,7 +771,7 @@ impl Example {
                 _ => Ok::<String, anyhow::Error>(out),
             }
         };
-        let what = tr!(self.lang, "`{}` in pod {pod}", "파드 {pod}에서 `{}` 실행", command.join(" "));
+        let what = tr!(self.lang, "`{}` in pod {pod}", "{pod} 파드에서 `{}` 실행", command.join(" "));
         match self.within(what.clone(), 60, run).await {
             Ok(out) => Ok(out),
             // A lab cluster without exec answers 404 for the exec subresource.
@@ -811,7 +814,7 @@ pub async fn require_storage(client: &Client, lang: Lang, named: &[&str]) -> Res
              Fix: kind create cluster --config kind/cluster.yaml creates the class \"standard\"; on another cluster:\n\
              kubectl patch storageclass <name> -p '{{\"metadata\":{{\"annotations\":{{\"storageclass.kubernetes.io/is-default-class\":\"true\"}}}}}}'",
             "클러스터에 기본 스토리지클래스가 없어서 storageClassName이 없는 클레임은 Pending에 머문다.\n\
-             해결: kind create cluster --config kind/cluster.yaml 은 \"standard\" 클래스를 만든다. 다른 클러스터라면:\n\
+             해결: kind create cluster --config kind/cluster.yaml로 만든 클러스터에는 \"standard\" 클래스가 있다. 다른 클러스터라면:\n\
              kubectl patch storageclass <이름> -p '{{\"metadata\":{{\"annotations\":{{\"storageclass.kubernetes.io/is-default-class\":\"true\"}}}}}}'"
         )));
     }
@@ -820,7 +823,7 @@ pub async fn require_storage(client: &Client, lang: Lang, named: &[&str]) -> Res
             return Err(env_problem(tr!(
                 lang,
                 "The manifest asks for the StorageClass \"{name}\", which this cluster does not have (kind has it). Fix: use a kind cluster: kind create cluster --config kind/cluster.yaml",
-                "매니페스트가 스토리지클래스 \"{name}\"을 요구하지만 이 클러스터에는 없다 (kind에는 있다). 해결: kind 클러스터를 쓴다: kind create cluster --config kind/cluster.yaml"
+                "매니페스트에 필요한 \"{name}\" 스토리지클래스가 이 클러스터에는 없다 (kind에는 있다). 해결: kind 클러스터를 쓴다: kind create cluster --config kind/cluster.yaml"
             )));
         }
     }
@@ -878,10 +881,10 @@ async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> 
             return Err(env_problem(tr!(
                 lang,
                 "A namespace named {ns} exists and was not made by these examples. Fix: kubectl delete namespace {ns}",
-                "이름이 {ns}인 네임스페이스가 있는데 이 예제가 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
+                "{ns} 네임스페이스가 이미 있는데 이 예제들이 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
             )));
         }
-        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier run: deleting it first.", "이전 실행에서 남은 네임스페이스 {ns}이(가) 있다. 먼저 지운다."));
+        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier run: deleting it first.", "이전 실행에서 남은 {ns} 네임스페이스가 있다. 먼저 지운다."));
         if old.metadata.deletion_timestamp.is_none() {
             let _ = api.delete(ns, &DeleteParams::default()).await;
         }
@@ -889,7 +892,7 @@ async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> 
             return Err(env_problem(tr!(
                 lang,
                 "Namespace {ns} from an earlier run is still being deleted after 180 s. Look with: kubectl get all,pvc -n {ns}",
-                "이전 실행의 네임스페이스 {ns}이(가) 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
+                "이전 실행의 {ns} 네임스페이스가 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
             )));
         }
     }
@@ -902,7 +905,7 @@ async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> 
 
 async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
     let api: Api<Namespace> = Api::all(client.clone());
-    println!("{}", tr!(lang, "Cleaning up: deleting namespace {ns} …", "정리: 네임스페이스 {ns}을(를) 지운다 …"));
+    println!("{}", tr!(lang, "Cleaning up: deleting namespace {ns} …", "정리: {ns} 네임스페이스를 지운다 …"));
     match api.delete(ns, &DeleteParams::background()).await {
         Ok(_) => {}
         Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
@@ -912,7 +915,7 @@ async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
         bail!(tr!(
             lang,
             "namespace {ns} is still being deleted after 120 s; it will go away by itself (look: kubectl get ns {ns})",
-            "네임스페이스 {ns}이(가) 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
+            "{ns} 네임스페이스가 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
         ));
     }
     Ok(())
@@ -1005,7 +1008,7 @@ where
         if let Err(e) = prepare_namespace(&client, lang, &ns).await {
             return report(lang, &e);
         }
-        println!("{}", tr!(lang, "Working in namespace {ns}.", "네임스페이스 {ns}에서 작업한다."));
+        println!("{}", tr!(lang, "Working in namespace {ns}.", "{ns} 네임스페이스에서 작업한다."));
         watches = rec.watch(client.clone(), &ns);
         // Let the watches list before the first object is created.
         let _ = ex.wait_until(String::new(), 10, |s| s.synced >= 3).await;
@@ -1021,12 +1024,12 @@ where
     if !needs.no_namespace {
         let cleanup = tokio::select! {
             r = remove_namespace(&client, lang, &ns) => r,
-            _ = stop_signal() => Err(anyhow!(tr!(lang, "cleanup interrupted; remove the rest with: kubectl delete namespace {ns}", "정리가 중단되었다. 나머지는 kubectl delete namespace {ns} 로 지운다"))),
+            _ = stop_signal() => Err(anyhow!(tr!(lang, "cleanup interrupted; remove the rest with: kubectl delete namespace {ns}", "정리가 중단되었다. 나머지는 다음 명령으로 지운다: kubectl delete namespace {ns}"))),
         };
         if let Err(e) = cleanup {
             eprintln!("{}: {e:#}", tr!(lang, "warning", "경고"));
         } else {
-            println!("{}", tr!(lang, "Namespace {ns} removed.", "네임스페이스 {ns}을(를) 지웠다."));
+            println!("{}", tr!(lang, "Namespace {ns} removed.", "{ns} 네임스페이스를 지웠다."));
         }
         watches.iter().for_each(|w| w.abort());
     }

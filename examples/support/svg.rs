@@ -26,7 +26,7 @@ impl Span {
     fn label(self, lang: Lang) -> &'static str {
         match self {
             Span::Pod(s) => s.label(lang),
-            Span::Claim(ClaimState::Pending) => lang.pick("Pending (claim)", "대기 중(클레임)"),
+            Span::Claim(ClaimState::Pending) => lang.pick("Pending (claim)", "대기 중(Pending)"),
             Span::Claim(ClaimState::Bound) => lang.pick("Bound", "바인딩됨(Bound)"),
             Span::Claim(ClaimState::Terminating) => lang.pick("Terminating", "삭제 중(Terminating)"),
         }

@@ -25,7 +25,7 @@ pub const ALL: &[Exercise] = &[
         hints: &[
             ("A Service sends traffic to the pods its selector matches. `app: web` matches all three.", "서비스는 셀렉터가 고르는 파드로 트래픽을 보낸다. `app: web`은 세 파드를 모두 고른다."),
             ("The StatefulSet controller adds a label to every pod whose value is the pod's own name.", "스테이트풀셋 컨트롤러는 모든 파드에 파드 자신의 이름을 값으로 하는 레이블을 붙인다."),
-            ("Select `statefulset.kubernetes.io/pod-name: web-0` (together with `app: web`), port 80.", "`statefulset.kubernetes.io/pod-name: web-0`을 (`app: web`과 함께) 고르고, 포트는 80이다."),
+            ("Select `statefulset.kubernetes.io/pod-name: web-0` (together with `app: web`), port 80.", "`app: web`과 함께 `statefulset.kubernetes.io/pod-name: web-0`을 고르고, 포트는 80이다."),
         ],
     },
     Exercise {
@@ -73,7 +73,7 @@ pub const ALL: &[Exercise] = &[
         hints: &[
             ("Look at the set's `persistentVolumeClaimRetentionPolicy` before you scale.", "스케일하기 전에 스테이트풀셋의 `persistentVolumeClaimRetentionPolicy`를 본다."),
             ("`whenScaled: Delete` deletes the claim of each pod a scale-down removes; `Retain` keeps it. The field can be changed on a running set.", "`whenScaled: Delete`는 스케일 다운으로 없어지는 파드의 클레임을 지우고, `Retain`은 남긴다. 이 필드는 실행 중인 스테이트풀셋에서 바꿀 수 있다."),
-            ("One merge patch: `{\"spec\": {\"persistentVolumeClaimRetentionPolicy\": {\"whenScaled\": \"Retain\"}, \"replicas\": 0}}`; resume by patching `replicas` back.", "머지 패치 하나: `{\"spec\": {\"persistentVolumeClaimRetentionPolicy\": {\"whenScaled\": \"Retain\"}, \"replicas\": 0}}`. 재개할 때는 `replicas`를 다시 패치한다."),
+            ("One merge patch: `{\"spec\": {\"persistentVolumeClaimRetentionPolicy\": {\"whenScaled\": \"Retain\"}, \"replicas\": 0}}`; resume by patching `replicas` back.", "병합 패치 하나: `{\"spec\": {\"persistentVolumeClaimRetentionPolicy\": {\"whenScaled\": \"Retain\"}, \"replicas\": 0}}`. 재개할 때는 `replicas`를 다시 패치한다."),
         ],
     },
     Exercise {
@@ -84,7 +84,7 @@ pub const ALL: &[Exercise] = &[
         file: "workshop/src/exercises/ex6_rescue.rs",
         hints: &[
             ("`kubectl describe pvc www-web-0` says why the claim is Pending. The API server refuses any change to `volumeClaimTemplates`.", "`kubectl describe pvc www-web-0`이 클레임이 Pending인 이유를 알려 준다. API 서버는 `volumeClaimTemplates`의 변경을 모두 거부한다."),
-            ("So: read the set, delete it, wait until it and its pods are gone, and create it again with `storage_class_name: Some(\"standard\")`.", "그래서: 스테이트풀셋을 읽고, 지우고, 스테이트풀셋과 파드가 사라질 때까지 기다린 뒤 `storage_class_name: Some(\"standard\")`로 다시 만든다."),
+            ("So: read the set, delete it, wait until it and its pods are gone, and create it again with `storage_class_name: Some(\"standard\")`.", "그래서: 스테이트풀셋을 읽고, 지우고, 스테이트풀셋과 파드가 사라질 때까지 기다린 뒤 `storage_class_name: Some(\"standard\")` 설정으로 다시 만든다."),
             ("The old claim `www-web-0` survives the set and still asks for the missing class: delete it too (it is Pending, so it holds no data) before you create the set again.", "옛 클레임 `www-web-0`은 스테이트풀셋이 지워져도 남고 여전히 없는 클래스를 요구한다: 스테이트풀셋을 다시 만들기 전에 이것도 지운다 (Pending이므로 데이터가 없다)."),
         ],
     },

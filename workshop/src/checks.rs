@@ -220,7 +220,7 @@ async fn wait_writer_is(ctx: &Ctx, rep: &mut Report, pod: &str) -> Outcome {
         lang,
         "Its selector must match web-0 and no other pod: app: web and statefulset.kubernetes.io/pod-name: web-0.\n\
          See the labels: kubectl get pods -n {} --show-labels",
-        "셀렉터가 web-0만 골라야 한다: app: web 과 statefulset.kubernetes.io/pod-name: web-0.\n\
+        "셀렉터가 web-0만 골라야 한다: app: web과 statefulset.kubernetes.io/pod-name: web-0.\n\
          레이블 보기: kubectl get pods -n {} --show-labels",
         ctx.ns
     );
@@ -254,7 +254,7 @@ async fn writer(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     rep.require(
         name == "web-writer",
         tr!(lang, "the Service is called web-writer", "서비스 이름이 web-writer이다"),
-        tr!(lang, "the Service is called \"{name}\", not web-writer", "서비스 이름이 web-writer가 아니라 \"{name}\"이다"),
+        tr!(lang, "the Service is called \"{name}\", not web-writer", "서비스 이름이 web-writer가 아니다: \"{name}\""),
         tr!(lang, "Set metadata.name to format!(\"{{set}}-writer\").", "metadata.name을 format!(\"{{set}}-writer\")로 정한다."),
     )?;
     let selector = svc.spec.as_ref().and_then(|s| s.selector.clone()).unwrap_or_default();
@@ -277,7 +277,7 @@ async fn writer(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
             tr!(lang, "A Service needs at least one port (port: 80).", "서비스에는 포트가 하나 이상 있어야 한다 (port: 80)."),
         ));
     }
-    rep.note(tr!(lang, "created StatefulSet web (3 pods) and your Service web-writer", "스테이트풀셋 web(파드 3개)과 여러분의 서비스 web-writer를 만들었다"));
+    rep.note(tr!(lang, "created StatefulSet web (3 pods) and your Service web-writer", "web 스테이트풀셋(파드 3개)과 여러분의 web-writer 서비스를 만들었다"));
     wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
     wait_writer_is(ctx, rep, "web-0").await?;
     let old_ip = ctx.api::<Pod>().get("web-0").await.ok().and_then(|p| pod_ip(&p)).unwrap_or_default();
@@ -285,14 +285,14 @@ async fn writer(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
 
     // The role must survive a replacement: delete web-0, the new web-0 must be the writer.
     let uid = delete_pod(ctx, rep, "web-0").await?;
-    rep.note(tr!(lang, "deleted pod web-0; waiting for its replacement", "파드 web-0을 지웠다. 대신할 파드를 기다린다"));
+    rep.note(tr!(lang, "deleted pod web-0; waiting for its replacement", "web-0 파드를 지웠다. 대체 파드를 기다린다"));
     let new = wait_replaced(ctx, rep, "web-0", &uid).await?;
     wait_writer_is(ctx, rep, "web-0").await?;
     let new_ip = pod_ip(&new).unwrap_or_default();
     rep.pass(tr!(
         lang,
         "after web-0 was replaced (IP {old_ip} → {new_ip}), web-writer sends traffic to the new web-0: the role follows the name",
-        "web-0이 교체된 뒤에도 (IP {old_ip} → {new_ip}) web-writer는 새 web-0으로 트래픽을 보낸다: 역할은 이름을 따라간다"
+        "web-0 파드가 새로 만들어진 뒤에도 (IP {old_ip} → {new_ip}) web-writer는 새 web-0으로 트래픽을 보낸다: 역할은 이름을 따라간다"
     ));
     Ok(())
 }
@@ -386,7 +386,7 @@ async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         nodes.insert(want.clone(), (pod.spec.as_ref().and_then(|s| s.node_name.clone()).unwrap_or_default(), claim.spec.as_ref().and_then(|s| s.volume_name.clone())));
         pairs.push(format!("web-{i} → {want}"));
     }
-    rep.pass(tr!(lang, "each pod has its own Bound claim: {}", "파드마다 Bound된 자기 클레임이 있다: {}", pairs.join(", ")));
+    rep.pass(tr!(lang, "each pod has its own Bound claim: {}", "파드마다 Bound 상태인 자기 클레임이 있다: {}", pairs.join(", ")));
 
     // WaitForFirstConsumer: each volume is made on the node of the pod that first used it.
     let pvs: Api<PersistentVolume> = Api::all(ctx.client.clone());
@@ -413,7 +413,7 @@ async fn own_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     // The claim stays with the ordinal: delete web-1 and look at the new one.
     let claim_uid = claims.get("www-web-1").await.ok().and_then(|c| c.metadata.uid).unwrap_or_default();
     let uid = delete_pod(ctx, rep, "web-1").await?;
-    rep.note(tr!(lang, "deleted pod web-1; waiting for its replacement", "파드 web-1을 지웠다. 대신할 파드를 기다린다"));
+    rep.note(tr!(lang, "deleted pod web-1; waiting for its replacement", "web-1 파드를 지웠다. 대체 파드를 기다린다"));
     let new = wait_replaced(ctx, rep, "web-1", &uid).await?;
     let after = claims.get("www-web-1").await.ok().and_then(|c| c.metadata.uid).unwrap_or_default();
     rep.require(
@@ -453,8 +453,8 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let name = svc.metadata.name.clone().unwrap_or_default();
     rep.require(
         name == "nginx",
-        tr!(lang, "the Service is named after the set's serviceName, nginx", "서비스 이름이 스테이트풀셋의 serviceName인 nginx이다"),
-        tr!(lang, "the Service is called \"{name}\", but the set's spec.serviceName is nginx", "서비스 이름이 \"{name}\"인데 스테이트풀셋의 spec.serviceName은 nginx이다"),
+        tr!(lang, "the Service is named after the set's serviceName, nginx", "서비스 이름이 스테이트풀셋의 serviceName과 같은 nginx다"),
+        tr!(lang, "the Service is called \"{name}\", but the set's spec.serviceName is nginx", "서비스 이름이 스테이트풀셋의 spec.serviceName(nginx)과 다르다: \"{name}\""),
         tr!(lang, "Pods get DNS names only under the Service named in spec.serviceName: use set.spec.service_name.", "파드는 spec.serviceName에 적힌 서비스 아래에서만 DNS 이름을 얻는다: set.spec.service_name을 쓴다."),
     )?;
     let spec = svc.spec.clone().unwrap_or_default();
@@ -462,7 +462,7 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         spec.cluster_ip.as_deref() == Some("None"),
         tr!(lang, "it is headless (clusterIP: None)", "헤드리스다 (clusterIP: None)"),
         tr!(lang, "the Service is not headless (clusterIP: {:?}): DNS would give one virtual IP for all pods", "서비스가 헤드리스가 아니다 (clusterIP: {:?}): DNS가 모든 파드에 대해 가상 IP 하나만 준다", spec.cluster_ip),
-        tr!(lang, "Set cluster_ip: Some(\"None\".into()).", "cluster_ip: Some(\"None\".into())로 정한다."),
+        tr!(lang, "Set cluster_ip: Some(\"None\".into()).", "다음과 같이 정한다: cluster_ip: Some(\"None\".into())."),
     )?;
     let selector = spec.selector.clone().unwrap_or_default();
     let labels = set.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.clone()).unwrap_or_default();
@@ -488,7 +488,7 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
             None => tr!(lang, "there are {} names, but the set has 3 pods", "이름이 {}개인데 스테이트풀셋의 파드는 3개다", got.len()),
         };
         return Err(rep.fail(
-            tr!(lang, "peer_names gives {got:?}: {detail}", "peer_names의 결과는 {got:?}: {detail}"),
+            tr!(lang, "peer_names gives {got:?}: {detail}", "peer_names의 결과: {got:?}. {detail}"),
             tr!(lang, "Each name is <set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local.", "각 이름은 <스테이트풀셋>-<순번>.<serviceName>.<네임스페이스>.svc.cluster.local이다."),
         ));
     }
@@ -502,13 +502,13 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         ));
     }
     create(rep, &ctx.api(), &set).await?;
-    rep.note(tr!(lang, "created your Service nginx and StatefulSet web (3 pods)", "여러분의 서비스 nginx와 스테이트풀셋 web(파드 3개)을 만들었다"));
+    rep.note(tr!(lang, "created your Service nginx and StatefulSet web (3 pods)", "여러분의 nginx 서비스와 web 스테이트풀셋(파드 3개)을 만들었다"));
     wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
     let slices = ctx.api::<EndpointSlice>();
     let pods = ctx.api::<Pod>();
     let records = wait(
         rep,
-        tr!(lang, "the EndpointSlices of nginx to list web-0, web-1 and web-2 by hostname", "nginx의 엔드포인트슬라이스에 web-0, web-1, web-2가 호스트 이름으로 오르기"),
+        tr!(lang, "the EndpointSlices of nginx to list web-0, web-1 and web-2 by hostname", "nginx의 엔드포인트슬라이스에 web-0, web-1, web-2가 호스트네임으로 오르기"),
         30,
         tr!(lang, "Look: kubectl get endpointslices -n {ns} -o yaml", "확인: kubectl get endpointslices -n {ns} -o yaml"),
         || {
@@ -569,7 +569,7 @@ async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     port_readiness(&mut set);
     create(rep, &ctx.api(), &svc).await?;
     create(rep, &ctx.api(), &set).await?;
-    rep.note(tr!(lang, "created StatefulSet web (3 pods, nginx:1.27-alpine); waiting until it is Ready", "스테이트풀셋 web(파드 3개, nginx:1.27-alpine)을 만들었다. Ready를 기다린다"));
+    rep.note(tr!(lang, "created StatefulSet web (3 pods, nginx:1.27-alpine); waiting until it is Ready", "web 스테이트풀셋을 만들었다 (파드 3개, nginx:1.27-alpine). Ready를 기다린다"));
     wait_set(ctx, rep, "web", 3, see_pods(ctx)).await?;
     let sets = ctx.api::<StatefulSet>();
     let old = setup(rep, "read StatefulSet web", sets.get("web").await.map_err(Into::into))?;
@@ -588,7 +588,7 @@ async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let fix = tr!(
         lang,
         "Change spec.template.spec.containers[0].image to {CANARY_IMAGE}: a change of the pod template is what starts an update.",
-        "spec.template.spec.containers[0].image를 {CANARY_IMAGE}로 바꾼다: 업데이트를 시작하는 것은 파드 템플릿의 변경이다."
+        "spec.template.spec.containers[0].image를 주어진 이미지({CANARY_IMAGE})로 바꾼다: 업데이트를 시작하는 것은 파드 템플릿의 변경이다."
     );
     let (new_rev, canary_pod) = wait(rep, tr!(lang, "web-2 to run the new revision and be Ready", "web-2가 새 리비전으로 실행되고 Ready가 되기"), WAIT, fix, || {
         let (sets, pods, old_rev) = (sets.clone(), pods.clone(), old_rev.clone());
@@ -608,8 +608,8 @@ async fn canary(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     .await?;
     rep.require(
         image_of(&canary_pod) == CANARY_IMAGE,
-        tr!(lang, "web-2 runs {CANARY_IMAGE} (revision {new_rev})", "web-2의 이미지가 {CANARY_IMAGE}이고 리비전은 {new_rev}이다"),
-        tr!(lang, "web-2 runs {}, not {CANARY_IMAGE}", "web-2의 이미지가 {CANARY_IMAGE}가 아니다 (실행 중인 이미지: {})", image_of(&canary_pod)),
+        tr!(lang, "web-2 runs {CANARY_IMAGE} (revision {new_rev})", "web-2가 {CANARY_IMAGE} 이미지로 실행된다 (리비전 {new_rev})"),
+        tr!(lang, "web-2 runs {}, not {CANARY_IMAGE}", "web-2가 {CANARY_IMAGE} 이미지로 실행되지 않는다 (실행 중인 이미지: {})", image_of(&canary_pod)),
         tr!(lang, "Set the image of containers[0] to the image you are given.", "containers[0]의 이미지를 주어진 이미지로 정한다."),
     )?;
 
@@ -668,7 +668,7 @@ async fn keep_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let set: StatefulSet = setup(rep, "read manifests/volume-claim-templates/web-retention.yaml", load(RETENTION_CACHE, None))?;
     create(rep, &ctx.api(), &svc).await?;
     create(rep, &ctx.api(), &set).await?;
-    rep.note(tr!(lang, "created StatefulSet cache (3 pods, whenScaled: Delete, whenDeleted: Delete)", "스테이트풀셋 cache를 만들었다 (파드 3개, whenScaled: Delete, whenDeleted: Delete)"));
+    rep.note(tr!(lang, "created StatefulSet cache (3 pods, whenScaled: Delete, whenDeleted: Delete)", "cache 스테이트풀셋을 만들었다 (파드 3개, whenScaled: Delete, whenDeleted: Delete)"));
     wait_set(ctx, rep, "cache", 3, see_pods(ctx)).await?;
     let before = setup(rep, "list claims", claim_uids(ctx).await)?;
     let names: Vec<String> = (0..3).map(|i| format!("www-cache-{i}")).collect();
@@ -703,9 +703,9 @@ async fn keep_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let exists = setup(rep, "read StatefulSet cache", sets.get_opt("cache").await.map_err(Into::into))?;
     rep.require(
         exists.is_some(),
-        tr!(lang, "no pods are left, and the StatefulSet cache is still there", "파드는 남지 않았고 스테이트풀셋 cache는 그대로 있다"),
-        tr!(lang, "the StatefulSet cache is gone: with whenDeleted: Delete its claims go with it", "스테이트풀셋 cache가 사라졌다: whenDeleted: Delete이면 클레임도 함께 사라진다"),
-        tr!(lang, "Do not delete the set: scale it to 0 (spec.replicas: 0).", "스테이트풀셋을 지우지 말고 0으로 스케일한다 (spec.replicas: 0)."),
+        tr!(lang, "no pods are left, and the StatefulSet cache is still there", "파드는 남지 않았고 cache 스테이트풀셋은 그대로 있다"),
+        tr!(lang, "the StatefulSet cache is gone: with whenDeleted: Delete its claims go with it", "cache 스테이트풀셋이 사라졌다: whenDeleted: Delete이면 클레임도 함께 사라진다"),
+        tr!(lang, "Do not delete the set: scale it to 0 (spec.replicas: 0).", "스테이트풀셋을 지우지 말고 레플리카를 0개로 줄인다 (spec.replicas: 0)."),
     )?;
     // Give the garbage collector time to act on claims owned by the removed pods.
     let until = Instant::now() + Duration::from_secs(3);
@@ -727,7 +727,7 @@ async fn keep_claims(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    rep.pass(tr!(lang, "all three claims survived the scale to zero (same UIDs)", "세 클레임 모두 0으로의 스케일을 견뎠다 (같은 UID)"));
+    rep.pass(tr!(lang, "all three claims survived the scale to zero (same UIDs)", "레플리카를 0개로 줄여도 클레임 세 개가 모두 남았다 (같은 UID)"));
 
     let api = sets.clone();
     call_async(rep, ex.id, ctx.site(ex, "resume"), 120, async move {
@@ -770,7 +770,7 @@ async fn rescue(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let claims = ctx.api::<PersistentVolumeClaim>();
     let stuck = wait(
         rep,
-        tr!(lang, "the claim www-web-0 to appear, Pending", "클레임 www-web-0이 Pending으로 나타나기"),
+        tr!(lang, "the claim www-web-0 to appear, Pending", "www-web-0 클레임이 Pending 상태로 나타나기"),
         60,
         see_pods(ctx),
         || {
@@ -788,7 +788,7 @@ async fn rescue(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     rep.note(tr!(
         lang,
         "created StatefulSet web whose claims ask for {missing}: web-0 and www-web-0 are Pending, and nothing else starts",
-        "클레임이 {missing}을 요구하는 스테이트풀셋 web을 만들었다: web-0과 www-web-0이 Pending이고, 다른 것은 시작하지 않는다"
+        "클레임이 {missing} 클래스를 요구하는 web 스테이트풀셋을 만들었다: web-0과 www-web-0이 Pending이고, 다른 것은 시작하지 않는다"
     ));
 
     let client = ctx.client.clone();
@@ -803,18 +803,18 @@ async fn rescue(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
     let fix = tr!(
         lang,
         "The set must exist again with storageClassName standard, and no claim may still ask for {missing}.\n{}",
-        "스테이트풀셋이 storageClassName standard로 다시 있어야 하고, {missing}을 요구하는 클레임이 남아 있으면 안 된다.\n{}",
+        "스테이트풀셋이 storageClassName standard로 다시 있어야 하고, {missing} 클래스를 요구하는 클레임이 남아 있으면 안 된다.\n{}",
         see_pods(ctx)
     );
     wait_set(ctx, rep, "web", 3, fix).await?;
-    rep.pass(tr!(lang, "StatefulSet web runs 3 Ready pods", "스테이트풀셋 web이 Ready 파드 3개를 실행한다"));
+    rep.pass(tr!(lang, "StatefulSet web runs 3 Ready pods", "web 스테이트풀셋이 Ready 파드 3개를 실행한다"));
     let list = setup(rep, "list claims", claims.list(&ListParams::default()).await.map_err(Into::into))?.items;
     let class = |c: &PersistentVolumeClaim| c.spec.as_ref().and_then(|s| s.storage_class_name.clone()).unwrap_or_default();
     let left: Vec<String> = list.iter().filter(|c| class(c) == missing).map(|c| c.name_any()).collect();
     rep.require(
         left.is_empty(),
-        tr!(lang, "no claim asks for {missing} any more", "{missing}을 요구하는 클레임이 더 이상 없다"),
-        tr!(lang, "claims still ask for {missing}: {left:?}", "아직 {missing}을 요구하는 클레임이 있다: {left:?}"),
+        tr!(lang, "no claim asks for {missing} any more", "{missing} 클래스를 요구하는 클레임이 더 이상 없다"),
+        tr!(lang, "claims still ask for {missing}: {left:?}", "아직 {missing} 클래스를 요구하는 클레임이 있다: {left:?}"),
         tr!(lang, "Delete them: they are Pending and hold no data.", "지운다: Pending이라 데이터가 없다."),
     )?;
     let good: Vec<String> = list
@@ -824,8 +824,8 @@ async fn rescue(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         .collect();
     rep.require(
         (0..3).all(|i| good.contains(&format!("www-web-{i}"))),
-        tr!(lang, "www-web-0, www-web-1 and www-web-2 are Bound on the class standard", "www-web-0, www-web-1, www-web-2가 클래스 standard에 Bound되었다"),
-        tr!(lang, "not every claim www-web-0..2 is Bound on standard (Bound on standard: {good:?})", "www-web-0..2가 모두 standard에 Bound된 것은 아니다 (standard에 Bound: {good:?})"),
+        tr!(lang, "www-web-0, www-web-1 and www-web-2 are Bound on the class standard", "www-web-0, www-web-1, www-web-2가 standard 클래스로 바인딩되었다 (Bound)"),
+        tr!(lang, "not every claim www-web-0..2 is Bound on standard (Bound on standard: {good:?})", "www-web-0..2가 모두 standard 클래스로 바인딩된 것은 아니다 (standard 클래스로 바인딩된 클레임: {good:?})"),
         see_pods(ctx),
     )
 }

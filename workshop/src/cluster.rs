@@ -38,7 +38,7 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
             "현재 kube 컨텍스트는 \"{context}\"이고, kind 클러스터(kind-*)도 랩 클러스터(lab)도 아니다.\n\
              확인 프로그램은 오브젝트를 만들고 지우므로 다른 컨텍스트에서는 실행하지 않는다.\n\
              해결: kubectl config use-context kind-kind   (또는: kind create cluster --config kind/cluster.yaml)\n\
-             확실하다면 --allow-any-context 를 붙인다."
+             확실하다면 --allow-any-context를 붙인다."
         )
     },
     using: |lang, context, _| tr!(lang, "Using context {context}.", "사용할 컨텍스트: {context}"),
@@ -77,10 +77,10 @@ pub async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<
             return Err(anyhow::Error::new(EnvProblem(tr!(
                 lang,
                 "A namespace named {ns} exists and was not made by the workshop checker. Fix: kubectl delete namespace {ns}",
-                "이름이 {ns}인 네임스페이스가 있는데 워크숍 확인 프로그램이 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
+                "{ns} 네임스페이스가 이미 있는데 워크숍 확인 프로그램이 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
             ))));
         }
-        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier check: deleting it first.", "이전 확인에서 남은 네임스페이스 {ns}가 있다. 먼저 지운다."));
+        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier check: deleting it first.", "이전 확인에서 남은 {ns} 네임스페이스가 있다. 먼저 지운다."));
         if old.metadata.deletion_timestamp.is_none() {
             let _ = api.delete(ns, &DeleteParams::background()).await;
         }
@@ -88,7 +88,7 @@ pub async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<
             return Err(anyhow::Error::new(EnvProblem(tr!(
                 lang,
                 "Namespace {ns} is still being deleted after 180 s. Look with: kubectl get all,pvc -n {ns}",
-                "네임스페이스 {ns}가 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
+                "{ns} 네임스페이스가 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
             ))));
         }
     }
@@ -111,7 +111,7 @@ pub async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<(
         bail!(tr!(
             lang,
             "namespace {ns} is still being deleted after 120 s; it will go away by itself (look: kubectl get ns {ns})",
-            "네임스페이스 {ns}가 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
+            "{ns} 네임스페이스가 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
         ));
     }
     Ok(())

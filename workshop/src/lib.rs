@@ -57,13 +57,13 @@ pub async fn check_in(ex: &Exercise, which: Which, lang: Lang, client: kube::Cli
         if echo {
             println!(
                 "{}",
-                tr!(lang, "Kept namespace {ns} for you to look at; remove it with: kubectl delete namespace {ns}", "살펴볼 수 있게 네임스페이스 {ns}를 남겼다. 지우려면: kubectl delete namespace {ns}")
+                tr!(lang, "Kept namespace {ns} for you to look at; remove it with: kubectl delete namespace {ns}", "살펴볼 수 있게 {ns} 네임스페이스를 남겼다. 지우려면: kubectl delete namespace {ns}")
             );
         }
     } else if let Err(e) = cluster::remove_namespace(&client, lang, &ns).await {
         eprintln!("{}: {e:#}", tr!(lang, "warning", "경고"));
     } else if echo {
-        println!("{}", tr!(lang, "Namespace {ns} removed.", "네임스페이스 {ns}를 지웠다."));
+        println!("{}", tr!(lang, "Namespace {ns} removed.", "{ns} 네임스페이스를 지웠다."));
     }
     (rep, ending)
 }

@@ -34,7 +34,7 @@ fn usage(lang: Lang) -> String {
         "사용법: cargo run -p workshop -- <명령> [연습 문제] [옵션]\n\n\
          명령:\n  list                 연습 문제와 파일 목록\n  check <연습 문제>    내 코드를 확인한다 (workshop/src/exercises/). `check all`은 모든 연습 문제를 확인한다\n  hint <연습 문제>     연습 문제의 힌트\n\n\
          옵션:\n  --lang ko|en         언어 (기본값: LANG에서)\n  --solution           내 코드 대신 해답(workshop/solutions/)을 확인한다\n  --allow-any-context  kind-*도 랩 클러스터도 아닌 컨텍스트에서 실행한다\n  --keep               끝난 뒤 연습 문제의 네임스페이스를 남겨 kubectl로 살펴본다\n\n\
-         환경 변수: STS_BOOK_LAB_SPEED=N 은 내장 랩 클러스터를 N배 빠르게 실행한다 (기본값 5)."
+         환경 변수: STS_BOOK_LAB_SPEED=N이면 내장 랩 클러스터를 N배 빠르게 실행한다 (기본값 5)."
     )
 }
 
@@ -87,7 +87,7 @@ fn find(lang: Lang, name: Option<&str>) -> Result<&'static Exercise, String> {
     let name = name.unwrap_or_default();
     catalogue::find(name).ok_or_else(|| {
         let ids: Vec<&str> = catalogue::ALL.iter().map(|e| e.id).collect();
-        tr!(lang, "no exercise {name:?}; the exercises are: {}", "연습 문제 {name:?}이(가) 없다. 연습 문제: {}", ids.join(", "))
+        tr!(lang, "no exercise {name:?}; the exercises are: {}", "그런 연습 문제가 없다: {name:?}. 연습 문제: {}", ids.join(", "))
     })
 }
 

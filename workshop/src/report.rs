@@ -257,7 +257,7 @@ where
         if Instant::now() >= deadline {
             let seen = if seen.is_empty() { tr!(lang, "nothing", "아무것도 없음") } else { seen };
             return Err(rep.fail(
-                tr!(lang, "waited {secs} s for {what}, but saw: {seen}", "{secs}초 동안 기다렸다 ({what}). 본 것: {seen}"),
+                tr!(lang, "waited {secs} s for {what}, but saw: {seen}", "{secs}초를 기다렸지만 끝나지 않았다: {what}. 본 것: {seen}"),
                 fix,
             ));
         }

@@ -828,8 +828,8 @@ pub fn normalize_example(text: &str) -> Vec<String> {
     narration
 }
 
-/// A space between a name and the Korean particle glued to it (`web-rs-5rthw이(가)`,
-/// `1.33와(과)`), so that the name is masked as a word of its own, as in English.
+/// A space between a name and the Korean particle glued to it (`web-rs-5rthw에서`,
+/// `pvc-…에`), so that the name is masked as a word of its own, as in English.
 fn space_before_hangul(line: &str) -> String {
     let mut out = String::with_capacity(line.len() + 8);
     let mut prev = ' ';
@@ -1124,7 +1124,7 @@ mod tests {
         assert!(compare_example(&bound("5fd5853a-f575-4c7c-a1ef-b8753b9dbb54"), &bound("3715d4a8-ce96-45b2-9195-c515dd47744f")).is_none());
         assert_eq!(mask_uuids("pvc-5fd5853a-f575-4c7c-a1ef-b8753b9dbb54에"), "pvc-<uid>에");
         // A random name with its particle.
-        let wrote = |pod: &str| format!("    0.6s  ▶ {pod}이(가) index.html에 \"written by {pod}\"를 썼다\n");
+        let wrote = |pod: &str| format!("    0.6s  ▶ {pod}에서 index.html을 읽었다: \"written by {pod}\"\n");
         assert!(compare_example(&wrote("web-rs-5rthw"), &wrote("web-rs-7cjdv")).is_none());
         assert!(compare_example(&wrote("web-rs-5rthw"), &wrote("web-sts-0")).is_some());
     }
