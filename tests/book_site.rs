@@ -12,6 +12,10 @@ use std::time::Instant;
 
 use xtask::site::{BuildOptions, BuildReport, KoreanSource, LANGUAGES};
 
+// The playground panel in headless Chromium, on the site built below.
+#[path = "browser/mod.rs"]
+mod browser;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }

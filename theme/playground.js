@@ -65,9 +65,11 @@
                 if (!r.ok) {
                     throw new Error(t("errNoCore", { url: WASM_URL, status: r.status }));
                 }
-                return r.arrayBuffer();
-            }).then(function (bytes) {
-                return WebAssembly.compile(bytes);
+                // Compiles while it downloads when the server says application/wasm.
+                if (WebAssembly.compileStreaming && (r.headers.get("Content-Type") || "").indexOf("application/wasm") === 0) {
+                    return WebAssembly.compileStreaming(r);
+                }
+                return r.arrayBuffer().then(function (bytes) { return WebAssembly.compile(bytes); });
             });
         }
         return compiled;
@@ -131,8 +133,13 @@
         return null;
     }
 
+    // The objects of a kind in the namespace `default` (and the cluster-scoped ones: nodes,
+    // volumes); the system namespaces' objects are not the reader's.
     function byKind(objects, kind) {
-        return objects.filter(function (o) { return o.kind === kind; });
+        return objects.filter(function (o) {
+            const ns = o.metadata && o.metadata.namespace;
+            return o.kind === kind && (!ns || ns === NS);
+        });
     }
 
     function ordinalSort(a, b) {
@@ -849,7 +856,13 @@
                 return "<p class=\"sts-pg-empty\">" + esc(t("noEvents")) + "</p>";
             }
             const now = this.state.time;
-            const shown = events.slice(-14);
+            // Oldest first by LAST SEEN, as `kubectl events` lists them: an event seen again
+            // (count > 1) moves down to its last occurrence.
+            const last = function (e) { return seconds(e.lastTimestamp || e.eventTime || (e.metadata && e.metadata.creationTimestamp)) || 0; };
+            const shown = events.map(function (e, i) { return [last(e), i, e]; })
+                .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+                .map(function (x) { return x[2]; })
+                .slice(-14);
             const head = ["col_lastSeen", "col_type", "col_reason", "col_object", "col_message"].map(function (k) { return "<th>" + esc(t(k)) + "</th>"; }).join("");
             const start = this.epoch();
             return "<table class=\"sts-pg-table sts-pg-events\"><thead><tr>" + head + "</tr></thead><tbody>" + shown.map(function (e) {
@@ -862,13 +875,17 @@
             }).join("") + "</tbody></table>";
         }
 
-        // The timestamp the core gives to its start (simulated second 0).
+        // The wall-clock timestamp of simulated second 0: the namespace `default` is made when
+        // the cluster starts.
         epoch() {
             if (this.epochSeconds === undefined) {
-                const a = this.state.epoch;
-                this.epochSeconds = typeof a === "number" ? a : 0;
+                for (const o of this.state.objects) {
+                    if (o.kind === "Namespace" && o.metadata.name === NS) {
+                        this.epochSeconds = seconds(o.metadata.creationTimestamp);
+                    }
+                }
             }
-            return this.epochSeconds;
+            return this.epochSeconds || 0;
         }
 
         renderActions(sets) {
