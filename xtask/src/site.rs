@@ -457,7 +457,7 @@ const SUMMARY_LABELS: [(&str, &str); 5] = [
     ("Instructor notes", "강사 노트"),
     ("Hint", "힌트"),
     ("Hints", "힌트"),
-    ("Solution", "풀이"),
+    ("Solution", "해답"),
 ];
 
 /// Writes the `<summary>` labels of [`SUMMARY_LABELS`] in the page's language.
