@@ -846,7 +846,9 @@
                 });
                 answer = list.length ? list.map(esc).join("<br>") : "<span class=\"sts-pg-muted\">" + esc(t("noAnswer")) + "</span>";
             } else {
-                answer = "<span class=\"sts-pg-bad-text\">" + esc(a.error || "NXDOMAIN") + "</span>";
+                // nslookup's "** server can't find …: NXDOMAIN": the name has no records.
+                const err = a.error || "NXDOMAIN";
+                answer = "<span class=\"sts-pg-bad-text\" title=\"" + esc(err) + "\">" + esc(/NXDOMAIN/.test(err) ? "NXDOMAIN" : err) + "</span>";
             }
             return "<tr data-dns=\"" + esc(type + " " + name) + "\"><td><code>" + esc(name) + "</code></td><td>" + type + "</td><td><code>" + answer + "</code></td></tr>";
         }
