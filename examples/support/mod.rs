@@ -815,7 +815,7 @@ pub async fn require_storage(client: &Client, lang: Lang, named: &[&str]) -> Res
              kubectl patch storageclass <name> -p '{{\"metadata\":{{\"annotations\":{{\"storageclass.kubernetes.io/is-default-class\":\"true\"}}}}}}'",
             "클러스터에 기본 스토리지클래스가 없어서 storageClassName이 없는 클레임은 Pending에 머문다.\n\
              해결: kind create cluster --config kind/cluster.yaml로 만든 클러스터에는 \"standard\" 클래스가 있다. 다른 클러스터라면:\n\
-             kubectl patch storageclass <이름> -p '{{\"metadata\":{{\"annotations\":{{\"storageclass.kubernetes.io/is-default-class\":\"true\"}}}}}}'"
+             kubectl patch storageclass <name> -p '{{\"metadata\":{{\"annotations\":{{\"storageclass.kubernetes.io/is-default-class\":\"true\"}}}}}}'"
         )));
     }
     for name in named {

@@ -49,7 +49,7 @@ pub const ALL: &[Exercise] = &[
         hints: &[
             ("Pods get DNS names only under the Service named in the set's `spec.serviceName`.", "파드는 스테이트풀셋의 `spec.serviceName`에 적힌 서비스 아래에서만 DNS 이름을 얻는다."),
             ("That Service must be headless: `cluster_ip: Some(\"None\".into())`, selecting the set's pod labels.", "그 서비스는 헤드리스여야 한다: `cluster_ip: Some(\"None\".into())`, 스테이트풀셋의 파드 레이블을 고른다."),
-            ("Each name is `<set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local`, for ordinals `start .. start + replicas`.", "각 이름은 `<스테이트풀셋>-<순번>.<serviceName>.<네임스페이스>.svc.cluster.local`이고, 순번은 `start .. start + replicas`이다."),
+            ("Each name is `<set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local`, for ordinals `start .. start + replicas`.", "각 이름은 `<set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local`이고, 순번은 `start .. start + replicas`이다."),
         ],
     },
     Exercise {

@@ -196,7 +196,7 @@ async fn delete_pod(ctx: &Ctx, rep: &mut Report, name: &str) -> Result<String, S
 }
 
 fn see_pods(ctx: &Ctx) -> String {
-    tr!(ctx.lang, "Look: kubectl get pods,pvc -n {}  and  kubectl describe pod <name> -n {}", "확인: kubectl get pods,pvc -n {}  그리고  kubectl describe pod <이름> -n {}", ctx.ns, ctx.ns)
+    tr!(ctx.lang, "Look: kubectl get pods,pvc -n {}  and  kubectl describe pod <name> -n {}", "확인: kubectl get pods,pvc -n {}  그리고  kubectl describe pod <name> -n {}", ctx.ns, ctx.ns)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ async fn peers(ex: &Exercise, ctx: &Ctx, rep: &mut Report) -> Outcome {
         };
         return Err(rep.fail(
             tr!(lang, "peer_names gives {got:?}: {detail}", "peer_names의 결과: {got:?}. {detail}"),
-            tr!(lang, "Each name is <set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local.", "각 이름은 <스테이트풀셋>-<순번>.<serviceName>.<네임스페이스>.svc.cluster.local이다."),
+            tr!(lang, "Each name is <set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local.", "각 이름은 <set>-<ordinal>.<serviceName>.<namespace>.svc.cluster.local이다."),
         ));
     }
     rep.pass(tr!(lang, "peer_names gives the three names before any pod exists: {}", "peer_names가 파드가 생기기 전에 세 이름을 준다: {}", got.join(", ")));
