@@ -370,8 +370,18 @@ fn every_guided_scenario_plays_to_its_end_in_both_languages() {
       await pg.pause();
       await pg.advance(40);
       const s = await pg.state();
-      const pods = s.objects.filter(o => o.kind === 'Pod').map(o => o.metadata.name + ((o.status.conditions || []).some(c => c.type === 'Ready' && c.status === 'True') ? '+' : '-')).sort();
-      steps.push({ok: a.ok, error: a.error || null, pods});
+      const mine = (k) => s.objects.filter(o => o.kind === k && o.metadata.namespace === 'default');
+      const ready = (o) => (o.status.conditions || []).some(c => c.type === 'Ready' && c.status === 'True');
+      const pods = mine('Pod').map(o => o.metadata.name + (ready(o) ? '+' : '-')).sort();
+      const detail = {};
+      for (const o of mine('Pod')) {
+        detail[o.metadata.name] = {ready: ready(o), terminating: !!o.metadata.deletionTimestamp, uid: o.metadata.uid,
+          node: o.spec.nodeName || '', rev: (o.metadata.labels || {})['controller-revision-hash'] || ''};
+      }
+      const claims = mine('PersistentVolumeClaim').map(o => o.metadata.name).sort();
+      const sts = mine('StatefulSet').map(o => [o.metadata.name, o.status.currentRevision, o.status.updateRevision]);
+      const dns = (await pg.dns('web-1.nginx.default.svc.cluster.local', 'A')).ok;
+      steps.push({ok: a.ok, error: a.error || null, pods, detail, claims, sts, dns});
     }
     out.push({scenario: el.dataset.scenario, items: el.querySelectorAll('[data-pg-narration]').length, free: !!el.querySelector('.sts-pg-free'), steps});
   }
@@ -385,6 +395,7 @@ fn every_guided_scenario_plays_to_its_end_in_both_languages() {
                 for (i, s) in panel["steps"].as_array().unwrap().iter().enumerate() {
                     assert_eq!(s["ok"], true, "{lang}/{page} {id}: step {} failed: {}", i + 1, s["error"]);
                 }
+                check_scenario(lang, &id, panel["steps"].as_array().unwrap());
                 if id == "stuck-pod" {
                     let pods = |i: usize| panel["steps"][i]["pods"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_owned()).collect::<Vec<_>>();
                     // Step 3 (scale to 5 with web-1 not Ready): nothing new under OrderedReady.
@@ -401,6 +412,60 @@ fn every_guided_scenario_plays_to_its_end_in_both_languages() {
     }
     let all: BTreeSet<String> = b.eval("Object.keys(StsPlayground.scenarios)").unwrap().as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect();
     assert_eq!(scenarios, all, "scenarios placed in no chapter");
+}
+
+/// What each scenario's narration says, checked on the cluster's state after each step (and
+/// 40 simulated seconds).
+fn check_scenario(lang: &str, id: &str, steps: &[Value]) {
+    let names = |i: usize| -> BTreeSet<String> { steps[i]["detail"].as_object().unwrap().keys().cloned().collect() };
+    let pod = |i: usize, n: &str| steps[i]["detail"][n].clone();
+    let claims = |i: usize| -> Vec<String> { steps[i]["claims"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect() };
+    let set = |xs: &[&str]| -> BTreeSet<String> { xs.iter().map(|s| s.to_string()).collect() };
+    let ctx = format!("{lang} {id}");
+    match id {
+        "replicaset-vs-statefulset" => {
+            let rs = |i: usize| names(i).into_iter().filter(|n| n.starts_with("web-rs-")).collect::<BTreeSet<_>>();
+            assert_eq!(rs(0).len(), 3, "{ctx}: step 1: {:?}", names(0));
+            assert!(rs(0).iter().all(|n| n["web-rs-".len()..].parse::<u32>().is_err()), "{ctx}: ReplicaSet pods with ordinals: {:?}", rs(0));
+            assert_eq!(names(1).iter().filter(|n| n.starts_with("web-sts-")).count(), 3, "{ctx}: step 2: {:?}", names(1));
+            assert!(rs(2).len() == 3 && rs(2) != rs(1), "{ctx}: step 3: the ReplicaSet's pods {:?} then {:?}", rs(1), rs(2));
+            assert!(pod(3, "web-sts-1")["ready"] == true && pod(3, "web-sts-1")["uid"] != pod(2, "web-sts-1")["uid"], "{ctx}: step 4: web-sts-1 not replaced");
+        }
+        "ordinal-pods" => {
+            assert_eq!(names(1), set(&["web-0", "web-1", "web-2", "web-3", "web-4"]), "{ctx}: step 2");
+            assert_eq!(names(2), set(&["web-0", "web-1"]), "{ctx}: step 3");
+            assert!(pod(3, "web-1")["uid"] != pod(2, "web-1")["uid"] && pod(3, "web-1")["ready"] == true, "{ctx}: step 4: web-1 not replaced");
+        }
+        "claims-retention" => {
+            assert_eq!(claims(0), ["www-web-0", "www-web-1", "www-web-2"], "{ctx}: step 1");
+            assert!(pod(1, "web-1")["uid"] != pod(0, "web-1")["uid"] && claims(1) == claims(0), "{ctx}: step 2");
+            assert!(names(2) == set(&["web-0"]) && claims(2) == claims(0), "{ctx}: step 3: pods {:?}, claims {:?}", names(2), claims(2));
+            assert!(names(3).len() == 3 && claims(3) == claims(0), "{ctx}: step 4");
+            assert!(names(5) == set(&["web-0"]) && claims(5) == ["www-web-0"], "{ctx}: step 6: pods {:?}, claims {:?}", names(5), claims(5));
+            assert!(names(6).is_empty() && claims(6).is_empty(), "{ctx}: step 7: pods {:?}, claims {:?}", names(6), claims(6));
+        }
+        "headless-dns" => {
+            assert_eq!(steps[0]["dns"], true, "{ctx}: step 1: web-1.nginx has no A record");
+            assert_eq!(steps[2]["dns"], false, "{ctx}: step 3: web-1.nginx still answers while not Ready");
+            assert_eq!(steps[3]["dns"], true, "{ctx}: step 4: web-1.nginx does not answer again");
+        }
+        "partitioned-update" => {
+            let rev = |i: usize, n: &str| pod(i, n)["rev"].as_str().unwrap().to_owned();
+            let (cur, upd) = (&steps[2]["sts"][0][1], &steps[2]["sts"][0][2]);
+            assert!(cur != upd && rev(2, "web-2") == *upd && rev(2, "web-0") == *cur && rev(2, "web-1") == *cur, "{ctx}: step 3: {}", steps[2]["detail"]);
+            assert!(["web-0", "web-1", "web-2"].iter().all(|n| rev(3, n) == *upd), "{ctx}: step 4: {}", steps[3]["detail"]);
+            assert_eq!(steps[4]["sts"][0][2], steps[0]["sts"][0][2], "{ctx}: step 5: the rollback's revision is not the first one");
+            assert!(["web-0", "web-1", "web-2"].iter().all(|n| rev(4, n) == *cur), "{ctx}: step 5: {}", steps[4]["detail"]);
+        }
+        "node-failure" => {
+            let node = pod(0, "web-0")["node"].clone();
+            assert!(pod(2, "web-0")["ready"] == false && pod(2, "web-0")["uid"] == pod(0, "web-0")["uid"], "{ctx}: step 3: {}", pod(2, "web-0"));
+            assert!(pod(3, "web-0")["terminating"] == true && pod(3, "web-0")["uid"] == pod(0, "web-0")["uid"], "{ctx}: step 4: {}", pod(3, "web-0"));
+            let back = pod(4, "web-0");
+            assert!(back["ready"] == true && back["uid"] != pod(0, "web-0")["uid"] && back["node"] == node, "{ctx}: step 5: {back} (was on {node})");
+        }
+        _ => {}
+    }
 }
 
 /// A phone-sized screen: the panel fits the 390 px page; the first action after the page
