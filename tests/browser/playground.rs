@@ -198,6 +198,69 @@ fn a_reader_uses_the_english_playground_panel() {
     reader_flow("en");
 }
 
+/// Every action button of the panel, clicked as a reader would, with the command it shows:
+/// the cluster changes as the command says, and the log shows no error.
+#[test]
+fn every_action_button_changes_the_cluster_as_its_command_says() {
+    if !core_in_checkout() {
+        return;
+    }
+    let mut g = browser();
+    let b = b!(g);
+    open(b, "en", "updates.html", 1100);
+    let p = panel("partitioned-update");
+    let sel = p.replace('\'', "\\'");
+    b.eval(&format!("(async () => {{ const pg = document.querySelector('{sel}').playground; await pg.pause(); await pg.reset(); }})()")).unwrap();
+    // Open the manifest editor and apply the chapter's manifest.
+    b.click(&format!("{p} details.sts-pg-editor > summary")).unwrap();
+    b.click(&format!("{p} [data-pg-do=apply]")).unwrap();
+    b.eval(&format!("document.querySelector('{sel}').playground.advance(40)")).unwrap();
+    let sts = |b: &mut Browser, path: &str| {
+        b.eval(&format!(
+            "(async () => {{ const s = await document.querySelector('{sel}').playground.state(); const o = s.objects.find(o => o.kind === 'StatefulSet' && o.metadata.name === 'web');              return o ? {path} : null; }})()"
+        ))
+        .unwrap()
+    };
+    // (input to type into, its text, the button, the command shown, what the StatefulSet then says)
+    let steps: [(Option<(&str, &str)>, &str, &str, &str, Value); 4] = [
+        (Some(("image", "nginx:1.28-alpine")), "image", "kubectl set image statefulset/web nginx=nginx:1.28-alpine", "o.spec.template.spec.containers[0].image", json!("nginx:1.28-alpine")),
+        (Some(("partition", "2")), "partition", "kubectl patch statefulset web -p '{\"spec\":{\"updateStrategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"partition\":2}}}}'", "o.spec.updateStrategy.rollingUpdate.partition", json!(2)),
+        (None, "onDelete", "kubectl patch statefulset web -p '{\"spec\":{\"updateStrategy\":{\"type\":\"OnDelete\",\"rollingUpdate\":null}}}'", "o.spec.updateStrategy", json!({"type": "OnDelete"})),
+        (None, "retention", "kubectl patch statefulset web -p '{\"spec\":{\"persistentVolumeClaimRetentionPolicy\":{\"whenDeleted\":\"Delete\",\"whenScaled\":\"Retain\"}}}'", "o.spec.persistentVolumeClaimRetentionPolicy", json!({"whenDeleted": "Delete", "whenScaled": "Retain"})),
+    ];
+    for (input, button, command, path, want) in steps {
+        if let Some((name, value)) = input {
+            b.type_into(&format!("{p} [data-pg-in={name}]"), value).unwrap();
+        }
+        if button == "retention" {
+            b.eval(&format!("(() => {{ const e = document.querySelector('{sel} [data-pg-in=whenDeleted]'); e.value = 'Delete'; e.dispatchEvent(new Event('input', {{bubbles: true}})); }})()")).unwrap();
+        }
+        assert_eq!(text(b, &format!("{p} [data-pg-cmd={button}]")), command, "the command next to {button}");
+        b.click(&format!("{p} [data-pg-do={button}]")).unwrap();
+        let log = text(b, &format!("{p} [data-pg=log]"));
+        let last = log.rsplit("$ ").next().unwrap_or("");
+        assert!(last.starts_with(command) && last.lines().count() <= 2 && !last.contains("rror"), "{button}: the log ends with {last:?}");
+        assert_eq!(sts(b, path), want, "{button}: {path}");
+    }
+    // A node fails and comes back, with the node's button.
+    b.click(&format!("{p} [data-node=kind-worker] [data-pg-do=failNode]")).unwrap();
+    b.eval(&format!("document.querySelector('{sel}').playground.advance(60)")).unwrap();
+    assert!(text(b, &format!("{p} [data-node=kind-worker]")).contains("NotReady"), "kind-worker not NotReady 60 s after docker stop");
+    b.click(&format!("{p} [data-node=kind-worker] [data-pg-do=recoverNode]")).unwrap();
+    b.eval(&format!("document.querySelector('{sel}').playground.advance(20)")).unwrap();
+    assert!(!text(b, &format!("{p} [data-node=kind-worker]")).contains("NotReady"), "kind-worker not Ready 20 s after docker start");
+    let log = text(b, &format!("{p} [data-pg=log]"));
+    assert!(log.contains("$ docker stop kind-worker") && log.contains("$ docker start kind-worker"), "{log}");
+    // Delete the StatefulSet, orphaning its pods.
+    b.eval(&format!("(() => {{ const e = document.querySelector('{sel} [data-pg-in=cascade]'); e.value = 'orphan'; e.dispatchEvent(new Event('input', {{bubbles: true}})); }})()")).unwrap();
+    assert_eq!(text(b, &format!("{p} [data-pg-cmd=deleteSts]")), "kubectl delete statefulset web --cascade=orphan");
+    b.click(&format!("{p} [data-pg-do=deleteSts]")).unwrap();
+    b.eval(&format!("document.querySelector('{sel}').playground.advance(10)")).unwrap();
+    assert_eq!(sts(b, "true"), Value::Null, "the StatefulSet is still there");
+    let pods = shown_pods(b, "partitioned-update");
+    assert!(["web-0", "web-1", "web-2"].iter().all(|n| pods.get(*n).is_some_and(|x| !x.1)), "orphaned pods should stay: {pods:?}");
+}
+
 /// Through `element.playground`: 3 → 5 → 2 with per-pod claims, sampled every half second of
 /// simulated time.
 #[test]
