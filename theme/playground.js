@@ -563,13 +563,22 @@
             if (!this.scenario || this.step >= this.scenario.steps.length) {
                 return Promise.resolve({ ok: false, error: t("noMoreSteps") });
             }
+            // A second click while a step fetches its manifest does not run the next one.
+            if (this.stepping) {
+                return this.stepping;
+            }
             const i = this.step;
             this.step += 1;
-            return Promise.resolve(this.scenario.steps[i](this)).then((answer) => {
+            this.stepping = Promise.resolve(this.scenario.steps[i](this)).then((answer) => {
+                this.stepping = null;
                 this.setPlaying(true);
                 this.renderGuide();
                 return answer;
+            }, (e) => {
+                this.stepping = null;
+                throw e;
             });
+            return this.stepping;
         }
 
         renderGuide() {
