@@ -55,7 +55,7 @@ pub const ALL: &[Exercise] = &[
     Exercise {
         id: "canary",
         number: 4,
-        title: ("Stage a canary with partition", "partition으로 카나리 배포하기"),
+        title: ("Stage a canary with partition", "파티션으로 카나리 배포하기"),
         chapter: "updates.md",
         file: "workshop/src/exercises/ex4_canary.rs",
         hints: &[
