@@ -1,7 +1,7 @@
 //! The mechanical rules of the Korean style sheet (`po/STYLE.ko.md`), held wherever a reader
 //! sees Korean: the book's messages (`po/ko.po`), the Korean diagrams (`images/*.ko.svg`), the
 //! recorded Korean runs (`transcripts/out/**/*.ko.txt`) and the Korean strings of the programs
-//! (`examples/`, `workshop/src/`, `xtask/src/`, `cluster-choice/src/`).
+//! (`examples/`, `workshop/src/`, `xtask/src/`, `cluster-choice/src/`, the playground's `theme/*.js`).
 //!
 //! - no fallback particle (`을(를)`, `이(가)`, …): a program that knows the word chooses;
 //! - after a name, a number or code, the particle its Korean reading takes
@@ -92,13 +92,15 @@ fn outputs() -> Vec<Korean> {
         .collect()
 }
 
-/// The Korean string literals of the programs: each line with Hangul outside a comment, its
-/// escapes undone.
+/// The Korean string literals of the programs and of the playground panel: each line with
+/// Hangul outside a comment, its escapes undone.
 fn program_strings() -> Vec<Korean> {
     let mut files = Vec::new();
     for dir in ["examples", "workshop/src", "xtask/src", "cluster-choice/src"] {
         files_under(&root().join(dir), &|p| p.extension().is_some_and(|e| e == "rs"), &mut files);
     }
+    // The playground panel's Korean labels.
+    files_under(&root().join("theme"), &|p| p.extension().is_some_and(|e| e == "js"), &mut files);
     files.sort();
     let mut out = Vec::new();
     for f in files {
