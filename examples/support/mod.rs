@@ -311,6 +311,14 @@ impl What {
     }
 }
 
+/// How long a change may wait for the other watches to catch up before it is logged anyway.
+const HOLD: Duration = Duration::from_millis(250);
+
+/// `metadata.resourceVersion` as a number (etcd's revision), when it is one.
+fn resource_version(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<u64> {
+    meta.resource_version.as_deref().and_then(|v| v.parse().ok())
+}
+
 fn short(uid: &str) -> &str {
     uid.get(..8).unwrap_or(uid)
 }
@@ -340,6 +348,11 @@ pub struct State {
     /// How many of the watches have listed (3 when all have).
     pub synced: usize,
     uids_seen: BTreeMap<String, BTreeSet<String>>,
+    /// Changes seen but not yet in `log`, with the resourceVersion of the write that made them:
+    /// they wait there until they can be put in the order the cluster made them.
+    pending: Vec<(u64, Entry)>,
+    /// The latest resourceVersion each watch (pods, claims, events) has delivered.
+    seen_rv: [u64; 3],
 }
 
 impl State {
@@ -404,12 +417,84 @@ impl Recorder {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Log (and print) a line now: narration, or a change whose place in the cluster's order
+    /// is unknown. Every change still waiting goes first.
     fn push(&self, state: &mut State, object: String, what: What) {
-        let entry = Entry { at: self.start.elapsed(), object, what };
+        self.release(state, true);
+        let at = self.start.elapsed().max(state.log.last().map(|e| e.at).unwrap_or_default());
+        self.append(state, Entry { at, object, what });
+    }
+
+    fn append(&self, state: &mut State, entry: Entry) {
         if !self.muted.load(std::sync::atomic::Ordering::Relaxed) {
             println!("{}", line(&entry, self.lang));
         }
         state.log.push(entry);
+    }
+
+    /// A change made by the write with resourceVersion `rv`, seen on watch `stream`.
+    ///
+    /// The three watches deliver their events independently: a pod's `scheduled` can reach us
+    /// before the claim that the cluster created before the pod. So changes are logged in the
+    /// order of their resourceVersion, the order in which the API server stored them, not in
+    /// the order they arrived. (On kube-apiserver a resourceVersion is etcd's revision: one
+    /// counter for every resource, pods, claims and events alike; the lab cluster keeps one
+    /// counter too. A resourceVersion that is not a number is logged as it arrives.)
+    fn push_rv(&self, state: &mut State, rv: Option<u64>, object: String, what: What) {
+        match rv {
+            Some(rv) => state.pending.push((rv, Entry { at: self.start.elapsed(), object, what })),
+            None => self.push(state, object, what),
+        }
+    }
+
+    /// Watch `stream` has delivered an object written at `rv`: nothing older can come on it.
+    fn saw(state: &mut State, stream: usize, rv: Option<u64>) {
+        if let Some(rv) = rv {
+            state.seen_rv[stream] = state.seen_rv[stream].max(rv);
+        }
+    }
+
+    /// Move waiting changes to the log in resourceVersion order: those every watch has passed
+    /// (nothing older can still arrive), those older than [`HOLD`] (a quiet watch must not
+    /// hold the story up), and with `all`, every one. A change is shown at the earliest time
+    /// at which it is known to have happened: never later than a change made after it.
+    /// Returns whether anything moved.
+    fn release(&self, state: &mut State, all: bool) -> bool {
+        if state.pending.is_empty() {
+            return false;
+        }
+        state.pending.sort_by_key(|(rv, _)| *rv);
+        let watermark = state.seen_rv.iter().copied().min().unwrap_or(0);
+        let now = self.start.elapsed();
+        let Some(cut) = state
+            .pending
+            .iter()
+            .rposition(|(rv, e)| all || *rv <= watermark || now.saturating_sub(e.at) >= HOLD)
+        else {
+            return false;
+        };
+        let mut batch: Vec<Entry> = state.pending.drain(..=cut).map(|(_, e)| e).collect();
+        let mut earliest = now;
+        for e in batch.iter_mut().rev() {
+            earliest = earliest.min(e.at);
+            e.at = earliest;
+        }
+        let floor = state.log.last().map(|e| e.at).unwrap_or_default();
+        for mut e in batch {
+            e.at = e.at.max(floor);
+            self.append(state, e);
+        }
+        true
+    }
+
+    /// Log every change still waiting (before the chart is drawn, or the narration stops).
+    pub fn release_all(&self) {
+        let mut s = self.lock();
+        let moved = self.release(&mut s, true);
+        drop(s);
+        if moved {
+            self.bump();
+        }
     }
 
     fn synced(&self) {
@@ -433,23 +518,25 @@ impl Recorder {
         let uid = pod.uid().unwrap_or_default();
         let object = format!("pod/{name}");
         let lang = self.lang;
+        let rv = resource_version(&pod.metadata);
         let mut s = self.lock();
+        Self::saw(&mut s, 0, rv);
         let known = s.pods.get(&name).cloned().unwrap_or_default();
         let mut info = known.clone();
         if known.pod.is_some() && known.uid != uid {
             // The old pod went away while the watch was not looking (a relist).
-            self.push(&mut s, object.clone(), What::Deleted);
+            self.push_rv(&mut s, rv, object.clone(), What::Deleted);
             info = PodInfo::default();
         }
         if info.pod.is_none() {
             let again = s.uids_seen.get(&name).is_some_and(|u| !u.contains(&uid) && !u.is_empty());
             s.uids_seen.entry(name.clone()).or_default().insert(uid.clone());
-            self.push(&mut s, object.clone(), What::Created { uid: uid.clone(), again });
+            self.push_rv(&mut s, rv, object.clone(), What::Created { uid: uid.clone(), again });
             info = PodInfo { uid: uid.clone(), ..Default::default() };
         }
         let node = pod.spec.as_ref().and_then(|sp| sp.node_name.clone());
         if node.is_some() && info.node.is_none() {
-            self.push(&mut s, object.clone(), What::Scheduled { node: node.clone().unwrap() });
+            self.push_rv(&mut s, rv, object.clone(), What::Scheduled { node: node.clone().unwrap() });
         }
         info.node = node;
         let state = PodState::of(&pod);
@@ -460,7 +547,7 @@ impl Recorder {
             };
             // "Pending" right after "created" says nothing new.
             if !(info.state.is_none() && state == PodState::Pending) {
-                self.push(&mut s, object.clone(), what);
+                self.push_rv(&mut s, rv, object.clone(), what);
             }
             info.state = Some(state);
             if state == PodState::Ready {
@@ -499,19 +586,22 @@ impl Recorder {
         }
         info.pod = Some(pod);
         s.pods.insert(name, info);
+        self.release(&mut s, false);
         drop(s);
         self.bump();
     }
 
-    fn pod_deleted(&self, name: &str) {
+    fn pod_deleted(&self, name: &str, rv: Option<u64>) {
         let mut s = self.lock();
+        Self::saw(&mut s, 0, rv);
         if let Some(info) = s.pods.get_mut(name)
             && info.pod.take().is_some()
         {
             info.state = None;
             info.node = None;
-            self.push(&mut s, format!("pod/{name}"), What::Deleted);
+            self.push_rv(&mut s, rv, format!("pod/{name}"), What::Deleted);
         }
+        self.release(&mut s, false);
         drop(s);
         self.bump();
     }
@@ -519,17 +609,19 @@ impl Recorder {
     fn claim_changed(&self, claim: PersistentVolumeClaim) {
         let name = claim.name_any();
         let object = format!("pvc/{name}");
+        let rv = resource_version(&claim.metadata);
         let mut s = self.lock();
+        Self::saw(&mut s, 1, rv);
         let before = s.claims.get(&name).map(ClaimState::of);
         let uid = claim.uid().unwrap_or_default();
         if s.claims.get(&name).is_some_and(|c| c.uid().unwrap_or_default() != uid) {
-            self.push(&mut s, object.clone(), What::Deleted);
+            self.push_rv(&mut s, rv, object.clone(), What::Deleted);
         }
         let before = if s.claims.get(&name).is_some_and(|c| c.uid().unwrap_or_default() == uid) { before } else { None };
         if before.is_none() {
             let again = s.uids_seen.get(&object).is_some_and(|u| !u.contains(&uid) && !u.is_empty());
             s.uids_seen.entry(object.clone()).or_default().insert(uid.clone());
-            self.push(&mut s, object.clone(), What::Created { uid, again });
+            self.push_rv(&mut s, rv, object.clone(), What::Created { uid, again });
         }
         let now = ClaimState::of(&claim);
         if before != Some(now) && !(before.is_none() && now == ClaimState::Pending) {
@@ -537,18 +629,21 @@ impl Recorder {
                 (ClaimState::Bound, Some(volume)) => What::BoundTo { volume },
                 _ => What::Claim(now),
             };
-            self.push(&mut s, object.clone(), what);
+            self.push_rv(&mut s, rv, object.clone(), what);
         }
         s.claims.insert(name, claim);
+        self.release(&mut s, false);
         drop(s);
         self.bump();
     }
 
-    fn claim_deleted(&self, name: &str) {
+    fn claim_deleted(&self, name: &str, rv: Option<u64>) {
         let mut s = self.lock();
+        Self::saw(&mut s, 1, rv);
         if s.claims.remove(name).is_some() {
-            self.push(&mut s, format!("pvc/{name}"), What::Deleted);
+            self.push_rv(&mut s, rv, format!("pvc/{name}"), What::Deleted);
         }
+        self.release(&mut s, false);
         drop(s);
         self.bump();
     }
@@ -557,7 +652,9 @@ impl Recorder {
         let object = format!("{}/{}", ev.involved_object.kind.clone().unwrap_or_default().to_lowercase(), ev.involved_object.name.clone().unwrap_or_default());
         let reason = ev.reason.clone().unwrap_or_default();
         let count = ev.count.unwrap_or(1).max(ev.series.as_ref().and_then(|s| s.count).unwrap_or(0));
+        let rv = resource_version(&ev.metadata);
         let mut s = self.lock();
+        Self::saw(&mut s, 2, rv);
         let key = (object.clone(), reason.clone());
         let before = s.event_counts.get(&key).copied().unwrap_or(0);
         if count > before {
@@ -565,9 +662,10 @@ impl Recorder {
             if ev.type_.as_deref() == Some("Warning") && before == 0 {
                 let message = ev.message.clone().unwrap_or_default();
                 s.warnings.push((reason.clone(), object.clone(), message.clone()));
-                self.push(&mut s, object, What::Warning { reason, message });
+                self.push_rv(&mut s, rv, object, What::Warning { reason, message });
             }
         }
+        self.release(&mut s, false);
         drop(s);
         self.bump();
     }
@@ -580,7 +678,20 @@ impl Recorder {
         let r1 = self.clone();
         let r2 = self.clone();
         let r3 = self.clone();
+        let r4 = self.clone();
         vec![
+            // Changes a quiet watch would hold back are logged after HOLD.
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(HOLD / 4).await;
+                    let mut s = r4.lock();
+                    let moved = r4.release(&mut s, false);
+                    drop(s);
+                    if moved {
+                        r4.bump();
+                    }
+                }
+            }),
             tokio::spawn(async move {
                 let mut live = BTreeSet::new();
                 let mut stream = watcher(pods, watcher::Config::default()).default_backoff().boxed();
@@ -590,12 +701,12 @@ impl Recorder {
                             live.insert(p.name_any());
                             r1.pod_changed(p)
                         }
-                        Ok(watcher::Event::Delete(p)) => r1.pod_deleted(&p.name_any()),
+                        Ok(watcher::Event::Delete(p)) => r1.pod_deleted(&p.name_any(), resource_version(&p.metadata)),
                         Ok(watcher::Event::Init) => live.clear(),
                         Ok(watcher::Event::InitDone) => {
                             r1.synced();
                             let gone: Vec<String> = r1.lock().pod_names().into_iter().filter(|n| !live.contains(n)).collect();
-                            gone.iter().for_each(|n| r1.pod_deleted(n));
+                            gone.iter().for_each(|n| r1.pod_deleted(n, None));
                         }
                         Err(_) => {}
                     }
@@ -606,7 +717,7 @@ impl Recorder {
                 while let Some(ev) = stream.next().await {
                     match ev {
                         Ok(watcher::Event::Apply(c) | watcher::Event::InitApply(c)) => r2.claim_changed(c),
-                        Ok(watcher::Event::Delete(c)) => r2.claim_deleted(&c.name_any()),
+                        Ok(watcher::Event::Delete(c)) => r2.claim_deleted(&c.name_any(), resource_version(&c.metadata)),
                         Ok(watcher::Event::InitDone) => r2.synced(),
                         _ => {}
                     }
@@ -1020,6 +1131,7 @@ where
     if interrupted {
         println!("{}", tr!(lang, "Interrupted (Ctrl-C or SIGTERM).", "중단됨 (Ctrl-C 또는 SIGTERM)."));
     }
+    rec.release_all();
     rec.muted.store(true, std::sync::atomic::Ordering::Relaxed);
     if !needs.no_namespace {
         let cleanup = tokio::select! {
@@ -1032,6 +1144,7 @@ where
             println!("{}", tr!(lang, "Namespace {ns} removed.", "{ns} 네임스페이스를 지웠다."));
         }
         watches.iter().for_each(|w| w.abort());
+        rec.release_all();
     }
     if let Some(path) = &args.timeline {
         let s = rec.lock();
