@@ -98,7 +98,27 @@ fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connecti
     let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
     println!("{why}");
     println!("{}", (voice.starting_lab)(lang, &lab.url()));
+    println!("{}", clock_line(lang, speed));
     Ok(Connection { client: lab.client(), kind: ClusterKind::EmbeddedLab, lab: Some(lab) })
+}
+
+/// What the embedded lab's speed means for the times a run prints: the lab's clock runs
+/// `speed` times faster than real time, so on kind the same steps take that many times longer.
+/// Every recorded lab run in the book shows this line (a test holds it).
+pub fn clock_line(lang: Lang, speed: f64) -> String {
+    if speed == 1.0 {
+        tr!(
+            lang,
+            "The lab's clock runs in real time (speed 1): on kind, the same steps take about as long.",
+            "랩 클러스터의 시계는 실제 시간대로 간다(속도 1). kind에서도 같은 과정에 걸리는 시간은 거의 같다."
+        )
+    } else {
+        tr!(
+            lang,
+            "The lab's clock runs {speed} times faster than real time (speed {speed}): on kind, the same steps take about {speed} times longer.",
+            "랩 클러스터의 시계는 실제보다 {speed}배 빠르게 간다(속도 {speed}). kind에서는 같은 과정이 약 {speed}배 오래 걸린다."
+        )
+    }
 }
 
 /// Connect by the rule above: the current context if it may be used and answers within 5 s,
@@ -162,6 +182,17 @@ mod tests {
         assert_eq!(ClusterKind::of_context("lab-2", false), None);
         assert_eq!(ClusterKind::of_context("prod-eu", true), Some(ClusterKind::Other { context: "prod-eu".into() }));
         assert_eq!(ClusterKind::of_context("kind-kind", true), Some(ClusterKind::Kind { name: "kind".into() }));
+    }
+
+    #[test]
+    fn the_clock_line_names_the_speed_and_what_it_means_on_kind() {
+        use super::{Lang, clock_line};
+        assert_eq!(
+            clock_line(Lang::En, 10.0),
+            "The lab's clock runs 10 times faster than real time (speed 10): on kind, the same steps take about 10 times longer."
+        );
+        assert!(clock_line(Lang::Ko, 2.5).contains("2.5배 빠르게") && clock_line(Lang::Ko, 2.5).contains("약 2.5배 오래"));
+        assert!(clock_line(Lang::En, 1.0).contains("real time (speed 1)"));
     }
 
     #[test]
