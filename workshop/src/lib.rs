@@ -17,8 +17,9 @@ pub mod exercises;
 #[path = "../solutions/mod.rs"]
 pub mod solutions;
 
-/// The participant's language and `tr!`, shared with the book's examples.
-pub use cluster_choice::{lang, tr};
+/// The participant's language, `tr!` and the Korean particle after a value
+/// (`particle::eul("web-0")` is `web-0을`), shared with the book's examples: one rule for both.
+pub use cluster_choice::{lang, particle, tr};
 
 use catalogue::Exercise;
 use checks::{Ctx, Which};
