@@ -956,6 +956,11 @@
     }
 
     function init() {
+        // The whole book on one page is for printing: its panels stay the chapters' numbered
+        // steps, without seven simulated clusters behind them.
+        if (/\/print\.html$/.test(location.pathname)) {
+            return;
+        }
         for (const el of document.querySelectorAll("div.sts-playground")) {
             if (el.playground) {
                 continue;
