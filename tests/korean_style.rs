@@ -297,6 +297,7 @@ fn every_page_gives_the_english_term_on_first_use() {
     // Page → its translated body messages in the order of the page.
     let mut pages: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
     let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut headings_with_english = Vec::new();
     for e in po_entries().into_iter().filter(|e| !e.is_header() && !e.obsolete) {
         let Some(text) = e.msgstr.first().filter(|s| **s != e.msgid).cloned() else { continue };
         if text.starts_with("![") {
@@ -313,6 +314,11 @@ fn every_page_gives_the_english_term_on_first_use() {
                 .or_insert_with(|| std::fs::read_to_string(root().join(file)).unwrap_or_default().lines().map(String::from).collect());
             // Headings carry no English.
             if lines.get(line - 1).is_some_and(|l| l.trim_start().starts_with('#')) {
+                for (ko, en) in FIRST_USE {
+                    if text.find(ko).is_some_and(|at| paired_at(&text, at, ko, en)) {
+                        headings_with_english.push(format!("{file}:{line}: {text:?}"));
+                    }
+                }
                 continue;
             }
             pages.entry(file.to_string()).or_default().push((line, text.clone()));
@@ -333,4 +339,6 @@ fn every_page_gives_the_english_term_on_first_use() {
         }
     }
     assert!(missing.is_empty(), "Korean pages that use a term without its English first:\n{}", missing.join("\n"));
+    headings_with_english.dedup();
+    assert!(headings_with_english.is_empty(), "headings carry no English (give it in the body):\n{}", headings_with_english.join("\n"));
 }
