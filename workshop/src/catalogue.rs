@@ -84,7 +84,7 @@ pub const ALL: &[Exercise] = &[
         file: "workshop/src/exercises/ex6_rescue.rs",
         hints: &[
             ("`kubectl describe pvc www-web-0` says why the claim is Pending. The API server refuses any change to `volumeClaimTemplates`.", "`kubectl describe pvc www-web-0`이 클레임이 Pending인 이유를 알려 준다. API 서버는 `volumeClaimTemplates`의 변경을 모두 거부한다."),
-            ("So: read the set, delete it, wait until it and its pods are gone, and create it again with `storage_class_name: Some(\"standard\")`.", "그래서: 스테이트풀셋을 읽고, 지우고, 스테이트풀셋과 파드가 사라질 때까지 기다린 뒤 `storage_class_name: Some(\"standard\")` 설정으로 다시 만든다."),
+            ("So: read the set, delete it, wait until it and its pods are gone, and create it again with `storage_class_name: Some(\"standard\")`.", "그러니 스테이트풀셋을 읽고, 지우고, 스테이트풀셋과 파드가 사라질 때까지 기다린 뒤 `storage_class_name: Some(\"standard\")` 설정으로 다시 만든다."),
             ("The old claim `www-web-0` survives the set and still asks for the missing class: delete it too (it is Pending, so it holds no data) before you create the set again.", "옛 클레임 `www-web-0`은 스테이트풀셋이 지워져도 남고 여전히 없는 클래스를 요구한다: 스테이트풀셋을 다시 만들기 전에 이것도 지운다 (Pending이므로 데이터가 없다)."),
         ],
     },
