@@ -975,6 +975,11 @@
         }
     }
 
+    // Fetch and compile the core while the rest of the page loads.
+    if (document.querySelector("div.sts-playground") && !/\/print\.html$/.test(location.pathname)) {
+        compile().catch(function () { });
+    }
+
     window.StsPlayground = { scenarios: SCENARIOS, labels: ALL_LABELS, missingLabels: MISSING, panels: panels, wasmUrl: WASM_URL };
     if (document.readyState === "loading") {
         document.addEventListener("DOMContentLoaded", init);

@@ -555,7 +555,8 @@ fn the_panel_fits_a_phone_and_answers_its_first_action_quickly() {
   const a = await el.playground.apply(el.querySelector('[data-pg=yaml]').value);
   const first = performance.now();
   await el.playground.advance(20);
-  return {ok: a.ok, ready, first};
+  const nav = performance.getEntriesByType('navigation')[0];
+  return {ok: a.ok, ready, first, dom: nav.domContentLoadedEventEnd};
 })()"#,
             )
             .unwrap();
@@ -568,10 +569,11 @@ fn the_panel_fits_a_phone_and_answers_its_first_action_quickly() {
         assert!(overflow[3].as_f64().unwrap() <= width + 0.5, "{lang}: the page scrolls sideways at 390 px: {overflow}");
         let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("playground-{lang}-390.png"));
         let _ = b.screenshot(&shot);
+        let (dom, ready, first) = (t["dom"].as_f64().unwrap_or(0.0), t["ready"].as_f64().unwrap(), t["first"].as_f64().unwrap());
         lines.push(format!(
-            "{lang}: panel ready {:.0} ms after navigation start, first action (apply) answered at {:.0} ms",
-            t["ready"].as_f64().unwrap(),
-            t["first"].as_f64().unwrap()
+            "{lang}: from navigation start: page DOMContentLoaded {dom:.0} ms, panel ready {ready:.0} ms, first action (apply) answered {first:.0} ms; \
+             first action answered {:.0} ms after the page's DOMContentLoaded",
+            first - dom
         ));
     }
     if let xtask::playground::Core::Built { wasm, bytes } = &crate::site().playground {
