@@ -12,10 +12,10 @@
 //!   `Unknown` (reason `NodeStatusUnknown`, message `Kubelet stopped posting node status.`), a
 //!   `NodeNotReady` event, and its pods' `Ready` condition set to `False`
 //!   (`controllerutil.MarkPodsNotReady`, a `NodeNotReady` event per pod);
-//!   `doNoScheduleTaintingPass` adds `node.kubernetes.io/unreachable:NoSchedule` and
+//!   `doNoScheduleTaintingPass` adds `node.kubernetes.io/unreachable:NoSchedule` at once and
 //!   `processTaintBaseEviction`/`doNoExecuteTaintingPass` add
-//!   `node.kubernetes.io/unreachable:NoExecute` (`not-ready` for `Ready=False`), both with
-//!   `timeAdded`; `markNodeAsReachable` removes them when the kubelet posts `Ready` again.
+//!   `node.kubernetes.io/unreachable:NoExecute` on the next monitor pass, 5s later
+//!   (`not-ready` for `Ready=False`), both with `timeAdded`; `markNodeAsReachable` removes them when the kubelet posts `Ready` again.
 //!   `handleDisruption`: when every node is down, no NoExecute taint is added and those there
 //!   are removed (the controller assumes its own network is at fault).
 //! * `pkg/controller/tainteviction/taint_eviction.go`: a pod on a node with NoExecute taints
@@ -245,7 +245,7 @@ pub fn monitor_node_health(snap: NodeLifecycleSnapshot<'_>, now: impl Into<Now>)
                 // RecordNodeStatusChange.
                 actions.push(event(node_ref(node), EventType::Normal, "NodeNotReady", format!("Node {name} status is now: NodeNotReady"), SOURCE));
             }
-        } else if let Some(tainted) = taint_update(node, all_down, now.time) {
+        } else if let Some(tainted) = taint_update(node, all_down, now) {
             actions.push(Action::Update(Object::Node(Box::new(tainted))));
         }
         if current != "True" {
@@ -303,7 +303,7 @@ fn update_node_health(node: &Node, lease: Option<Timestamp>, now: Now) -> Option
 /// The node with the taints its conditions call for (`doNoScheduleTaintingPass` for
 /// NoSchedule, `doNoExecuteTaintingPass` / `markNodeAsReachable` for the `unreachable` and
 /// `not-ready` NoExecute taints), or `None` when they are right already.
-fn taint_update(node: &Node, all_down: bool, now: Timestamp) -> Option<Node> {
+fn taint_update(node: &Node, all_down: bool, now: Now) -> Option<Node> {
     let current = taints(node);
     let condition_keys: BTreeSet<&str> = CONDITION_TAINTS.iter().map(|(_, _, k)| *k).collect();
     let mut want_no_schedule: Vec<&str> = Vec::new();
@@ -315,15 +315,20 @@ fn taint_update(node: &Node, all_down: bool, now: Timestamp) -> Option<Node> {
     if node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false) {
         want_no_schedule.push("node.kubernetes.io/unschedulable");
     }
-    let want_no_execute: Option<&str> = if all_down {
-        None
-    } else {
-        match node_ready_status(node) {
-            "False" => Some(TAINT_NOT_READY),
-            "Unknown" => Some(TAINT_UNREACHABLE),
-            _ => None,
-        }
+    // processTaintBaseEviction looks at the Ready condition as the previous monitor pass
+    // left it: a node that went Unknown (or False) is queued for its NoExecute taint by the
+    // next pass, one `--node-monitor-period` later; an opposite NoExecute taint is swapped at
+    // once.
+    let (opposite, key) = match node_ready_status(node) {
+        "False" => (TAINT_UNREACHABLE, Some(TAINT_NOT_READY)),
+        "Unknown" => (TAINT_NOT_READY, Some(TAINT_UNREACHABLE)),
+        _ => ("", None),
     };
+    let swapped = current.iter().any(|t| t.key == opposite && t.effect == "NoExecute");
+    let observed_for_a_period = condition(node, "Ready")
+        .and_then(|c| c.last_transition_time.as_ref())
+        .is_none_or(|t| now.time >= now.after(t.0, NODE_MONITOR_PERIOD));
+    let want_no_execute: Option<&str> = if all_down { None } else { key.filter(|_| swapped || observed_for_a_period) };
     let managed = |t: &Taint| match t.effect.as_str() {
         "NoSchedule" => condition_keys.contains(t.key.as_str()) || t.key == "node.kubernetes.io/unschedulable",
         "NoExecute" => t.key == TAINT_UNREACHABLE || t.key == TAINT_NOT_READY,
@@ -335,7 +340,7 @@ fn taint_update(node: &Node, all_down: bool, now: Timestamp) -> Option<Node> {
         _ => false,
     };
     let mut next: Vec<Taint> = current.iter().filter(|t| !managed(t) || wanted(t)).cloned().collect();
-    let added = Some(Time(now));
+    let added = Some(Time(now.time));
     for key in &want_no_schedule {
         if !next.iter().any(|t| t.key == *key && t.effect == "NoSchedule") {
             next.push(Taint { key: key.to_string(), effect: "NoSchedule".into(), time_added: added.clone(), value: None });
@@ -685,6 +690,13 @@ mod tests {
         .unwrap()
     }
 
+    fn unknown_since(mut n: Node, at: f64) -> Node {
+        for c in n.status.as_mut().unwrap().conditions.as_mut().unwrap() {
+            c.last_transition_time = Some(Time(t(at)));
+        }
+        n
+    }
+
     fn with_taints(mut n: Node, taints: &[(&str, &str)], at: f64) -> Node {
         n.spec.get_or_insert_with(Default::default).taints = Some(
             taints.iter().map(|(k, e)| Taint { key: k.to_string(), effect: e.to_string(), time_added: Some(Time(t(at))), value: None }).collect(),
@@ -833,13 +845,29 @@ mod tests {
             ),
             ("Unknown, tainted already", with_taints(node("kind-worker", "Unknown", 0.0), &[(TAINT_UNREACHABLE, "NoSchedule"), (TAINT_UNREACHABLE, "NoExecute")], 50.0), None),
             ("Ready", node("kind-worker", "True", 99.0), None),
+            (
+                "Unknown since 2s: NoSchedule now, NoExecute at the next monitor pass",
+                unknown_since(node("kind-worker", "Unknown", 0.0), 98.0),
+                Some("taints kind-worker [node.kubernetes.io/unreachable:NoSchedule]"),
+            ),
+            (
+                "Unknown since 5s",
+                with_taints(unknown_since(node("kind-worker", "Unknown", 0.0), 95.0), &[(TAINT_UNREACHABLE, "NoSchedule")], 95.0),
+                Some("taints kind-worker [node.kubernetes.io/unreachable:NoSchedule, node.kubernetes.io/unreachable:NoExecute]"),
+            ),
+            (
+                "Unknown since 1s after NotReady: swapped at once",
+                with_taints(unknown_since(node("kind-worker", "Unknown", 0.0), 99.0), &[(TAINT_NOT_READY, "NoSchedule"), (TAINT_NOT_READY, "NoExecute")], 50.0),
+                Some("taints kind-worker [node.kubernetes.io/unreachable:NoSchedule, node.kubernetes.io/unreachable:NoExecute]"),
+            ),
         ];
         for (case, n, want) in cases {
+            let before: Vec<Taint> = taints(&n).to_vec();
             let step = run(&[cp.clone(), n], &[], &[("kind-control-plane", 99.0), ("kind-worker", 99.0)], 100.0, &Memory::default());
             let got: Vec<String> = summary(&step.actions).into_iter().filter(|s| s.starts_with("taints")).collect();
             assert_eq!(got, want.map(|w| vec![w.to_string()]).unwrap_or_default(), "{case}");
             if let Some(Action::Update(Object::Node(n))) = step.actions.iter().find(|a| matches!(a, Action::Update(_))) {
-                for taint in taints(n).iter().filter(|t| t.key != TAINT_OUT_OF_SERVICE) {
+                for taint in taints(n).iter().filter(|t| !before.contains(t)) {
                     assert_eq!(taint.time_added, Some(Time(t(100.0))), "{case}: {taint:?}");
                 }
             }
