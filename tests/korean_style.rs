@@ -225,6 +225,19 @@ fn the_particle_after_a_name_number_or_code_follows_its_korean_reading() {
             seen.push(format!("{}: {w}", k.origin));
         }
     }
+    // In the programs, a value printed into a sentence: a particle glued to a placeholder
+    // (`{ns}을`) is right for some values and wrong for others.
+    for k in program_strings() {
+        for (at, _) in k.text.match_indices('}') {
+            let rest = &k.text[at + 1..];
+            if let Some((form, _)) = PARTICLES.iter().find(|(f, _)| rest.starts_with(f))
+                && !rest[form.len()..].chars().next().is_some_and(is_hangul)
+                && !k.text[..at].ends_with('}')
+            {
+                seen.push(format!("{}: a particle after a value: …{}{form} (put a noun after the value, or use cluster_choice::particle)", k.origin, &k.text[k.text[..at].rfind('{').unwrap_or(at)..=at]));
+            }
+        }
+    }
     assert!(seen.is_empty(), "particles that do not fit the word before them (see cluster-choice/src/particle.rs):\n{}", seen.join("\n"));
 }
 
