@@ -5,6 +5,8 @@ mod common;
 
 use common::*;
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::jiff::Timestamp;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
 use lab_controllers::action::{Action, EventType, Object};
 use lab_controllers::history;
@@ -881,4 +883,158 @@ fn partition_counts_from_ordinals_start_as_new_versioned_stateful_set_pod_and_th
     // shard-2 (ordinal 2 = the partition, but below start + partition) comes back old.
     let pod = created_pod(&sync_without(&mut w, "shard-2", now), "shard-2");
     assert_ne!(utils::get_pod_revision(&pod), update_rev);
+}
+
+/// The `shard` set of the Ordinal pods chapter: replicas 3, `ordinals.start: 1`,
+/// `minReadySeconds: 5`, OrderedReady.
+fn shard_with_min_ready_5() -> StatefulSet {
+    let mut set = web(3);
+    set.metadata.name = Some("shard".into());
+    let spec = set.spec.as_mut().unwrap();
+    spec.ordinals = Some(k8s_openapi::api::apps::v1::StatefulSetOrdinals { start: Some(1) });
+    spec.min_ready_seconds = Some(5);
+    set
+}
+
+/// What happened to the set over a run of [`run_shard_timeline`] (times in milliseconds).
+#[derive(Debug, Default)]
+struct Timeline {
+    /// When each pod became Ready (the kubelet's part: one second after its creation).
+    ready: Vec<(String, i64)>,
+    /// Every sync: (when, replicas in the spec, pods deleted, the requeue it asked for).
+    syncs: Vec<(i64, i32, Vec<String>, Option<i64>)>,
+    /// Requeues asked for while an earlier one was pending (dropped, as client-go drops them).
+    dropped: Vec<(i64, i64)>,
+    /// When shard-3 was deleted.
+    shard_3_deleted: Option<i64>,
+    /// The delayed add still pending when the run stopped.
+    pending: Option<i64>,
+}
+
+fn at_ms(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(1_700_000_000_000 + ms).unwrap()
+}
+
+/// Runs the StatefulSet controller over time the way kube-controller-manager drives it: a sync
+/// on every change of the set or its pods (informer events), and the delayed add of
+/// `syncStatefulSet`'s requeue after `minReadySeconds` (`enqueueSSAfter`). The work queue is
+/// client-go's delaying queue for one key: an `AddAfter` while an earlier one is pending keeps
+/// the earlier time (`waitingLoop`'s `insert`), and a delayed add that fires is gone. A pod
+/// becomes Ready one second after its creation (its `lastTransitionTime` whole seconds, as
+/// `metav1.Time` is); the spec goes to 2 replicas `scale_after_shard_3_ready` ms after
+/// shard-3 is Ready. The run stops when nothing is left to happen, or at 60 s.
+fn run_shard_timeline(scale_after_shard_3_ready: i64) -> (World, Timeline) {
+    let mut w = World::new(shard_with_min_ready_5());
+    let mut tl = Timeline::default();
+    let mut becomes_ready: Vec<(String, i64)> = vec![];
+    let mut scale_at: Option<i64> = None;
+    let mut now = 0;
+    loop {
+        // The syncs at `now`: one per change, until a sync changes nothing (a status write is
+        // a change of the set).
+        for _ in 0..10 {
+            let d = w.decide(at_ms(now));
+            w.apply(&d.actions, at_ms(now));
+            let mut deleted = vec![];
+            let mut requeue = None;
+            for a in &d.actions {
+                match a {
+                    Action::Create(Object::Pod(p)) => becomes_ready.push((p.metadata.name.clone().unwrap(), now + 1000)),
+                    Action::Delete { target, .. } if target.kind == "Pod" => deleted.push(target.name.clone()),
+                    Action::RequeueAfter(after) => requeue = Some(now + after.as_millis() as i64),
+                    _ => {}
+                }
+            }
+            if deleted.iter().any(|n| n == "shard-3") {
+                tl.shard_3_deleted.get_or_insert(now);
+            }
+            if let Some(r) = requeue {
+                match tl.pending {
+                    Some(p) if p <= r => tl.dropped.push((now, r)),
+                    _ => tl.pending = Some(r),
+                }
+            }
+            tl.syncs.push((now, w.set.spec.as_ref().unwrap().replicas.unwrap(), deleted, requeue));
+            if changes(&d.actions).is_empty() && !summary(&d.actions).iter().any(|s| s.starts_with("status")) {
+                break;
+            }
+        }
+        // The next thing to happen: a pod becomes Ready, the scale-down, or the delayed add.
+        let next = becomes_ready.iter().map(|(_, at)| *at).chain(scale_at).chain(tl.pending).min();
+        let Some(next) = next.filter(|n| *n <= 60_000) else { break };
+        now = next;
+        if tl.pending == Some(now) {
+            tl.pending = None;
+        }
+        if scale_at == Some(now) {
+            w.set.spec.as_mut().unwrap().replicas = Some(2);
+            w.set.metadata.generation = Some(2);
+            scale_at = None;
+        }
+        for (name, _) in becomes_ready.iter().filter(|(_, at)| *at == now) {
+            let since = Timestamp::from_second(at_ms(now).as_second()).unwrap();
+            if w.pods.iter().any(|p| p.metadata.name.as_deref() == Some(name.as_str())) {
+                w.make_ready(name, since);
+                tl.ready.push((name.clone(), now));
+                if name == "shard-3" {
+                    scale_at = Some(now + scale_after_shard_3_ready);
+                }
+            }
+        }
+        becomes_ready.retain(|(_, at)| *at != now);
+    }
+    (w, tl)
+}
+
+#[test]
+fn scale_down_right_after_the_highest_pod_is_ready_stalls_in_1_33_kubernetes_123918() {
+    // The book's start_ordinal sequence: `kubectl scale --replicas=2` 200 ms after shard-3 is
+    // Ready, before its minReadySeconds have passed.
+    let (w, tl) = run_shard_timeline(200);
+    let names: Vec<&str> = tl.ready.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["shard-1", "shard-2", "shard-3"], "{tl:#?}");
+    let shard_3_ready = tl.ready[2].1;
+    // 1.33's firstUnhealthyPod asks isHealthy: shard-3 is Running and Ready, so it is not the
+    // first unhealthy pod, and processCondemned waits for it to be available.
+    let scale = shard_3_ready + 200;
+    let at_scale = tl.syncs.iter().find(|s| s.0 == scale && s.1 == 2).unwrap_or_else(|| panic!("no sync at the scale: {tl:#?}"));
+    assert!(at_scale.2.is_empty(), "{at_scale:?}");
+    // syncStatefulSet requeues only while availableReplicas != spec.replicas: after the scale
+    // both are 2, so no sync asks for a requeue any more...
+    assert!(tl.syncs.iter().filter(|s| s.1 == 2).all(|s| s.3.is_none()), "{tl:#?}");
+    // ...and the requeue the sync at shard-3's Ready asked for (replicas 3, available 2) was
+    // dropped: the delayed add of the previous sync (the one that created shard-3) was still
+    // pending and earlier.
+    assert!(tl.dropped.iter().any(|(asked, _)| *asked == shard_3_ready), "{tl:#?}");
+    // That earlier add fires before shard-3 has been Ready for 5 s: the last sync there is.
+    let last = tl.syncs.last().unwrap();
+    assert!(last.0 > scale && last.0 < shard_3_ready + 5000, "{last:?}");
+    assert!(last.2.is_empty());
+    // Nothing is pending: shard-3 stays until something else syncs the set (the informer's
+    // resync, 12 to 24 hours in kube-controller-manager). kubernetes#130909 (1.34) makes a
+    // Ready pod that is not yet available the first unhealthy pod, deleted at once.
+    assert_eq!((tl.shard_3_deleted, tl.pending), (None, None), "{tl:#?}");
+    assert_eq!(w.pod_names(), vec!["shard-1", "shard-2", "shard-3"]);
+    let st = w.set.status.clone().unwrap();
+    assert_eq!((st.replicas, st.ready_replicas, st.available_replicas), (3, Some(3), Some(2)));
+    // A sync once shard-3 is available (Ready since a whole second, plus 5 s, strictly before
+    // now) deletes it: the decision was waiting for availability, the queue for nothing.
+    let ready_since = (shard_3_ready / 1000) * 1000;
+    for (now, want) in [(ready_since + 5000, false), (ready_since + 5001, true)] {
+        let deleted = changes(&w.decide(at_ms(now)).actions).contains(&"delete Pod shard-3".to_string());
+        assert_eq!(deleted, want, "at {now} ms");
+    }
+}
+
+#[test]
+fn scale_down_after_a_requeue_that_saw_the_old_replicas_waits_for_min_ready_seconds_and_then_proceeds() {
+    // Scaled 4.5 s after shard-3 is Ready: the delayed add that fires in between still syncs
+    // replicas 3 with 2 available and asks for one more sync 5 s later, and that one deletes
+    // shard-3, now available.
+    let (w, tl) = run_shard_timeline(4500);
+    let shard_3_ready = tl.ready[2].1;
+    let deleted = tl.shard_3_deleted.unwrap_or_else(|| panic!("shard-3 never deleted: {tl:#?}"));
+    assert!(deleted > shard_3_ready + 5000, "deleted at {deleted}, Ready at {shard_3_ready}");
+    assert!(deleted < shard_3_ready + 10_000, "deleted at {deleted}, Ready at {shard_3_ready}");
+    assert_eq!(w.pod_names(), vec!["shard-1", "shard-2"]);
 }
