@@ -806,6 +806,10 @@ impl Example {
 
     async fn wait_until_inner(&self, what: String, secs: u64, stop_on_problem: bool, done: impl Fn(&State) -> bool) -> Result<()> {
         let mut changed = self.rec.changed.subscribe();
+        // Once `done` holds, the changes seen so far that still wait for their place in the
+        // log (at most [`HOLD`]) are let in first, so that what the example checks next
+        // finds them in the log, in the cluster's order.
+        let mut seen_up_to: Option<u64> = None;
         let check = async {
             loop {
                 {
@@ -813,7 +817,12 @@ impl Example {
                     if let Some(p) = s.problem.as_ref().filter(|_| stop_on_problem) {
                         return Err(env_problem(p.clone()));
                     }
-                    if done(&s) {
+                    if seen_up_to.is_none() && done(&s) {
+                        seen_up_to = Some(s.pending.iter().map(|(rv, _)| *rv).max().unwrap_or(0));
+                    }
+                    if let Some(rv) = seen_up_to
+                        && s.pending.iter().all(|(r, _)| *r > rv)
+                    {
                         return Ok(());
                     }
                 }
