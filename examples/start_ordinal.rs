@@ -60,6 +60,17 @@ async fn start_ordinal(ex: Example) -> Result<()> {
         "확인: 파드는 shard-1, shard-2, shard-3이고 (레이블 apps.kubernetes.io/pod-index 1~3) 이 순서로 만들어졌다. shard-0은 없다"
     ));
 
+    // Kubernetes 1.33 deletes a condemned pod only once it is available, and asks for no later
+    // sync once availableReplicas equals the new replicas: scaled before shard-3 has been Ready
+    // for minReadySeconds, the set keeps shard-3 until its next resync (kubernetes#123918,
+    // fixed in 1.34). So the scale-down waits for availableReplicas 3.
+    ex.say(tr!(
+        lang,
+        "Waiting until the 3 pods are available (Ready for minReadySeconds 5): in Kubernetes 1.33 a scale-down asked before that can stall (kubernetes#123918)",
+        "파드 3개가 사용 가능해질 때까지 (minReadySeconds 5초 동안 Ready) 기다린다. Kubernetes 1.33에서는 그 전에 요청한 스케일 다운이 멈출 수 있다 (kubernetes#123918)"
+    ));
+    let available = |obj: Option<&StatefulSet>| obj.and_then(|s| s.status.as_ref()).and_then(|s| s.available_replicas) == Some(3);
+    ex.within(tr!(lang, "3 available pods of shard", "shard의 파드 3개가 사용 가능해지기"), 60, await_condition(sets.clone(), "shard", available)).await?;
     ex.say(tr!(lang, "Scaling shard down to 2", "shard를 레플리카 2개로 줄인다"));
     support::scale(&sets, "shard", 2).await?;
     ex.wait_until(tr!(lang, "shard-3 to be deleted", "shard-3 파드가 삭제되기"), 120, |s| s.pod("shard-3").is_none()).await?;
