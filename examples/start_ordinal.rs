@@ -67,7 +67,7 @@ async fn start_ordinal(ex: Example) -> Result<()> {
     ex.say(tr!(
         lang,
         "Waiting until the 3 pods are available (Ready for minReadySeconds 5): in Kubernetes 1.33 a scale-down asked before that can stall (kubernetes#123918)",
-        "파드 3개가 사용 가능해질 때까지 (minReadySeconds 5초 동안 Ready) 기다린다. Kubernetes 1.33에서는 그 전에 요청한 스케일 다운이 멈출 수 있다 (kubernetes#123918)"
+        "파드 3개가 사용 가능해질 때까지(minReadySeconds 5초 동안 Ready) 기다린다. 쿠버네티스 1.33에서는 그 전에 요청한 스케일 다운이 멈출 수 있다 (kubernetes#123918)"
     ));
     let available = |obj: Option<&StatefulSet>| obj.and_then(|s| s.status.as_ref()).and_then(|s| s.available_replicas) == Some(3);
     ex.within(tr!(lang, "3 available pods of shard", "shard의 파드 3개가 사용 가능해지기"), 60, await_condition(sets.clone(), "shard", available)).await?;
