@@ -311,6 +311,11 @@ impl What {
     }
 }
 
+/// The volume a claim is bound to (`spec.volumeName`), once the binding is written.
+fn volume_of(c: &PersistentVolumeClaim) -> Option<String> {
+    c.spec.as_ref().and_then(|sp| sp.volume_name.clone()).filter(|v| !v.is_empty())
+}
+
 /// How long a change may wait for the other watches to catch up before it is logged anyway.
 const HOLD: Duration = Duration::from_millis(250);
 
@@ -617,19 +622,24 @@ impl Recorder {
         if s.claims.get(&name).is_some_and(|c| c.uid().unwrap_or_default() != uid) {
             self.push_rv(&mut s, rv, object.clone(), What::Deleted);
         }
-        let before = if s.claims.get(&name).is_some_and(|c| c.uid().unwrap_or_default() == uid) { before } else { None };
+        let same = s.claims.get(&name).filter(|c| c.uid().unwrap_or_default() == uid);
+        let had_volume = same.is_some_and(|c| volume_of(c).is_some());
+        let before = if same.is_some() { before } else { None };
         if before.is_none() {
             let again = s.uids_seen.get(&object).is_some_and(|u| !u.contains(&uid) && !u.is_empty());
             s.uids_seen.entry(object.clone()).or_default().insert(uid.clone());
             self.push_rv(&mut s, rv, object.clone(), What::Created { uid, again });
         }
+        // The binding is the PV controller's write of `spec.volumeName` (with
+        // `pv.kubernetes.io/bind-completed`), which the scheduler waits for; the `Bound` phase
+        // follows in a separate status write, possibly after the pod is bound to its node.
+        let volume = volume_of(&claim);
+        if let Some(volume) = volume.clone().filter(|_| !had_volume) {
+            self.push_rv(&mut s, rv, object.clone(), What::BoundTo { volume });
+        }
         let now = ClaimState::of(&claim);
-        if before != Some(now) && !(before.is_none() && now == ClaimState::Pending) {
-            let what = match (now, claim.spec.as_ref().and_then(|sp| sp.volume_name.clone())) {
-                (ClaimState::Bound, Some(volume)) => What::BoundTo { volume },
-                _ => What::Claim(now),
-            };
-            self.push_rv(&mut s, rv, object.clone(), what);
+        if before != Some(now) && !(before.is_none() && now == ClaimState::Pending) && !(now == ClaimState::Bound && volume.is_some()) {
+            self.push_rv(&mut s, rv, object.clone(), What::Claim(now));
         }
         s.claims.insert(name, claim);
         self.release(&mut s, false);
