@@ -309,7 +309,9 @@ fn every_page_gives_the_english_term_on_first_use() {
     const EXEMPT: &[&str] = &["src/SUMMARY.md", "src/appendix/glossary.md"];
     // Page → its translated body messages in the order of the page.
     let mut pages: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
-    let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The headings of each page: the text of its `#` lines without the `{#id}`. (A message's
+    // reference counts lines after mdBook's includes, so it cannot be looked up in the file.)
+    let mut headings: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     let mut headings_with_english = Vec::new();
     for e in po_entries().into_iter().filter(|e| !e.is_header() && !e.obsolete) {
         let Some(text) = e.msgstr.first().filter(|s| **s != e.msgid).cloned() else { continue };
@@ -322,11 +324,19 @@ fn every_page_gives_the_english_term_on_first_use() {
             if EXEMPT.contains(&file) {
                 continue;
             }
-            let lines = sources
-                .entry(file.to_string())
-                .or_insert_with(|| std::fs::read_to_string(root().join(file)).unwrap_or_default().lines().map(String::from).collect());
+            let page_headings = headings.entry(file.to_string()).or_insert_with(|| {
+                std::fs::read_to_string(root().join(file))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter_map(|l| l.strip_prefix('#'))
+                    .map(|l| {
+                        let l = l.trim_start_matches('#').trim();
+                        l.rsplit_once(" {#").map_or(l, |(t, _)| t).trim().to_string()
+                    })
+                    .collect()
+            });
             // Headings carry no English.
-            if lines.get(line - 1).is_some_and(|l| l.trim_start().starts_with('#')) {
+            if page_headings.contains(e.msgid.trim()) {
                 for (ko, en) in FIRST_USE {
                     if text.find(ko).is_some_and(|at| paired_at(&text, at, ko, en)) {
                         headings_with_english.push(format!("{file}:{line}: {text:?}"));
