@@ -213,3 +213,209 @@ fn chapters_include_committed_transcripts() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// `(output file under transcripts/out, speed)` of every recorded lab run: each `out ID` of a
+/// `.steps` session at the session's speed, each example at [`transcripts::EXAMPLE_SPEED`].
+fn recorded_speeds() -> std::collections::BTreeMap<String, f64> {
+    let mut speeds = std::collections::BTreeMap::new();
+    for script in transcripts::load_all(root()).expect("read transcripts/*.steps") {
+        for session in &script.sessions {
+            for (_, step) in &session.steps {
+                if let transcripts::Step::Out(id) = step {
+                    speeds.insert(format!("{}/{id}.txt", script.chapter), session.speed);
+                }
+            }
+        }
+    }
+    let example_speed: f64 = transcripts::EXAMPLE_SPEED.parse().unwrap();
+    for name in transcripts::EXAMPLES {
+        speeds.insert(format!("examples/{name}.txt"), example_speed);
+    }
+    speeds
+}
+
+/// Every recorded lab run says the speed it ran at, since times on kind are that many times
+/// longer: on the page, the `**Lab run.**` caption above each included output names the
+/// speed of the session or example it shows, and its Korean translation does too; in the
+/// output, an example's run prints the clock line of the embedded lab it started.
+#[test]
+fn every_recorded_lab_run_says_the_speed_it_ran_at() {
+    let speeds = recorded_speeds();
+    let mut problems = Vec::new();
+    let mut captions: Vec<(String, f64)> = Vec::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().is_none_or(|x| x != "md") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut caption: Option<&str> = None;
+            for (i, line) in text.lines().enumerate() {
+                if line.starts_with("**Lab run.**") {
+                    caption = Some(line);
+                    continue;
+                }
+                let Some(rel) = line.split("transcripts/out/").nth(1).filter(|_| line.contains("{{#include ")) else { continue };
+                let rel = rel.trim_end_matches("}}").trim();
+                let at = format!("{}:{}", p.strip_prefix(root()).unwrap().display(), i + 1);
+                let Some(speed) = speeds.get(rel) else {
+                    problems.push(format!("{at}: {rel} is no session's or example's output"));
+                    continue;
+                };
+                match caption {
+                    None => problems.push(format!("{at}: {rel} has no `**Lab run.**` caption above it")),
+                    Some(c) if !c.contains(&format!("at speed {speed}")) => {
+                        problems.push(format!("{at}: {rel} ran at speed {speed}, but its caption does not say `at speed {speed}`: {c}"))
+                    }
+                    Some(c) => {
+                        captions.push((c.to_string(), *speed));
+                    }
+                }
+            }
+        }
+    }
+    // The Korean captions: gettext entries whose msgid is one of the captions.
+    let po = std::fs::read_to_string(root().join("po").join("ko.po")).unwrap();
+    let entries = po_entries(&po);
+    for (caption, speed) in &captions {
+        match entries.iter().find(|(id, _)| id == caption) {
+            None => problems.push(format!("po/ko.po has no entry for the caption {caption:?}")),
+            Some((_, msgstr)) if !msgstr.contains(&format!("속도 {speed}")) => {
+                problems.push(format!("po/ko.po: the Korean caption does not say `속도 {speed}`: {msgstr:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    // The examples' own output: the embedded lab's clock line, in the run's language.
+    let example_speed: f64 = transcripts::EXAMPLE_SPEED.parse().unwrap();
+    for name in transcripts::EXAMPLES {
+        for (lang, code) in [(cluster_choice::Lang::En, "en"), (cluster_choice::Lang::Ko, "ko")] {
+            let file = transcripts::example_output_file(name, code);
+            let Ok(text) = std::fs::read_to_string(root().join("transcripts/out/examples").join(&file)) else { continue };
+            let line = cluster_choice::clock_line(lang, example_speed);
+            if !text.lines().any(|l| l == line) {
+                problems.push(format!("transcripts/out/examples/{file} does not say the lab's clock: {line:?}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `(msgid, msgstr)` of each entry of a PO file, continuation lines joined.
+fn po_entries(po: &str) -> Vec<(String, String)> {
+    fn unquote(s: &str) -> String {
+        let s = s.trim();
+        let s = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(s);
+        s.replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\")
+    }
+    let mut out = Vec::new();
+    for block in po.split("\n\n") {
+        let (mut id, mut value, mut field) = (String::new(), String::new(), 0);
+        for line in block.lines() {
+            if let Some(rest) = line.strip_prefix("msgid ") {
+                field = 1;
+                id.push_str(&unquote(rest));
+            } else if let Some(rest) = line.strip_prefix("msgstr ") {
+                field = 2;
+                value.push_str(&unquote(rest));
+            } else if line.starts_with('"') {
+                match field {
+                    1 => id.push_str(&unquote(line)),
+                    2 => value.push_str(&unquote(line)),
+                    _ => {}
+                }
+            } else {
+                field = if line.starts_with("msgctxt") || line.starts_with("msgid_plural") { 0 } else { field };
+            }
+        }
+        if !id.is_empty() {
+            out.push((id, value));
+        }
+    }
+    out
+}
+
+/// `(seconds, object, text)` of each timeline line of an example's output.
+fn timeline(text: &str) -> Vec<(f64, String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (t, rest) = l.split_once("s  ")?;
+            let t: f64 = t.parse().ok()?;
+            let rest = rest.trim_start();
+            let (object, what) = rest.split_once(' ').unwrap_or((rest, ""));
+            Some((t, object.to_string(), what.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The order the cluster made things in (technical review, finding 9): the StatefulSet
+/// controller creates a pod's claims before the pod, and with WaitForFirstConsumer the pod is
+/// bound to a node only after its claim is bound to a volume. Every recorded example run
+/// shows a pod's first `scheduled` after its claims' `created` and `bound`.
+#[test]
+fn recorded_example_runs_show_claims_bound_before_their_pod_is_scheduled() {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for name in transcripts::EXAMPLES {
+        for code in transcripts::EXAMPLE_LANGUAGES {
+            let file = transcripts::example_output_file(name, code);
+            let Ok(text) = std::fs::read_to_string(root().join("transcripts/out/examples").join(&file)) else { continue };
+            let lines = timeline(&text);
+            let mut seen_pods = std::collections::BTreeSet::new();
+            for (i, (_, object, _)) in lines.iter().enumerate() {
+                let Some(pod) = object.strip_prefix("pod/") else { continue };
+                // The first scheduling of each pod: "scheduled to node" / "노드 ...에 배치됨".
+                let scheduled = lines[i].2.starts_with("scheduled to node") || lines[i].2.ends_with("배치됨");
+                if !scheduled || !seen_pods.insert(pod.to_string()) {
+                    continue;
+                }
+                let claims: std::collections::BTreeSet<&str> = lines
+                    .iter()
+                    .filter_map(|(_, o, _)| o.strip_prefix("pvc/"))
+                    .filter(|c| c.ends_with(&format!("-{pod}")))
+                    .collect();
+                for claim in claims {
+                    let object = format!("pvc/{claim}");
+                    let bound = lines[..i].iter().any(|(_, o, w)| *o == object && (w.starts_with("bound to volume") || w.contains("바인딩됨")));
+                    checked += 1;
+                    if !bound {
+                        problems.push(format!("transcripts/out/examples/{file}: pod/{pod} is scheduled before {object} is bound"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} claims checked: did the output format change?");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Durations the prose promises hold in the recorded runs once the lab's speed is undone:
+/// Ordinal pods says `minReadySeconds: 5` adds at least five seconds between pods, and the
+/// `start_ordinal` run (minReadySeconds 5) shows it.
+#[test]
+fn recorded_durations_match_the_prose_once_scaled_by_the_lab_speed() {
+    let speed: f64 = transcripts::EXAMPLE_SPEED.parse().unwrap();
+    let chapter = std::fs::read_to_string(root().join("src/ordinal-pods.md")).unwrap();
+    assert!(chapter.contains("`minReadySeconds: 5` adds at least five seconds between\npods"), "the promise this test checks moved");
+    for code in transcripts::EXAMPLE_LANGUAGES {
+        let file = transcripts::example_output_file("start_ordinal", code);
+        let text = std::fs::read_to_string(root().join("transcripts/out/examples").join(&file)).unwrap();
+        let lines = timeline(&text);
+        let at = |object: &str, pred: &dyn Fn(&str) -> bool| lines.iter().find(|(_, o, w)| o == object && pred(w)).map(|(t, _, _)| *t);
+        for (n, next) in [(1, 2), (2, 3)] {
+            let ready = at(&format!("pod/shard-{n}"), &|w| w == "Ready" || w.contains("(Ready)") || w.starts_with("준비"));
+            let created = at(&format!("pod/shard-{next}"), &|w| w.starts_with("created") || w.starts_with("생성됨"));
+            let (Some(ready), Some(created)) = (ready, created) else { panic!("{file}: no Ready of shard-{n} or creation of shard-{next}") };
+            // Printed times have 0.1 s resolution.
+            let scaled = (created - ready + 0.1) * speed;
+            assert!(scaled >= 5.0, "{file}: shard-{next} created {:.1}s after shard-{n} was Ready, {scaled:.1}s on kind: less than minReadySeconds 5", created - ready);
+        }
+    }
+}
