@@ -8,7 +8,9 @@
 //! ```
 //!
 //! The Rust target is installed on first use with `rustup target add` (once per toolchain),
-//! as the book tools are with `cargo install`: nothing is installed by hand.
+//! as the book tools are with `cargo install`: nothing is installed by hand. The size settings
+//! of the wasm32 build are the workspace's (`.cargo/config.toml`), so this build and the core's
+//! own share their artifacts.
 
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
@@ -26,14 +28,6 @@ pub const PACKAGE: &str = "playground";
 pub const WASM_FILE: &str = "playground.wasm";
 /// Where the panel's script lands in a built language (mdBook copies `additional-js` there).
 pub const SITE_DIR: &str = "theme";
-/// Release settings for this build only, for a small download: one optimized unit with
-/// link-time optimization, dependencies optimized for size (the crate's own profile in the
-/// workspace's Cargo.toml still applies to it). Measured on the core of December 2026:
-/// 4.81 MB (1.27 MB gzipped) with the plain release profile, 2.54 MB (0.70 MB gzipped) with
-/// these, and a cold build of 1m 44s instead of 4m on 2 cores. Passed with `--config` so the
-/// workspace's other release builds (the lab server) keep their own profile.
-pub const SIZE_PROFILE: [&str; 3] =
-    ["profile.release.lto=true", "profile.release.codegen-units=1", "profile.release.opt-level=\"s\""];
 
 /// What the build did about the core.
 #[derive(Debug, Clone)]
@@ -156,7 +150,6 @@ pub fn build(root: &Path, quiet: bool) -> Result<Core> {
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
         .args(["build", "-p", PACKAGE, "--release", "--target", TARGET, "--message-format=json-render-diagnostics"])
-        .args(SIZE_PROFILE.iter().flat_map(|c| ["--config", c]))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
