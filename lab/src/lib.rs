@@ -10,18 +10,15 @@
 //! # Ok(()) }
 //! ```
 
-pub mod clock;
+// The store, admission and the controllers' synchronous runtime live in `lab-core`, shared
+// with the playground; the server's `crate::store::...` paths reach them through these.
+pub use lab_core::{clock, errors, machinery, persist, resources, store, strategy};
+
 pub mod cluster;
-pub mod errors;
 pub mod http;
 pub mod kubeconfig;
-pub mod machinery;
 pub mod namespaces;
-pub mod persist;
-pub mod resources;
 pub mod runtime;
-pub mod store;
-pub mod strategy;
 
 use anyhow::Context;
 use std::net::SocketAddr;

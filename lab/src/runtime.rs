@@ -1,57 +1,18 @@
-//! The controller runtime: runs the pure decisions of `lab-controllers` against the store, the
-//! way upstream's informers and work queues run kube-controller-manager's sync functions
-//! (`k8s.io/client-go/util/workqueue`, `controller.go`'s `processNextWorkItem`).
-//!
-//! * Every controller is a [`Reconciler`]: it maps store events to keys (a pod change queues
-//!   its owning set), and for one key builds the snapshot its decision needs from the store,
-//!   calls the decision with the simulated `now`, and returns the [`Action`]s.
-//! * [`run`] drives one reconciler on its own task: the keys of every existing object first
-//!   (the informer's initial list), then a key per relevant change, deduplicated while queued;
-//!   one key is processed at a time, so a key is never synced twice concurrently.
-//! * [`execute`] carries the actions out through the store, in order, stopping at the first
-//!   failure; the key is then requeued with rate-limited backoff (upstream `AddRateLimited`:
-//!   5ms doubling to 1000s). `RequeueAfter` uses the simulated clock (divided by the speed).
-//!
-//! The cluster's controllers, nodes, kubelet and volumes live in [`crate::cluster`].
+//! The lab server's controller runtime: one tokio task per reconciler, fed by the store's
+//! watch, with a deduplicating work queue whose delayed adds sleep real time (the simulated
+//! delay divided by the cluster's speed). The synchronous part (the [`Reconciler`] trait,
+//! [`process_key`], the executor, events) is `lab_core::runtime`, re-exported here.
 
-use crate::clock::{Clock, format_time};
-use crate::errors::ApiError;
-use crate::machinery::{self, PatchType};
-use crate::resources::{self, ResourceType};
-use crate::store::{DeleteOptions, Event as StoreEvent, Store, WriteOptions};
-use crate::strategy::Subresource;
-use k8s_openapi::jiff::Timestamp;
-use lab_controllers::{Action, Event, Object, ObjectRef, Patch};
-use serde_json::{Value, json};
+pub use lab_core::runtime::*;
+
+use crate::clock::Clock;
+use crate::resources;
+use crate::store::Store;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
-
-/// One controller, as the runtime sees it.
-pub trait Reconciler: Send + Sync + 'static {
-    /// The controller's name (upstream's, for messages).
-    fn name(&self) -> &'static str;
-    /// The field manager its writes are recorded under.
-    fn field_manager(&self) -> &'static str {
-        "kube-controller-manager"
-    }
-    /// Keys to queue for every object that exists now (start-up and after a missed event).
-    fn all_keys(&self, store: &Store) -> Vec<String>;
-    /// Keys to queue for one change.
-    fn keys_for(&self, store: &Store, event: &StoreEvent, out: &mut Vec<String>);
-    /// The decision for one key, at simulated time `now`.
-    fn reconcile(&self, store: &Store, key: &str, now: Timestamp) -> Vec<Action>;
-    /// The event upstream records when one of the key's API calls fails (e.g. the
-    /// StatefulSet controller's `FailedCreate`).
-    fn failure_event(&self, _store: &Store, _key: &str, _action: &Action, _error: &ApiError) -> Option<Action> {
-        None
-    }
-    /// Called after the key's actions were all carried out.
-    fn done(&self, _store: &Store, _key: &str, _actions: &[Action]) {}
-}
 
 /// A deduplicating work queue with delayed and rate-limited adds.
 pub struct Queue {
@@ -153,36 +114,9 @@ impl Queue {
     }
 }
 
-static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Turn controller diagnostics on (`serve --verbose`); `LAB_LOG` set to anything but `off`,
-/// `0` or the empty string turns them on too.
-pub fn set_verbose(on: bool) {
-    VERBOSE.store(on, Ordering::Relaxed);
-}
-
-/// Whether controller diagnostics are printed (to stderr).
-pub fn verbose() -> bool {
-    static FROM_ENV: std::sync::LazyLock<bool> =
-        std::sync::LazyLock::new(|| std::env::var("LAB_LOG").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "off" | "error")));
-    VERBOSE.load(Ordering::Relaxed) || *FROM_ENV
-}
-
-/// A controller diagnostic: printed only when [`verbose`].
-pub fn log(msg: std::fmt::Arguments) {
-    if verbose() {
-        eprintln!("lab: {msg}");
-    }
-}
-
-/// A write refused because its namespace is being deleted (cause `NamespaceTerminating`).
-pub fn namespace_terminating(e: &ApiError) -> bool {
-    e.details.as_ref().and_then(|d| d["causes"].as_array()).is_some_and(|c| c.iter().any(|c| c["reason"] == "NamespaceTerminating"))
-}
-
 /// Run `r` until the store goes away: initial keys, then keys from changes.
 pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
-    let queue = Queue::new(*store.clock());
+    let queue = Queue::new(store.clock().clone());
     // Subscribe before listing so no change falls between the list and the watch.
     let Ok((_, mut rx, _)) = store.watch_from(&resources::PODS, Some(store.resource_version())) else { return };
     for k in r.all_keys(&store) {
@@ -208,336 +142,19 @@ pub async fn run(store: Arc<Store>, r: Arc<dyn Reconciler>) {
             }
         }
     });
-    let exec = Executor { store: store.clone(), manager: r.field_manager() };
     loop {
         let key = queue.next().await;
-        let now = store.clock().now_precise();
-        let actions = r.reconcile(&store, &key, now);
-        match exec.execute_all(&actions) {
-            Outcome::Done { requeue_after, retry } => {
-                if retry {
-                    queue.add_rate_limited(key.clone());
-                } else {
-                    queue.forget(&key);
-                }
-                if let Some(d) = requeue_after {
-                    queue.add_after(key.clone(), d);
-                }
-                r.done(&store, &key, &actions);
-            }
-            Outcome::Failed(_, e) if namespace_terminating(&e) => {
-                // Upstream controllers skip this error (`apierrors.HasStatusCause(err,
-                // v1.NamespaceTerminatingCause)` in the ReplicaSet/StatefulSet/EndpointSlice
-                // controllers): the namespace's deletion removes the owner too. No event, no
-                // retry, nothing printed.
-                queue.forget(&key);
-            }
-            Outcome::Failed(i, e) => {
-                // Conflicts and vanished objects are the normal race of controllers; anything
-                // else goes to the diagnostics log (off by default: `LAB_LOG=debug`, or
-                // `serve --verbose`), never to the terminal of a book example's reader.
-                if e.code != 409 && e.code != 404 {
-                    log(format_args!("{}: {key}: {e}", r.name()));
-                }
-                if let Some(ev) = r.failure_event(&store, &key, &actions[i], &e) {
-                    let _ = exec.execute(&ev);
-                }
-                queue.add_rate_limited(key);
-            }
+        let out = process_key(&store, &*r, &key);
+        if out.retry {
+            queue.add_rate_limited(key.clone());
+        } else if out.forget {
+            queue.forget(&key);
+        }
+        if let Some(d) = out.requeue_after {
+            queue.add_after(key.clone(), d);
         }
         // Let watchers and the server run between keys on the small runtime.
         tokio::task::yield_now().await;
     }
 }
 
-/// What executing a decision came to.
-pub enum Outcome {
-    Done { requeue_after: Option<Duration>, retry: bool },
-    /// The action at this index failed.
-    Failed(usize, ApiError),
-}
-
-/// Carries actions out through the store.
-pub struct Executor {
-    pub store: Arc<Store>,
-    pub manager: &'static str,
-}
-
-static EVENT_SEQ: AtomicU64 = AtomicU64::new(0);
-
-/// The last event recorded per (namespace, object, source, reason, message), for aggregation.
-static EVENT_NAMES: std::sync::LazyLock<Mutex<HashMap<String, String>>> = std::sync::LazyLock::new(Default::default);
-
-pub fn resource_for(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
-    resources::ALL.iter().copied().find(|r| r.kind == kind && r.api_version() == api_version && !std::ptr::eq(*r, &resources::EVENTS_V1))
-}
-
-fn object_resource(o: &Object) -> &'static ResourceType {
-    let (api_version, kind) = o.type_meta();
-    if kind == "Binding" {
-        return &resources::PODS;
-    }
-    resource_for(api_version, kind).unwrap_or(&resources::PODS)
-}
-
-fn object_value(o: &Object) -> Value {
-    let v = match o {
-        Object::Pod(x) => serde_json::to_value(x),
-        Object::PersistentVolumeClaim(x) => serde_json::to_value(x),
-        Object::ControllerRevision(x) => serde_json::to_value(x),
-        Object::StatefulSet(x) => serde_json::to_value(x),
-        Object::ReplicaSet(x) => serde_json::to_value(x),
-        Object::Endpoints(x) => serde_json::to_value(x),
-        Object::EndpointSlice(x) => serde_json::to_value(x),
-        Object::PersistentVolume(x) => serde_json::to_value(x),
-        Object::Binding(x) => serde_json::to_value(x),
-        Object::Deployment(x) => serde_json::to_value(x),
-        #[allow(unreachable_patterns)]
-        _ => Ok(Value::Null),
-    };
-    v.unwrap_or(Value::Null)
-}
-
-impl Executor {
-    fn opts(&self) -> WriteOptions {
-        WriteOptions { field_manager: Some(self.manager.to_string()), ..Default::default() }
-    }
-
-    /// Execute in order; stop at the first failure.
-    pub fn execute_all(&self, actions: &[Action]) -> Outcome {
-        let mut requeue_after: Option<Duration> = None;
-        let mut retry = false;
-        for (i, a) in actions.iter().enumerate() {
-            match a {
-                Action::RequeueAfter(d) => requeue_after = Some(requeue_after.map_or(*d, |x| x.min(*d))),
-                Action::RetryWithBackoff { .. } => retry = true,
-                _ => {
-                    if let Err(e) = self.execute(a) {
-                        return Outcome::Failed(i, e);
-                    }
-                }
-            }
-        }
-        Outcome::Done { requeue_after, retry }
-    }
-
-    pub fn execute(&self, action: &Action) -> Result<(), ApiError> {
-        let store = &self.store;
-        match action {
-            Action::Create(Object::Binding(b)) => {
-                let ns = b.metadata.namespace.clone().unwrap_or_default();
-                let name = b.metadata.name.clone().unwrap_or_default();
-                bind_pod(store, &ns, &name, b.target.name.as_deref().unwrap_or(""), &self.opts())
-            }
-            Action::Create(o) => {
-                let rt = object_resource(o);
-                let ns = o.metadata().namespace.clone().unwrap_or_default();
-                store.create(rt, &ns, object_value(o), &self.opts()).map(|_| ())
-            }
-            Action::Update(o) => {
-                let rt = object_resource(o);
-                let m = o.metadata();
-                let (ns, name) = (m.namespace.clone().unwrap_or_default(), m.name.clone().unwrap_or_default());
-                store.update(rt, &ns, &name, Subresource::Main, object_value(o), &self.opts()).map(|_| ())
-            }
-            Action::UpdateStatus(o) => {
-                let rt = object_resource(o);
-                let m = o.metadata();
-                let (ns, name) = (m.namespace.clone().unwrap_or_default(), m.name.clone().unwrap_or_default());
-                let want = object_value(o);
-                let sub = if rt.status { Subresource::Status } else { Subresource::Main };
-                let mut body = want.clone();
-                // Upstream's status updaters copy the status onto a fresh read on conflict.
-                for _ in 0..5 {
-                    match store.update(rt, &ns, &name, sub, body, &self.opts()) {
-                        Err(e) if e.code == 409 => {
-                            let fresh = store.get(rt, &ns, &name)?;
-                            if fresh["metadata"]["uid"] != want["metadata"]["uid"] && want["metadata"]["uid"].is_string() {
-                                return Err(e);
-                            }
-                            let mut f = (*fresh).clone();
-                            f["status"] = want["status"].clone();
-                            body = f;
-                        }
-                        other => return other.map(|_| ()),
-                    }
-                }
-                Err(ApiError::conflict_stale(rt.group, rt.plural, &name))
-            }
-            Action::Patch { target, patch } => {
-                let rt = resource_for(&target.api_version, &target.kind)
-                    .ok_or_else(|| ApiError::bad_request(format!("no resource for {} {}", target.api_version, target.kind)))?;
-                let ns = target.namespace.clone().unwrap_or_default();
-                let (kind, body) = match patch {
-                    Patch::Strategic(v) => (PatchType::StrategicMerge, v),
-                    Patch::Merge(v) => (PatchType::Merge, v),
-                };
-                let bytes = serde_json::to_vec(body).unwrap_or_default();
-                store.modify(rt, &ns, &target.name, Subresource::Main, &self.opts(), |cur| {
-                    // A `metadata.uid` in the patch is a precondition, as the server treats it.
-                    if let Some(uid) = body["metadata"]["uid"].as_str()
-                        && cur["metadata"]["uid"].as_str() != Some(uid)
-                    {
-                        return Err(ApiError::conflict(rt.group, rt.plural, &target.name, &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {}", cur["metadata"]["uid"].as_str().unwrap_or(""))));
-                    }
-                    machinery::patch(rt, kind, cur, &bytes)
-                })
-                .map(|_| ())
-            }
-            Action::Delete { target, precondition_uid, propagation_policy } => {
-                let rt = resource_for(&target.api_version, &target.kind)
-                    .ok_or_else(|| ApiError::bad_request(format!("no resource for {} {}", target.api_version, target.kind)))?;
-                let ns = target.namespace.clone().unwrap_or_default();
-                let opts = DeleteOptions {
-                    precondition_uid: precondition_uid.clone(),
-                    propagation_policy: propagation_policy.map(|p| p.as_str().to_string()),
-                    ..Default::default()
-                };
-                match store.delete(rt, &ns, &target.name, &opts) {
-                    Err(e) if e.is_not_found() => Ok(()),
-                    other => other.map(|_| ()),
-                }
-            }
-            Action::FinalizeDeletion { target, precondition_uid } => {
-                let rt = resource_for(&target.api_version, &target.kind).unwrap_or(&resources::PODS);
-                let ns = target.namespace.clone().unwrap_or_default();
-                let opts = DeleteOptions { precondition_uid: precondition_uid.clone(), grace_period_seconds: Some(0), ..Default::default() };
-                match store.delete(rt, &ns, &target.name, &opts) {
-                    Err(e) if e.is_not_found() => Ok(()),
-                    other => other.map(|_| ()),
-                }
-            }
-            Action::RecordEvent(ev) => {
-                // The kubelet's recorder names its node (`source.host`, `reportingInstance`).
-                let host = (ev.source == "kubelet" && ev.regarding.kind == "Pod")
-                    .then(|| store.get(&resources::PODS, ev.regarding.namespace.as_deref().unwrap_or(""), &ev.regarding.name).ok())
-                    .flatten()
-                    .and_then(|p| p["spec"]["nodeName"].as_str().map(str::to_string));
-                record_event(store, ev, host.as_deref());
-                Ok(())
-            }
-            Action::RequeueAfter(_) | Action::RetryWithBackoff { .. } => Ok(()),
-        }
-    }
-}
-
-/// The pod's `binding` subresource (see [`Store::bind_pod`]).
-pub fn bind_pod(store: &Store, ns: &str, name: &str, node: &str, opts: &WriteOptions) -> Result<(), ApiError> {
-    store.bind_pod(ns, name, node, opts.field_manager.as_deref().unwrap_or("kube-scheduler")).map(|_| ())
-}
-
-/// Record a core/v1 Event (upstream's `EventRecorder`): named `<object>.<hex nanos>`, in the
-/// object's namespace (`default` for cluster-scoped objects). A repeat of the last event with
-/// the same object, reason and message bumps its `count` instead (the recorder's aggregation).
-pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
-    let ns = ev.regarding.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
-    let now = store.clock().now_precise();
-    let agg_key = format!("{ns}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", ev.regarding.uid.as_deref().unwrap_or(&ev.regarding.name), ev.source, ev.reason, ev.message);
-    let seen = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner()).get(&agg_key).cloned();
-    if let Some(name) = seen
-        && let Ok(same) = store.get(&resources::EVENTS, &ns, &name)
-    {
-        let mut e = (*same).clone();
-        e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
-        e["lastTimestamp"] = json!(format_time(now));
-        if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
-            return;
-        }
-    }
-    let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
-    let nanos = now.as_nanosecond() as u128 + seq as u128;
-    let r: &ObjectRef = &ev.regarding;
-    let mut involved = json!({"kind": r.kind, "name": r.name, "apiVersion": r.api_version});
-    if let Some(n) = &r.namespace {
-        involved["namespace"] = json!(n);
-    }
-    if let Some(u) = &r.uid {
-        involved["uid"] = json!(u);
-    }
-    let mut source = json!({"component": ev.source});
-    if let Some(h) = host {
-        source["host"] = json!(h);
-    }
-    let body = json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": format!("{}.{:x}", r.name, nanos), "namespace": ns},
-        "involvedObject": involved,
-        "reason": ev.reason, "message": ev.message, "type": ev.type_.as_str(),
-        "source": source,
-        "firstTimestamp": format_time(now), "lastTimestamp": format_time(now), "count": 1,
-        "reportingComponent": ev.source, "reportingInstance": host.unwrap_or(""),
-    });
-    if let Ok(w) = store.create(&resources::EVENTS, &ns, body, &WriteOptions::default()) {
-        let mut names = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner());
-        if names.len() > 20_000 {
-            names.clear();
-        }
-        names.insert(agg_key, w.object["metadata"]["name"].as_str().unwrap_or("").to_string());
-    }
-}
-
-/// Decode a stored object into its k8s-openapi type.
-pub fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Option<T> {
-    serde_json::from_value(v.clone()).ok()
-}
-
-/// Every object of `rt` in `ns`, typed.
-pub fn list_typed<T: serde::de::DeserializeOwned>(store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Vec<T> {
-    store.list(rt, ns).0.iter().filter_map(|v| typed(v)).collect()
-}
-
-/// `ns/name` of a stored object.
-pub fn key_of(v: &Value) -> String {
-    format!("{}/{}", v["metadata"]["namespace"].as_str().unwrap_or(""), v["metadata"]["name"].as_str().unwrap_or(""))
-}
-
-/// Split a `ns/name` key.
-pub fn split_key(key: &str) -> (&str, &str) {
-    key.split_once('/').unwrap_or(("", key))
-}
-
-/// Decoded objects by `ns/name`, reused while their `resourceVersion` is unchanged (what an
-/// informer's cache saves upstream): decoding every pod of a namespace on every sync is the
-/// runtime's main cost otherwise.
-pub struct TypedCache<T> {
-    map: Mutex<HashMap<String, (String, Arc<T>)>>,
-}
-
-impl<T> Default for TypedCache<T> {
-    fn default() -> Self {
-        TypedCache { map: Mutex::new(HashMap::new()) }
-    }
-}
-
-impl<T: serde::de::DeserializeOwned + Clone> TypedCache<T> {
-    /// Every object of `rt` in `ns` (all namespaces for `None`), decoded.
-    pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Vec<T> {
-        let (items, _) = store.list(rt, ns);
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = Vec::with_capacity(items.len());
-        for v in &items {
-            let key = key_of(v);
-            let rv = v["metadata"]["resourceVersion"].as_str().unwrap_or("");
-            match map.get(&key) {
-                Some((have, t)) if have == rv => out.push((**t).clone()),
-                _ => {
-                    let mut slim = (**v).clone();
-                    if let Some(m) = slim["metadata"].as_object_mut() {
-                        m.remove("managedFields");
-                    }
-                    if let Some(t) = typed::<T>(&slim) {
-                        map.insert(key, (rv.to_string(), Arc::new(t.clone())));
-                        out.push(t);
-                    }
-                }
-            }
-        }
-        // Forget objects that are gone from what was listed.
-        if map.len() > items.len() {
-            let live: HashSet<String> = items.iter().map(|v| key_of(v)).collect();
-            let prefix = ns.map(|n| format!("{n}/"));
-            map.retain(|k, _| live.contains(k) || prefix.as_ref().is_some_and(|p| !k.starts_with(p.as_str())));
-        }
-        out
-    }
-}

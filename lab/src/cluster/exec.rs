@@ -12,6 +12,7 @@
 use super::Options;
 use super::shell::{self, Container, Fs, Resolver};
 use super::volumes::{host_dir, volume_dir};
+use lab_core::cluster::probe;
 use crate::errors::ApiError;
 use crate::resources;
 use crate::runtime::typed;
@@ -175,144 +176,27 @@ fn seed_image_files(rootfs: &std::path::Path, image: &str) {
 const NGINX_WELCOME_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n<p>If you see this page, the nginx web server is successfully installed and working.</p>\n</body>\n</html>\n";
 const NGINX_ERROR_PAGE: &str = "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n";
 
-/// Cluster DNS as CoreDNS's kubernetes plugin answers it, for pods in `namespace`.
+/// The shell's resolver: cluster DNS from [`lab_core::cluster::dns`], and the pods' HTTP
+/// servers and ping answers from their simulated containers.
 pub struct Dns<'a> {
     pub store: &'a Store,
     pub opts: &'a Options,
     pub namespace: String,
 }
 
-const DOMAIN: &str = "svc.cluster.local";
-
 impl Dns<'_> {
-    fn candidates(&self, name: &str) -> Vec<String> {
-        // A trailing dot makes a name absolute: the resolver tries it alone (resolv.conf(5)).
-        if let Some(absolute) = name.strip_suffix('.') {
-            return vec![absolute.to_string()];
-        }
-        let mut v: Vec<String> =
-            [format!("{name}.{}.{DOMAIN}", self.namespace), format!("{name}.{DOMAIN}"), format!("{name}.cluster.local")].into();
-        if name.ends_with(".cluster.local") || name.matches('.').count() >= 5 {
-            v.insert(0, name.to_string());
-        } else {
-            v.push(name.to_string());
-        }
-        v
-    }
-
-    /// (service, namespace, host) of a fully qualified service name.
-    fn parse(fqdn: &str) -> Option<(String, String, Option<String>)> {
-        let rest = fqdn.strip_suffix(&format!(".{DOMAIN}"))?;
-        let labels: Vec<&str> = rest.split('.').collect();
-        match labels.as_slice() {
-            [svc, ns] => Some((svc.to_string(), ns.to_string(), None)),
-            [host, svc, ns] => Some((svc.to_string(), ns.to_string(), Some(host.to_string()))),
-            _ => None,
-        }
-    }
-
-    fn resolve(&self, fqdn: &str) -> Option<Vec<String>> {
-        let (svc, ns, host) = Self::parse(fqdn)?;
-        let s = self.store.get(&resources::SERVICES, &ns, &svc).ok()?;
-        let ep = self.store.get(&resources::ENDPOINTS, &ns, &svc).ok();
-        let addresses: Vec<Value> = ep
-            .as_ref()
-            .and_then(|e| e["subsets"].as_array().cloned())
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|ss| ss["addresses"].as_array().cloned().unwrap_or_default())
-            .collect();
-        let cluster_ip = s["spec"]["clusterIP"].as_str().unwrap_or("None");
-        let ips: Vec<String> = match host {
-            None if cluster_ip != "None" && !cluster_ip.is_empty() => vec![cluster_ip.to_string()],
-            None => addresses.iter().filter_map(|a| a["ip"].as_str().map(str::to_string)).collect(),
-            Some(h) => addresses
-                .iter()
-                .filter(|a| a["hostname"].as_str() == Some(h.as_str()) || a["ip"].as_str().map(|ip| ip.replace('.', "-")) == Some(h.clone()))
-                .filter_map(|a| a["ip"].as_str().map(str::to_string))
-                .collect(),
-        };
-        let mut ips = ips;
-        ips.sort();
-        ips.dedup();
-        (!ips.is_empty()).then_some(ips)
+    fn cluster_dns(&self) -> lab_core::cluster::dns::Dns<'_> {
+        lab_core::cluster::dns::Dns { store: self.store, namespace: self.namespace.clone() }
     }
 }
 
 impl Resolver for Dns<'_> {
     fn lookup(&self, name: &str) -> Option<(String, Vec<String>)> {
-        self.candidates(name).into_iter().find_map(|f| self.resolve(&f).map(|ips| (f, ips)))
+        self.cluster_dns().lookup(name)
     }
 
     fn srv(&self, name: &str) -> Option<(String, Vec<(u16, u16, u16, String)>)> {
-        for fqdn in self.candidates(name) {
-            // `_<port>._<protocol>.<service>.<ns>.svc.cluster.local` (the Kubernetes DNS spec's
-            // named-port SRV form, which CoreDNS's kubernetes plugin answers; `*` and `any` are
-            // its wildcards) or the service name itself (every named port).
-            let (port_name, protocol, svc, ns) = match Self::parse(&fqdn) {
-                Some((svc, ns, None)) => (None, None, svc, ns),
-                Some(_) => continue,
-                None => {
-                    let Some(rest) = fqdn.strip_suffix(&format!(".{DOMAIN}")) else { continue };
-                    let labels: Vec<&str> = rest.split('.').collect();
-                    let [port, proto, svc, ns] = labels.as_slice() else { continue };
-                    let (Some(port), Some(proto)) = (port.strip_prefix('_'), proto.strip_prefix('_')) else { continue };
-                    (Some(port.to_string()), Some(proto.to_string()), svc.to_string(), ns.to_string())
-                }
-            };
-            let matches = |want: &Option<String>, have: &str| match want {
-                None => true,
-                Some(w) => w == "*" || w.eq_ignore_ascii_case("any") || w.eq_ignore_ascii_case(have),
-            };
-            let Ok(s) = self.store.get(&resources::SERVICES, &ns, &svc) else { continue };
-            let headless = s["spec"]["clusterIP"].as_str() == Some("None");
-            let ep = self.store.get(&resources::ENDPOINTS, &ns, &svc).ok();
-            let mut recs = Vec::new();
-            if !headless {
-                // A ClusterIP service: one record per matching service port, pointing at the
-                // service's own name, whatever its endpoints.
-                for p in s["spec"]["ports"].as_array().into_iter().flatten() {
-                    let Some(n) = p["name"].as_str().filter(|n| !n.is_empty()) else { continue };
-                    if matches(&port_name, n) && matches(&protocol, p["protocol"].as_str().unwrap_or("TCP")) {
-                        recs.push((0u16, 0u16, p["port"].as_u64().unwrap_or(0) as u16, format!("{svc}.{ns}.{DOMAIN}")));
-                    }
-                }
-            }
-            let subsets = if headless { ep.as_ref().and_then(|e| e["subsets"].as_array().cloned()).unwrap_or_default() } else { Vec::new() };
-            for ss in subsets {
-                let ports: Vec<u16> = ss["ports"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| p["name"].as_str().is_some_and(|n| !n.is_empty() && matches(&port_name, n)))
-                    .filter(|p| matches(&protocol, p["protocol"].as_str().unwrap_or("TCP")))
-                    .filter_map(|p| p["port"].as_u64())
-                    .map(|p| p as u16)
-                    .collect();
-                for a in ss["addresses"].as_array().into_iter().flatten() {
-                    let target = if let Some(h) = a["hostname"].as_str() {
-                        format!("{h}.{svc}.{ns}.{DOMAIN}")
-                    } else {
-                        format!("{}.{svc}.{ns}.{DOMAIN}", a["ip"].as_str().unwrap_or("").replace('.', "-"))
-                    };
-                    for p in &ports {
-                        recs.push((0u16, 0u16, *p, target.clone()));
-                    }
-                }
-            }
-            recs.sort_by(|a, b| a.3.cmp(&b.3));
-            recs.dedup();
-            // CoreDNS `plugin/backend_lookup.go`: weight 100 each, scaled to their sum's share
-            // of 100 (`floor(100 / n)`), at least 1.
-            let n = recs.len().max(1);
-            for r in recs.iter_mut() {
-                r.1 = (100 / n).max(1) as u16;
-            }
-            if !recs.is_empty() {
-                return Some((fqdn, recs));
-            }
-        }
-        None
+        self.cluster_dns().srv(name)
     }
 
     fn http_get(&self, ip: &str, path: &str) -> Option<Result<Vec<u8>, u16>> {
@@ -536,20 +420,21 @@ pub fn probe(store: &Store, opts: &Options, pod: &Pod, c: &PodContainer) -> Resu
         return Err(String::from_utf8_lossy(&text).into_owned());
     }
     if let Some(h) = &p.http_get {
-        if !c.image.as_deref().unwrap_or("").contains("nginx") {
+        if !probe::served_by_nginx(c) {
             return Ok(());
         }
-        let path = h.path.clone().unwrap_or_else(|| "/".into());
-        let path = path.split('?').next().unwrap_or("/").to_string();
         let fs = container_fs(store, opts, pod, c);
-        let real = fs.resolve(&format!("/usr/share/nginx/html{}", if path.starts_with('/') { path.clone() } else { format!("/{path}") })).0;
-        // nginx: a directory without index.html is 403 (no autoindex), a missing file 404.
-        let status = match (real.is_dir(), real.is_dir() && real.join("index.html").is_file(), real.is_file()) {
-            (true, true, _) | (false, _, true) => return Ok(()),
-            (true, false, _) => 403,
-            (false, _, false) => 404,
+        let at = |path: &str| {
+            let real = fs.resolve(path).0;
+            if real.is_dir() {
+                probe::Entry::Dir { index: real.join("index.html").is_file() }
+            } else if real.is_file() {
+                probe::Entry::File
+            } else {
+                probe::Entry::Missing
+            }
         };
-        return Err(format!("HTTP probe failed with statuscode: {status}"));
+        return probe::nginx_http_get(h.path.as_deref().unwrap_or("/"), &at);
     }
     Ok(())
 }

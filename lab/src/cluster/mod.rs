@@ -2,11 +2,15 @@
 //! book's `kind/cluster.yaml`, the default StorageClass, the controllers of
 //! kube-controller-manager, the scheduler, kind's local-path provisioner with real volume
 //! directories, and a simulated kubelet per node.
+//!
+//! The reconcilers themselves are `lab_core::cluster` (shared with the playground); what is
+//! here is the machine under them: volume directories, the shell that answers `exec` and exec
+//! probes ([`host::LabHost`]), and the exec and log endpoints.
 
-pub mod controllers;
+pub use lab_core::cluster::{NodeHost, NodeSpec, controllers, dns, kind_nodes, kubelet, nodes, probe};
+
 pub mod exec;
-pub mod kubelet;
-pub mod nodes;
+pub mod host;
 pub mod pattern;
 pub mod shell;
 pub mod volumes;
@@ -15,13 +19,6 @@ use crate::runtime::{self, Reconciler};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// One simulated node.
-#[derive(Debug, Clone)]
-pub struct NodeSpec {
-    pub name: String,
-    pub control_plane: bool,
-}
 
 /// How the cluster's machinery runs.
 #[derive(Debug, Clone)]
@@ -40,17 +37,6 @@ pub struct Options {
     /// Images on every node from the start (`lab serve --preload`, standing for
     /// `kind load docker-image`).
     pub preloaded: Vec<String>,
-}
-
-/// kind's node names for a control plane and `workers` workers: `kind-control-plane`,
-/// `kind-worker`, `kind-worker2`, ...
-pub fn kind_nodes(workers: usize) -> Vec<NodeSpec> {
-    let mut v = vec![NodeSpec { name: "kind-control-plane".into(), control_plane: true }];
-    for i in 0..workers {
-        let name = if i == 0 { "kind-worker".to_string() } else { format!("kind-worker{}", i + 1) };
-        v.push(NodeSpec { name, control_plane: false });
-    }
-    v
 }
 
 /// Where a cluster keeps its volume directories: `<data dir>/volumes`, or a temporary
@@ -115,6 +101,8 @@ impl Drop for RemoveOnDrop {
 pub async fn run(store: Arc<Store>, opts: Options) {
     let _guard = RemoveOnDrop(opts.temporary_volumes.then(|| opts.volumes_root.clone()));
     let opts = Arc::new(opts);
+    let host: Arc<dyn NodeHost> = Arc::new(host::LabHost { opts: opts.clone() });
+    let kubelet_config = kubelet::KubeletConfig { images: opts.images.clone(), offline: opts.offline, preloaded: opts.preloaded.clone() };
     let reconcilers: Vec<Arc<dyn Reconciler>> = vec![
         Arc::new(controllers::StatefulSets::default()),
         Arc::new(controllers::ReplicaSets::default()),
@@ -122,8 +110,8 @@ pub async fn run(store: Arc<Store>, opts: Options) {
         Arc::new(controllers::GarbageCollector),
         Arc::new(controllers::EndpointsController::default()),
         Arc::new(controllers::Scheduler::default()),
-        Arc::new(volumes::Volumes { opts: opts.clone() }),
-        Arc::new(kubelet::Kubelet::new(opts.clone())),
+        Arc::new(lab_core::cluster::volumes::Volumes { host: host.clone() }),
+        Arc::new(kubelet::Kubelet::new(&kubelet_config, host)),
     ];
     for r in reconcilers {
         tokio::spawn(runtime::run(store.clone(), r));

@@ -7,20 +7,46 @@
 //! Controllers get "now" from here and the speed with it (`lab_controllers::Now`, the
 //! kubelet's `speed`); a `RequeueAfter` or a shell `sleep` of `d` spec seconds sleeps
 //! `d / speed` ([`Clock::real_duration`]).
+//!
+//! A simulated clock ([`Clock::simulated`]) reads no wall clock at all: its time moves only
+//! when its owner sets it (the playground's `advance`), at speed 1. `Timestamp::now()` panics
+//! on `wasm32-unknown-unknown`, so the playground runs on one.
 
 use k8s_openapi::jiff::Timestamp;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     speed: f64,
+    /// Simulated time, in nanoseconds since the Unix epoch; `None` reads the wall clock.
+    simulated: Option<Arc<AtomicI64>>,
 }
 
 impl Clock {
     /// A clock whose spec durations pass `speed` times faster than real time (speed > 0).
     pub fn new(speed: f64) -> Self {
         // The controllers' `Now` sanitizes a speed the same way.
-        Clock { speed: lab_controllers::Now::new(Timestamp::UNIX_EPOCH, speed).speed }
+        Clock { speed: lab_controllers::Now::new(Timestamp::UNIX_EPOCH, speed).speed, simulated: None }
+    }
+
+    /// A clock that stands at `start` until [`Clock::set`] moves it (speed 1: a spec second is
+    /// a simulated second). Clones share the time.
+    pub fn simulated(start: Timestamp) -> Self {
+        Clock { speed: 1.0, simulated: Some(Arc::new(AtomicI64::new(start.as_nanosecond() as i64))) }
+    }
+
+    /// Whether this clock is simulated.
+    pub fn is_simulated(&self) -> bool {
+        self.simulated.is_some()
+    }
+
+    /// Move a simulated clock to `t` (never backwards). A wall clock ignores it.
+    pub fn set(&self, t: Timestamp) {
+        if let Some(s) = &self.simulated {
+            s.fetch_max(t.as_nanosecond() as i64, Ordering::Relaxed);
+        }
     }
 
     pub fn speed(&self) -> f64 {
@@ -36,7 +62,10 @@ impl Clock {
 
     /// Now with sub-second precision (for `metav1.MicroTime` fields).
     pub fn now_precise(&self) -> Timestamp {
-        Timestamp::now()
+        match &self.simulated {
+            Some(s) => Timestamp::from_nanosecond(s.load(Ordering::Relaxed) as i128).unwrap_or(Timestamp::UNIX_EPOCH),
+            None => wall_now(),
+        }
     }
 
     /// `t` plus `secs` seconds of a spec (a grace period): `secs / speed` of real time.
@@ -48,11 +77,12 @@ impl Clock {
     pub fn real_duration(&self, simulated: Duration) -> Duration {
         simulated.div_f64(self.speed)
     }
+}
 
-    /// Sleep until `simulated` (spec) time has passed.
-    pub async fn sleep(&self, simulated: Duration) {
-        tokio::time::sleep(self.real_duration(simulated)).await
-    }
+/// The wall clock (`Timestamp::now()` needs jiff's `std` feature, which nothing else here does).
+fn wall_now() -> Timestamp {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Timestamp::from_nanosecond(d.as_nanos() as i128).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 /// RFC 3339 with seconds, as `metav1.Time` serialises: `2026-11-21T23:40:16Z`.
@@ -68,12 +98,26 @@ mod tests {
     fn a_fast_clock_keeps_wall_time_and_shrinks_durations() {
         let c = Clock::new(1000.0);
         std::thread::sleep(Duration::from_millis(20));
-        let ahead = c.now_precise().duration_since(Timestamp::now());
+        let ahead = c.now_precise().duration_since(wall_now());
         assert!(ahead.as_secs_f64() <= 0.0, "{ahead:?}");
-        assert!(c.now() <= Timestamp::now());
+        assert!(c.now() <= wall_now());
         assert_eq!(c.real_duration(Duration::from_secs(10)), Duration::from_millis(10));
         let t: Timestamp = "2026-11-21T23:40:16Z".parse().unwrap();
         assert_eq!(c.after_spec_seconds(t, 30), "2026-11-21T23:40:16.03Z".parse().unwrap());
+    }
+
+    #[test]
+    fn a_simulated_clock_moves_only_when_set_and_clones_share_it() {
+        let t: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let c = Clock::simulated(t);
+        let c2 = c.clone();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(c.now_precise(), t);
+        c.set("2026-01-01T00:00:01.5Z".parse().unwrap());
+        assert_eq!(c2.now_precise(), "2026-01-01T00:00:01.5Z".parse().unwrap());
+        assert_eq!(c2.now(), "2026-01-01T00:00:01Z".parse().unwrap());
+        c.set(t);
+        assert_eq!(c2.now_precise(), "2026-01-01T00:00:01.5Z".parse().unwrap(), "never backwards");
     }
 
     #[test]

@@ -14,12 +14,6 @@ use k8s_openapi::jiff::Timestamp;
 use lab_controllers::{Action, ObjectRef, deployment, endpoints, garbagecollector, replicaset, scheduler, statefulset};
 use serde_json::Value;
 
-/// Five random characters from the API server's name-suffix alphabet.
-pub fn random_suffix() -> String {
-    let alphabet: Vec<char> = replicaset::NAME_SUFFIX_ALPHABET.chars().collect();
-    let bytes = *uuid::Uuid::new_v4().as_bytes();
-    bytes[..5].iter().map(|b| alphabet[*b as usize % alphabet.len()]).collect()
-}
 
 fn is(rt: &ResourceType, other: &'static ResourceType) -> bool {
     std::ptr::eq(rt, other)
@@ -185,7 +179,7 @@ impl Reconciler for ReplicaSets {
         let sets = self.sets.list(store, &resources::REPLICASETS, Some(ns));
         let snap = replicaset::ReplicaSetSnapshot { rs: &rs, pods: &pods, replica_sets: &sets };
         let now = lab_controllers::Now::new(now, store.clock().speed());
-        replicaset::sync_replica_set(snap, now, &mut random_suffix).actions
+        replicaset::sync_replica_set(snap, now, &mut || store.random_suffix()).actions
     }
 }
 
@@ -319,7 +313,7 @@ impl Reconciler for EndpointsController {
             .filter(|s| s.metadata.labels.as_ref().and_then(|l| l.get(endpoints::SERVICE_NAME_LABEL)).map(String::as_str) == Some(name))
             .collect();
         let mut actions = endpoints::sync_endpoints(&svc, &pods, existing.as_ref());
-        actions.extend(endpoints::sync_endpoint_slices(&svc, &pods, &nodes, &slices, &mut random_suffix));
+        actions.extend(endpoints::sync_endpoint_slices(&svc, &pods, &nodes, &slices, &mut || store.random_suffix()));
         actions
     }
 }
@@ -378,7 +372,7 @@ impl Reconciler for Scheduler {
         let volumes: Vec<PersistentVolume> = list_typed(store, &resources::PVS, None);
         let classes: Vec<StorageClass> = list_typed(store, &resources::STORAGECLASSES, None);
         let snap = scheduler::SchedulerSnapshot { pod: &pod, nodes: &nodes, pods: &pods, claims: &claims, volumes: &volumes, storage_classes: &classes };
-        let tie_break = u64::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..8].try_into().unwrap_or([0; 8]));
+        let tie_break = store.random_u64();
         scheduler::schedule_pod(snap, now, tie_break)
     }
 }

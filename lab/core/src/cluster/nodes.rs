@@ -24,7 +24,8 @@ pub fn internal_ip(index: usize) -> String {
 
 /// The Node object kind's kubeadm join leaves behind: kind's labels, the control-plane taint,
 /// a pod CIDR, and a Ready kubelet.
-pub fn node_object(spec: &NodeSpec, index: usize, now: &str) -> Value {
+pub fn node_object(spec: &NodeSpec, index: usize, now: &str, store: &Store) -> Value {
+    let machine_id = store.new_uid().replace('-', "");
     let mut labels = json!({
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",
@@ -64,11 +65,11 @@ pub fn node_object(spec: &NodeSpec, index: usize, now: &str) -> Value {
             ],
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
-                "architecture": "amd64", "bootID": uuid::Uuid::new_v4().to_string(),
+                "architecture": "amd64", "bootID": store.new_uid(),
                 "containerRuntimeVersion": "containerd://2.1.1", "kernelVersion": "6.8.0-generic",
                 "kubeProxyVersion": "", "kubeletVersion": KUBELET_VERSION,
-                "machineID": uuid::Uuid::new_v4().simple().to_string(), "operatingSystem": "linux",
-                "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": uuid::Uuid::new_v4().to_string(),
+                "machineID": machine_id, "operatingSystem": "linux",
+                "osImage": "Debian GNU/Linux 12 (bookworm)", "systemUUID": store.new_uid(),
             },
         },
     })
@@ -90,7 +91,7 @@ pub fn bootstrap(store: &Store, nodes: &[NodeSpec]) {
     let opts = WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
     let now = format_time(store.clock().now());
     for (i, n) in nodes.iter().enumerate() {
-        let obj = node_object(n, i, &now);
+        let obj = node_object(n, i, &now, store);
         if store.create(&resources::NODES, "", obj.clone(), &opts).is_ok() {
             // Create drops the status as the real server does; the kubelet posts it.
             let _ = store.modify(&resources::NODES, "", &n.name, Subresource::Status, &opts, |cur| {

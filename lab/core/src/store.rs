@@ -123,6 +123,36 @@ pub struct Store {
     tx: broadcast::Sender<Arc<Event>>,
     clock: Clock,
     history_limit: usize,
+    /// UIDs, name suffixes, cluster IPs and the scheduler's tie-breaks come from here.
+    rng: Mutex<SplitMix64>,
+}
+
+/// A small pseudo-random generator (splitmix64): a wall-clock store seeds it from the time and
+/// the process, a simulated one with a constant, so a simulated cluster is reproducible.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn seed(clock: &Clock) -> u64 {
+    static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if clock.is_simulated() {
+        return 0x6c61_622d_636f_7265;
+    }
+    let t = clock.now_precise().as_nanosecond() as u64;
+    #[cfg(not(target_family = "wasm"))]
+    let pid = u64::from(std::process::id());
+    #[cfg(target_family = "wasm")]
+    let pid = 0u64;
+    t ^ (pid << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// The namespaces every cluster has.
@@ -150,7 +180,8 @@ impl Store {
             }
             inner.persist = Some(p);
         }
-        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16) };
+        let rng = Mutex::new(SplitMix64(seed(&clock)));
+        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16), rng };
         store.bootstrap();
         Ok(store)
     }
@@ -171,6 +202,31 @@ impl Store {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// 64 random bits from the store's generator.
+    pub fn random_u64(&self) -> u64 {
+        self.rng.lock().unwrap_or_else(|p| p.into_inner()).next()
+    }
+
+    /// 16 random bytes.
+    pub fn random_bytes(&self) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(&self.random_u64().to_le_bytes());
+        b[8..].copy_from_slice(&self.random_u64().to_le_bytes());
+        b
+    }
+
+    /// A random (version 4) UUID, as the API server gives every object.
+    pub fn new_uid(&self) -> String {
+        uuid::Builder::from_random_bytes(self.random_bytes()).into_uuid().to_string()
+    }
+
+    /// Five random characters from the API server's name-suffix alphabet
+    /// (`names.SimpleNameGenerator`).
+    pub fn random_suffix(&self) -> String {
+        let b = self.random_bytes();
+        b[..5].iter().map(|b| SUFFIX_ALPHABET[*b as usize % SUFFIX_ALPHABET.len()] as char).collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -439,7 +495,7 @@ impl Store {
                 return Err(Self::invalid(rt, "", vec![json!({"reason": "FieldValueRequired", "message": "Required value: name or generateName is required", "field": "metadata.name"})]));
             }
             // Upstream `names.SimpleNameGenerator`: five random characters from a vowel-less alphabet.
-            meta_mut(&mut obj).insert("name".into(), json!(format!("{generate}{}", random_suffix())));
+            meta_mut(&mut obj).insert("name".into(), json!(format!("{generate}{}", self.random_suffix())));
         }
         let (mut obj, warnings) = self.decode(rt, obj, opts)?;
         let name = name_of(&obj).to_string();
@@ -447,7 +503,7 @@ impl Store {
         let _ = &now;
         {
             let m = meta_mut(&mut obj);
-            m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
+            m.insert("uid".into(), json!(self.new_uid()));
             m.insert("creationTimestamp".into(), json!(now));
             for k in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation"] {
                 m.remove(k);
@@ -458,7 +514,7 @@ impl Store {
         }
         let we_allocate = std::ptr::eq(rt, &resources::SERVICES) && obj["spec"]["clusterIP"].as_str().unwrap_or("").is_empty();
         if we_allocate {
-            allocate_cluster_ip(&mut obj);
+            allocate_cluster_ip(&mut obj, self.random_bytes());
         }
         machinery::prepare_for_create(rt, &mut obj);
         if std::ptr::eq(rt, &resources::PVCS) {
@@ -493,7 +549,7 @@ impl Store {
                 .collect();
             while obj["spec"]["clusterIP"].as_str().is_some_and(|ip| used.contains(ip)) {
                 obj["spec"]["clusterIP"] = json!("");
-                allocate_cluster_ip(&mut obj);
+                allocate_cluster_ip(&mut obj, self.random_bytes());
                 let ip = obj["spec"]["clusterIP"].clone();
                 obj["spec"]["clusterIPs"] = json!([ip]);
             }
@@ -798,12 +854,11 @@ fn admit_storage_object_in_use_protection(obj: &mut Value) {
 /// A cluster IP from the service CIDR 10.96.0.0/16 (kind's default is 10.96.0.0/12; the DNS
 /// service's 10.96.0.10 and the API server's 10.96.0.1 are never handed out). Headless and
 /// ExternalName services get none.
-fn allocate_cluster_ip(svc: &mut Value) {
+fn allocate_cluster_ip(svc: &mut Value, b: [u8; 16]) {
     let spec = &svc["spec"];
     if spec["type"].as_str() == Some("ExternalName") || spec["clusterIP"].as_str().is_some_and(|ip| !ip.is_empty()) {
         return;
     }
-    let b = *uuid::Uuid::new_v4().as_bytes();
     let (x, y) = (b[0], b[1].max(2));
     let (x, y) = if x == 0 && (y == 10 || y < 2) { (0, 11) } else { (x, y) };
     let ip = format!("10.96.{x}.{y}");
@@ -822,11 +877,7 @@ fn go_json_type(v: &Value) -> &'static str {
     }
 }
 
-fn random_suffix() -> String {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let bytes = *uuid::Uuid::new_v4().as_bytes();
-    bytes[..5].iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect()
-}
+const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// `ObjectMeta`'s lists and maps are `omitempty` in Go: an empty one (an orphaned pod's
 /// `ownerReferences` after the garbage collector's patch) is not stored or served.

@@ -5,7 +5,7 @@
 //! new address), and keeping each node's pulled images (besides those preloaded on every node:
 //! `lab serve --preload`).
 
-use super::Options;
+use super::NodeHost;
 use crate::resources;
 use crate::runtime::{Reconciler, key_of, split_key, typed};
 use crate::store::{Event as StoreEvent, EventType, Store};
@@ -79,8 +79,22 @@ impl State {
     }
 }
 
+/// What the kubelets are given besides the pods: the registry and the images on every node.
+#[derive(Debug, Clone, Default)]
+pub struct KubeletConfig {
+    /// Images the simulated registry has besides its catalogue (`lab serve --image`; see
+    /// `lab_controllers::registry`).
+    pub images: Vec<String>,
+    /// No registry is reachable: pulls fail unless the node has the image (`lab serve --offline`).
+    pub offline: bool,
+    /// Images on every node from the start (`lab serve --preload`, standing for
+    /// `kind load docker-image`).
+    pub preloaded: Vec<String>,
+}
+
 pub struct Kubelet {
-    opts: Arc<Options>,
+    host: Arc<dyn NodeHost>,
+    preloaded: Vec<String>,
     timings: Timings,
     /// The simulated registry: the catalogue and `--image`s.
     registry: Registry,
@@ -88,13 +102,13 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    pub fn new(opts: Arc<Options>) -> Kubelet {
+    pub fn new(config: &KubeletConfig, host: Arc<dyn NodeHost>) -> Kubelet {
         let mut registry = Registry::lab();
-        for image in opts.images.iter().chain(&opts.preloaded) {
+        for image in config.images.iter().chain(&config.preloaded) {
             registry.add(image);
         }
-        registry.set_offline(opts.offline);
-        Kubelet { opts, timings: Timings::default(), registry, state: Mutex::new(State::default()) }
+        registry.set_offline(config.offline);
+        Kubelet { host, preloaded: config.preloaded.clone(), timings: Timings::default(), registry, state: Mutex::new(State::default()) }
     }
 
     /// The IP the kubelet gave a pod, if it runs.
@@ -204,7 +218,7 @@ impl Reconciler for Kubelet {
         {
             // The pod's own files and emptyDir volumes go with it.
             if let Some(node) = st.release(&old) {
-                let _ = std::fs::remove_dir_all(super::exec::pod_dir(&self.opts, &node, &old));
+                self.host.pod_removed(&node, &old);
             }
             st.uids.remove(key);
         }
@@ -249,11 +263,11 @@ impl Reconciler for Kubelet {
         let pod_ip = st.ip_for(&uid, &node_name, &cidr);
         let memory = st.memory.get(&uid).cloned().unwrap_or_default();
         // What the node pulled, and what was loaded into every node (`kind load docker-image`).
-        let mut pulled_images = self.opts.preloaded.clone();
+        let mut pulled_images = self.preloaded.clone();
         pulled_images.extend(st.pulled.get(&node_name).cloned().unwrap_or_default());
         // The prober runs once per due probe; its output waits here for the Unhealthy event.
         let details = std::cell::RefCell::new(std::collections::HashMap::<String, String>::new());
-        let readiness = |c: &k8s_openapi::api::core::v1::Container| match super::exec::probe(store, &self.opts, &pod, c) {
+        let readiness = |c: &k8s_openapi::api::core::v1::Container| match self.host.readiness_probe(store, &pod, c) {
             Ok(()) => true,
             Err(d) => {
                 details.borrow_mut().insert(c.name.clone(), d);
@@ -358,8 +372,7 @@ impl Kubelet {
         let mut codes: Vec<(String, i32)> = Vec::new();
         for c in &spec.containers {
             if let Some(argv) = finite_main_process(c) {
-                let out = futures::executor::block_on(super::exec::run_with_speed(store, &self.opts, p, c, &argv, Vec::new(), f64::INFINITY));
-                codes.push((c.name.clone(), out.code));
+                codes.push((c.name.clone(), self.host.run_main_process(store, p, c, &argv)));
             }
         }
         if codes.is_empty() {
