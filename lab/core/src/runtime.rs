@@ -168,6 +168,7 @@ fn object_value(o: &Object) -> Value {
         Object::PersistentVolume(x) => serde_json::to_value(x),
         Object::Binding(x) => serde_json::to_value(x),
         Object::Deployment(x) => serde_json::to_value(x),
+        Object::Node(x) => serde_json::to_value(x),
         #[allow(unreachable_patterns)]
         _ => Ok(Value::Null),
     };
