@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::broadcast;
+/// The channel watchers receive changes on (re-exported: runtimes drain it).
+pub use tokio::sync::broadcast;
 
 /// ADDED, MODIFIED, DELETED (BOOKMARK and ERROR exist only on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -103,16 +103,7 @@ pub async fn run(store: Arc<Store>, opts: Options) {
     let opts = Arc::new(opts);
     let host: Arc<dyn NodeHost> = Arc::new(host::LabHost { opts: opts.clone() });
     let kubelet_config = kubelet::KubeletConfig { images: opts.images.clone(), offline: opts.offline, preloaded: opts.preloaded.clone() };
-    let reconcilers: Vec<Arc<dyn Reconciler>> = vec![
-        Arc::new(controllers::StatefulSets::default()),
-        Arc::new(controllers::ReplicaSets::default()),
-        Arc::new(controllers::Deployments::default()),
-        Arc::new(controllers::GarbageCollector),
-        Arc::new(controllers::EndpointsController::default()),
-        Arc::new(controllers::Scheduler::default()),
-        Arc::new(lab_core::cluster::volumes::Volumes { host: host.clone() }),
-        Arc::new(kubelet::Kubelet::new(&kubelet_config, host)),
-    ];
+    let reconcilers: Vec<Arc<dyn Reconciler>> = lab_core::cluster::reconcilers(host, &kubelet_config);
     for r in reconcilers {
         tokio::spawn(runtime::run(store.clone(), r));
     }

@@ -14,8 +14,26 @@ pub mod nodes;
 pub mod probe;
 pub mod volumes;
 
+use crate::runtime::Reconciler;
 use crate::store::Store;
 use k8s_openapi::api::core::v1::{Container, PersistentVolume, Pod};
+use std::sync::Arc;
+
+/// Every controller the cluster runs, in the order the runtimes start them: the
+/// StatefulSet, ReplicaSet and Deployment controllers, the garbage collector, the endpoints
+/// controllers, the scheduler, the volume controllers and the kubelets.
+pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig) -> Vec<Arc<dyn Reconciler>> {
+    vec![
+        Arc::new(controllers::StatefulSets::default()),
+        Arc::new(controllers::ReplicaSets::default()),
+        Arc::new(controllers::Deployments::default()),
+        Arc::new(controllers::GarbageCollector),
+        Arc::new(controllers::EndpointsController::default()),
+        Arc::new(controllers::Scheduler::default()),
+        Arc::new(volumes::Volumes { host: host.clone() }),
+        Arc::new(kubelet::Kubelet::new(kubelet, host)),
+    ]
+}
 
 /// One simulated node.
 #[derive(Debug, Clone)]
