@@ -67,6 +67,7 @@ impl Default for LabConfig {
 /// A running lab cluster. Dropping it stops the server.
 pub struct Lab {
     addr: SocketAddr,
+    kubelets: Arc<cluster::node_lifecycle::Kubelets>,
     kubeconfig: PathBuf,
     temp_dir: Option<PathBuf>,
     store: Arc<store::Store>,
@@ -99,6 +100,7 @@ impl Lab {
             .with_offline(config.offline)
             .with_preloaded(&config.preloaded);
         cluster::nodes::bootstrap(&store, &cluster_opts.nodes);
+        let kubelets = cluster_opts.kubelets.clone();
         let pod_routes = cluster::routes(store.clone(), &cluster_opts);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = Arc::new(http::App { store: store.clone() });
@@ -126,7 +128,7 @@ impl Lab {
             // Open watches and connections die with the runtime.
             rt.shutdown_timeout(Duration::from_millis(200));
         })?;
-        Ok(Lab { addr, kubeconfig, temp_dir, store, shutdown: Some(tx), thread: Some(thread) })
+        Ok(Lab { addr, kubelets, kubeconfig, temp_dir, store, shutdown: Some(tx), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -152,6 +154,20 @@ impl Lab {
     /// The store itself, for in-process controllers and tests.
     pub fn store(&self) -> &Arc<store::Store> {
         &self.store
+    }
+
+    /// Stop a node's kubelet, as `docker stop kind-worker` does on kind: it renews no Lease,
+    /// posts no status and runs none of its pods until [`Lab::recover_node`]. The node
+    /// lifecycle controller marks the node `Unknown` after 50 seconds, taints it and evicts
+    /// its pods 300 seconds later (they stay `Terminating` while the kubelet is down).
+    pub fn fail_node(&self, name: &str) -> Result<(), errors::ApiError> {
+        self.kubelets.stop(&self.store, name)
+    }
+
+    /// Start a stopped node's kubelet again (`docker start kind-worker`): it posts the node's
+    /// status (`NodeReady`) and finishes what waited for it.
+    pub fn recover_node(&self, name: &str) -> Result<(), errors::ApiError> {
+        self.kubelets.start(&self.store, name)
     }
 
     /// Stop serving (also done on drop).

@@ -318,14 +318,19 @@ impl Playground {
         ok(json!({"results": [format!("statefulset.apps \"{name}\" deleted")]}))
     }
 
-    /// `docker stop NAME` on a kind node: its kubelet stops.
-    pub fn fail_node(&mut self, _name: &str) -> Answer {
-        Err("error: failNode is not yet supported by this playground".into())
+    /// `docker stop NAME` on a kind node: its kubelet stops (no Lease renewals, no status, no
+    /// pod handled); the node lifecycle controller takes it from there, as the lab's does.
+    pub fn fail_node(&mut self, name: &str) -> Answer {
+        self.sim.kubelets.stop(&self.sim.store, name).map_err(|e| kubectl::error_message(&e, None))?;
+        self.sim.settle();
+        ok(json!({"results": [name]}))
     }
 
-    /// `docker start NAME`: its kubelet starts again.
-    pub fn recover_node(&mut self, _name: &str) -> Answer {
-        Err("error: recoverNode is not yet supported by this playground".into())
+    /// `docker start NAME`: its kubelet starts again and posts the node's status.
+    pub fn recover_node(&mut self, name: &str) -> Answer {
+        self.sim.kubelets.start(&self.sim.store, name).map_err(|e| kubectl::error_message(&e, None))?;
+        self.sim.settle();
+        ok(json!({"results": [name]}))
     }
 
     /// Run the controllers while `seconds` of simulated time pass.

@@ -11,6 +11,7 @@
 
 use lab_core::clock::Clock;
 use lab_core::cluster::kubelet::KubeletConfig;
+use lab_core::cluster::node_lifecycle::Kubelets;
 use lab_core::cluster::{NodeHost, kind_nodes, nodes, reconcilers};
 use lab_core::resources;
 use lab_core::runtime::{Reconciler, process_key};
@@ -50,6 +51,8 @@ impl KeyQueue {
 /// One simulated cluster: its store, clock and controllers.
 pub struct Sim {
     pub store: Arc<Store>,
+    /// Which nodes' kubelets run.
+    pub kubelets: Arc<Kubelets>,
     pub clock: Clock,
     reconcilers: Vec<Arc<dyn Reconciler>>,
     queues: Vec<KeyQueue>,
@@ -78,9 +81,10 @@ impl Sim {
         let store = Arc::new(Store::open(clock.clone(), None, HISTORY).expect("an in-memory store opens"));
         let (_, rx, _) = store.watch_from(&resources::PODS, Some(store.resource_version())).expect("a watch from now");
         nodes::bootstrap(&store, &kind_nodes(2));
-        let reconcilers = reconcilers(host, &KubeletConfig::default());
+        let kubelets = Arc::new(Kubelets::default());
+        let reconcilers = reconcilers(host, &KubeletConfig::default(), kubelets.clone());
         let queues = reconcilers.iter().map(|_| KeyQueue::default()).collect();
-        let mut sim = Sim { store, clock, reconcilers, queues, rx, timers: BTreeMap::new(), timer_at: HashMap::new(), seq: 0, failures: HashMap::new() };
+        let mut sim = Sim { store, kubelets, clock, reconcilers, queues, rx, timers: BTreeMap::new(), timer_at: HashMap::new(), seq: 0, failures: HashMap::new() };
         // The informers' initial lists.
         sim.requeue_everything();
         sim.settle();

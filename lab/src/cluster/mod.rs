@@ -7,7 +7,7 @@
 //! here is the machine under them: volume directories, the shell that answers `exec` and exec
 //! probes ([`host::LabHost`]), and the exec and log endpoints.
 
-pub use lab_core::cluster::{NodeHost, NodeSpec, controllers, dns, kind_nodes, kubelet, nodes, probe};
+pub use lab_core::cluster::{NodeHost, NodeSpec, controllers, dns, kind_nodes, kubelet, node_lifecycle, nodes, probe};
 
 pub mod exec;
 pub mod host;
@@ -37,6 +37,8 @@ pub struct Options {
     /// Images on every node from the start (`lab serve --preload`, standing for
     /// `kind load docker-image`).
     pub preloaded: Vec<String>,
+    /// Which nodes' kubelets run ([`crate::Lab::fail_node`] stops one).
+    pub kubelets: Arc<node_lifecycle::Kubelets>,
 }
 
 /// Where a cluster keeps its volume directories: `<data dir>/volumes`, or a temporary
@@ -51,7 +53,7 @@ pub fn volumes_dir(data_dir: Option<&Path>, port: u16) -> PathBuf {
 impl Options {
     /// The book's cluster (`kind/cluster.yaml`: one control plane, two workers).
     pub fn new(data_dir: Option<&Path>, port: u16) -> Options {
-        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none(), images: Vec::new(), offline: false, preloaded: Vec::new() }
+        Options { nodes: kind_nodes(2), volumes_root: volumes_dir(data_dir, port), temporary_volumes: data_dir.is_none(), images: Vec::new(), offline: false, preloaded: Vec::new(), kubelets: Default::default() }
     }
 
     /// More images in the simulated registry (`nginx:1.29.9`, `example.com/app:1`).
@@ -103,7 +105,7 @@ pub async fn run(store: Arc<Store>, opts: Options) {
     let opts = Arc::new(opts);
     let host: Arc<dyn NodeHost> = Arc::new(host::LabHost { opts: opts.clone() });
     let kubelet_config = kubelet::KubeletConfig { images: opts.images.clone(), offline: opts.offline, preloaded: opts.preloaded.clone() };
-    let reconcilers: Vec<Arc<dyn Reconciler>> = lab_core::cluster::reconcilers(host, &kubelet_config);
+    let reconcilers: Vec<Arc<dyn Reconciler>> = lab_core::cluster::reconcilers(host, &kubelet_config, opts.kubelets.clone());
     for r in reconcilers {
         tokio::spawn(runtime::run(store.clone(), r));
     }

@@ -6,6 +6,7 @@
 //! `lab serve --preload`).
 
 use super::NodeHost;
+use super::node_lifecycle::Kubelets;
 use crate::resources;
 use crate::runtime::{Reconciler, key_of, split_key, typed};
 use crate::store::{Event as StoreEvent, EventType, Store};
@@ -94,6 +95,8 @@ pub struct KubeletConfig {
 
 pub struct Kubelet {
     host: Arc<dyn NodeHost>,
+    /// Which nodes' kubelets run (a stopped one steps none of its pods).
+    power: Arc<Kubelets>,
     preloaded: Vec<String>,
     timings: Timings,
     /// The simulated registry: the catalogue and `--image`s.
@@ -102,13 +105,13 @@ pub struct Kubelet {
 }
 
 impl Kubelet {
-    pub fn new(config: &KubeletConfig, host: Arc<dyn NodeHost>) -> Kubelet {
+    pub fn new(config: &KubeletConfig, host: Arc<dyn NodeHost>, power: Arc<Kubelets>) -> Kubelet {
         let mut registry = Registry::lab();
         for image in config.images.iter().chain(&config.preloaded) {
             registry.add(image);
         }
         registry.set_offline(config.offline);
-        Kubelet { host, preloaded: config.preloaded.clone(), timings: Timings::default(), registry, state: Mutex::new(State::default()) }
+        Kubelet { host, power, preloaded: config.preloaded.clone(), timings: Timings::default(), registry, state: Mutex::new(State::default()) }
     }
 
     /// The IP the kubelet gave a pod, if it runs.
@@ -201,9 +204,16 @@ impl Reconciler for Kubelet {
         store.list(&resources::PODS, None).0.iter().filter(|p| bound(p)).map(|p| key_of(p)).collect()
     }
 
-    fn keys_for(&self, _store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
+    fn keys_for(&self, store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
         if std::ptr::eq(ev.resource, &resources::PODS) && (bound(&ev.object) || ev.kind == EventType::Deleted) {
             out.push(key_of(&ev.object));
+        } else if std::ptr::eq(ev.resource, &resources::NODES) {
+            // A kubelet that starts again (its node Ready once more) picks its pods up.
+            let ready = |n: &serde_json::Value| n["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+            if ready(&ev.object) && !ev.previous.as_ref().is_some_and(|p| ready(p)) {
+                let node = ev.object["metadata"]["name"].as_str().unwrap_or("");
+                out.extend(store.list(&resources::PODS, None).0.iter().filter(|p| p["spec"]["nodeName"] == node).map(|p| key_of(p)));
+            }
         }
     }
 
@@ -226,6 +236,10 @@ impl Reconciler for Kubelet {
         let Some(uid) = uid else { return vec![] };
         let Some(pod) = typed::<Pod>(&v) else { return vec![] };
         let Some(node_name) = pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty()) else { return vec![] };
+        if !self.power.running(&node_name) {
+            // `docker stop`: nothing runs on the node until it starts again.
+            return vec![];
+        }
         let Ok(node) = store.get(&resources::NODES, "", &node_name) else { return vec![] };
         let cidr = node["spec"]["podCIDR"].as_str().unwrap_or("10.244.0.0/24").to_string();
         let host_ip = node["status"]["addresses"]

@@ -10,6 +10,7 @@
 pub mod controllers;
 pub mod dns;
 pub mod kubelet;
+pub mod node_lifecycle;
 pub mod nodes;
 pub mod probe;
 pub mod volumes;
@@ -21,8 +22,9 @@ use std::sync::Arc;
 
 /// Every controller the cluster runs, in the order the runtimes start them: the
 /// StatefulSet, ReplicaSet and Deployment controllers, the garbage collector, the endpoints
-/// controllers, the scheduler, the volume controllers and the kubelets.
-pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig) -> Vec<Arc<dyn Reconciler>> {
+/// controllers, the scheduler, the volume controllers, the kubelets (those `power` says run)
+/// and the node lifecycle controller.
+pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig, power: Arc<node_lifecycle::Kubelets>) -> Vec<Arc<dyn Reconciler>> {
     vec![
         Arc::new(controllers::StatefulSets::default()),
         Arc::new(controllers::ReplicaSets::default()),
@@ -31,7 +33,8 @@ pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig) ->
         Arc::new(controllers::EndpointsController::default()),
         Arc::new(controllers::Scheduler::default()),
         Arc::new(volumes::Volumes { host: host.clone() }),
-        Arc::new(kubelet::Kubelet::new(kubelet, host)),
+        Arc::new(kubelet::Kubelet::new(kubelet, host, power.clone())),
+        Arc::new(node_lifecycle::NodeLifecycle::new(power)),
     ]
 }
 

@@ -1,0 +1,156 @@
+//! Node failure: the nodes' kubelets as processes that stop and start ([`Kubelets`]: `docker
+//! stop kind-worker` and `docker start kind-worker` on kind), and the node lifecycle
+//! controller with the taint eviction controller and the pod GC
+//! (`lab_controllers::node_lifecycle`) as one reconciler.
+//!
+//! A stopped kubelet renews no Lease (its last renewal stays where it stopped), posts no
+//! status and steps none of its pods (`cluster::kubelet` asks [`Kubelets::running`]). After
+//! the 50s grace period the controller marks the node `Unknown` and its pods not ready, taints
+//! it, and evicts its pods 300s later (the default tolerations); those deletions wait for the
+//! kubelet, so the pods stay `Terminating` until the node starts again, which posts the
+//! node's status ([`Kubelets::start`]) and lets the kubelet finish them.
+
+use crate::errors::ApiError;
+use crate::resources;
+use crate::runtime::{Executor, Reconciler, TypedCache, list_typed};
+use crate::store::{Event as StoreEvent, Store};
+use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::jiff::Timestamp;
+use lab_controllers::Action;
+use lab_controllers::node_lifecycle::{self as nl, Memory, NodeLifecycleSnapshot};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// When each node's kubelet started, and when it stopped if it is stopped.
+#[derive(Debug, Default)]
+pub struct Kubelets {
+    state: Mutex<BTreeMap<String, (Timestamp, Option<Timestamp>)>>,
+}
+
+impl Kubelets {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, (Timestamp, Option<Timestamp>)>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Does the node's kubelet run? (A node never stopped runs.)
+    pub fn running(&self, node: &str) -> bool {
+        self.lock().get(node).is_none_or(|(_, stopped)| stopped.is_none())
+    }
+
+    /// The names of the stopped nodes.
+    pub fn stopped(&self) -> Vec<String> {
+        self.lock().iter().filter(|(_, (_, s))| s.is_some()).map(|(n, _)| n.clone()).collect()
+    }
+
+    /// `docker stop NODE`: the kubelet stops at `now`.
+    pub fn stop(&self, store: &Store, node: &str) -> Result<(), ApiError> {
+        store.get(&resources::NODES, "", node)?;
+        let now = store.clock().now_precise();
+        let mut st = self.lock();
+        let e = st.entry(node.to_string()).or_insert((start_of(store, node), None));
+        if e.1.is_none() {
+            e.1 = Some(now);
+        }
+        Ok(())
+    }
+
+    /// `docker start NODE`: the kubelet starts at `now` and posts the node's status (every
+    /// condition healthy, `NodeReady`), as `kubelet_node_ready` says.
+    pub fn start(&self, store: &Arc<Store>, node: &str) -> Result<(), ApiError> {
+        let v = store.get(&resources::NODES, "", node)?;
+        let now = store.clock().now_precise();
+        {
+            let mut st = self.lock();
+            match st.get_mut(node) {
+                Some(e) if e.1.is_some() => *e = (now, None),
+                _ => return Ok(()),
+            }
+        }
+        let n: Node = crate::runtime::typed(&v).ok_or_else(|| ApiError::internal("undecodable node"))?;
+        let exec = Executor { store: store.clone(), manager: "kubelet" };
+        for a in nl::kubelet_node_ready(&n, now) {
+            exec.execute(&a)?;
+        }
+        Ok(())
+    }
+
+    /// Node name → the last renewal of its Lease, at `now`.
+    pub fn leases(&self, store: &Store, nodes: &[Node], now: Timestamp) -> BTreeMap<String, Timestamp> {
+        let speed = store.clock().speed();
+        let mut st = self.lock();
+        nodes
+            .iter()
+            .filter_map(|n| n.metadata.name.clone())
+            .map(|name| {
+                let (started, stopped) = *st.entry(name.clone()).or_insert((start_of(store, &name), None));
+                let renewed = nl::kubelet_lease_renew_time(started, stopped.unwrap_or(now).min(now), lab_controllers::Now::new(now, speed));
+                (name, renewed)
+            })
+            .collect()
+    }
+}
+
+/// When a node's kubelet first ran: the node's creation.
+fn start_of(store: &Store, node: &str) -> Timestamp {
+    store
+        .get(&resources::NODES, "", node)
+        .ok()
+        .and_then(|n| n["metadata"]["creationTimestamp"].as_str().and_then(|t| t.parse().ok()))
+        .unwrap_or_else(|| store.clock().now_precise())
+}
+
+/// The node lifecycle controller, taint eviction and pod GC
+/// (`lab_controllers::node_lifecycle::sync_node_lifecycle`): one key for the whole cluster,
+/// queued when a node changes and when a pod on a node that is not Ready changes, and again
+/// after the decision's `RequeueAfter` (at most the 5s monitor period).
+pub struct NodeLifecycle {
+    pub kubelets: Arc<Kubelets>,
+    memory: Mutex<Memory>,
+    pods: TypedCache<Pod>,
+}
+
+impl NodeLifecycle {
+    pub fn new(kubelets: Arc<Kubelets>) -> NodeLifecycle {
+        NodeLifecycle { kubelets, memory: Mutex::new(Memory::default()), pods: TypedCache::default() }
+    }
+}
+
+const KEY: &str = "nodes";
+
+fn node_ready(store: &Store, node: &str) -> bool {
+    store.get(&resources::NODES, "", node).ok().is_some_and(|n| {
+        n["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+            && n["spec"]["taints"].as_array().is_none_or(|t| t.iter().all(|t| t["effect"] != "NoExecute"))
+    })
+}
+
+impl Reconciler for NodeLifecycle {
+    fn name(&self) -> &'static str {
+        nl::SOURCE
+    }
+
+    fn all_keys(&self, _store: &Store) -> Vec<String> {
+        vec![KEY.into()]
+    }
+
+    fn keys_for(&self, store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
+        if std::ptr::eq(ev.resource, &resources::NODES) {
+            out.push(KEY.into());
+        } else if std::ptr::eq(ev.resource, &resources::PODS) {
+            let node = ev.object["spec"]["nodeName"].as_str().unwrap_or("");
+            if !node.is_empty() && !node_ready(store, node) {
+                out.push(KEY.into());
+            }
+        }
+    }
+
+    fn reconcile(&self, store: &Store, _key: &str, now: Timestamp) -> Vec<Action> {
+        let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
+        let pods = self.pods.list(store, &resources::PODS, None);
+        let leases = self.kubelets.leases(store, &nodes, now);
+        let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
+        let step = nl::sync_node_lifecycle(NodeLifecycleSnapshot { nodes: &nodes, pods: &pods, leases: &leases }, lab_controllers::Now::new(now, store.clock().speed()), &memory);
+        *memory = step.memory;
+        step.actions
+    }
+}
