@@ -135,32 +135,41 @@ impl Sim {
         self.timers.insert((at, self.seq), id);
     }
 
-    /// Run queued keys until every queue is empty (or the guard trips).
+    /// Run queued keys until every queue is empty (or the guard trips). Each reconciler in
+    /// turn runs every key queued for it so far, then the changes it made queue more keys: a
+    /// controller watching many objects (the garbage collector, the volume controller, the
+    /// scheduler's retries) then runs once per turn, not once per change, as the lab's
+    /// controllers, busy while changes pile up and deduplicate in their queues, do.
     pub fn settle(&mut self) {
         let mut budget = MAX_KEYS_PER_SETTLE;
         loop {
             self.pump();
             let mut progressed = false;
             for i in 0..self.reconcilers.len() {
-                let Some(key) = self.queues[i].pop() else { continue };
+                let batch: Vec<String> = std::iter::from_fn(|| self.queues[i].pop()).collect();
+                if batch.is_empty() {
+                    continue;
+                }
                 progressed = true;
                 let r = self.reconcilers[i].clone();
-                let out = process_key(&self.store, &*r, &key);
-                let id = (i, key);
-                if out.retry {
-                    // Upstream's per-item exponential backoff: 5ms doubling, at most 1000s.
-                    let n = self.failures.entry(id.clone()).or_default();
-                    *n += 1;
-                    let delay = Duration::from_millis(5).saturating_mul(1u32 << (*n - 1).min(20)).min(Duration::from_secs(1000));
-                    self.add_after(i, id.1.clone(), delay);
-                } else if out.forget {
-                    self.failures.remove(&id);
-                }
-                if let Some(d) = out.requeue_after {
-                    self.add_after(i, id.1, d);
+                for key in batch {
+                    let out = process_key(&self.store, &*r, &key);
+                    let id = (i, key);
+                    if out.retry {
+                        // Upstream's per-item exponential backoff: 5ms doubling, at most 1000s.
+                        let n = self.failures.entry(id.clone()).or_default();
+                        *n += 1;
+                        let delay = Duration::from_millis(5).saturating_mul(1u32 << (*n - 1).min(20)).min(Duration::from_secs(1000));
+                        self.add_after(i, id.1.clone(), delay);
+                    } else if out.forget {
+                        self.failures.remove(&id);
+                    }
+                    if let Some(d) = out.requeue_after {
+                        self.add_after(i, id.1, d);
+                    }
+                    budget = budget.saturating_sub(1);
                 }
                 self.pump();
-                budget -= 1;
                 if budget == 0 {
                     return;
                 }

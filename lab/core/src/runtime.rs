@@ -375,46 +375,76 @@ pub fn split_key(key: &str) -> (&str, &str) {
 
 /// Decoded objects by `ns/name`, reused while their `resourceVersion` is unchanged (what an
 /// informer's cache saves upstream): decoding every pod of a namespace on every sync is the
-/// runtime's main cost otherwise.
+/// runtime's main cost otherwise. The last list per namespace is handed out again (shared)
+/// while nothing in it changed, and patched in place where only some objects did, so a
+/// controller syncing many keys in a row (the scheduler placing a hundred pods) does not copy
+/// every object for every key.
 pub struct TypedCache<T> {
     map: Mutex<HashMap<String, (String, Arc<T>)>>,
+    /// Per namespace filter: the listed objects' resourceVersions in order, and the list.
+    lists: Mutex<HashMap<Option<String>, (Vec<String>, Arc<Vec<T>>)>>,
 }
 
 impl<T> Default for TypedCache<T> {
     fn default() -> Self {
-        TypedCache { map: Mutex::new(HashMap::new()) }
+        TypedCache { map: Mutex::new(HashMap::new()), lists: Mutex::new(HashMap::new()) }
     }
 }
 
+fn rv_of(v: &Value) -> &str {
+    v["metadata"]["resourceVersion"].as_str().unwrap_or("")
+}
+
 impl<T: serde::de::DeserializeOwned + Clone> TypedCache<T> {
-    /// Every object of `rt` in `ns` (all namespaces for `None`), decoded.
-    pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Vec<T> {
+    /// One object, decoded (from the cache while its resourceVersion is the same).
+    fn decode(map: &mut HashMap<String, (String, Arc<T>)>, v: &Value) -> Option<T> {
+        let key = key_of(v);
+        let rv = rv_of(v);
+        if let Some((have, t)) = map.get(&key)
+            && have == rv
+        {
+            return Some((**t).clone());
+        }
+        let mut slim = v.clone();
+        if let Some(m) = slim["metadata"].as_object_mut() {
+            m.remove("managedFields");
+        }
+        let t = typed::<T>(&slim)?;
+        map.insert(key, (rv.to_string(), Arc::new(t.clone())));
+        Some(t)
+    }
+
+    /// Every object of `rt` in `ns` (all namespaces for `None`), decoded, in the store's
+    /// order (namespace, name).
+    pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Arc<Vec<T>> {
         let (items, _) = store.list(rt, ns);
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = Vec::with_capacity(items.len());
-        for v in &items {
-            let key = key_of(v);
-            let rv = v["metadata"]["resourceVersion"].as_str().unwrap_or("");
-            match map.get(&key) {
-                Some((have, t)) if have == rv => out.push((**t).clone()),
-                _ => {
-                    let mut slim = (**v).clone();
-                    if let Some(m) = slim["metadata"].as_object_mut() {
-                        m.remove("managedFields");
-                    }
-                    if let Some(t) = typed::<T>(&slim) {
-                        map.insert(key, (rv.to_string(), Arc::new(t.clone())));
-                        out.push(t);
+        let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = lists.entry(ns.map(str::to_string)).or_insert_with(|| (Vec::new(), Arc::new(Vec::new())));
+        // A resourceVersion names one write of one object: the same one at the same place is
+        // the same object.
+        if slot.0.len() == items.len() && slot.1.len() == items.len() {
+            let changed: Vec<usize> = (0..items.len()).filter(|&j| slot.0[j] != rv_of(&items[j])).collect();
+            let decoded: Option<Vec<(usize, T)>> = changed.iter().map(|&j| Self::decode(&mut map, &items[j]).map(|t| (j, t))).collect();
+            if let Some(decoded) = decoded {
+                if !decoded.is_empty() {
+                    let list = Arc::make_mut(&mut slot.1);
+                    for (j, t) in decoded {
+                        list[j] = t;
+                        slot.0[j] = rv_of(&items[j]).to_string();
                     }
                 }
+                return slot.1.clone();
             }
         }
+        let out: Vec<T> = items.iter().filter_map(|v| Self::decode(&mut map, v)).collect();
+        *slot = (items.iter().map(|v| rv_of(v).to_string()).collect(), Arc::new(out));
         // Forget objects that are gone from what was listed.
         if map.len() > items.len() {
             let live: HashSet<String> = items.iter().map(|v| key_of(v)).collect();
             let prefix = ns.map(|n| format!("{n}/"));
             map.retain(|k, _| live.contains(k) || prefix.as_ref().is_some_and(|p| !k.starts_with(p.as_str())));
         }
-        out
+        slot.1.clone()
     }
 }

@@ -253,6 +253,7 @@ impl Reconciler for GarbageCollector {
 #[derive(Default)]
 pub struct EndpointsController {
     pods: TypedCache<Pod>,
+    nodes: TypedCache<Node>,
 }
 
 impl Reconciler for EndpointsController {
@@ -307,7 +308,7 @@ impl Reconciler for EndpointsController {
         let Some(svc) = typed::<Service>(&v) else { return vec![] };
         let pods = self.pods.list(store, &resources::PODS, Some(ns));
         let existing: Option<Endpoints> = store.get(&resources::ENDPOINTS, ns, name).ok().and_then(|e| typed(&e));
-        let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
+        let nodes = self.nodes.list(store, &resources::NODES, None);
         let slices: Vec<EndpointSlice> = list_typed::<EndpointSlice>(store, &resources::ENDPOINTSLICES, Some(ns))
             .into_iter()
             .filter(|s| s.metadata.labels.as_ref().and_then(|l| l.get(endpoints::SERVICE_NAME_LABEL)).map(String::as_str) == Some(name))
@@ -324,6 +325,10 @@ impl Reconciler for EndpointsController {
 #[derive(Default)]
 pub struct Scheduler {
     pods: TypedCache<Pod>,
+    nodes: TypedCache<Node>,
+    claims: TypedCache<PersistentVolumeClaim>,
+    volumes: TypedCache<PersistentVolume>,
+    classes: TypedCache<StorageClass>,
 }
 
 fn unscheduled(p: &Value) -> bool {
@@ -366,11 +371,12 @@ impl Reconciler for Scheduler {
             return vec![];
         }
         let Some(pod) = typed::<Pod>(&v) else { return vec![] };
-        let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
+        // Decoded once per change, as the scheduler's informer caches hold them.
+        let nodes = self.nodes.list(store, &resources::NODES, None);
         let pods = self.pods.list(store, &resources::PODS, None);
-        let claims: Vec<PersistentVolumeClaim> = list_typed(store, &resources::PVCS, None);
-        let volumes: Vec<PersistentVolume> = list_typed(store, &resources::PVS, None);
-        let classes: Vec<StorageClass> = list_typed(store, &resources::STORAGECLASSES, None);
+        let claims = self.claims.list(store, &resources::PVCS, None);
+        let volumes = self.volumes.list(store, &resources::PVS, None);
+        let classes = self.classes.list(store, &resources::STORAGECLASSES, None);
         let snap = scheduler::SchedulerSnapshot { pod: &pod, nodes: &nodes, pods: &pods, claims: &claims, volumes: &volumes, storage_classes: &classes };
         let tie_break = store.random_u64();
         scheduler::schedule_pod(snap, now, tie_break)

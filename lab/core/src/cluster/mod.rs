@@ -32,7 +32,7 @@ pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig, po
         Arc::new(controllers::GarbageCollector),
         Arc::new(controllers::EndpointsController::default()),
         Arc::new(controllers::Scheduler::default()),
-        Arc::new(volumes::Volumes { host: host.clone() }),
+        Arc::new(volumes::Volumes::new(host.clone())),
         Arc::new(kubelet::Kubelet::new(kubelet, host, power.clone())),
         Arc::new(node_lifecycle::NodeLifecycle::new(power)),
     ]

@@ -5,7 +5,7 @@
 
 use super::NodeHost;
 use crate::resources::{self};
-use crate::runtime::{Reconciler, list_typed};
+use crate::runtime::{Reconciler, TypedCache};
 use crate::store::{Event as StoreEvent, Store};
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -18,7 +18,16 @@ pub const PV_PROTECTION_FINALIZER: &str = "kubernetes.io/pv-protection";
 pub const PVC_PROTECTION_FINALIZER: &str = "kubernetes.io/pvc-protection";
 
 pub struct Volumes {
-    pub host: Arc<dyn NodeHost>,
+    host: Arc<dyn NodeHost>,
+    claims: TypedCache<PersistentVolumeClaim>,
+    volumes: TypedCache<PersistentVolume>,
+    classes: TypedCache<StorageClass>,
+}
+
+impl Volumes {
+    pub fn new(host: Arc<dyn NodeHost>) -> Volumes {
+        Volumes { host, claims: TypedCache::default(), volumes: TypedCache::default(), classes: TypedCache::default() }
+    }
 }
 
 /// The node a volume lives on: local-path's annotation, else its node affinity.
@@ -62,11 +71,11 @@ impl Reconciler for Volumes {
     }
 
     fn reconcile(&self, store: &Store, _key: &str, _now: Timestamp) -> Vec<Action> {
-        let claims: Vec<PersistentVolumeClaim> = list_typed(store, &resources::PVCS, None);
-        let volumes: Vec<PersistentVolume> = list_typed(store, &resources::PVS, None);
-        let classes: Vec<StorageClass> = list_typed(store, &resources::STORAGECLASSES, None);
+        let claims = self.claims.list(store, &resources::PVCS, None);
+        let volumes = self.volumes.list(store, &resources::PVS, None);
+        let classes = self.classes.list(store, &resources::STORAGECLASSES, None);
         let mut actions = Vec::new();
-        for pv in &volumes {
+        for pv in volumes.iter() {
             let provisioned = pv.metadata.annotations.as_ref().and_then(|a| a.get(storage::ANN_PROVISIONED_BY)).map(String::as_str)
                 == Some(storage::LOCAL_PATH_PROVISIONER);
             let finalizers = pv.metadata.finalizers.clone().unwrap_or_default();
