@@ -771,7 +771,8 @@
                 const term = !!p.metadata.deletionTimestamp;
                 const reason = podReason(p);
                 const phase = esc(st.phase || "Pending") + (reason && reason !== "Terminating" ? " <small class=\"sts-pg-muted\">" + esc(reason) + "</small>" : "");
-                const rev = (p.metadata.labels && p.metadata.labels["controller-revision-hash"]) || "";
+                // The revision's hash: the label is "<set>-<hash>", and the set is in the name.
+                const rev = ((p.metadata.labels && p.metadata.labels["controller-revision-hash"]) || "").replace(name.replace(/-\d+$/, "") + "-", "");
                 const actions = term ? "" :
                     "<button type=\"button\" data-pg-do=\"deletePod\" data-pg-arg=\"" + esc(name) + "\" title=\"kubectl delete pod " + esc(name) + "\">" + esc(t("deletePod")) + "</button> " +
                     "<button type=\"button\" data-pg-do=\"ready\" data-pg-arg=\"" + esc(name) + "\" data-pg-ready=\"" + (this.probeFailing(name) ? "true" : "false") + "\">" +
