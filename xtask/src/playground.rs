@@ -67,7 +67,18 @@ pub fn source_dirs(root: &Path) -> Vec<PathBuf> {
             continue;
         }
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        // Only what the wasm build compiles: [dependencies] (and a target's), not the
+        // dev-dependencies of the native tests, nor a [[bin]]'s or [lib]'s own `path`.
+        let mut in_deps = false;
         for line in manifest.lines() {
+            let trimmed = line.trim();
+            if trimmed.starts_with('[') {
+                in_deps = trimmed == "[dependencies]" || (trimmed.starts_with("[target.") && trimmed.ends_with(".dependencies]"));
+                continue;
+            }
+            if !in_deps {
+                continue;
+            }
             // `lab-controllers = { path = "../lab/controllers" }`
             let Some(i) = line.find("path") else { continue };
             let rest = line[i + 4..].trim_start();
@@ -218,7 +229,11 @@ mod tests {
         let root = std::env::temp_dir().join(format!("xtask-playground-dirs-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         for (dir, toml) in [
-            ("playground", "[dependencies]\nlab-controllers = { path = \"../lab/controllers\" }\nserde = \"1\"\n"),
+            (
+                "playground",
+                "[lib]\npath = \"src/lib.rs\"\n[dependencies]\nlab-controllers = { path = \"../lab/controllers\" }\nserde = \"1\"\n\
+                 [dev-dependencies]\nlab = { path = \"../lab/server\" }\n",
+            ),
             ("lab/controllers", "[dependencies]\nlab-apimachinery = { path = \"../apimachinery\", version = \"0.1\" }\n"),
             ("lab/apimachinery", "[dependencies]\nserde_json.workspace = true\n"),
             ("lab/server", "[dependencies]\n"),
