@@ -1,5 +1,8 @@
 //! `lab serve --kubeconfig PATH [--port N] [--speed X] [--data-dir DIR] [--image IMAGE]...
 //! [--offline] [--preload IMAGE]... [--verbose]`: run the lab cluster in the foreground until Ctrl-C.
+//!
+//! `lab node stop|start NODE [--kubeconfig PATH]`: stop or start a node's kubelet, as
+//! `docker stop kind-worker` / `docker start kind-worker` do on kind.
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -50,11 +53,53 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Stop or start a node of a running lab cluster, as `docker stop kind-worker` and
+    /// `docker start kind-worker` do on kind: a stopped node's kubelet posts nothing and runs
+    /// nothing until it starts again.
+    Node {
+        #[command(subcommand)]
+        action: NodeAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum NodeAction {
+    /// Stop the node's kubelet (`docker stop NODE`).
+    Stop(NodeArgs),
+    /// Start it again (`docker start NODE`): it posts Ready and finishes what waited for it.
+    Start(NodeArgs),
+}
+
+#[derive(clap::Args)]
+struct NodeArgs {
+    /// The node: kind-worker, kind-worker2, kind-control-plane.
+    node: String,
+    /// The lab cluster's kubeconfig (default: $KUBECONFIG, then ~/.kube/config).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
+        Command::Node { action } => {
+            let (verb, args) = match action {
+                NodeAction::Stop(a) => ("stop", a),
+                NodeAction::Start(a) => ("start", a),
+            };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            match rt.block_on(lab::cluster::power::request(args.kubeconfig.as_deref(), verb, &args.node)) {
+                Ok(out) => {
+                    print!("{out}");
+                    Ok(())
+                }
+                // One line, as docker prints its errors, and exit status 1.
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Serve { kubeconfig, port, speed, data_dir, workers, no_controllers, images, offline, preloaded, verbose } => {
             lab::runtime::set_verbose(verbose);
             if !(speed.is_finite() && speed > 0.0) {

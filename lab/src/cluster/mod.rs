@@ -11,6 +11,7 @@ pub use lab_core::cluster::{NodeHost, NodeSpec, controllers, dns, kind_nodes, ku
 
 pub mod exec;
 pub mod host;
+pub mod power;
 pub mod pattern;
 pub mod shell;
 pub mod volumes;
@@ -81,10 +82,10 @@ impl Options {
     }
 }
 
-/// The routes for `pods/<name>/exec` and `pods/<name>/log`: merge them in front of the API
-/// server's router.
+/// The routes for `pods/<name>/exec` and `pods/<name>/log`, and the lab's
+/// `/lab/nodes/{node}/stop|start` ([`power`]): merge them in front of the API server's router.
 pub fn routes(store: Arc<Store>, opts: &Options) -> axum::Router {
-    exec::routes(store, Arc::new(opts.clone()))
+    exec::routes(store.clone(), Arc::new(opts.clone())).merge(power::routes(store, Arc::new(opts.clone())))
 }
 
 /// Removes a temporary volumes directory when the cluster's runtime drops it.
