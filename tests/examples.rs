@@ -181,7 +181,7 @@ fn korean_narration_follows_lang() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.line("pod/web-0", "준비됨") < r.line("pod/web-1", "생성됨"));
     assert!(r.line("pod/web-1", "같은 이름으로 다시 생성됨") > r.line("pod/web-1", "삭제됨"));
-    assert!(r.has("스테이트풀셋 web을 만든다") && r.has("완료: 모든 확인을 통과했다"));
+    assert!(r.has("web 스테이트풀셋을 만든다") && r.has("완료: 모든 확인을 통과했다"));
     // --lang wins over LANG.
     let r = run("preflight", &["--lang", "en"], &[("KUBECONFIG", &kubeconfig), ("LANG", "ko_KR.UTF-8")], Duration::from_secs(30));
     r.assert_ok();
