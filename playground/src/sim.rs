@@ -79,6 +79,8 @@ impl Sim {
     /// (`lab_core::cluster::reconcilers`, the list `lab::cluster::run` starts).
     pub fn new(clock: Clock, host: Arc<dyn NodeHost>) -> Sim {
         let store = Arc::new(Store::open(clock.clone(), None, HISTORY).expect("an in-memory store opens"));
+        // No server-side apply here, and `state` leaves the field out as kubectl does.
+        store.set_managed_fields(false);
         let (_, rx, _) = store.watch_from(&resources::PODS, Some(store.resource_version())).expect("a watch from now");
         nodes::bootstrap(&store, &kind_nodes(2));
         let kubelets = Arc::new(Kubelets::default());

@@ -126,6 +126,9 @@ pub struct Store {
     history_limit: usize,
     /// UIDs, name suffixes, cluster IPs and the scheduler's tie-breaks come from here.
     rng: Mutex<SplitMix64>,
+    /// Record every write's manager in `metadata.managedFields` (upstream does; a store that
+    /// serves no server-side apply can leave it out, see [`Store::set_managed_fields`]).
+    managed_fields: std::sync::atomic::AtomicBool,
 }
 
 /// A small pseudo-random generator (splitmix64): a wall-clock store seeds it from the time and
@@ -182,7 +185,7 @@ impl Store {
             inner.persist = Some(p);
         }
         let rng = Mutex::new(SplitMix64(seed(&clock)));
-        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16), rng };
+        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16), rng, managed_fields: std::sync::atomic::AtomicBool::new(true) };
         store.bootstrap();
         Ok(store)
     }
@@ -203,6 +206,18 @@ impl Store {
 
     pub fn clock(&self) -> &Clock {
         &self.clock
+    }
+
+    /// Whether writes other than server-side apply record their manager in
+    /// `metadata.managedFields` (on by default, as upstream). The playground turns it off: it
+    /// serves no server-side apply, kubectl hides the field, and computing it is a fifth of
+    /// every write's cost.
+    pub fn set_managed_fields(&self, on: bool) {
+        self.managed_fields.store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn records_managed_fields(&self) -> bool {
+        self.managed_fields.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// 64 random bits from the store's generator.
@@ -527,7 +542,9 @@ impl Store {
         machinery::validate_create(rt, &obj)?;
         if !opts.apply {
             let manager = opts.field_manager.clone().unwrap_or_default();
-            machinery::record_update(None, &mut obj, &manager, None, self.clock.now());
+            if self.records_managed_fields() {
+                machinery::record_update(None, &mut obj, &manager, None, self.clock.now());
+            }
         }
 
         let mut inner = self.lock();
@@ -649,7 +666,9 @@ impl Store {
         if !opts.apply {
             let manager = opts.field_manager.clone().unwrap_or_default();
             let subresource = if sub == Subresource::Main { None } else { Some(sub.name()) };
-            machinery::record_update(Some(&current), &mut new, &manager, subresource, self.clock.now());
+            if self.records_managed_fields() {
+                machinery::record_update(Some(&current), &mut new, &manager, subresource, self.clock.now());
+            }
         }
         self.finish_update(&mut inner, rt, ns, current, new, warnings, opts.dry_run)
     }
@@ -833,7 +852,9 @@ impl Store {
         conds.retain(|c| c["type"] != "PodScheduled");
         conds.push(json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": now}));
         new["status"]["conditions"] = json!(conds);
-        machinery::record_update(Some(&current), &mut new, field_manager, None, self.clock.now());
+        if self.records_managed_fields() {
+            machinery::record_update(Some(&current), &mut new, field_manager, None, self.clock.now());
+        }
         let (w, _) = self.finish_update(&mut inner, rt, ns, current, new, vec![], false)?;
         Ok(w.object)
     }
