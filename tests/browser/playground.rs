@@ -541,14 +541,20 @@ fn the_panel_fits_a_phone_and_answers_its_first_action_quickly() {
     let mut g = browser();
     let b = b!(g);
     let mut lines = Vec::new();
+    // Every load as a first visit (no cache); three loads per page, the median reported (the
+    // other tests of this binary run at the same time on 2 cores).
+    b.send("Network.enable", json!({})).unwrap();
+    b.send("Network.setCacheDisabled", json!({"cacheDisabled": true})).unwrap();
     for lang in ["ko", "en"] {
         b.set_size(390, 844).unwrap();
         let url = format!("{}/{lang}/ordinal-pods.html", *SERVER);
-        b.goto(&url).unwrap();
-        // From navigation start: the panel loaded, and the answer to its first action (apply).
-        let t = b
-            .eval(
-                r#"(async () => {
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            b.goto(&url).unwrap();
+            // From navigation start: the panel loaded, and the answer to its first action (apply).
+            let t = b
+                .eval(
+                    r#"(async () => {
   const el = document.querySelector('.sts-playground');
   await el.playground.ready;
   const ready = performance.now();
@@ -558,9 +564,11 @@ fn the_panel_fits_a_phone_and_answers_its_first_action_quickly() {
   const nav = performance.getEntriesByType('navigation')[0];
   return {ok: a.ok, ready, first, dom: nav.domContentLoadedEventEnd};
 })()"#,
-            )
-            .unwrap();
-        assert_eq!(t["ok"], true, "{lang}: first apply: {t}");
+                )
+                .unwrap();
+            assert_eq!(t["ok"], true, "{lang}: first apply: {t}");
+            runs.push((t["first"].as_f64().unwrap() - t["dom"].as_f64().unwrap_or(0.0), t));
+        }
         let overflow = b
             .eval("(() => { const r = document.querySelector('.sts-playground').getBoundingClientRect(); return [r.left, r.right, innerWidth, document.documentElement.scrollWidth]; })()")
             .unwrap();
@@ -569,13 +577,18 @@ fn the_panel_fits_a_phone_and_answers_its_first_action_quickly() {
         assert!(overflow[3].as_f64().unwrap() <= width + 0.5, "{lang}: the page scrolls sideways at 390 px: {overflow}");
         let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("playground-{lang}-390.png"));
         let _ = b.screenshot(&shot);
+        runs.sort_by(|x, y| x.0.total_cmp(&y.0));
+        let all: Vec<String> = runs.iter().map(|r| format!("{:.0}", r.0)).collect();
+        let t = &runs[1].1;
         let (dom, ready, first) = (t["dom"].as_f64().unwrap_or(0.0), t["ready"].as_f64().unwrap(), t["first"].as_f64().unwrap());
         lines.push(format!(
-            "{lang}: from navigation start: page DOMContentLoaded {dom:.0} ms, panel ready {ready:.0} ms, first action (apply) answered {first:.0} ms; \
-             first action answered {:.0} ms after the page's DOMContentLoaded",
-            first - dom
+            "{lang}: median of 3 uncached loads, from navigation start: page DOMContentLoaded {dom:.0} ms, panel ready {ready:.0} ms, \
+             first action (apply) answered {first:.0} ms; first action answered {:.0} ms after the page's DOMContentLoaded (runs: {} ms)",
+            first - dom,
+            all.join(", ")
         ));
     }
+    b.send("Network.setCacheDisabled", json!({"cacheDisabled": false})).unwrap();
     if let xtask::playground::Core::Built { wasm, bytes } = &crate::site().playground {
         let gz = std::process::Command::new("gzip").arg("-9c").arg(wasm).output().map(|o| o.stdout.len()).unwrap_or(0);
         lines.push(format!("playground.wasm: {bytes} bytes ({}), {gz} bytes gzipped (-9)", xtask::playground::fmt_bytes(*bytes)));
