@@ -263,6 +263,13 @@ struct Watch {
 fn shell(root: &Path, kubeconfig: &Path, cmd: &str) -> Command {
     let mut c = Command::new("sh");
     c.arg("-c").arg(cmd).current_dir(root).env("KUBECONFIG", kubeconfig).stdin(Stdio::null());
+    // `lab node stop kind-worker` (what `docker stop kind-worker` is on kind) finds the lab
+    // binary that `cargo build -p lab` ([`build_lab`]) put in the target directory.
+    let mut path = vec![target_dir(root).join("debug")];
+    path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    if let Ok(joined) = std::env::join_paths(path) {
+        c.env("PATH", joined);
+    }
     // Its own process group, so that stopping it stops kubectl too (and the pipe closes).
     std::os::unix::process::CommandExt::process_group(&mut c, 0);
     c
@@ -658,10 +665,27 @@ pub fn build_examples(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn example_binary(root: &Path, name: &str) -> PathBuf {
+fn target_dir(root: &Path) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let target = if target.is_absolute() { target } else { root.join(target) };
-    target.join("debug").join("examples").join(name)
+    if target.is_absolute() { target } else { root.join(target) }
+}
+
+fn example_binary(root: &Path, name: &str) -> PathBuf {
+    target_dir(root).join("debug").join("examples").join(name)
+}
+
+/// `cargo build -p lab --bin lab`: the sessions that stop a node run `lab node stop`.
+pub fn build_lab(root: &Path) -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = crate::without_cargo_run_env(&mut Command::new(cargo))
+        .args(["build", "-p", "lab", "--bin", "lab"])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("cargo build -p lab failed");
+    }
+    Ok(())
 }
 
 /// Runs one example binary against its own embedded lab cluster (no kubeconfig) and returns
