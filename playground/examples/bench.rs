@@ -29,7 +29,7 @@ fn main() {
     assert_eq!(a["ok"], true, "{a}");
     let mut steps = 0;
     // As the panel plays time: one `advance` per step, checking the set's status each time.
-    while p.store().get(&lab_core_sts(), "default", "web").unwrap()["status"]["readyReplicas"].as_i64().unwrap_or(0) < 100 {
+    while p.store().get(lab_core_sts(), "default", "web").unwrap()["status"]["readyReplicas"].as_i64().unwrap_or(0) < 100 {
         p.call_value(json!({"op": "advance", "seconds": 1}));
         steps += 1;
         assert!(steps < 600, "not ready after 600 simulated seconds");

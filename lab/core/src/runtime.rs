@@ -382,8 +382,11 @@ pub fn split_key(key: &str) -> (&str, &str) {
 pub struct TypedCache<T> {
     map: Mutex<HashMap<String, (String, Arc<T>)>>,
     /// Per namespace filter: the listed objects' resourceVersions in order, and the list.
-    lists: Mutex<HashMap<Option<String>, (Vec<String>, Arc<Vec<T>>)>>,
+    lists: Mutex<HashMap<Option<String>, Listed<T>>>,
 }
+
+/// A list handed out: its objects' resourceVersions, in order, and the decoded objects.
+type Listed<T> = (Vec<String>, Arc<Vec<T>>);
 
 impl<T> Default for TypedCache<T> {
     fn default() -> Self {

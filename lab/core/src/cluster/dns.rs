@@ -79,7 +79,7 @@ impl Dns<'_> {
     }
 
     /// SRV records for a service: (fqdn, [(priority, weight, port, target)]).
-    pub fn srv(&self, name: &str) -> Option<(String, Vec<(u16, u16, u16, String)>)> {
+    pub fn srv(&self, name: &str) -> Option<(String, Vec<SrvRecord>)> {
         for fqdn in self.candidates(name) {
             // `_<port>._<protocol>.<service>.<ns>.svc.cluster.local` (the Kubernetes DNS spec's
             // named-port SRV form, which CoreDNS's kubernetes plugin answers; `*` and `any` are
