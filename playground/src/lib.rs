@@ -321,6 +321,7 @@ impl Playground {
     /// `docker stop NAME` on a kind node: its kubelet stops (no Lease renewals, no status, no
     /// pod handled); the node lifecycle controller takes it from there, as the lab's does.
     pub fn fail_node(&mut self, name: &str) -> Answer {
+        no_such_container(name)?;
         self.sim.kubelets.stop(&self.sim.store, name).map_err(|e| kubectl::error_message(&e, None))?;
         self.sim.settle();
         ok(json!({"results": [name]}))
@@ -328,6 +329,7 @@ impl Playground {
 
     /// `docker start NAME`: its kubelet starts again and posts the node's status.
     pub fn recover_node(&mut self, name: &str) -> Answer {
+        no_such_container(name)?;
         self.sim.kubelets.start(&self.sim.store, name).map_err(|e| kubectl::error_message(&e, None))?;
         self.sim.settle();
         ok(json!({"results": [name]}))
@@ -390,6 +392,15 @@ impl Playground {
             other => Err(format!("error: unknown DNS type \"{other}\" (A or SRV)")),
         }
     }
+}
+
+/// docker's answer for a container that is not one of kind's nodes (as `lab node stop` says it).
+fn no_such_container(name: &str) -> Result<(), String> {
+    let nodes: Vec<String> = lab_core::cluster::kind_nodes(2).into_iter().map(|n| n.name).collect();
+    if nodes.iter().any(|n| n == name) {
+        return Ok(());
+    }
+    Err(format!("Error response from daemon: No such container: {name} (the cluster's nodes: {})", nodes.join(", ")))
 }
 
 /// An event's place in time: its name is `<object>.<hex nanoseconds>` (the recorder's), and

@@ -264,7 +264,45 @@ fn requests_that_make_no_sense_get_an_error() {
     assert_eq!(call(&mut p, json!({"op": "fly"}))["error"], "error: unknown op \"fly\"");
     assert_eq!(call(&mut p, json!({"op": "scale", "name": "web", "replicas": 2}))["error"], "Error from server (NotFound): statefulsets.apps \"web\" not found");
     assert_eq!(call(&mut p, json!({"op": "advance", "seconds": -1}))["ok"], false);
+    assert_eq!(
+        call(&mut p, json!({"op": "failNode", "name": "kind-worker9"}))["error"],
+        "Error response from daemon: No such container: kind-worker9 (the cluster's nodes: kind-control-plane, kind-worker, kind-worker2)"
+    );
     let a: Value = serde_json::from_str(&p.call("not json")).unwrap();
     assert_eq!(a["ok"], false);
     assert!(a["error"].as_str().unwrap().starts_with("error: the request is not JSON"), "{a}");
+}
+
+#[test]
+fn a_failed_node_goes_unknown_its_pods_not_ready_then_evicted_and_recovered() {
+    let mut p = Playground::new();
+    let pinned = web(1, "").replace("    spec:\n      terminationGracePeriodSeconds", "    spec:\n      nodeSelector:\n        kubernetes.io/hostname: kind-worker2\n      terminationGracePeriodSeconds");
+    ok(&mut p, json!({"op": "apply", "yaml": pinned}));
+    until(&mut p, 60.0, "web-0 ready", |p| ready_pods(p) == ["web-0"]);
+    assert_eq!(ok(&mut p, json!({"op": "failNode", "name": "kind-worker2"}))["results"], json!(["kind-worker2"]));
+    let node_ready = |p: &Playground| {
+        objects(p, "Node").iter().find(|n| n["metadata"]["name"] == "kind-worker2").unwrap()["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == "Ready")
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    ok(&mut p, json!({"op": "advance", "seconds": 40}));
+    assert_eq!(node_ready(&p), "True", "within the 50 s grace period");
+    until(&mut p, 30.0, "node Unknown", |p| node_ready(p) == "Unknown");
+    until(&mut p, 10.0, "web-0 not ready", |p| ready_pods(p).is_empty());
+    until(&mut p, 320.0, "web-0 evicted", |p| objects(p, "Pod").iter().any(|o| o["metadata"]["deletionTimestamp"].is_string()));
+    ok(&mut p, json!({"op": "advance", "seconds": 60}));
+    assert_eq!(names(&p, "Pod"), ["web-0"], "Terminating while the kubelet is down; nothing replaces it");
+    let events = p.state()["events"].clone();
+    for reason in ["NodeNotReady", "TaintManagerEviction"] {
+        assert!(events.as_array().unwrap().iter().any(|e| e["reason"] == reason), "{reason}");
+    }
+    ok(&mut p, json!({"op": "recoverNode", "name": "kind-worker2"}));
+    assert_eq!(node_ready(&p), "True");
+    until(&mut p, 120.0, "web-0 back", |p| ready_pods(p) == ["web-0"] && objects(p, "Pod")[0]["metadata"]["deletionTimestamp"].is_null());
 }
