@@ -254,3 +254,34 @@ async fn lab_node_command_stops_and_starts_a_node() {
         "Error response from daemon: No such container: kind-worker3 (the lab's nodes: kind-control-plane, kind-worker, kind-worker2)"
     );
 }
+
+/// The kubelets' node leases (`kube-node-lease`, renewed every 10s, `kubectl describe node`
+/// shows them): a stopped kubelet's lease stops at its last renewal; it renews again on start.
+#[tokio::test]
+async fn kubelets_renew_their_leases_every_10_seconds_and_a_stopped_one_does_not() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    let lab = lab();
+    let leases: Api<Lease> = Api::namespaced(lab.client(), "kube-node-lease");
+    let renew = |l: &Lease| l.spec.as_ref().and_then(|s| s.renew_time.clone()).map(|t| t.0);
+    let first = wait_for("kind-worker's lease", 10, || async { leases.get("kind-worker").await.ok() }).await;
+    let spec = first.spec.clone().unwrap();
+    assert_eq!((spec.holder_identity.as_deref(), spec.lease_duration_seconds), (Some("kind-worker"), Some(40)));
+    assert_eq!(first.metadata.owner_references.as_ref().unwrap()[0].kind, "Node");
+    // 10 simulated seconds are 0.1 s here.
+    wait_for("a renewal", 10, || async { (renew(&leases.get("kind-worker").await.ok()?) > renew(&first)).then_some(()) }).await;
+    let table = kubectl(&lab, &["get", "leases", "-n", "kube-node-lease"], None);
+    let rows: Vec<Vec<&str>> = table.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows[0], ["NAME", "HOLDER", "AGE"], "{table}");
+    assert!(rows.iter().any(|r| r[..2] == ["kind-worker2", "kind-worker2"]), "{table}");
+
+    lab_node(&lab, "stop", "kind-worker").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let stopped = renew(&leases.get("kind-worker").await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(renew(&leases.get("kind-worker").await.unwrap()), stopped, "no renewal while stopped");
+    let describe = kubectl(&lab, &["describe", "node", "kind-worker"], None);
+    assert!(describe.contains("HolderIdentity:  kind-worker") && describe.contains("RenewTime:"), "{describe}");
+
+    lab_node(&lab, "start", "kind-worker").await;
+    wait_for("a renewal after the start", 10, || async { (renew(&leases.get("kind-worker").await.ok()?) > stopped).then_some(()) }).await;
+}

@@ -121,6 +121,8 @@ const COLUMNS: &[(&str, &[Col])] = &[
     ("ConfigMap", &[NAME, col("Data", docs::CM_DATA), AGE]),
     ("Secret", &[NAME, col("Type", docs::SECRET_TYPE), col("Data", docs::SECRET_DATA), AGE]),
     ("ServiceAccount", &[NAME, col("Secrets", docs::SA_SECRETS), AGE]),
+    // pkg/printers/internalversion `leaseColumnDefinitions`.
+    ("Lease", &[NAME, col("Holder", "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field."), AGE]),
 ];
 
 /// The apiserver's default table, for kinds without printers.
@@ -485,6 +487,7 @@ fn cells(kind: &str, o: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>) {
         }
         "Event" => event_cells(o, now),
         "Namespace" => vec![name(o), json!(s(o, "/status/phase")), age(o, now)],
+        "Lease" => vec![name(o), json!(s(o, "/spec/holderIdentity")), age(o, now)],
         "ConfigMap" => {
             let n = o.get("data").and_then(Value::as_object).map_or(0, Map::len)
                 + o.get("binaryData").and_then(Value::as_object).map_or(0, Map::len);

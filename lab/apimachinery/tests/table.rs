@@ -299,10 +299,15 @@ fn small_kinds_and_default_table_as_upstream() {
     let sa = json!({"metadata": {"name": "default"}});
     assert_eq!(cells("ServiceAccount", &sa)[..2], [json!("default"), json!(0)]);
 
-    // apiserver's default table convertor: Name and Created At (RFC 3339, type date)
-    let lease = json!({"metadata": {"name": "l", "creationTimestamp": "2026-01-01T08:09:10Z"}});
-    assert_eq!(cells("Lease", &lease), vec![json!("l"), json!("2026-01-01T08:09:10Z")]);
-    let cols = column_definitions("Lease");
+    // printLease: Name, Holder, Age
+    let lease = json!({"metadata": {"name": "kind-worker", "creationTimestamp": ago(90)}, "spec": {"holderIdentity": "kind-worker"}});
+    assert_eq!(cells("Lease", &lease), vec![json!("kind-worker"), json!("kind-worker"), json!("90s")]);
+
+    // apiserver's default table convertor (a kind without a printer): Name and Created At
+    // (RFC 3339, type date)
+    let widget = json!({"metadata": {"name": "w", "creationTimestamp": "2026-01-01T08:09:10Z"}});
+    assert_eq!(cells("Widget", &widget), vec![json!("w"), json!("2026-01-01T08:09:10Z")]);
+    let cols = column_definitions("Widget");
     assert_eq!(cols[1]["name"], "Created At");
     assert_eq!(cols[1]["type"], "date");
 }

@@ -1,7 +1,7 @@
 //! The resources the lab cluster serves, each backed by its k8s-openapi type so every field
 //! round-trips and unknown fields are found (the real server decodes into the Go type the same way).
 
-use k8s_openapi::api::{apps::v1 as apps, core::v1 as core, discovery::v1 as discovery, events::v1 as events, storage::v1 as storage};
+use k8s_openapi::api::{apps::v1 as apps, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery, events::v1 as events, storage::v1 as storage};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
@@ -98,6 +98,8 @@ resource!(DEPLOYMENTS, "apps", "v1", apps::Deployment, "Deployment", "deployment
 resource!(CONTROLLERREVISIONS, "apps", "v1", apps::ControllerRevision, "ControllerRevision", "controllerrevisions", "controllerrevision", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 resource!(ENDPOINTSLICES, "discovery.k8s.io", "v1", discovery::EndpointSlice, "EndpointSlice", "endpointslices", "endpointslice", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 resource!(STORAGECLASSES, "storage.k8s.io", "v1", storage::StorageClass, "StorageClass", "storageclasses", "storageclass", ns = false, short = &["sc"], cat = NONE, status = false, scale = false, generation = false);
+// The kubelets' heartbeats in `kube-node-lease` (one Lease per node, renewed every 10 s).
+resource!(LEASES, "coordination.k8s.io", "v1", coordination::Lease, "Lease", "leases", "lease", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 resource!(EVENTS_V1, "events.k8s.io", "v1", events::Event, "Event", "events", "event", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 
 // The autoscaling/v1 `Scale` of the `/scale` subresources (not a collection of its own).
@@ -107,12 +109,12 @@ resource!(SCALE, "autoscaling", "v1", k8s_openapi::api::autoscaling::v1::Scale, 
 pub static ALL: &[&ResourceType] = &[
     &NAMESPACES, &NODES, &PODS, &SERVICES, &ENDPOINTS, &PVCS, &PVS, &EVENTS, &CONFIGMAPS, &SECRETS,
     &SERVICEACCOUNTS, &STATEFULSETS, &REPLICASETS, &DEPLOYMENTS, &CONTROLLERREVISIONS, &ENDPOINTSLICES,
-    &STORAGECLASSES, &EVENTS_V1,
+    &STORAGECLASSES, &EVENTS_V1, &LEASES,
 ];
 
 /// The API groups (other than the core group) with their one version, in discovery order.
 pub static GROUPS: &[(&str, &str)] =
-    &[("apps", "v1"), ("events.k8s.io", "v1"), ("discovery.k8s.io", "v1"), ("storage.k8s.io", "v1")];
+    &[("apps", "v1"), ("events.k8s.io", "v1"), ("discovery.k8s.io", "v1"), ("storage.k8s.io", "v1"), ("coordination.k8s.io", "v1")];
 
 /// Look a resource up by group, version and plural.
 pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

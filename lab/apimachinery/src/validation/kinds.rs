@@ -95,6 +95,7 @@ pub fn kind_info(kind: &str) -> KindInfo {
         "ReplicaSet" | "Deployment" | "ControllerRevision" | "DaemonSet" => ("apps", true, NameRule::Subdomain),
         "StorageClass" => ("storage.k8s.io", false, NameRule::Subdomain),
         "EndpointSlice" => ("discovery.k8s.io", true, NameRule::Subdomain),
+        "Lease" => ("coordination.k8s.io", true, NameRule::Subdomain),
         "Scale" => ("autoscaling", true, NameRule::Subdomain),
         _ => ("", true, NameRule::Subdomain),
     };

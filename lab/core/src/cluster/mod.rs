@@ -23,7 +23,7 @@ use std::sync::Arc;
 /// Every controller the cluster runs, in the order the runtimes start them: the
 /// StatefulSet, ReplicaSet and Deployment controllers, the garbage collector, the endpoints
 /// controllers, the scheduler, the volume controllers, the kubelets (those `power` says run)
-/// and the node lifecycle controller.
+/// and their node leases, and the node lifecycle controller.
 pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig, power: Arc<node_lifecycle::Kubelets>) -> Vec<Arc<dyn Reconciler>> {
     vec![
         Arc::new(controllers::StatefulSets::default()),
@@ -34,6 +34,7 @@ pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig, po
         Arc::new(controllers::Scheduler::default()),
         Arc::new(volumes::Volumes::new(host.clone())),
         Arc::new(kubelet::Kubelet::new(kubelet, host, power.clone())),
+        Arc::new(node_lifecycle::NodeLeases { kubelets: power.clone() }),
         Arc::new(node_lifecycle::NodeLifecycle::new(power)),
     ]
 }

@@ -3,7 +3,8 @@
 //! controller with the taint eviction controller and the pod GC
 //! (`lab_controllers::node_lifecycle`) as one reconciler.
 //!
-//! A stopped kubelet renews no Lease (its last renewal stays where it stopped), posts no
+//! A running kubelet renews its Lease (`kube-node-lease/<node>`) every 10s ([`NodeLeases`]);
+//! a stopped one renews no Lease (its last renewal stays where it stopped), posts no
 //! status and steps none of its pods (`cluster::kubelet` asks [`Kubelets::running`]). After
 //! the 50s grace period the controller marks the node `Unknown` and its pods not ready, taints
 //! it, and evicts its pods 300s later (the default tolerations); those deletions wait for the
@@ -13,7 +14,9 @@
 use crate::errors::ApiError;
 use crate::resources;
 use crate::runtime::{Executor, Reconciler, TypedCache, list_typed};
-use crate::store::{Event as StoreEvent, Store};
+use crate::store::{Event as StoreEvent, EventType, Store, WriteOptions};
+use crate::strategy::Subresource;
+use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::Action;
@@ -73,21 +76,80 @@ impl Kubelets {
         }
         Ok(())
     }
+}
 
-    /// Node name → the last renewal of its Lease, at `now`.
-    pub fn leases(&self, store: &Store, nodes: &[Node], now: Timestamp) -> BTreeMap<String, Timestamp> {
-        let speed = store.clock().speed();
-        let mut st = self.lock();
-        nodes
-            .iter()
-            .filter_map(|n| n.metadata.name.clone())
-            .map(|name| {
-                let (started, stopped) = *st.entry(name.clone()).or_insert((start_of(store, &name), None));
-                let renewed = nl::kubelet_lease_renew_time(started, stopped.unwrap_or(now).min(now), lab_controllers::Now::new(now, speed));
-                (name, renewed)
-            })
-            .collect()
+/// Where the kubelets' Leases live.
+pub const LEASE_NAMESPACE: &str = "kube-node-lease";
+
+/// The kubelets' node lease controllers (`pkg/kubelet/nodelease`,
+/// `component-helpers/apimachinery/lease`): each running kubelet keeps a Lease named after its
+/// node (`holderIdentity` the node, `leaseDurationSeconds: 40`, owned by the Node) and renews
+/// its `renewTime` every 10s; a stopped one renews nothing, one that starts renews at once.
+/// One key per node.
+pub struct NodeLeases {
+    pub kubelets: Arc<Kubelets>,
+}
+
+/// `metav1.MicroTime`: RFC 3339 with microseconds.
+fn micro_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+impl Reconciler for NodeLeases {
+    fn name(&self) -> &'static str {
+        "kubelet-node-lease"
     }
+
+    fn field_manager(&self) -> &'static str {
+        "kubelet"
+    }
+
+    fn all_keys(&self, store: &Store) -> Vec<String> {
+        store.list(&resources::NODES, None).0.iter().filter_map(|n| n["metadata"]["name"].as_str().map(|n| format!("/{n}"))).collect()
+    }
+
+    fn keys_for(&self, _store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
+        // A node registered, or its kubelet started (it posts the node's status): renew now.
+        if std::ptr::eq(ev.resource, &resources::NODES) && ev.kind != EventType::Deleted {
+            out.push(format!("/{}", ev.object["metadata"]["name"].as_str().unwrap_or("")));
+        }
+    }
+
+    fn reconcile(&self, store: &Store, key: &str, now: Timestamp) -> Vec<Action> {
+        let node = key.trim_start_matches('/');
+        if node.is_empty() || !self.kubelets.running(node) {
+            return vec![];
+        }
+        let opts = WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
+        let renew = serde_json::json!(micro_time(now));
+        if store.get(&resources::LEASES, LEASE_NAMESPACE, node).is_ok() {
+            let _ = store.modify(&resources::LEASES, LEASE_NAMESPACE, node, Subresource::Main, &opts, |cur| {
+                let mut c = cur.clone();
+                c["spec"]["renewTime"] = renew.clone();
+                Ok(c)
+            });
+        } else {
+            let mut lease = serde_json::json!({
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": {"name": node, "namespace": LEASE_NAMESPACE},
+                "spec": {"holderIdentity": node, "leaseDurationSeconds": 40, "renewTime": renew},
+            });
+            // `setNodeOwnerFunc`: owned by the Node, when there is one.
+            if let Ok(n) = store.get(&resources::NODES, "", node) {
+                lease["metadata"]["ownerReferences"] = serde_json::json!([{"apiVersion": "v1", "kind": "Node", "name": node, "uid": n["metadata"]["uid"]}]);
+            }
+            let _ = store.create(&resources::LEASES, LEASE_NAMESPACE, lease, &opts);
+        }
+        vec![Action::RequeueAfter(std::time::Duration::from_secs_f64(nl::NODE_LEASE_RENEW_INTERVAL))]
+    }
+}
+
+/// The renewals the node lifecycle controller's lease lister sees: node name → `renewTime`.
+pub fn lease_renewals(store: &Store) -> BTreeMap<String, Timestamp> {
+    list_typed::<Lease>(store, &resources::LEASES, Some(LEASE_NAMESPACE))
+        .into_iter()
+        .filter_map(|l| Some((l.metadata.name?, l.spec?.renew_time?.0)))
+        .collect()
 }
 
 /// When a node's kubelet first ran: the node's creation.
@@ -147,7 +209,7 @@ impl Reconciler for NodeLifecycle {
     fn reconcile(&self, store: &Store, _key: &str, now: Timestamp) -> Vec<Action> {
         let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
         let pods = self.pods.list(store, &resources::PODS, None);
-        let leases = self.kubelets.leases(store, &nodes, now);
+        let leases = lease_renewals(store);
         let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
         let step = nl::sync_node_lifecycle(NodeLifecycleSnapshot { nodes: &nodes, pods: &pods, leases: &leases }, lab_controllers::Now::new(now, store.clock().speed()), &memory);
         *memory = step.memory;
