@@ -9,6 +9,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -72,8 +73,13 @@ pub struct Browser {
 }
 
 impl Drop for Browser {
+    /// Ends Chromium and every process it started: Debian's `chromium-headless-shell` is a
+    /// shell script around the binary, and the browser runs helper processes, so the whole
+    /// process group (made at spawn) is killed, not just the child.
     fn drop(&mut self) {
         let _ = self.ws.close(None);
+        // procps' kill reads `-KILL -123` as two options: `--` before the group.
+        let _ = Command::new("kill").args(["-s", "KILL", "--"]).arg(format!("-{}", self.child.id())).stderr(Stdio::null()).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
@@ -84,7 +90,9 @@ impl Browser {
     /// Starts Chromium with a fresh profile and opens a blank page of `width` × `height`.
     pub fn start(width: u32, height: u32) -> Result<Browser, String> {
         let bin = chromium()?;
-        let profile = std::env::temp_dir().join(format!("sts-chromium-{}-{}", std::process::id(), width));
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let profile = std::env::temp_dir().join(format!("sts-chromium-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&profile);
         let mut child = Command::new(&bin)
             .args([
@@ -103,6 +111,8 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
+            // Its own process group, which Drop kills whole.
+            .process_group(0)
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         // "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID"

@@ -44,17 +44,15 @@ fn core_in_checkout() -> bool {
     false
 }
 
-/// One Chromium for the tests of this binary, one test at a time (2 cores).
-static BROWSER: LazyLock<Mutex<Result<Browser, String>>> = LazyLock::new(|| Mutex::new(Browser::start(1100, 900)));
+/// The browser tests run one at a time (2 cores), each with its own Chromium, which is
+/// ended when the test ends, passed or failed (a static browser would never be dropped, and
+/// would outlive the test binary).
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn browser() -> MutexGuard<'static, Result<Browser, String>> {
-    BROWSER.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-macro_rules! b {
-    ($guard:expr) => {
-        $guard.as_mut().unwrap_or_else(|e| panic!("no browser: {e}"))
-    };
+fn session() -> (MutexGuard<'static, ()>, Browser) {
+    let one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let browser = Browser::start(1100, 900).unwrap_or_else(|e| panic!("no browser: {e}"));
+    (one, browser)
 }
 
 /// Opens `/<lang>/<page>` at `width` px and waits until every panel on it is loaded.
@@ -130,8 +128,8 @@ fn reader_flow(lang: &str) {
     if !core_in_checkout() {
         return;
     }
-    let mut g = browser();
-    let b = b!(g);
+    let (_one, mut browser) = session();
+    let b = &mut browser;
     open(b, lang, "ordinal-pods.html", 1100);
     let p = panel("ordinal-pods");
     // The panel speaks the page's language.
@@ -205,8 +203,8 @@ fn every_action_button_changes_the_cluster_as_its_command_says() {
     if !core_in_checkout() {
         return;
     }
-    let mut g = browser();
-    let b = b!(g);
+    let (_one, mut browser) = session();
+    let b = &mut browser;
     open(b, "en", "updates.html", 1100);
     let p = panel("partitioned-update");
     let sel = p.replace('\'', "\\'");
@@ -268,8 +266,8 @@ fn the_js_api_scales_3_5_2_in_order_and_keeps_every_claim() {
     if !core_in_checkout() {
         return;
     }
-    let mut g = browser();
-    let b = b!(g);
+    let (_one, mut browser) = session();
+    let b = &mut browser;
     for lang in ["ko", "en"] {
         open(b, lang, "ordinal-pods.html", 1100);
         let timeline = b
@@ -345,8 +343,8 @@ fn a_bad_manifest_gives_one_message_and_changes_nothing() {
     if !core_in_checkout() {
         return;
     }
-    let mut g = browser();
-    let b = b!(g);
+    let (_one, mut browser) = session();
+    let b = &mut browser;
     open(b, "en", "updates.html", 1100);
     let p = panel("partitioned-update");
     b.eval(&format!(
@@ -413,8 +411,8 @@ fn every_guided_scenario_plays_to_its_end_in_both_languages() {
         return;
     }
     let pages = ["replicaset-and-statefulset.html", "ordinal-pods.html", "volume-claim-templates.html", "headless-services.html", "updates.html", "case-study-database.html"];
-    let mut g = browser();
-    let b = b!(g);
+    let (_one, mut browser) = session();
+    let b = &mut browser;
     let mut scenarios = BTreeSet::new();
     for lang in ["en", "ko"] {
         for page in pages {
@@ -538,8 +536,8 @@ fn the_panel_fits_a_phone_and_answers_its_first_action_quickly() {
     if !core_in_checkout() {
         return;
     }
-    let mut g = browser();
-    let b = b!(g);
+    let (_one, mut browser) = session();
+    let b = &mut browser;
     let mut lines = Vec::new();
     // Every load as a first visit (no cache); three loads per page, the median reported (the
     // other tests of this binary run at the same time on 2 cores).
