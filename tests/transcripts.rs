@@ -257,10 +257,13 @@ fn every_recorded_lab_run_says_the_speed_it_ran_at() {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap();
-            let mut caption: Option<&str> = None;
-            for (i, line) in text.lines().enumerate() {
+            let lines: Vec<&str> = text.lines().collect();
+            let mut caption: Option<String> = None;
+            for (i, line) in lines.iter().enumerate() {
                 if line.starts_with("**Lab run.**") {
-                    caption = Some(line);
+                    // The whole paragraph, its lines joined as gettext extracts it.
+                    let end = lines[i..].iter().position(|l| l.trim().is_empty()).map_or(lines.len(), |n| i + n);
+                    caption = Some(lines[i..end].join(" "));
                     continue;
                 }
                 let Some(rel) = line.split("transcripts/out/").nth(1).filter(|_| line.contains("{{#include ")) else { continue };
@@ -270,7 +273,7 @@ fn every_recorded_lab_run_says_the_speed_it_ran_at() {
                     problems.push(format!("{at}: {rel} is no session's or example's output"));
                     continue;
                 };
-                match caption {
+                match caption.as_deref() {
                     None => problems.push(format!("{at}: {rel} has no `**Lab run.**` caption above it")),
                     Some(c) if !c.contains(&format!("at speed {speed}")) => {
                         problems.push(format!("{at}: {rel} ran at speed {speed}, but its caption does not say `at speed {speed}`: {c}"))
