@@ -2,9 +2,9 @@
 //! `nginx` → `nginx를`, `shard-1` → `shard-1로`.
 //!
 //! A Korean particle depends on the last sound of the word before it: 을/를, 이/가, 은/는, 과/와
-//! take the first form after a final consonant (받침), the second after a vowel; (으)로 takes
-//! 으로 after a final consonant except ㄹ, and 로 after a vowel or ㄹ. Writing both forms
-//! (`을(를)`) is the fallback of programs that do not know the word; the book's programs know
+//! take the first form after a final consonant (받침), the second after a vowel; 으로/로 takes
+//! 으로 after a final consonant except ㄹ, and 로 after a vowel or ㄹ. Writing both forms,
+//! one in parentheses ([`fallback_spellings`]), is the fallback of programs that do not know the word; the book's programs know
 //! it, so they never print one. The rule reads the word as a Korean reader says it:
 //!
 //! - a Hangul syllable by its own final consonant;
@@ -33,6 +33,27 @@ pub enum Particle {
     GwaWa,
     /// 으로/로 (to, as, by)
     EuroRo,
+}
+
+/// The spellings a program that does not know the word prints instead of choosing: both forms
+/// of a particle, one in parentheses, in either order, and the syllable a consonant adds (으 of
+/// 으로, 이 of the copula 이다/이라/이나, 아 of the vocative 아/야) in parentheses. Built from
+/// [`Particle::form`], so the tests that forbid them and the rule that avoids them agree.
+pub fn fallback_spellings() -> Vec<String> {
+    use Particle::*;
+    let mut out = Vec::new();
+    for p in [EulReul, IGa, EunNeun, GwaWa] {
+        let (after_consonant, after_vowel) = (p.form(Ending::Consonant), p.form(Ending::Vowel));
+        out.push(format!("{after_consonant}({after_vowel})"));
+        out.push(format!("{after_vowel}({after_consonant})"));
+    }
+    let ro = EuroRo.form(Ending::Vowel);
+    let added = EuroRo.form(Ending::Consonant).strip_suffix(ro).unwrap_or_default();
+    out.push(format!("({added}){ro}"));
+    for (added, rest) in [("이", "다"), ("이", "라"), ("이", "나"), ("아", "야")] {
+        out.push(format!("({added}){rest}"));
+    }
+    out
 }
 
 /// How a word ends when it is read aloud in Korean.
@@ -301,11 +322,22 @@ fn latin(letters: &str) -> Ending {
 mod tests {
     use super::*;
 
+    #[test]
+    fn fallback_spellings_write_both_forms_with_one_in_parentheses() {
+        let f = fallback_spellings();
+        assert_eq!(f.len(), 13, "{f:?}");
+        for (a, b) in [("을", "를"), ("이", "가"), ("은", "는"), ("과", "와")] {
+            assert!(f.contains(&format!("{a}({b})")) && f.contains(&format!("{b}({a})")), "{a}/{b}: {f:?}");
+        }
+        assert!(f.contains(&format!("({}){}", "으", "로")), "{f:?}");
+        assert!(f.iter().all(|s| s.contains('(') && s.contains(')')), "{f:?}");
+    }
+
     /// The names and values the book's programs print, with the particles a Korean reader expects.
     #[test]
     fn the_names_the_book_prints_take_the_particle_of_their_korean_reading() {
         let cases: &[(&str, &str, &str, &str, &str, &str)] = &[
-            // word, 을/를, 이/가, 은/는, 과/와, (으)로
+            // word, 을/를, 이/가, 은/는, 과/와, 으로/로
             ("web-0", "을", "이", "은", "과", "으로"), // 영
             ("web-1", "을", "이", "은", "과", "로"),   // 일: ㄹ takes 로
             ("web-2", "를", "가", "는", "와", "로"),   // 이

@@ -629,8 +629,8 @@ fn the_panel_labels_exist_in_both_languages() {
     assert!(unused.is_empty(), "labels no code uses: {unused:?}");
     for (k, v) in ko {
         assert!(!v.trim().is_empty() && !en[k].trim().is_empty(), "empty label {k}");
-        for fallback in ["을(를)", "를(을)", "이(가)", "가(이)", "은(는)", "는(은)", "와(과)", "과(와)", "(으)로"] {
-            assert!(!v.contains(fallback), "Korean label {k} uses {fallback}: {v}");
+        for fallback in cluster_choice::particle::fallback_spellings() {
+            assert!(!v.contains(fallback.as_str()), "Korean label {k} uses {fallback}: {v}");
         }
         // Every {placeholder} of the English label is in the Korean one.
         for part in en[k].split('{').skip(1) {
