@@ -169,11 +169,9 @@ fn examples_match_their_lab_runs() {
     );
 }
 
-/// Every transcript a chapter includes exists, and every committed transcript is included.
-#[test]
-fn chapters_include_committed_transcripts() {
-    let mut included = std::collections::BTreeSet::new();
-    let mut problems = Vec::new();
+/// Every page of the book's source (`src/**/*.md`).
+fn chapter_pages() -> Vec<std::path::PathBuf> {
+    let mut pages = Vec::new();
     let mut stack = vec![root().join("src")];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -181,17 +179,28 @@ fn chapters_include_committed_transcripts() {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "md") {
-                let text = std::fs::read_to_string(&p).unwrap();
-                for (i, line) in text.lines().enumerate() {
-                    if let Some(rest) = line.split("{{#include ").nth(1).filter(|r| r.contains("transcripts/out/")) {
-                        let rel = rest.trim_end_matches("}}").trim();
-                        let target = p.parent().unwrap().join(rel);
-                        if !target.is_file() {
-                            problems.push(format!("{}:{}: {rel} does not exist", p.display(), i + 1));
-                        }
-                        included.insert(target.canonicalize().unwrap_or(target));
-                    }
+                pages.push(p);
+            }
+        }
+    }
+    pages
+}
+
+/// Every transcript a chapter includes exists, and every committed transcript is included.
+#[test]
+fn chapters_include_committed_transcripts() {
+    let mut included = std::collections::BTreeSet::new();
+    let mut problems = Vec::new();
+    for p in chapter_pages() {
+        let text = std::fs::read_to_string(&p).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if let Some(rest) = line.split("{{#include ").nth(1).filter(|r| r.contains("transcripts/out/")) {
+                let rel = rest.trim_end_matches("}}").trim();
+                let target = p.parent().unwrap().join(rel);
+                if !target.is_file() {
+                    problems.push(format!("{}:{}: {rel} does not exist", p.display(), i + 1));
                 }
+                included.insert(target.canonicalize().unwrap_or(target));
             }
         }
     }
@@ -245,45 +254,34 @@ fn every_recorded_lab_run_says_the_speed_it_ran_at() {
     let speeds = recorded_speeds();
     let mut problems = Vec::new();
     let mut captions: Vec<(String, f64)> = Vec::new();
-    let mut stack = vec![root().join("src")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
+    for p in chapter_pages() {
+    let text = std::fs::read_to_string(&p).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut caption: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("**Lab run.**") {
+            // The whole paragraph, its lines joined as gettext extracts it.
+            let end = lines[i..].iter().position(|l| l.trim().is_empty()).map_or(lines.len(), |n| i + n);
+            caption = Some(lines[i..end].join(" "));
+            continue;
+        }
+        let Some(rel) = line.split("transcripts/out/").nth(1).filter(|_| line.contains("{{#include ")) else { continue };
+        let rel = rel.trim_end_matches("}}").trim();
+        let at = format!("{}:{}", p.strip_prefix(root()).unwrap().display(), i + 1);
+        let Some(speed) = speeds.get(rel) else {
+            problems.push(format!("{at}: {rel} is no session's or example's output"));
+            continue;
+        };
+        match caption.as_deref() {
+            None => problems.push(format!("{at}: {rel} has no `**Lab run.**` caption above it")),
+            Some(c) if !c.contains(&format!("at speed {speed}")) => {
+                problems.push(format!("{at}: {rel} ran at speed {speed}, but its caption does not say `at speed {speed}`: {c}"))
             }
-            if p.extension().is_none_or(|x| x != "md") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&p).unwrap();
-            let lines: Vec<&str> = text.lines().collect();
-            let mut caption: Option<String> = None;
-            for (i, line) in lines.iter().enumerate() {
-                if line.starts_with("**Lab run.**") {
-                    // The whole paragraph, its lines joined as gettext extracts it.
-                    let end = lines[i..].iter().position(|l| l.trim().is_empty()).map_or(lines.len(), |n| i + n);
-                    caption = Some(lines[i..end].join(" "));
-                    continue;
-                }
-                let Some(rel) = line.split("transcripts/out/").nth(1).filter(|_| line.contains("{{#include ")) else { continue };
-                let rel = rel.trim_end_matches("}}").trim();
-                let at = format!("{}:{}", p.strip_prefix(root()).unwrap().display(), i + 1);
-                let Some(speed) = speeds.get(rel) else {
-                    problems.push(format!("{at}: {rel} is no session's or example's output"));
-                    continue;
-                };
-                match caption.as_deref() {
-                    None => problems.push(format!("{at}: {rel} has no `**Lab run.**` caption above it")),
-                    Some(c) if !c.contains(&format!("at speed {speed}")) => {
-                        problems.push(format!("{at}: {rel} ran at speed {speed}, but its caption does not say `at speed {speed}`: {c}"))
-                    }
-                    Some(c) => {
-                        captions.push((c.to_string(), *speed));
-                    }
-                }
+            Some(c) => {
+                captions.push((c.to_string(), *speed));
             }
         }
+    }
     }
     // The Korean captions: gettext entries whose msgid is one of the captions.
     let po = std::fs::read_to_string(root().join("po").join("ko.po")).unwrap();
