@@ -10,8 +10,7 @@
 use super::{Options, nodes};
 use crate::errors::ApiError;
 use crate::resources;
-use crate::store::{Store, WriteOptions};
-use crate::strategy::Subresource;
+use crate::store::Store;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{Response, StatusCode, header};
@@ -50,37 +49,26 @@ async fn handler(State(ctx): State<Ctx>, UrlPath((node, action)): UrlPath<(Strin
 }
 
 /// Stop the node's kubelet. A node whose Node object was deleted stops as well (its kubelet
-/// still runs on kind until `docker stop`).
-pub fn stop(store: &Store, opts: &Options, node: &str) -> Result<(), ApiError> {
+/// still runs on kind until `docker stop`): it registers again first.
+pub fn stop(store: &Arc<Store>, opts: &Options, node: &str) -> Result<(), ApiError> {
     if store.get(&resources::NODES, "", node).is_err() {
-        register(store, opts, node)?;
+        opts.kubelets.start_or_register(store, node, Some(registration(store, opts, node)?))?;
     }
     opts.kubelets.stop(store, node)
 }
 
-/// Start the node's kubelet: the Node again if it is gone, then its status.
+/// Start the node's kubelet: it registers its Node again if it is gone, then posts its status.
 pub fn start(store: &Arc<Store>, opts: &Options, node: &str) -> Result<(), ApiError> {
-    if store.get(&resources::NODES, "", node).is_err() {
-        register(store, opts, node)?;
-    }
-    opts.kubelets.start(store, node)
+    opts.kubelets.start_or_register(store, node, Some(registration(store, opts, node)?))
 }
 
-/// The kubelet registers its Node (`registerWithAPIServer`), with the address and pod CIDR
-/// kind gave it, and posts its status.
-fn register(store: &Store, opts: &Options, node: &str) -> Result<(), ApiError> {
+/// The Node the kubelet registers (`registerWithAPIServer`), with the address and pod CIDR
+/// kind gave it.
+fn registration(store: &Store, opts: &Options, node: &str) -> Result<serde_json::Value, ApiError> {
     let Some(index) = opts.nodes.iter().position(|n| n.name == node) else {
         return Err(ApiError::not_found("", "nodes", node));
     };
-    let kubelet = WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
-    let obj = nodes::node_object(&opts.nodes[index], index, &crate::clock::format_time(store.clock().now()), store);
-    store.create(&resources::NODES, "", obj.clone(), &kubelet)?;
-    store.modify(&resources::NODES, "", node, Subresource::Status, &kubelet, |cur| {
-        let mut c = cur.clone();
-        c["status"] = obj["status"].clone();
-        Ok(c)
-    })?;
-    Ok(())
+    Ok(nodes::node_object(&opts.nodes[index], index, &crate::clock::format_time(store.clock().now()), store))
 }
 
 /// The client side of `lab node stop|start NODE`: ask the lab cluster `kubeconfig` points at

@@ -21,6 +21,7 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::Action;
 use lab_controllers::node_lifecycle::{self as nl, Memory, NodeLifecycleSnapshot};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -60,21 +61,47 @@ impl Kubelets {
     /// `docker start NODE`: the kubelet starts at `now` and posts the node's status (every
     /// condition healthy, `NodeReady`), as `kubelet_node_ready` says.
     pub fn start(&self, store: &Arc<Store>, node: &str) -> Result<(), ApiError> {
-        let v = store.get(&resources::NODES, "", node)?;
+        self.start_or_register(store, node, None)
+    }
+
+    /// [`Kubelets::start`], registering `registration` (the Node object the kubelet would
+    /// create) first when the node's Node is gone, as a kubelet does (`registerWithAPIServer`).
+    ///
+    /// The kubelet runs before its Node appears, as the process does: whatever the Node's
+    /// creation wakes (the node's pods, its Lease) finds the kubelet running.
+    pub fn start_or_register(&self, store: &Arc<Store>, node: &str, registration: Option<Value>) -> Result<(), ApiError> {
+        let exists = store.get(&resources::NODES, "", node).is_ok();
+        let registration = match (exists, registration) {
+            (true, _) => None,
+            (false, Some(obj)) => Some(obj),
+            (false, None) => return Err(ApiError::not_found("", "nodes", node)),
+        };
         let now = store.clock().now_precise();
         {
             let mut st = self.lock();
             match st.get_mut(node) {
                 Some(e) if e.1.is_some() => *e = (now, None),
-                _ => return Ok(()),
+                // Running already, with its Node there: nothing to do.
+                _ if registration.is_none() => return Ok(()),
+                _ => {}
             }
         }
-        let n: Node = crate::runtime::typed(&v).ok_or_else(|| ApiError::internal("undecodable node"))?;
-        let exec = Executor { store: store.clone(), manager: "kubelet" };
-        for a in nl::kubelet_node_ready(&n, now) {
-            exec.execute(&a)?;
+        if let Some(obj) = registration {
+            super::nodes::create_node(store, obj)?;
         }
-        Ok(())
+        let exec = Executor { store: store.clone(), manager: "kubelet" };
+        // The status goes to the Node as it is now; a controller's write in between (a taint)
+        // is a conflict the kubelet retries, as its status loop does.
+        let mut tries = 0;
+        loop {
+            let v = store.get(&resources::NODES, "", node)?;
+            let n: Node = crate::runtime::typed(&v).ok_or_else(|| ApiError::internal("undecodable node"))?;
+            let result = nl::kubelet_node_ready(&n, now).iter().try_for_each(|a| exec.execute(a));
+            match result {
+                Err(e) if e.code == 409 && tries < 5 => tries += 1,
+                other => return other,
+            }
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use super::NodeSpec;
 use crate::clock::format_time;
+use crate::errors::ApiError;
 use crate::resources;
 use crate::store::{Store, WriteOptions};
 use crate::strategy::Subresource;
@@ -75,6 +76,20 @@ pub fn node_object(spec: &NodeSpec, index: usize, now: &str, store: &Store) -> V
     })
 }
 
+/// The kubelet registers its Node: the object, then its status (create drops the status, as
+/// the real server does).
+pub fn create_node(store: &Store, obj: Value) -> Result<(), ApiError> {
+    let kubelet = WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
+    let name = obj["metadata"]["name"].as_str().unwrap_or("").to_string();
+    store.create(&resources::NODES, "", obj.clone(), &kubelet)?;
+    store.modify(&resources::NODES, "", &name, Subresource::Status, &kubelet, |cur| {
+        let mut c = cur.clone();
+        c["status"] = obj["status"].clone();
+        Ok(c)
+    })?;
+    Ok(())
+}
+
 /// kind's default StorageClass (`standard`, from its local-path-provisioner manifest).
 pub fn standard_storage_class() -> Value {
     json!({
@@ -88,18 +103,9 @@ pub fn standard_storage_class() -> Value {
 
 /// Create the nodes (with their status) and the StorageClass unless they exist.
 pub fn bootstrap(store: &Store, nodes: &[NodeSpec]) {
-    let opts = WriteOptions { field_manager: Some("kubelet".into()), ..Default::default() };
     let now = format_time(store.clock().now());
     for (i, n) in nodes.iter().enumerate() {
-        let obj = node_object(n, i, &now, store);
-        if store.create(&resources::NODES, "", obj.clone(), &opts).is_ok() {
-            // Create drops the status as the real server does; the kubelet posts it.
-            let _ = store.modify(&resources::NODES, "", &n.name, Subresource::Status, &opts, |cur| {
-                let mut c = cur.clone();
-                c["status"] = obj["status"].clone();
-                Ok(c)
-            });
-        }
+        let _ = create_node(store, node_object(n, i, &now, store));
     }
     let sc_opts = WriteOptions { field_manager: Some("kubectl-client-side-apply".into()), ..Default::default() };
     let _ = store.create(&resources::STORAGECLASSES, "", standard_storage_class(), &sc_opts);
