@@ -297,3 +297,42 @@ async fn without_controllers_nothing_acts_on_stored_objects() {
     assert_eq!(items.len(), 1, "no pods from the ReplicaSet: {pods}");
     assert_eq!((items[0]["spec"]["nodeName"].as_str(), items[0]["status"]["phase"].as_str()), (None, Some("Pending")));
 }
+
+/// Upstream etcd3 `store.Create`: an object that still carries a `resourceVersion` (a fetched
+/// object sent back to be created) is refused with `storage.ErrResourceVersionSetOnCreate`,
+/// which reaches the client as a 500 with no reason (`convertStorageErrorOrNot`). The check
+/// comes after validation and before "already exists"; a dry run and a version of "0" pass.
+#[tokio::test]
+async fn create_with_resource_version_is_refused_as_err_resource_version_set_on_create() {
+    let r = Raw::new();
+    let (code, created) = r.json("POST", STS_PATH, sts("web")).await;
+    assert_eq!(code, 201, "{created}");
+    let mut copy = created.clone();
+    copy["metadata"]["name"] = json!("web2");
+    let (code, v) = r.json("POST", STS_PATH, copy.clone()).await;
+    assert_eq!(code, 500, "{v}");
+    assert_eq!((v["kind"].as_str(), v["status"].as_str(), v["code"].as_u64()), (Some("Status"), Some("Failure"), Some(500)), "{v}");
+    assert_eq!(v["message"], "resourceVersion should not be set on objects to be created", "{v}");
+    assert!(v.get("reason").is_none(), "StatusReasonUnknown is left out: {v}");
+    // Nothing was stored.
+    let (code, _) = r.send("GET", &format!("{STS_PATH}/web2"), "application/json", vec![]).await;
+    assert_eq!(code, 404);
+    // The same object sent back under its own name: the version is refused before the name is found taken.
+    let (code, v) = r.json("POST", STS_PATH, created.clone()).await;
+    assert_eq!((code, v["message"].as_str()), (500, Some("resourceVersion should not be set on objects to be created")), "{v}");
+    // Validation comes first: an invalid copy is 422, not 500.
+    let mut invalid = copy.clone();
+    invalid["spec"]["replicas"] = json!(-1);
+    assert_eq!(r.json("POST", STS_PATH, invalid).await.0, 422);
+    // A dry run does not reach the storage's check.
+    let (code, v) = r.json("POST", &format!("{STS_PATH}?dryRun=All"), copy.clone()).await;
+    assert_eq!(code, 201, "{v}");
+    // "0" and "" are no version.
+    copy["metadata"]["resourceVersion"] = json!("0");
+    let (code, v) = r.json("POST", STS_PATH, copy.clone()).await;
+    assert_eq!(code, 201, "{v}");
+    let mut fresh = sts("web3");
+    fresh["metadata"]["resourceVersion"] = json!("");
+    assert_eq!(r.json("POST", STS_PATH, fresh).await.0, 201);
+    r.healthy().await;
+}

@@ -158,6 +158,10 @@ impl ApiError {
         if let Some(d) = &self.details {
             s["details"] = d.clone();
         }
+        // `StatusReasonUnknown` is "", which upstream's `omitempty` leaves out.
+        if self.reason.is_empty() {
+            s.as_object_mut().expect("an object").remove("reason");
+        }
         s
     }
 }

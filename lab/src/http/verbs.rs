@@ -188,8 +188,32 @@ fn create(app: &App, req: &Req, rt: &'static ResourceType, ns: Option<&str>, out
     }
     let opts = write_options(req)?;
     let body = events::from_api(rt, negotiate::decode_body(&req.headers, &req.body)?)?;
+    if !opts.dry_run && resource_version_set(&body) {
+        refuse_resource_version_on_create(app, rt, ns.unwrap_or(""), body.clone(), &opts)?;
+    }
     let w = app.store.create(events::storage(rt), ns.unwrap_or(""), body, &opts)?;
     Ok(written(201, w, rt, app, req, out))
+}
+
+/// A create whose object carries a `resourceVersion` (a copy of a fetched object) is refused
+/// as upstream's storage refuses it: etcd3 `store.Create` returns
+/// `storage.ErrResourceVersionSetOnCreate` when the version parses to anything but 0, a plain
+/// error that `InterpretCreateError` passes on and `ErrorToAPIStatus` turns into a 500 with
+/// no reason and the message "resourceVersion should not be set on objects to be created".
+/// A dry run never reaches that check (upstream's dry-run storage only looks for the key).
+fn resource_version_set(body: &serde_json::Value) -> bool {
+    body["metadata"]["resourceVersion"].as_str().and_then(|v| v.parse::<u64>().ok()).is_some_and(|v| v != 0)
+}
+
+/// The storage check comes after validation and admission (the registry's `BeforeCreate`),
+/// and before the key is looked up: a dry run of the same create finds the earlier errors;
+/// only "already exists" comes later than the version.
+fn refuse_resource_version_on_create(app: &App, rt: &'static ResourceType, ns: &str, body: serde_json::Value, opts: &WriteOptions) -> Result<(), ApiError> {
+    let dry = WriteOptions { dry_run: true, ..opts.clone() };
+    match app.store.create(events::storage(rt), ns, body, &dry) {
+        Err(e) if e.code != 409 => Err(e),
+        _ => Err(ApiError::new(500, "", "resourceVersion should not be set on objects to be created")),
+    }
 }
 
 fn subresource(sub: Option<&str>) -> Subresource {
