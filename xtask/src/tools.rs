@@ -1,5 +1,7 @@
-//! The pinned book tools, installed on first use with `cargo install --locked` into the
-//! repository's git-ignored `.tools/` folder.
+//! The pinned book tools, installed on first use into the repository's git-ignored `.tools/`
+//! folder: pagefind from its prebuilt binary on the npm registry where one exists for this
+//! platform (seconds instead of minutes of compiling), everything else with
+//! `cargo install --locked`, without the features the book does not use.
 //!
 //! Why `cargo install` and not library dependencies of xtask: the tools then build once per
 //! clone (in release mode, in cargo's own temporary folder) and survive `cargo clean`; as
@@ -19,24 +21,61 @@ use std::time::{Duration, Instant};
 
 use crate::{fmt_duration, say};
 
-/// One crate installed with `cargo install`.
+/// One pinned tool: a crate with `cargo install`, or its prebuilt binary from npm.
 #[derive(Debug, Clone, Copy)]
 pub struct Tool {
     pub crate_name: &'static str,
     pub version: &'static str,
     pub bins: &'static [&'static str],
+    /// `None`: the crate's default features. `Some(list)`: `--no-default-features` with these.
+    pub features: Option<&'static [&'static str]>,
+    /// Where the same version is published prebuilt, if it is.
+    pub prebuilt: Option<Prebuilt>,
+}
+
+/// A tool's binary as an npm package per platform (`<scope>/<platform>`, e.g.
+/// `@pagefind/linux-x64`), holding the binary at `file` (plus `.exe` on Windows).
+#[derive(Debug, Clone, Copy)]
+pub struct Prebuilt {
+    pub scope: &'static str,
+    pub file: &'static str,
 }
 
 /// The pinned tools. Bump a version here and the next build reinstalls it.
 pub const TOOLS: [Tool; 3] = [
-    Tool { crate_name: "mdbook", version: "0.5.4", bins: &["mdbook"] },
+    // `cargo xtask serve` serves and watches the book itself, and Pagefind replaces mdBook's
+    // search: none of mdbook's default features (serve, watch, search) is needed.
+    Tool { crate_name: "mdbook", version: "0.5.4", bins: &["mdbook"], features: Some(&[]), prebuilt: None },
     Tool {
         crate_name: "mdbook-i18n-helpers",
         version: "0.4.0",
         bins: &["mdbook-gettext", "mdbook-xgettext"],
+        features: None,
+        prebuilt: None,
     },
-    Tool { crate_name: "pagefind", version: "1.6.0", bins: &["pagefind"] },
+    // The npm packages hold the "extended" build (word segmentation for Chinese, Japanese and
+    // Thai, `fossick/mod.rs`); English and Korean pages are indexed alike by both builds.
+    Tool {
+        crate_name: "pagefind",
+        version: "1.6.0",
+        bins: &["pagefind"],
+        features: None,
+        prebuilt: Some(Prebuilt { scope: "@pagefind", file: "bin/pagefind_extended" }),
+    },
 ];
+
+/// npm's platform name for this machine (`process.platform`-`process.arch`), if a prebuilt
+/// package is published for it.
+pub fn npm_platform() -> Option<&'static str> {
+    Some(match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => "linux-x64",
+        ("linux", "aarch64") => "linux-arm64",
+        ("macos", "x86_64") => "darwin-x64",
+        ("macos", "aarch64") => "darwin-arm64",
+        ("windows", "x86_64") => "windows-x64",
+        _ => return None,
+    })
+}
 
 /// Where the installed tools are.
 #[derive(Debug, Clone)]
@@ -72,17 +111,25 @@ pub fn tools_root(repo: &Path) -> PathBuf {
     repo.join(".tools")
 }
 
-/// The version of `tool` recorded by `cargo install` in `<root>/.crates2.json`, if its
-/// binaries are all present.
+/// Where the versions installed from npm are recorded: `{"pagefind": "1.6.0"}`.
+const PREBUILT_RECORD: &str = ".prebuilt.json";
+
+/// The version of `tool` recorded in `<root>` (by `cargo install` in `.crates2.json`, or by
+/// the npm route in `.prebuilt.json`), if its binaries are all present.
 pub fn installed_version(root: &Path, tool: &Tool) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(".crates2.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let installs = json.get("installs")?.as_object()?;
-    let version = installs.keys().find_map(|key| {
-        // "mdbook 0.5.4 (registry+https://github.com/rust-lang/crates.io-index)"
-        let mut parts = key.split_whitespace();
-        (parts.next()? == tool.crate_name).then(|| parts.next().map(str::to_owned))?
-    })?;
+    let read = |file: &str| -> Option<serde_json::Value> { serde_json::from_str(&std::fs::read_to_string(root.join(file)).ok()?).ok() };
+    let from_cargo = || {
+        let json = read(".crates2.json")?;
+        json.get("installs")?.as_object()?.keys().find_map(|key| {
+            // "mdbook 0.5.4 (registry+https://github.com/rust-lang/crates.io-index)"
+            let mut parts = key.split_whitespace();
+            (parts.next()? == tool.crate_name).then(|| parts.next().map(str::to_owned))?
+        })
+    };
+    let from_npm = || Some(read(PREBUILT_RECORD)?.get(tool.crate_name)?.as_str()?.to_owned());
+    // The pinned version wins when both routes recorded one.
+    let recorded: Vec<String> = [from_npm(), from_cargo()].into_iter().flatten().collect();
+    let version = recorded.iter().find(|v| *v == tool.version).or(recorded.first())?.clone();
     let tools = Tools { root: root.to_path_buf() };
     tool.bins.iter().all(|b| tools.bin(b).is_file()).then_some(version)
 }
@@ -114,14 +161,23 @@ pub fn ensure(repo: &Path) -> Result<Tools> {
         if let Some(found) = found {
             say(format!("{} {found} is installed; the book pins {}: reinstalling", tool.crate_name, tool.version));
         }
-        install(&root, &tool)?;
+        match (tool.prebuilt, npm_platform()) {
+            (Some(prebuilt), Some(platform)) => match install_prebuilt(&root, &tool, prebuilt, platform) {
+                Ok(()) => {}
+                Err(e) => {
+                    say(format!("{e:#}\n  falling back to compiling {} with cargo", tool.crate_name));
+                    install(&root, &tool)?;
+                }
+            },
+            _ => install(&root, &tool)?,
+        }
     }
     say(format!("book tools installed in {}", fmt_duration(started.elapsed())));
     for t in TOOLS {
         match installed_version(&root, &t) {
             Some(v) if v == t.version => {}
             other => bail!(
-                "{} {} is still not installed in {} after `cargo install` (found {:?})",
+                "{} {} is still not installed in {} after installing it (found {:?})",
                 t.crate_name,
                 t.version,
                 root.display(),
@@ -132,14 +188,75 @@ pub fn ensure(repo: &Path) -> Result<Tools> {
     Ok(tools)
 }
 
+/// The `cargo install` arguments for `tool` into `root`.
+fn cargo_install_args(root: &Path, tool: &Tool) -> Vec<String> {
+    let mut args: Vec<String> = ["install", "--locked", "--force", "--version", tool.version, "--root"].map(String::from).into();
+    args.push(root.display().to_string());
+    if let Some(features) = tool.features {
+        args.push("--no-default-features".into());
+        if !features.is_empty() {
+            args.push(format!("--features={}", features.join(",")));
+        }
+    }
+    args.push(tool.crate_name.into());
+    args
+}
+
 /// The command a person can run by hand to install `tool`.
 pub fn install_command(root: &Path, tool: &Tool) -> String {
-    format!(
-        "cargo install --locked --force --version {} --root {} {}",
-        tool.version,
-        root.display(),
-        tool.crate_name
-    )
+    format!("cargo {}", cargo_install_args(root, tool).join(" "))
+}
+
+/// Install `tool` from its npm package for `platform`: `npm pack` fetches the pinned version
+/// (npm checks the tarball against the registry's integrity hash), and the binary in it goes
+/// to `<root>/bin`.
+fn install_prebuilt(root: &Path, tool: &Tool, prebuilt: Prebuilt, platform: &str) -> Result<()> {
+    let package = format!("{}/{platform}@{}", prebuilt.scope, tool.version);
+    say(format!("installing {} {} prebuilt, from the npm package {package}", tool.crate_name, tool.version));
+    let started = Instant::now();
+    let work = root.join(format!(".npm-{}", tool.crate_name));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    let out = Command::new(npm)
+        .args(["pack", &package, "--silent", "--pack-destination"])
+        .arg(&work)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("could not run npm (Node.js) to fetch {package}"))?;
+    if !out.status.success() {
+        bail!("npm pack {package} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let tarball = work.join(String::from_utf8_lossy(&out.stdout).trim());
+    let status = Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&work).status().context("could not run tar")?;
+    if !status.success() {
+        bail!("tar could not unpack {} ({status})", tarball.display());
+    }
+    let file = work.join("package").join(format!("{}{}", prebuilt.file, std::env::consts::EXE_SUFFIX));
+    let tools = Tools { root: root.to_path_buf() };
+    let [bin] = tool.bins else { bail!("{}: a prebuilt package holds one binary", tool.crate_name) };
+    std::fs::create_dir_all(tools.bin_dir())?;
+    std::fs::copy(&file, tools.bin(bin)).with_context(|| format!("{package} has no {}", prebuilt.file))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tools.bin(bin), std::fs::Permissions::from_mode(0o755))?;
+    }
+    // The binary must be the pinned version and run here.
+    let out = Command::new(tools.bin(bin)).arg("--version").output().with_context(|| format!("running {} --version", tools.bin(bin).display()))?;
+    let said = String::from_utf8_lossy(&out.stdout);
+    if !said.split_whitespace().any(|w| w == tool.version) {
+        let _ = std::fs::remove_file(tools.bin(bin));
+        bail!("{package}'s binary says {:?}, not {}", said.trim(), tool.version);
+    }
+    let record = root.join(PREBUILT_RECORD);
+    let mut json: serde_json::Value =
+        std::fs::read_to_string(&record).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_else(|| serde_json::json!({}));
+    json[tool.crate_name] = serde_json::json!(tool.version);
+    std::fs::write(&record, serde_json::to_string_pretty(&json)?)?;
+    let _ = std::fs::remove_dir_all(&work);
+    say(format!("  {} {} installed in {}", tool.crate_name, tool.version, fmt_duration(started.elapsed())));
+    Ok(())
 }
 
 /// Runs `cargo install` for one tool, summarising cargo's output: one line per 25 crates
@@ -150,9 +267,7 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
     say(format!("installing {} {}: {command}", tool.crate_name, tool.version));
     let started = Instant::now();
     let mut child = Command::new(&cargo)
-        .args(["install", "--locked", "--force", "--version", tool.version, "--root"])
-        .arg(root)
-        .arg(tool.crate_name)
+        .args(cargo_install_args(root, tool))
         // Cargo's own target folder for this build, not the workspace's.
         .env_remove("CARGO_TARGET_DIR")
         .stdin(Stdio::null())
@@ -245,6 +360,34 @@ mod tests {
         // Recorded but its binary is gone: not installed.
         assert_eq!(installed_version(&root, &pagefind), None);
         std::fs::write(root.join("bin/pagefind"), "").unwrap();
+        assert_eq!(installed_version(&root, &pagefind).as_deref(), Some("1.6.0"));
+        // The npm route's record counts too, and the pinned version wins over another one.
+        std::fs::write(root.join(PREBUILT_RECORD), r#"{"mdbook-i18n-helpers": "0.4.0"}"#).unwrap();
+        for b in helpers.bins {
+            std::fs::write(root.join("bin").join(b), "").unwrap();
+        }
+        assert_eq!(installed_version(&root, &helpers).as_deref(), Some("0.4.0"));
+        std::fs::write(root.join(PREBUILT_RECORD), r#"{"mdbook": "0.5.4"}"#).unwrap();
+        assert_eq!(installed_version(&root, &mdbook).as_deref(), Some("0.5.4"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn mdbook_is_built_without_the_features_the_book_does_not_use() {
+        let [mdbook, helpers, _] = TOOLS;
+        let root = Path::new("/r");
+        assert_eq!(install_command(root, &mdbook), "cargo install --locked --force --version 0.5.4 --root /r --no-default-features mdbook");
+        assert_eq!(install_command(root, &helpers), "cargo install --locked --force --version 0.4.0 --root /r mdbook-i18n-helpers");
+    }
+
+    /// The npm route, for real: fetches the pinned pagefind for this platform into a scratch
+    /// root and runs it (needs the npm registry; skipped with a reason without npm).
+    #[test]
+    #[ignore = "downloads pagefind (14 MB) from the npm registry"]
+    fn pagefind_installs_from_its_npm_package() {
+        let [_, _, pagefind] = TOOLS;
+        let root = std::env::temp_dir().join(format!("xtask-prebuilt-test-{}", std::process::id()));
+        install_prebuilt(&root, &pagefind, pagefind.prebuilt.unwrap(), npm_platform().unwrap()).unwrap();
         assert_eq!(installed_version(&root, &pagefind).as_deref(), Some("1.6.0"));
         std::fs::remove_dir_all(&root).unwrap();
     }
