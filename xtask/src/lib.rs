@@ -1,7 +1,8 @@
 //! The book's build tool, as a library so that the root package's tests can build the site.
 //!
 //! - [`tools`]: the pinned mdbook, mdbook-i18n-helpers and pagefind, installed on first use
-//!   into the git-ignored `.tools/` folder with `cargo install --locked`.
+//!   into the git-ignored `.tools/` folder (pagefind prebuilt from npm, the others with
+//!   `cargo install --locked`).
 //! - [`site`]: builds `book/en/` and `book/ko/`, the root `book/index.html`, the Pagefind
 //!   indexes, and extracts `po/messages.pot`.
 //! - [`playground`]: the playground core compiled to WebAssembly (the `wasm32-unknown-unknown`
@@ -10,6 +11,7 @@
 //! - [`check`]: the built-site checks (links, anchors, images, language twins).
 //! - [`serve`]: the static server and the rebuild-on-change loop.
 //! - [`transcripts`]: the chapters' kubectl transcripts, generated from lab cluster runs.
+//! - [`workflows`]: the GitHub Actions workflows, checked with actionlint.
 //! - [`preprocess`]: the `include-twins` mdBook preprocessor (Korean pages show the Korean
 //!   example outputs).
 
@@ -23,6 +25,7 @@ pub mod serve;
 pub mod site;
 pub mod tools;
 pub mod transcripts;
+pub mod workflows;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

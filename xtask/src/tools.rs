@@ -173,6 +173,8 @@ pub fn ensure(repo: &Path) -> Result<Tools> {
         }
     }
     say(format!("book tools installed in {}", fmt_duration(started.elapsed())));
+    // The compiled dependencies are only needed to install again.
+    let _ = std::fs::remove_dir_all(build_dir(&root));
     for t in TOOLS {
         match installed_version(&root, &t) {
             Some(v) if v == t.version => {}
@@ -186,6 +188,11 @@ pub fn ensure(repo: &Path) -> Result<Tools> {
         }
     }
     Ok(tools)
+}
+
+/// Where `cargo install` compiles the tools.
+fn build_dir(root: &Path) -> PathBuf {
+    root.join(".build")
 }
 
 /// The `cargo install` arguments for `tool` into `root`.
@@ -215,24 +222,8 @@ fn install_prebuilt(root: &Path, tool: &Tool, prebuilt: Prebuilt, platform: &str
     say(format!("installing {} {} prebuilt, from the npm package {package}", tool.crate_name, tool.version));
     let started = Instant::now();
     let work = root.join(format!(".npm-{}", tool.crate_name));
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
-    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
-    let out = Command::new(npm)
-        .args(["pack", &package, "--silent", "--pack-destination"])
-        .arg(&work)
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("could not run npm (Node.js) to fetch {package}"))?;
-    if !out.status.success() {
-        bail!("npm pack {package} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
-    }
-    let tarball = work.join(String::from_utf8_lossy(&out.stdout).trim());
-    let status = Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&work).status().context("could not run tar")?;
-    if !status.success() {
-        bail!("tar could not unpack {} ({status})", tarball.display());
-    }
-    let file = work.join("package").join(format!("{}{}", prebuilt.file, std::env::consts::EXE_SUFFIX));
+    unpack_npm_package(&package, &work)?;
+    let file = work.join(format!("{}{}", prebuilt.file, std::env::consts::EXE_SUFFIX));
     let tools = Tools { root: root.to_path_buf() };
     let [bin] = tool.bins else { bail!("{}: a prebuilt package holds one binary", tool.crate_name) };
     std::fs::create_dir_all(tools.bin_dir())?;
@@ -259,6 +250,54 @@ fn install_prebuilt(root: &Path, tool: &Tool, prebuilt: Prebuilt, platform: &str
     Ok(())
 }
 
+/// Fetch the npm package `spec` (`name@version`) with `npm pack` (which checks the tarball
+/// against the registry's integrity hash) and unpack its files into `dir` (replaced whole,
+/// at once: a concurrent caller sees the old folder or the new one).
+fn unpack_npm_package(spec: &str, dir: &Path) -> Result<()> {
+    static DOWNLOADS: AtomicUsize = AtomicUsize::new(0);
+    let n = DOWNLOADS.fetch_add(1, Ordering::Relaxed);
+    let work = dir.with_extension(format!("download-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };
+    let out = Command::new(npm)
+        .args(["pack", spec, "--silent", "--pack-destination"])
+        .arg(&work)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("could not run npm (Node.js) to fetch {spec}"))?;
+    if !out.status.success() {
+        bail!("npm pack {spec} failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let tarball = work.join(String::from_utf8_lossy(&out.stdout).trim());
+    let status = Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&work).status().context("could not run tar")?;
+    if !status.success() {
+        bail!("tar could not unpack {} ({status})", tarball.display());
+    }
+    if !work.join("package").is_dir() {
+        bail!("{spec}: no package/ folder in its tarball");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    let moved = std::fs::rename(work.join("package"), dir);
+    let _ = std::fs::remove_dir_all(&work);
+    // Another caller may have put the same package there first.
+    if moved.is_err() && !dir.join("package.json").is_file() {
+        moved.with_context(|| format!("moving {spec} into {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// A pinned npm package of JavaScript (not a binary) in `<repo>/.tools/npm/<name>-<version>`,
+/// fetched on first use: the folder that holds its `package.json`.
+pub fn npm_package(repo: &Path, name: &str, version: &str) -> Result<PathBuf> {
+    let dir = tools_root(repo).join("npm").join(format!("{name}-{version}"));
+    if !dir.join("package.json").is_file() {
+        say(format!("installing the npm package {name}@{version} into {}", dir.display()));
+        unpack_npm_package(&format!("{name}@{version}"), &dir)?;
+    }
+    Ok(dir)
+}
+
 /// Runs `cargo install` for one tool, summarising cargo's output: one line per 25 crates
 /// compiled, cargo's own lines for the start and the end, and the last lines on failure.
 fn install(root: &Path, tool: &Tool) -> Result<()> {
@@ -268,8 +307,9 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
     let started = Instant::now();
     let mut child = Command::new(&cargo)
         .args(cargo_install_args(root, tool))
-        // Cargo's own target folder for this build, not the workspace's.
-        .env_remove("CARGO_TARGET_DIR")
+        // One target folder for the tools (not the workspace's): the dependencies mdbook and
+        // mdbook-i18n-helpers share (mdbook's crates, pulldown-cmark, regex, serde) compile once.
+        .env("CARGO_TARGET_DIR", build_dir(root))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
