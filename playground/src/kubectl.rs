@@ -86,25 +86,53 @@ fn holds(modified: &Value, current: &Value) -> bool {
     }
 }
 
-/// Client-side apply's three-way patch (kubectl's `CreateThreeWayMergePatch`, in outline):
+/// Client-side apply's three-way patch (kubectl's `CreateThreeWayMergePatch`,
+/// `apimachinery/pkg/util/strategicpatch/patch.go`, in outline) for an object of `kind`:
 /// what `modified` sets that `current` does not already hold, plus `null` for every field the
-/// last applied manifest (`original`) had and `modified` dropped. A list that differs is sent
-/// whole (the strategic merge then merges lists with merge keys, such as containers by name).
-/// `{}` means nothing to do (`unchanged`).
-pub fn three_way_patch(original: Option<&Value>, modified: &Value, current: &Value) -> Value {
+/// last applied manifest (`original`) had and `modified` dropped. Lists follow their patch
+/// strategy ([`lab_apimachinery::patch::schema`]): a list merged by key (containers by `name`)
+/// sends the elements that changed, `{"name": X, "$patch": "delete"}` for an element the last
+/// applied manifest had and `modified` dropped, and `$setElementOrder/<field>`; a set of
+/// scalars (`finalizers`) sends what is new and `$deleteFromPrimitiveList/<field>` for what
+/// was dropped; any other list is sent whole. `{}` means nothing to do (`unchanged`).
+pub fn three_way_patch(kind: &str, original: Option<&Value>, modified: &Value, current: &Value) -> Value {
+    map_patch(Ty::for_kind(kind), original, modified, current)
+}
+
+use lab_apimachinery::patch::schema::{ListType, Ty};
+
+fn map_patch(ty: Ty, original: Option<&Value>, modified: &Value, current: &Value) -> Value {
     let mut patch = Map::new();
     let (Some(m), c) = (modified.as_object(), current.as_object()) else { return modified.clone() };
     for (k, mv) in m {
         let cv = c.and_then(|c| c.get(k));
         let ov = original.and_then(|o| o.get(k));
+        let meta = ty.field(k);
         match (mv, cv) {
             (Value::Object(_), Some(cv @ Value::Object(_))) => {
-                let sub = three_way_patch(ov, mv, cv);
+                let sub = map_patch(meta.ty, ov, mv, cv);
                 if sub.as_object().is_some_and(|s| !s.is_empty()) {
                     patch.insert(k.clone(), sub);
                 }
             }
             (_, Some(cv)) if holds(mv, cv) => {}
+            (Value::Array(ml), Some(Value::Array(cl))) => match meta.list {
+                ListType::Map { smp_key, .. } => keyed_list_patch(&mut patch, k, meta.ty, smp_key, ov.and_then(Value::as_array), ml, cl),
+                ListType::Set => {
+                    let new: Vec<Value> = ml.iter().filter(|v| !cl.contains(v)).cloned().collect();
+                    let gone: Vec<Value> =
+                        ov.and_then(Value::as_array).into_iter().flatten().filter(|v| !ml.contains(v) && cl.contains(v)).cloned().collect();
+                    if !new.is_empty() {
+                        patch.insert(k.clone(), Value::Array(new));
+                    }
+                    if !gone.is_empty() {
+                        patch.insert(format!("$deleteFromPrimitiveList/{k}"), Value::Array(gone));
+                    }
+                }
+                ListType::Atomic => {
+                    patch.insert(k.clone(), mv.clone());
+                }
+            },
             _ => {
                 patch.insert(k.clone(), mv.clone());
             }
@@ -118,6 +146,46 @@ pub fn three_way_patch(original: Option<&Value>, modified: &Value, current: &Val
         }
     }
     Value::Object(patch)
+}
+
+/// The patch of a list merged by `smp_key`: changed elements (each a patch of its own, with
+/// its key), deletions of dropped elements, and the order of `modified`.
+fn keyed_list_patch(patch: &mut Map<String, Value>, field: &str, ty: Ty, smp_key: &str, original: Option<&Vec<Value>>, modified: &[Value], current: &[Value]) {
+    let find = |list: &[Value], key: &Value| list.iter().find(|e| e.get(smp_key) == Some(key)).cloned();
+    let mut elements = Vec::new();
+    for m in modified {
+        let Some(key) = m.get(smp_key) else {
+            // An element without its key cannot be merged: send the list whole, as kubectl
+            // would fail to and the server would refuse.
+            patch.insert(field.to_string(), Value::Array(modified.to_vec()));
+            return;
+        };
+        let o = original.and_then(|o| find(o, key));
+        match find(current, key) {
+            Some(c) => {
+                let mut sub = map_patch(ty, o.as_ref(), m, &c);
+                if sub.as_object().is_some_and(|s| !s.is_empty()) {
+                    sub[smp_key] = key.clone();
+                    elements.push(sub);
+                }
+            }
+            None => elements.push(m.clone()),
+        }
+    }
+    for o in original.into_iter().flatten() {
+        if let Some(key) = o.get(smp_key)
+            && !modified.iter().any(|m| m.get(smp_key) == Some(key))
+            && find(current, key).is_some()
+        {
+            elements.push(json!({smp_key: key, "$patch": "delete"}));
+        }
+    }
+    if elements.is_empty() {
+        return;
+    }
+    let order: Vec<Value> = modified.iter().filter_map(|m| m.get(smp_key)).map(|k| json!({smp_key: k})).collect();
+    patch.insert(format!("$setElementOrder/{field}"), Value::Array(order));
+    patch.insert(field.to_string(), Value::Array(elements));
 }
 
 /// The last applied manifest recorded in `current`, if any.
@@ -139,12 +207,12 @@ mod tests {
         current["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = json!("IfNotPresent");
         current["spec"]["podManagementPolicy"] = json!("OrderedReady");
         let original = last_applied(&current);
-        assert_eq!(three_way_patch(original.as_ref(), &modified, &current), json!({}));
+        assert_eq!(three_way_patch("StatefulSet", original.as_ref(), &modified, &current), json!({}));
 
         let mut changed = manifest.clone();
         changed["metadata"].as_object_mut().unwrap().remove("labels");
         changed["spec"]["replicas"] = json!(5);
-        let p = three_way_patch(original.as_ref(), &with_last_applied(&changed), &current);
+        let p = three_way_patch("StatefulSet", original.as_ref(), &with_last_applied(&changed), &current);
         assert_eq!(p["spec"], json!({"replicas": 5}));
         assert_eq!(p["metadata"]["labels"], Value::Null);
         assert!(p["metadata"].as_object().unwrap().contains_key("labels"));

@@ -190,7 +190,7 @@ impl Playground {
             }
             Some(current) => {
                 let original = kubectl::last_applied(&current);
-                let patch = kubectl::three_way_patch(original.as_ref(), &modified, &current);
+                let patch = kubectl::three_way_patch(&kind, original.as_ref(), &modified, &current);
                 if patch.as_object().is_some_and(|p| !p.is_empty()) {
                     let bytes = serde_json::to_vec(&patch).unwrap_or_default();
                     store

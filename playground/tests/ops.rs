@@ -306,3 +306,33 @@ fn a_failed_node_goes_unknown_its_pods_not_ready_then_evicted_and_recovered() {
     assert_eq!(node_ready(&p), "True");
     until(&mut p, 120.0, "web-0 back", |p| ready_pods(p) == ["web-0"] && objects(p, "Pod")[0]["metadata"]["deletionTimestamp"].is_null());
 }
+
+/// `kubectl apply` of a manifest that drops a container, a container's field and a label:
+/// the three-way strategic merge patch deletes them (`$patch: delete` by the containers'
+/// merge key `name`, `null` for the field), keeps the server's defaults, and a manifest
+/// that adds a container back merges it in the manifest's order.
+#[test]
+fn apply_removes_what_the_manifest_dropped_from_merged_lists() {
+    let mut p = Playground::new();
+    let sidecar = "        - name: sidecar\n          image: busybox:1.36\n          command: [\"sh\", \"-c\", \"sleep 3600\"]\n";
+    let two = web(1, "").replace("      containers:\n", &format!("      containers:\n{sidecar}"));
+    ok(&mut p, json!({"op": "apply", "yaml": two}));
+    let containers = |p: &Playground| -> Vec<Value> { objects(p, "StatefulSet")[0]["spec"]["template"]["spec"]["containers"].as_array().unwrap().clone() };
+    let names_of = |c: &[Value]| -> Vec<String> { c.iter().map(|c| c["name"].as_str().unwrap().to_string()).collect() };
+    assert_eq!(names_of(&containers(&p)), ["sidecar", "nginx"]);
+
+    let a = ok(&mut p, json!({"op": "apply", "yaml": web(1, "").replace("          ports:\n            - name: web\n              containerPort: 80\n", "").replace("port: web", "port: 80")}));
+    assert_eq!(a["results"], json!(["service/nginx unchanged", "statefulset.apps/web configured"]));
+    let c = containers(&p);
+    assert_eq!(names_of(&c), ["nginx"]);
+    assert!(c[0].get("ports").is_none(), "{}", c[0]);
+    // The server's defaults stay.
+    assert_eq!(c[0]["imagePullPolicy"], "IfNotPresent");
+    assert_eq!(c[0]["terminationMessagePath"], "/dev/termination-log");
+
+    let back = web(1, "").replace("      containers:\n", &format!("      containers:\n{sidecar}"));
+    ok(&mut p, json!({"op": "apply", "yaml": back}));
+    assert_eq!(names_of(&containers(&p)), ["sidecar", "nginx"]);
+    let a = ok(&mut p, json!({"op": "apply", "yaml": web(1, "").replace("      containers:\n", &format!("      containers:\n{sidecar}"))}));
+    assert_eq!(a["results"], json!(["service/nginx unchanged", "statefulset.apps/web unchanged"]));
+}
