@@ -176,6 +176,39 @@ pub fn apply_defaults(kind: &str, obj: &mut Value) {
             default(spec, "revisionHistoryLimit", json!(10));
             template_defaults(spec);
         }
+        // batch/v1 `SetDefaults_Job` (pkg/apis/batch/v1/defaults.go)
+        "Job" => {
+            let spec = obj_mut(obj, "spec");
+            if is_unset(spec.get("completions")) && is_unset(spec.get("parallelism")) {
+                spec.insert("completions".into(), json!(1));
+            }
+            default(spec, "parallelism", json!(1));
+            let per_index = !is_unset(spec.get("backoffLimitPerIndex"));
+            default(spec, "backoffLimit", json!(if per_index { i32::MAX } else { 6 }));
+            default(spec, "completionMode", json!("NonIndexed"));
+            default(spec, "suspend", json!(false));
+            if is_unset(spec.get("podFailurePolicy")) {
+                default(spec, "podReplacementPolicy", json!("TerminatingOrFailed"));
+            }
+            template_defaults(spec);
+            // "if len(obj.Labels) == 0 { obj.Labels = obj.Spec.Template.Labels }"
+            let labels = obj.pointer("/spec/template/metadata/labels").cloned();
+            if let Some(labels) = labels
+                && obj.pointer("/metadata/labels").and_then(Value::as_object).is_none_or(|m| m.is_empty())
+            {
+                obj_mut(obj, "metadata").insert("labels".into(), labels);
+            }
+        }
+        // batch/v1 `SetDefaults_CronJob`; the job template's pod spec gets the pod defaults
+        "CronJob" => {
+            let spec = obj_mut(obj, "spec");
+            default(spec, "concurrencyPolicy", json!("Allow"));
+            default(spec, "suspend", json!(false));
+            default(spec, "successfulJobsHistoryLimit", json!(3));
+            default(spec, "failedJobsHistoryLimit", json!(1));
+            let jt = obj_mut_map(spec, "jobTemplate");
+            template_defaults(obj_mut_map(jt, "spec"));
+        }
         "Service" => service_defaults(obj),
         "PersistentVolumeClaim" => {
             let spec = obj_mut(obj, "spec");
@@ -369,6 +402,8 @@ pub fn admit_create(kind: &str, obj: &mut Value) {
     default(spec, "serviceAccountName", json!("default"));
     let sa = spec.get("serviceAccountName").cloned().unwrap();
     default(spec, "serviceAccount", sa);
+    service_account_token_volume(obj);
+    let spec = obj_mut(obj, "spec");
     // Priority admission (no priorityClassName: the global default 0)
     if is_unset(spec.get("priorityClassName")) {
         default(spec, "priority", json!(0));
@@ -391,6 +426,72 @@ pub fn admit_create(kind: &str, obj: &mut Value) {
             list.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}));
         }
     }
+}
+
+/// Where the ServiceAccount admission mounts the token (`DefaultAPITokenMountPath`).
+pub const SERVICE_ACCOUNT_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/// The ServiceAccount admission's projected token volume
+/// (`plugin/pkg/admission/serviceaccount/admission.go` `mountServiceAccountToken` and
+/// `TokenVolumeSource`): a `kube-api-access-<5 random>` volume of the bound token (3607 s), the
+/// cluster's CA (`kube-root-ca.crt`) and the namespace, mounted read-only at
+/// [`SERVICE_ACCOUNT_MOUNT_PATH`] in every container and init container that has nothing
+/// mounted there. Skipped when the pod says `automountServiceAccountToken: false` (upstream
+/// also asks the ServiceAccount, which this pure function cannot see). The random suffix
+/// (upstream `utilrand.String(5)`) is drawn from the pod's UID, so it is stable per pod.
+fn service_account_token_volume(pod: &mut Value) {
+    if pod.pointer("/spec/automountServiceAccountToken").and_then(Value::as_bool) == Some(false) {
+        return;
+    }
+    let uid = pod.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("").to_string();
+    let spec = obj_mut(pod, "spec");
+    let mounted_in = |c: &Value| {
+        c.get("volumeMounts").and_then(Value::as_array).is_some_and(|m| m.iter().any(|m| m["mountPath"] == SERVICE_ACCOUNT_MOUNT_PATH))
+    };
+    // a volume already named `kube-api-access-*` (a pod created from another's YAML) is reused
+    let existing = spec.get("volumes").and_then(Value::as_array).and_then(|vols| {
+        vols.iter().find_map(|v| v["name"].as_str().filter(|n| n.starts_with("kube-api-access-")).map(str::to_string))
+    });
+    let name = existing.clone().unwrap_or_else(|| format!("kube-api-access-{}", random_suffix(&uid)));
+    let mut mounted = false;
+    for key in ["initContainers", "containers"] {
+        each_in(spec, key, |c| {
+            if !mounted_in(&Value::Object(c.clone())) {
+                let mounts = c.entry("volumeMounts").or_insert_with(|| json!([]));
+                if let Some(m) = mounts.as_array_mut() {
+                    m.push(json!({"name": name, "readOnly": true, "mountPath": SERVICE_ACCOUNT_MOUNT_PATH}));
+                    mounted = true;
+                }
+            }
+        });
+    }
+    if mounted && existing.is_none() {
+        let vols = spec.entry("volumes").or_insert_with(|| json!([]));
+        if let Some(v) = vols.as_array_mut() {
+            v.push(json!({"name": name, "projected": {"sources": [
+                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+            ], "defaultMode": 420}}));
+        }
+    }
+}
+
+/// Five characters of upstream's `utilrand` alphabet (no vowels, no look-alikes), from `seed`.
+fn random_suffix(seed: &str) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in seed.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (0..5)
+        .map(|_| {
+            h ^= h >> 29;
+            h = h.wrapping_mul(0xbf58476d1ce4e5b9);
+            ALPHABET[(h >> 33) as usize % ALPHABET.len()] as char
+        })
+        .collect()
 }
 
 /// upstream `qos.GetPodQOS` over a pod's containers (JSON).
@@ -455,6 +556,32 @@ pub fn prepare_for_create(kind: &str, obj: &mut Value) {
         }
         "PersistentVolumeClaim" | "PersistentVolume" => {
             obj["status"] = json!({"phase": "Pending"});
+        }
+        // `jobStrategy.PrepareForCreate` (pkg/registry/batch/job/strategy.go): status cleared,
+        // generation 1, and unless `manualSelector` the generated selector on the Job's UID
+        // with its labels on the template (`generateSelector`); the v1 defaults then copy
+        // the template labels to a Job that has none.
+        "Job" => {
+            obj["status"] = json!({});
+            let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or("").to_string();
+            let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+            let manual = obj.pointer("/spec/manualSelector").and_then(Value::as_bool) == Some(true);
+            if !manual && !uid.is_empty() {
+                let spec = obj_mut(obj, "spec");
+                let tm = obj_mut_map(obj_mut_map(spec, "template"), "metadata");
+                let labels = obj_mut_map(tm, "labels");
+                labels.insert("batch.kubernetes.io/controller-uid".into(), json!(uid));
+                labels.insert("batch.kubernetes.io/job-name".into(), json!(name));
+                labels.insert("controller-uid".into(), json!(uid));
+                labels.insert("job-name".into(), json!(name));
+                spec.insert("selector".into(), json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}));
+            }
+            // the stored Job is defaulted again when read: a Job without labels shows its
+            // template's, generated ones included
+            apply_defaults("Job", obj);
+        }
+        "CronJob" | "PodDisruptionBudget" => {
+            obj["status"] = json!({});
         }
         "StatefulSet" | "ReplicaSet" | "Deployment" | "DaemonSet" => {
             obj["status"] = json!({});

@@ -121,6 +121,13 @@ const COLUMNS: &[(&str, &[Col])] = &[
     ("ConfigMap", &[NAME, col("Data", docs::CM_DATA), AGE]),
     ("Secret", &[NAME, col("Type", docs::SECRET_TYPE), col("Data", docs::SECRET_DATA), AGE]),
     ("ServiceAccount", &[NAME, col("Secrets", docs::SA_SECRETS), AGE]),
+    // pkg/printers/internalversion `jobColumnDefinitions` (the Status column since 1.30).
+    ("Job", &[NAME, col("Status", "Status of the job."), col("Completions", "The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs."),
+        col("Duration", "Time required to complete the job."), AGE, CONTAINERS, IMAGES, wide("Selector", "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors")]),
+    // `podDisruptionBudgetColumnDefinitions`.
+    ("PodDisruptionBudget", &[NAME, col("Min Available", "The minimum number of pods that must be available simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
+        col("Max Unavailable", "The maximum number of pods that may be unavailable simultaneously.  This can be either an integer or a string specifying a percentage, e.g. \"28%\"."),
+        int("Allowed Disruptions", "The number of pod disruptions that are currently allowed."), AGE]),
     // pkg/printers/internalversion `leaseColumnDefinitions`.
     ("Lease", &[NAME, col("Holder", "holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field."), AGE]),
 ];
@@ -486,6 +493,52 @@ fn cells(kind: &str, o: &Value, now: Timestamp) -> (Vec<Value>, Option<Value>) {
             ]
         }
         "Event" => event_cells(o, now),
+        // `printJob`
+        "Job" => {
+            let succeeded = i(o, "/status/succeeded");
+            let completions = match (o.pointer("/spec/completions").and_then(Value::as_i64), o.pointer("/spec/parallelism").and_then(Value::as_i64)) {
+                (Some(c), _) => format!("{succeeded}/{c}"),
+                (None, None) => format!("{succeeded}/1 of 1"),
+                (None, Some(p)) if p > 1 => format!("{succeeded}/1 of {p}"),
+                (None, Some(_)) => format!("{succeeded}/1"),
+            };
+            let start = parse_time(o.pointer("/status/startTime").and_then(Value::as_str));
+            let end = parse_time(o.pointer("/status/completionTime").and_then(Value::as_str));
+            let duration = match (start, end) {
+                (None, _) => String::new(),
+                (Some(st), None) => human_duration(now.duration_since(st).as_secs_f64()),
+                (Some(st), Some(e)) => human_duration(e.duration_since(st).as_secs_f64()),
+            };
+            let has = |t: &str| arr(o, "/status/conditions").iter().any(|c| s(c, "/type") == t && s(c, "/status") == "True");
+            let status = if has("Complete") {
+                "Complete"
+            } else if has("Failed") {
+                "Failed"
+            } else if o.pointer("/metadata/deletionTimestamp").is_some_and(|v| !v.is_null()) {
+                "Terminating"
+            } else if has("Suspended") {
+                "Suspended"
+            } else if has("FailureTarget") {
+                "FailureTarget"
+            } else if has("SuccessCriteriaMet") {
+                "SuccessCriteriaMet"
+            } else {
+                "Running"
+            };
+            let (names, images) = layout_containers(o);
+            vec![name(o), json!(status), json!(completions), json!(duration), age(o, now), json!(names), json!(images),
+                json!(format_label_selector(o.pointer("/spec/selector")))]
+        }
+        // `printPodDisruptionBudget`
+        "PodDisruptionBudget" => {
+            let int_or_string = |p: &str| match o.pointer(p) {
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::String(v)) => v.clone(),
+                _ => "N/A".into(),
+            };
+            vec![name(o), json!(int_or_string("/spec/minAvailable")), json!(int_or_string("/spec/maxUnavailable")),
+                json!(i(o, "/status/disruptionsAllowed")), age(o, now)]
+        }
         "Namespace" => vec![name(o), json!(s(o, "/status/phase")), age(o, now)],
         "Lease" => vec![name(o), json!(s(o, "/spec/holderIdentity")), age(o, now)],
         "ConfigMap" => {

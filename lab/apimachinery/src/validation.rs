@@ -381,7 +381,17 @@ pub fn name_is(rule: NameRule, name: &str, prefix: bool) -> Vec<String> {
         NameRule::Subdomain => is_dns1123_subdomain(name),
         NameRule::Label => is_dns1123_label(name),
         NameRule::Dns1035 => is_dns1035_label(name),
+        NameRule::PathSegment => is_valid_path_segment_name(name),
     }
+}
+
+/// upstream `path.IsValidPathSegmentName` (`apimachinery/pkg/api/validation/path`).
+pub fn is_valid_path_segment_name(name: &str) -> Vec<String> {
+    match name {
+        "." | ".." => return vec![format!("may not be '{name}'")],
+        _ => {}
+    }
+    ["/", "%"].iter().filter(|c| name.contains(*c)).map(|c| format!("may not contain '{c}'")).collect()
 }
 
 /// Which name rule a kind's `metadata.name` follows.
@@ -393,6 +403,8 @@ pub enum NameRule {
     Label,
     /// DNS-1035 label: Service
     Dns1035,
+    /// a path segment (no `/`, `%`, not `.` or `..`): the RBAC kinds
+    PathSegment,
 }
 
 mod kinds;

@@ -288,3 +288,93 @@ fn defaults_are_idempotent_for_every_kind() {
     apply_defaults("Pod", &mut p);
     assert_eq!(p["spec"]["containers"][0]["ports"][0]["hostPort"], 8080);
 }
+
+// plugin/pkg/admission/serviceaccount/admission.go mountServiceAccountToken: a
+// `kube-api-access-xxxxx` projected volume (token 3607 s, kube-root-ca.crt, namespace), mounted
+// read-only in every container that has nothing at the token path
+#[test]
+fn service_account_admission_mounts_the_projected_token_volume() {
+    let mut p = json!({
+        "metadata": {"name": "web-0", "namespace": "demo", "uid": "6f1c7a52-0f7e-4b8e-9d8f-1d2e3f4a5b6c"},
+        "spec": {
+            "initContainers": [{"name": "init", "image": "busybox:1.36"}],
+            "containers": [
+                {"name": "nginx", "image": "nginx:1.27-alpine", "volumeMounts": [{"name": "www", "mountPath": "/usr/share/nginx/html"}]},
+                {"name": "own", "image": "busybox:1.36", "volumeMounts": [{"name": "mine", "mountPath": SERVICE_ACCOUNT_MOUNT_PATH}]}
+            ],
+            "volumes": [{"name": "www", "emptyDir": {}}, {"name": "mine", "emptyDir": {}}]
+        }
+    });
+    apply_defaults("Pod", &mut p);
+    admit_create("Pod", &mut p);
+    let vols = p["spec"]["volumes"].as_array().unwrap();
+    assert_eq!(vols.len(), 3);
+    let name = vols[2]["name"].as_str().unwrap().to_string();
+    let suffix = name.strip_prefix("kube-api-access-").expect("generated name");
+    assert_eq!(suffix.len(), 5);
+    assert!(suffix.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)), "{suffix}");
+    assert_eq!(vols[2]["projected"]["defaultMode"], 420);
+    assert_eq!(vols[2]["projected"]["sources"][0], json!({"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}));
+    assert_eq!(vols[2]["projected"]["sources"][1]["configMap"]["name"], "kube-root-ca.crt");
+    assert_eq!(vols[2]["projected"]["sources"][2]["downwardAPI"]["items"][0]["fieldRef"]["fieldPath"], "metadata.namespace");
+    let mount = json!({"name": name, "readOnly": true, "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"});
+    assert_eq!(p["spec"]["initContainers"][0]["volumeMounts"], json!([mount.clone()]));
+    assert_eq!(p["spec"]["containers"][0]["volumeMounts"][1], mount, "appended after the pod's own mounts");
+    assert_eq!(p["spec"]["containers"][1]["volumeMounts"].as_array().unwrap().len(), 1, "a container with its own mount there keeps it");
+    assert!(validate_create("Pod", &p).is_ok(), "{:?}", validate_create("Pod", &p));
+
+    // the same UID gives the same name; automountServiceAccountToken: false gives none
+    let mut again = json!({"metadata": {"uid": "6f1c7a52-0f7e-4b8e-9d8f-1d2e3f4a5b6c"}, "spec": {"containers": [{"name": "a", "image": "x"}]}});
+    admit_create("Pod", &mut again);
+    assert_eq!(again["spec"]["volumes"][0]["name"], name.as_str());
+    let mut off = json!({"metadata": {"uid": "u"}, "spec": {"automountServiceAccountToken": false, "containers": [{"name": "a", "image": "x"}]}});
+    admit_create("Pod", &mut off);
+    assert!(off["spec"].get("volumes").is_none());
+    assert!(off["spec"]["containers"][0].get("volumeMounts").is_none());
+}
+
+// pkg/apis/batch/v1/defaults.go SetDefaults_Job + pkg/registry/batch/job/strategy.go
+// PrepareForCreate/generateSelector
+#[test]
+fn job_defaults_and_generated_selector_as_upstream() {
+    let mut j = json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "pi", "namespace": "demo", "uid": "0d5e0c3e-1111-2222-3333-444455556666"},
+        "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "pi", "image": "busybox:1.36", "command": ["true"]}]}}}
+    });
+    apply_defaults("Job", &mut j);
+    prepare_for_create("Job", &mut j);
+    let s = &j["spec"];
+    assert_eq!((s["completions"].clone(), s["parallelism"].clone(), s["backoffLimit"].clone()), (json!(1), json!(1), json!(6)));
+    assert_eq!(s["completionMode"], "NonIndexed");
+    assert_eq!(s["suspend"], false);
+    assert_eq!(s["podReplacementPolicy"], "TerminatingOrFailed");
+    let uid = "0d5e0c3e-1111-2222-3333-444455556666";
+    assert_eq!(s["selector"], json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}));
+    let want = json!({"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": "pi", "controller-uid": uid, "job-name": "pi"});
+    assert_eq!(s["template"]["metadata"]["labels"], want);
+    assert_eq!(j["metadata"]["labels"], want, "a Job without labels shows its template's");
+    assert_eq!(s["template"]["spec"]["dnsPolicy"], "ClusterFirst");
+    assert_eq!(j["status"], json!({}));
+}
+
+// pkg/apis/batch/validation validatePodTemplateSpec: a Job's pods restart OnFailure or Never
+#[test]
+fn job_validation_rejects_restart_policy_always_as_upstream() {
+    let mut j = json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "pi", "namespace": "demo", "uid": "u-1"},
+        "spec": {"template": {"spec": {"containers": [{"name": "pi", "image": "busybox:1.36"}]}}}
+    });
+    apply_defaults("Job", &mut j);
+    prepare_for_create("Job", &mut j);
+    let err = validate_create("Job", &j).unwrap_err().to_status();
+    assert_eq!(err["message"], r#"Job.batch "pi" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never""#);
+    j["spec"]["template"]["spec"]["restartPolicy"] = json!("Never");
+    assert!(validate_create("Job", &j).is_ok(), "{:?}", validate_create("Job", &j));
+    // RBAC names are path segments (upstream ValidateRBACName)
+    let role = json!({"metadata": {"name": "system:controller:job-controller"}, "rules": []});
+    assert!(validate_create("ClusterRole", &role).is_ok());
+    let bad = json!({"metadata": {"name": "a/b"}, "rules": []});
+    assert!(validate_create("ClusterRole", &bad).unwrap_err().to_status()["message"].as_str().unwrap().contains("may not contain '/'"));
+}

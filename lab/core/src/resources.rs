@@ -1,7 +1,11 @@
 //! The resources the lab cluster serves, each backed by its k8s-openapi type so every field
 //! round-trips and unknown fields are found (the real server decodes into the Go type the same way).
 
-use k8s_openapi::api::{apps::v1 as apps, coordination::v1 as coordination, core::v1 as core, discovery::v1 as discovery, events::v1 as events, storage::v1 as storage};
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
+    discovery::v1 as discovery, events::v1 as events, networking::v1 as networking, node::v1 as node, policy::v1 as policy,
+    rbac::v1 as rbac, scheduling::v1 as scheduling, storage::v1 as storage,
+};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
@@ -102,19 +106,61 @@ resource!(STORAGECLASSES, "storage.k8s.io", "v1", storage::StorageClass, "Storag
 resource!(LEASES, "coordination.k8s.io", "v1", coordination::Lease, "Lease", "leases", "lease", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 resource!(EVENTS_V1, "events.k8s.io", "v1", events::Event, "Event", "events", "event", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 
+// The rest of what a kind v1.33 cluster serves by default (`kubectl api-resources`), stored and
+// validated like the others; controllers only where the book needs them (Job, the disruption
+// controller's PodDisruptionBudget status).
+resource!(REPLICATIONCONTROLLERS, "", "v1", core::ReplicationController, "ReplicationController", "replicationcontrollers", "replicationcontroller", ns = true, short = &["rc"], cat = ALL_CAT, status = true, scale = true, generation = true);
+resource!(PODTEMPLATES, "", "v1", core::PodTemplate, "PodTemplate", "podtemplates", "podtemplate", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(LIMITRANGES, "", "v1", core::LimitRange, "LimitRange", "limitranges", "limitrange", ns = true, short = &["limits"], cat = NONE, status = false, scale = false, generation = false);
+resource!(RESOURCEQUOTAS, "", "v1", core::ResourceQuota, "ResourceQuota", "resourcequotas", "resourcequota", ns = true, short = &["quota"], cat = NONE, status = true, scale = false, generation = false);
+resource!(DAEMONSETS, "apps", "v1", apps::DaemonSet, "DaemonSet", "daemonsets", "daemonset", ns = true, short = &["ds"], cat = ALL_CAT, status = true, scale = false, generation = true);
+resource!(HPAS, "autoscaling", "v2", autoscaling::HorizontalPodAutoscaler, "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", ns = true, short = &["hpa"], cat = ALL_CAT, status = true, scale = false, generation = false);
+resource!(CRONJOBS, "batch", "v1", batch::CronJob, "CronJob", "cronjobs", "cronjob", ns = true, short = &["cj"], cat = ALL_CAT, status = true, scale = false, generation = true);
+resource!(JOBS, "batch", "v1", batch::Job, "Job", "jobs", "job", ns = true, short = NONE, cat = ALL_CAT, status = true, scale = false, generation = true);
+resource!(INGRESSCLASSES, "networking.k8s.io", "v1", networking::IngressClass, "IngressClass", "ingressclasses", "ingressclass", ns = false, short = NONE, cat = NONE, status = false, scale = false, generation = true);
+resource!(INGRESSES, "networking.k8s.io", "v1", networking::Ingress, "Ingress", "ingresses", "ingress", ns = true, short = &["ing"], cat = NONE, status = true, scale = false, generation = true);
+resource!(NETWORKPOLICIES, "networking.k8s.io", "v1", networking::NetworkPolicy, "NetworkPolicy", "networkpolicies", "networkpolicy", ns = true, short = &["netpol"], cat = NONE, status = false, scale = false, generation = true);
+resource!(PDBS, "policy", "v1", policy::PodDisruptionBudget, "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", ns = true, short = &["pdb"], cat = NONE, status = true, scale = false, generation = true);
+resource!(CLUSTERROLEBINDINGS, "rbac.authorization.k8s.io", "v1", rbac::ClusterRoleBinding, "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", ns = false, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(CLUSTERROLES, "rbac.authorization.k8s.io", "v1", rbac::ClusterRole, "ClusterRole", "clusterroles", "clusterrole", ns = false, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(ROLEBINDINGS, "rbac.authorization.k8s.io", "v1", rbac::RoleBinding, "RoleBinding", "rolebindings", "rolebinding", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(ROLES, "rbac.authorization.k8s.io", "v1", rbac::Role, "Role", "roles", "role", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(CSIDRIVERS, "storage.k8s.io", "v1", storage::CSIDriver, "CSIDriver", "csidrivers", "csidriver", ns = false, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(CSINODES, "storage.k8s.io", "v1", storage::CSINode, "CSINode", "csinodes", "csinode", ns = false, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(CSISTORAGECAPACITIES, "storage.k8s.io", "v1", storage::CSIStorageCapacity, "CSIStorageCapacity", "csistoragecapacities", "csistoragecapacity", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+resource!(VOLUMEATTACHMENTS, "storage.k8s.io", "v1", storage::VolumeAttachment, "VolumeAttachment", "volumeattachments", "volumeattachment", ns = false, short = NONE, cat = NONE, status = true, scale = false, generation = false);
+resource!(PRIORITYCLASSES, "scheduling.k8s.io", "v1", scheduling::PriorityClass, "PriorityClass", "priorityclasses", "priorityclass", ns = false, short = &["pc"], cat = NONE, status = false, scale = false, generation = false);
+resource!(RUNTIMECLASSES, "node.k8s.io", "v1", node::RuntimeClass, "RuntimeClass", "runtimeclasses", "runtimeclass", ns = false, short = NONE, cat = NONE, status = false, scale = false, generation = false);
+
 // The autoscaling/v1 `Scale` of the `/scale` subresources (not a collection of its own).
 resource!(SCALE, "autoscaling", "v1", k8s_openapi::api::autoscaling::v1::Scale, "Scale", "scale", "", ns = true, short = NONE, cat = NONE, status = false, scale = false, generation = false);
 
 /// Every served resource, in discovery order.
 pub static ALL: &[&ResourceType] = &[
     &NAMESPACES, &NODES, &PODS, &SERVICES, &ENDPOINTS, &PVCS, &PVS, &EVENTS, &CONFIGMAPS, &SECRETS,
-    &SERVICEACCOUNTS, &STATEFULSETS, &REPLICASETS, &DEPLOYMENTS, &CONTROLLERREVISIONS, &ENDPOINTSLICES,
-    &STORAGECLASSES, &EVENTS_V1, &LEASES,
+    &SERVICEACCOUNTS, &REPLICATIONCONTROLLERS, &PODTEMPLATES, &LIMITRANGES, &RESOURCEQUOTAS,
+    &STATEFULSETS, &REPLICASETS, &DEPLOYMENTS, &CONTROLLERREVISIONS, &DAEMONSETS, &ENDPOINTSLICES,
+    &STORAGECLASSES, &CSIDRIVERS, &CSINODES, &CSISTORAGECAPACITIES, &VOLUMEATTACHMENTS, &EVENTS_V1, &LEASES,
+    &HPAS, &CRONJOBS, &JOBS, &INGRESSCLASSES, &INGRESSES, &NETWORKPOLICIES, &PDBS,
+    &CLUSTERROLEBINDINGS, &CLUSTERROLES, &ROLEBINDINGS, &ROLES, &PRIORITYCLASSES, &RUNTIMECLASSES,
 ];
 
-/// The API groups (other than the core group) with their one version, in discovery order.
-pub static GROUPS: &[(&str, &str)] =
-    &[("apps", "v1"), ("events.k8s.io", "v1"), ("discovery.k8s.io", "v1"), ("storage.k8s.io", "v1"), ("coordination.k8s.io", "v1")];
+/// The API groups (other than the core group) with their one version, in discovery order
+/// (kube-apiserver's: the order of its `RESTStorageProvider`s, `pkg/controlplane/instance.go`).
+pub static GROUPS: &[(&str, &str)] = &[
+    ("apps", "v1"),
+    ("events.k8s.io", "v1"),
+    ("autoscaling", "v2"),
+    ("batch", "v1"),
+    ("networking.k8s.io", "v1"),
+    ("policy", "v1"),
+    ("rbac.authorization.k8s.io", "v1"),
+    ("storage.k8s.io", "v1"),
+    ("scheduling.k8s.io", "v1"),
+    ("coordination.k8s.io", "v1"),
+    ("node.k8s.io", "v1"),
+    ("discovery.k8s.io", "v1"),
+];
 
 /// Look a resource up by group, version and plural.
 pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

@@ -1,11 +1,14 @@
 //! `/version`, health checks and legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<g>/<v>`,
 //! `authorization.k8s.io/v1` included).
 //!
-//! kubectl 1.32 first asks for aggregated discovery (`Accept:
-//! application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,...,application/json`)
-//! and falls back to the legacy documents when the response's `Content-Type` is plain
-//! `application/json` (client-go `discovery/aggregated_discovery.go`), so the legacy form is
-//! all we serve.
+//! kubectl 1.32 and kube-rs's `Discovery::run_aggregated` ask `/api` and `/apis` for aggregated
+//! discovery (`Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,...,
+//! application/json`). As kube-apiserver 1.33 does (apiserver
+//! `pkg/endpoints/discovery/aggregated/wrapper.go` `WrapAggregatedDiscoveryToHandler` and
+//! `handler.go`), the first `Accept` alternative the server can produce decides: the
+//! `apidiscovery.k8s.io/v2` `APIGroupDiscoveryList` (with that `Content-Type`, an `ETag` and
+//! `Vary: Accept`), or the legacy `APIVersions`/`APIGroupList`. Both are built from the same
+//! per-group resource lists, so they cannot disagree.
 
 use super::json_response;
 use crate::resources::{self, ResourceType};
@@ -25,6 +28,8 @@ pub fn serve(path: &str, headers: &HeaderMap) -> Option<Response<Body>> {
             .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
             .body(Body::from("ok"))
             .expect("valid response"),
+        "/api" if wants_aggregated(headers) => aggregated_response(&aggregated_list(&[("", "v1")])),
+        "/apis" if wants_aggregated(headers) => aggregated_response(&aggregated_list(&all_groups().collect::<Vec<_>>())),
         "/api" => json_response(200, &api_versions(headers)),
         "/apis" => json_response(200, &api_group_list()),
         "/api/v1" => json_response(200, &resource_list("", "v1")),
@@ -42,6 +47,103 @@ pub fn serve(path: &str, headers: &HeaderMap) -> Option<Response<Body>> {
             }
         }
     })
+}
+
+/// The `Content-Type` of an aggregated discovery document.
+pub const AGGREGATED_V2: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// Does the first `Accept` alternative this server can produce ask for `APIGroupDiscoveryList`
+/// v2 (upstream negotiates with `DiscoveryEndpointRestrictions`: JSON only here, no protobuf,
+/// and v2beta1 is gone in 1.33)?
+pub fn wants_aggregated(headers: &HeaderMap) -> bool {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    for alt in accept.split(',') {
+        let mut parts = alt.split(';').map(str::trim);
+        let mime = parts.next().unwrap_or("");
+        let params: Vec<(&str, &str)> = parts.filter_map(|p| p.split_once('=')).map(|(k, v)| (k.trim(), v.trim())).collect();
+        let get = |k: &str| params.iter().find(|(pk, _)| *pk == k).map(|(_, v)| *v);
+        if !matches!(mime, "application/json" | "application/*" | "*/*") {
+            continue;
+        }
+        match get("as") {
+            None => return false,
+            Some("APIGroupDiscoveryList") if get("g") == Some("apidiscovery.k8s.io") && get("v") == Some("v2") => return true,
+            Some(_) => continue,
+        }
+    }
+    false
+}
+
+fn aggregated_response(doc: &Value) -> Response<Body> {
+    let body = serde_json::to_vec(doc).expect("JSON values serialise");
+    // upstream's ETag is a hash of the document (`aggregated/etag.go`); any stable one will do
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in &body {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    Response::builder()
+        .status(200)
+        .header(header::CONTENT_TYPE, AGGREGATED_V2)
+        .header(header::VARY, "Accept")
+        .header(header::ETAG, format!("\"{h:016X}\""))
+        .body(Body::from(body))
+        .expect("valid response")
+}
+
+/// The `apidiscovery.k8s.io/v2` `APIGroupDiscoveryList` of `groups` (the core group is named
+/// ""), each resource with its subresources, converted from the legacy `APIResourceList` as
+/// upstream's `aggregated.ConvertGroupVersionIntoToDiscovery` does: `responseKind` has empty
+/// group and version when they are the resource's own, `scope` is `Namespaced`/`Cluster`.
+pub fn aggregated_list(groups: &[(&str, &str)]) -> Value {
+    let items: Vec<Value> = groups
+        .iter()
+        .map(|(g, v)| {
+            let list = if *g == "authorization.k8s.io" { authorization_resources() } else { resource_list(g, v) };
+            let mut meta = json!({"creationTimestamp": null});
+            if !g.is_empty() {
+                meta["name"] = json!(g);
+            }
+            json!({"metadata": meta, "versions": [{"version": v, "resources": to_discovery(&list), "freshness": "Current"}]})
+        })
+        .collect();
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items})
+}
+
+fn to_discovery(list: &Value) -> Vec<Value> {
+    let empty = vec![];
+    let resources = list["resources"].as_array().unwrap_or(&empty);
+    let kind_of = |r: &Value| json!({"group": r.get("group").cloned().unwrap_or(json!("")), "version": r.get("version").cloned().unwrap_or(json!("")), "kind": r["kind"]});
+    let mut out: Vec<Value> = Vec::new();
+    for r in resources {
+        let name = r["name"].as_str().unwrap_or("");
+        if let Some((parent, sub)) = name.split_once('/') {
+            if let Some(p) = out.iter_mut().find(|p| p["resource"] == parent) {
+                p["subresources"].as_array_mut().expect("array").push(json!({"subresource": sub, "responseKind": kind_of(r), "verbs": r["verbs"]}));
+            }
+            continue;
+        }
+        let mut d = json!({
+            "resource": name,
+            "responseKind": kind_of(r),
+            "scope": if r["namespaced"] == true { "Namespaced" } else { "Cluster" },
+            "singularResource": r["singularName"],
+            "verbs": r["verbs"],
+            "subresources": [],
+        });
+        for k in ["shortNames", "categories"] {
+            if let Some(v) = r.get(k) {
+                d[k] = v.clone();
+            }
+        }
+        out.push(d);
+    }
+    for d in &mut out {
+        if d["subresources"].as_array().is_some_and(Vec::is_empty) {
+            d.as_object_mut().expect("object").remove("subresources");
+        }
+    }
+    out
 }
 
 pub fn version() -> Value {
@@ -85,7 +187,7 @@ fn api_group_list() -> Value {
 
 /// The groups of stored resources, then `authorization.k8s.io` (its reviews are answered, not
 /// stored: see `authorization.rs`).
-fn all_groups() -> impl Iterator<Item = (&'static str, &'static str)> {
+pub fn all_groups() -> impl Iterator<Item = (&'static str, &'static str)> {
     resources::GROUPS.iter().copied().chain(std::iter::once(("authorization.k8s.io", "v1")))
 }
 
@@ -152,5 +254,49 @@ mod tests {
         }
         let sts = &l["resources"][0];
         assert_eq!(sts["shortNames"], json!(["sts"]));
+    }
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, v.parse().unwrap());
+        h
+    }
+
+    // apiserver pkg/endpoints/discovery/aggregated/wrapper.go: the first producible Accept
+    // alternative decides between aggregated and legacy discovery
+    #[test]
+    fn aggregated_discovery_is_served_when_accept_asks_first() {
+        let kubectl = "application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/vnd.kubernetes.protobuf,application/json";
+        assert!(wants_aggregated(&accept(kubectl)));
+        assert!(!wants_aggregated(&accept("application/json")));
+        assert!(!wants_aggregated(&accept("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")));
+        assert!(!wants_aggregated(&HeaderMap::new()));
+        let r = serve("/apis", &accept(kubectl)).unwrap();
+        assert_eq!(r.headers()[header::CONTENT_TYPE], AGGREGATED_V2);
+        let r = serve("/api", &accept("application/json")).unwrap();
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    // aggregated.ConvertGroupVersionIntoToDiscovery: subresources nested, scope, responseKind
+    #[test]
+    fn aggregated_resources_carry_their_subresources() {
+        let l = aggregated_list(&[("apps", "v1")]);
+        assert_eq!(l["kind"], "APIGroupDiscoveryList");
+        assert_eq!(l["apiVersion"], "apidiscovery.k8s.io/v2");
+        let g = &l["items"][0];
+        assert_eq!(g["metadata"]["name"], "apps");
+        assert_eq!(g["versions"][0]["freshness"], "Current");
+        let sts = g["versions"][0]["resources"].as_array().unwrap().iter().find(|r| r["resource"] == "statefulsets").unwrap();
+        assert_eq!(sts["scope"], "Namespaced");
+        assert_eq!(sts["singularResource"], "statefulset");
+        assert_eq!(sts["responseKind"], json!({"group": "", "version": "", "kind": "StatefulSet"}));
+        assert_eq!(sts["categories"], json!(["all"]));
+        let subs: Vec<&str> = sts["subresources"].as_array().unwrap().iter().map(|s| s["subresource"].as_str().unwrap()).collect();
+        assert_eq!(subs, vec!["status", "scale"]);
+        assert_eq!(sts["subresources"][1]["responseKind"], json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}));
+        let core = aggregated_list(&[("", "v1")]);
+        assert!(core["items"][0]["metadata"].get("name").is_none());
+        let ns = core["items"][0]["versions"][0]["resources"].as_array().unwrap().iter().find(|r| r["resource"] == "namespaces").unwrap();
+        assert_eq!(ns["scope"], "Cluster");
     }
 }

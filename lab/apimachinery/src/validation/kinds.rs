@@ -97,6 +97,20 @@ pub fn kind_info(kind: &str) -> KindInfo {
         "EndpointSlice" => ("discovery.k8s.io", true, NameRule::Subdomain),
         "Lease" => ("coordination.k8s.io", true, NameRule::Subdomain),
         "Scale" => ("autoscaling", true, NameRule::Subdomain),
+        "HorizontalPodAutoscaler" => ("autoscaling", true, NameRule::Subdomain),
+        "Job" | "CronJob" => ("batch", true, NameRule::Subdomain),
+        "PodDisruptionBudget" => ("policy", true, NameRule::Subdomain),
+        "Ingress" | "NetworkPolicy" => ("networking.k8s.io", true, NameRule::Subdomain),
+        "IngressClass" => ("networking.k8s.io", false, NameRule::Subdomain),
+        "CSIDriver" | "CSINode" | "VolumeAttachment" => ("storage.k8s.io", false, NameRule::Subdomain),
+        "CSIStorageCapacity" => ("storage.k8s.io", true, NameRule::Subdomain),
+        "PriorityClass" => ("scheduling.k8s.io", false, NameRule::Subdomain),
+        "RuntimeClass" => ("node.k8s.io", false, NameRule::Subdomain),
+        // pkg/apis/rbac/validation `ValidateRBACName` = `path.IsValidPathSegmentName`
+        // (`system:controller:...` is a valid name)
+        "Role" | "RoleBinding" => ("rbac.authorization.k8s.io", true, NameRule::PathSegment),
+        "ClusterRole" | "ClusterRoleBinding" => ("rbac.authorization.k8s.io", false, NameRule::PathSegment),
+        "ReplicationController" | "PodTemplate" | "LimitRange" | "ResourceQuota" => ("", true, NameRule::Subdomain),
         _ => ("", true, NameRule::Subdomain),
     };
     KindInfo { group, namespaced, name_rule }
@@ -261,6 +275,14 @@ fn validate_kind(kind: &str, obj: &Value, errs: &mut Errs) {
         "Pod" => pod_spec(obj.get("spec").unwrap_or(&Value::Null), "spec", errs),
         "Service" => service_spec(obj, errs),
         "PersistentVolumeClaim" => pvc_spec(obj.get("spec").unwrap_or(&Value::Null), "spec", errs),
+        "Job" => job_spec(obj.get("spec").unwrap_or(&Value::Null), "spec", errs),
+        "CronJob" => {
+            let spec = obj.get("spec").unwrap_or(&Value::Null);
+            if str_at(spec, "/schedule").is_empty() {
+                errs.push(FieldError::required("spec.schedule", ""));
+            }
+            job_spec(spec.pointer("/jobTemplate/spec").unwrap_or(&Value::Null), "spec.jobTemplate.spec", errs);
+        }
         _ => {}
     }
 }
@@ -652,6 +674,22 @@ fn pod_template(t: &Value, path: &str, kind: &str, errs: &mut Errs) {
             format!("{path}.spec.activeDeadlineSeconds"),
             format!("activeDeadlineSeconds in {kind} is not Supported"),
         ));
+    }
+}
+
+/// pkg/apis/batch/validation `validateJobSpec`: counts not negative, and a pod template whose
+/// restartPolicy is `OnFailure` or `Never` (`validatePodTemplateSpec`).
+fn job_spec(spec: &Value, path: &str, errs: &mut Errs) {
+    for f in ["parallelism", "completions", "backoffLimit"] {
+        nonnegative(spec, &format!("/{f}"), &format!("{path}.{f}"), errs);
+    }
+    let t = spec.get("template").unwrap_or(&Value::Null);
+    validate_labels(t.pointer("/metadata/labels"), &format!("{path}.template.metadata.labels"), errs);
+    let pod = t.get("spec").unwrap_or(&Value::Null);
+    pod_spec(pod, &format!("{path}.template.spec"), errs);
+    let rp = str_at(pod, "/restartPolicy");
+    if rp != "OnFailure" && rp != "Never" {
+        errs.push(FieldError::not_supported(format!("{path}.template.spec.restartPolicy"), BadValue::Str(rp.into()), &["OnFailure", "Never"]));
     }
 }
 
