@@ -1,0 +1,132 @@
+//! What a kind v1.33 cluster shows every client, checked as the clients see it: aggregated
+//! discovery (kube-rs `Discovery::run_aggregated`, kubectl), the API groups it serves by
+//! default (`kubectl api-resources`, `kubectl get all`), Jobs and PodDisruptionBudgets, the
+//! OpenAPI v3 documents `kubectl explain` reads, and pods as containerd and the ServiceAccount
+//! admission leave them.
+
+mod common;
+
+use common::kubectl;
+use kube::discovery::{Discovery, Scope};
+use lab::{Lab, LabConfig};
+
+/// The API server alone (no controllers): outputs do not depend on timing.
+fn server() -> Lab {
+    common::assert_kubectl_installed();
+    Lab::start(LabConfig { controllers: false, ..Default::default() }).unwrap()
+}
+
+// staging/src/k8s.io/apiserver/pkg/endpoints/discovery/aggregated/handler.go: /api and /apis
+// answer APIGroupDiscoveryList v2, which kube-rs's run_aggregated requires
+#[tokio::test]
+async fn aggregated_discovery_v2_serves_kube_rs_run_aggregated() {
+    let lab = server();
+    let d = Discovery::new(lab.client()).run_aggregated().await.expect("aggregated discovery");
+    for (group, kind, plural, scope) in [
+        ("", "Pod", "pods", Scope::Namespaced),
+        ("", "Namespace", "namespaces", Scope::Cluster),
+        ("apps", "StatefulSet", "statefulsets", Scope::Namespaced),
+        ("batch", "Job", "jobs", Scope::Namespaced),
+        ("batch", "CronJob", "cronjobs", Scope::Namespaced),
+        ("policy", "PodDisruptionBudget", "poddisruptionbudgets", Scope::Namespaced),
+        ("rbac.authorization.k8s.io", "ClusterRole", "clusterroles", Scope::Cluster),
+        ("networking.k8s.io", "NetworkPolicy", "networkpolicies", Scope::Namespaced),
+        ("autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", Scope::Namespaced),
+        ("scheduling.k8s.io", "PriorityClass", "priorityclasses", Scope::Cluster),
+        ("coordination.k8s.io", "Lease", "leases", Scope::Namespaced),
+    ] {
+        let g = d.get(group).unwrap_or_else(|| panic!("group {group:?} discovered"));
+        let (ar, caps) = g.recommended_resources().into_iter().find(|(ar, _)| ar.kind == kind).unwrap_or_else(|| panic!("{kind} in {group:?}"));
+        assert_eq!(ar.plural, plural);
+        assert_eq!(caps.scope, scope, "{kind}");
+    }
+    let (_, caps) = d.get("apps").unwrap().recommended_resources().into_iter().find(|(ar, _)| ar.kind == "StatefulSet").unwrap();
+    let subs: Vec<String> = caps.subresources.iter().map(|(ar, _)| ar.plural.clone()).collect();
+    assert!(subs.iter().any(|s| s.ends_with("scale")) && subs.iter().any(|s| s.ends_with("status")), "{subs:?}");
+}
+
+// kubectl api-resources over aggregated discovery: the groups kind v1.33 serves by default
+#[test]
+fn kubectl_api_resources_lists_the_default_groups() {
+    let lab = server();
+    let out = kubectl(&lab, &["api-resources", "--no-headers"], None);
+    for line in [
+        "jobs batch/v1 true Job",
+        "cronjobs cj batch/v1 true CronJob",
+        "poddisruptionbudgets pdb policy/v1 true PodDisruptionBudget",
+        "horizontalpodautoscalers hpa autoscaling/v2 true HorizontalPodAutoscaler",
+        "clusterroles rbac.authorization.k8s.io/v1 false ClusterRole",
+        "networkpolicies netpol networking.k8s.io/v1 true NetworkPolicy",
+        "daemonsets ds apps/v1 true DaemonSet",
+        "replicationcontrollers rc v1 true ReplicationController",
+    ] {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert!(out.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == words), "{line} in\n{out}");
+    }
+    let all = kubectl(&lab, &["api-resources", "--categories=all", "-o", "name"], None);
+    let mut names: Vec<&str> = all.lines().collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["cronjobs.batch", "daemonsets.apps", "deployments.apps", "horizontalpodautoscalers.autoscaling", "jobs.batch", "pods",
+            "replicasets.apps", "replicationcontrollers", "services", "statefulsets.apps"]
+    );
+}
+
+// kubectl get all expands the `all` category (pkg/registry ... CategoriesProvider) into every
+// listed resource, and a Job, an RBAC role and a PDB are stored and read back
+#[test]
+fn kubectl_get_all_and_the_batch_policy_rbac_kinds() {
+    let lab = server();
+    kubectl(&lab, &["create", "namespace", "demo"], None);
+    kubectl(
+        &lab,
+        &["apply", "-n", "demo", "-f", "-"],
+        Some(
+            r#"
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: pi, image: busybox:1.36, command: [sh, -c, "echo done"]}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web-pdb}
+spec:
+  maxUnavailable: 1
+  selector: {matchLabels: {app: nginx}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader}
+rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
+"#,
+        ),
+    );
+    let all = kubectl(&lab, &["get", "all", "-n", "demo"], None);
+    assert!(all.contains("job.batch/pi"), "{all}");
+    let jobs = kubectl(&lab, &["get", "jobs", "-n", "demo"], None);
+    assert_eq!(jobs.lines().next().unwrap().split_whitespace().collect::<Vec<_>>(), ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]);
+    assert!(jobs.lines().nth(1).unwrap().starts_with("pi "), "{jobs}");
+    assert!(jobs.contains("Running") && jobs.contains("0/1"), "{jobs}");
+    let pdb = kubectl(&lab, &["get", "pdb", "-n", "demo"], None);
+    assert_eq!(pdb.lines().next().unwrap().split_whitespace().collect::<Vec<_>>(), ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"]);
+    assert!(pdb.lines().nth(1).unwrap().split_whitespace().take(4).eq(["web-pdb", "N/A", "1", "0"]), "{pdb}");
+    let sel = kubectl(&lab, &["get", "job", "pi", "-n", "demo", "-o", "jsonpath={.spec.selector.matchLabels}"], None);
+    assert!(sel.contains("batch.kubernetes.io/controller-uid"), "{sel}");
+    // pkg/apis/batch/validation: a Job's pods may not restart Always
+    let out = common::spawn_with_stdin(
+        common::kubectl_command(&lab, &["apply", "-n", "demo", "-f", "-"]),
+        Some("apiVersion: batch/v1\nkind: Job\nmetadata: {name: bad}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: busybox:1.36}]\n"),
+    )
+    .wait_with_output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(r#"spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never""#), "{err}");
+    let roles = kubectl(&lab, &["get", "roles", "-n", "demo", "-o", "name"], None);
+    assert_eq!(roles.trim(), "role.rbac.authorization.k8s.io/reader");
+}
