@@ -130,3 +130,83 @@ rules: [{apiGroups: [""], resources: [pods], verbs: [get, list]}]
     let roles = kubectl(&lab, &["get", "roles", "-n", "demo", "-o", "name"], None);
     assert_eq!(roles.trim(), "role.rbac.authorization.k8s.io/reader");
 }
+
+// kubectl/pkg/explain/v2 over /openapi/v3/apis/apps/v1, generated from k8s-openapi's schemas:
+// the field's type, upstream's description and the nested fields, as on kind
+#[test]
+fn kubectl_explain_reads_the_generated_openapi_v3() {
+    let lab = server();
+    let out = kubectl(&lab, &["explain", "sts.spec.ordinals"], None);
+    for want in [
+        "GROUP:      apps",
+        "KIND:       StatefulSet",
+        "VERSION:    v1",
+        "FIELD: ordinals <StatefulSetOrdinals>",
+        "ordinals controls the numbering of replica indices in a StatefulSet.",
+        "start\t<integer>",
+    ] {
+        assert!(out.contains(want), "{want:?} in\n{out}");
+    }
+    let out = kubectl(&lab, &["explain", "statefulset.spec.persistentVolumeClaimRetentionPolicy"], None);
+    assert!(out.contains("FIELD: persistentVolumeClaimRetentionPolicy <StatefulSetPersistentVolumeClaimRetentionPolicy>"), "{out}");
+    assert!(out.contains("whenDeleted\t<string>") && out.contains("whenScaled\t<string>"), "{out}");
+    let out = kubectl(&lab, &["explain", "sts.spec"], None);
+    assert!(out.contains("selector\t<LabelSelector> -required-"), "{out}");
+    assert!(out.contains("volumeClaimTemplates\t<[]PersistentVolumeClaim>"), "{out}");
+    let out = kubectl(&lab, &["explain", "pdb.spec.maxUnavailable"], None);
+    assert!(out.contains("KIND:       PodDisruptionBudget") && out.contains("<IntOrString>"), "{out}");
+}
+
+// KEP-4974: every v1 Endpoints response of a 1.33 server carries the deprecation warning,
+// which kubectl prints on stderr; EndpointSlices carry none
+#[test]
+fn v1_endpoints_responses_carry_the_133_deprecation_warning() {
+    let lab = server();
+    let run = |args: &[&str]| common::spawn_with_stdin(common::kubectl_command(&lab, args), None).wait_with_output().unwrap();
+    let out = run(&["get", "endpoints", "-A"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice");
+    let out = run(&["get", "endpointslices", "-A"]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("deprecated"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+// pkg/kubelet/kuberuntime toKubeContainerStatus (containerd's image and repo digest) and
+// plugin/pkg/admission/serviceaccount (the projected token volume), as `kubectl get pod -o
+// yaml` shows them on kind
+#[tokio::test]
+async fn pods_show_containerds_image_and_the_service_account_token_volume() {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{Api, PostParams};
+    let lab = common::lab();
+    let pods: Api<Pod> = Api::namespaced(lab.client(), "default");
+    for name in ["a", "b"] {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name},
+            "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27-alpine"}]}
+        }))
+        .unwrap();
+        pods.create(&PostParams::default(), &pod).await.unwrap();
+    }
+    let running = |p: &Pod| p.status.as_ref().and_then(|s| s.container_statuses.as_ref()).is_some_and(|c| c.iter().all(|c| c.state.as_ref().is_some_and(|s| s.running.is_some())));
+    let mut ids = Vec::new();
+    for name in ["a", "b"] {
+        let p = common::wait_for(&format!("pod {name} running"), 60, || async { pods.get(name).await.ok().filter(running) }).await;
+        let cs = &p.status.as_ref().unwrap().container_statuses.as_ref().unwrap()[0];
+        assert_eq!(cs.image, "docker.io/library/nginx:1.27-alpine");
+        let digest = cs.image_id.strip_prefix("docker.io/library/nginx@sha256:").unwrap_or_else(|| panic!("{}", cs.image_id));
+        assert_eq!(digest.len(), 64);
+        ids.push(cs.image_id.clone());
+        let yaml = kubectl(&lab, &["get", "pod", name, "-o", "yaml"], None);
+        let vol = p.spec.as_ref().unwrap().volumes.as_ref().unwrap().iter().find(|v| v.name.starts_with("kube-api-access-")).expect("token volume").name.clone();
+        for want in [
+            format!("    - mountPath: /var/run/secrets/kubernetes.io/serviceaccount\n      name: {vol}\n      readOnly: true"),
+            format!("  - name: {vol}\n    projected:\n      defaultMode: 420\n      sources:\n      - serviceAccountToken:\n          expirationSeconds: 3607\n          path: token"),
+            "          name: kube-root-ca.crt".to_string(),
+            "              fieldPath: metadata.namespace".to_string(),
+        ] {
+            assert!(yaml.contains(&want), "{want}\nin\n{yaml}");
+        }
+    }
+    assert_eq!(ids[0], ids[1], "one image, one imageID");
+}

@@ -642,10 +642,13 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
         st.container_statuses = Some(
             containers(pod)
                 .iter()
-                .map(|c| ContainerStatus {
+                .map(|c| {
+                    // containerd's resolved reference and repository digest (registry::status_image)
+                    let (image, image_id) = crate::registry::status_image(c.image.as_deref().unwrap_or_default());
+                    ContainerStatus {
                     name: c.name.clone(),
-                    image: c.image.clone().unwrap_or_default(),
-                    image_id: format!("docker.io/library/{}", c.image.clone().unwrap_or_default()),
+                    image,
+                    image_id,
                     container_id: Some(format!("containerd://{}-{}", meta::uid(&pod.metadata), c.name)),
                     ready: !has_readiness_probe(c),
                     restart_count: 0,
@@ -655,6 +658,7 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
                         ..Default::default()
                     }),
                     ..Default::default()
+                    }
                 })
                 .collect(),
         );

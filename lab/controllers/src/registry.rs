@@ -67,6 +67,39 @@ impl Reference {
     }
 }
 
+/// What a running container's status says of its image, as containerd reports it through the
+/// CRI (`kuberuntime_container.go` `toKubeContainerStatus`: `image` the resolved reference,
+/// `imageID` the repository digest): `docker.io/library/nginx:1.27-alpine` and
+/// `docker.io/library/nginx@sha256:<64 hex>`. The lab has no registry to ask for a manifest
+/// digest, so the digest is derived from the reference: the same image always has the same
+/// `imageID`, different images different ones. A reference that does not parse is returned
+/// as it is, with an empty `imageID`.
+pub fn status_image(image: &str) -> (String, String) {
+    let Some(r) = Reference::parse(image) else { return (image.to_string(), String::new()) };
+    let digest = match &r.digest {
+        Some(d) => d.clone(),
+        None => format!("sha256:{}", digest_hex(&r.to_string())),
+    };
+    (r.to_string(), format!("{}@{digest}", r.repository))
+}
+
+/// 64 hex digits that depend on every byte of `s` (four SplitMix64 streams over FNV-1a).
+fn digest_hex(s: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    (0..4u64)
+        .map(|i| {
+            let mut z = h.wrapping_add(0x9e3779b97f4a7c15u64.wrapping_mul(i + 1));
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+            format!("{:016x}", z ^ (z >> 31))
+        })
+        .collect()
+}
+
 impl std::fmt::Display for Reference {
     /// The fully qualified reference containerd prints: `docker.io/library/nginx:1.28-alpin`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -244,5 +277,27 @@ mod tests {
         assert!(same_image("busybox", "busybox:latest"));
         assert!(!same_image("nginx:1.27-alpine", "nginx:1.27"));
         assert!(same_image("Nginx:1", "Nginx:1") && !same_image("Nginx:1", "nginx:1"));
+    }
+}
+
+#[cfg(test)]
+mod status_image_tests {
+    use super::status_image;
+
+    // kuberuntime toKubeContainerStatus: containerd's resolved reference and repo digest
+    #[test]
+    fn status_image_is_containerds_reference_and_a_stable_digest() {
+        let (image, id) = status_image("nginx:1.27-alpine");
+        assert_eq!(image, "docker.io/library/nginx:1.27-alpine");
+        let digest = id.strip_prefix("docker.io/library/nginx@sha256:").expect(&id);
+        assert_eq!(digest.len(), 64);
+        assert!(digest.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_eq!(status_image("docker.io/library/nginx:1.27-alpine").1, id, "the same image, the same imageID");
+        assert_ne!(status_image("nginx:1.28-alpine").1, id);
+        let (image, id) = status_image("registry.k8s.io/nginx-slim:0.27");
+        assert_eq!(image, "registry.k8s.io/nginx-slim:0.27");
+        assert!(id.starts_with("registry.k8s.io/nginx-slim@sha256:"));
+        let pinned = "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(status_image(pinned).1, "docker.io/library/busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     }
 }

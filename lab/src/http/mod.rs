@@ -134,9 +134,19 @@ pub async fn handle(app: Arc<App>, req: Request<Body>) -> Response<Body> {
         Err(e) => return error_response(&e),
     };
     let watch = watch_path || matches!(query.get("watch").map(String::as_str), Some("true") | Some("1"));
+    let endpoints = matches!(&target, Target::Collection { rt, .. } | Target::Object { rt, .. } if std::ptr::eq(*rt, &resources::ENDPOINTS));
     let req = Req { method: parts.method, target, query, headers: parts.headers, body, watch };
-    verbs::dispatch(&app, req).await
+    let response = verbs::dispatch(&app, req).await;
+    if endpoints {
+        // Kubernetes 1.33 deprecates v1 Endpoints (KEP-4974, keps/sig-network/4974-deprecate-endpoints):
+        // every request for them carries this warning, which kubectl prints on stderr.
+        return with_warnings(response, &[ENDPOINTS_DEPRECATED.to_string()]);
+    }
+    response
 }
+
+/// The `Warning` a 1.33 server sends with every v1 Endpoints response.
+pub const ENDPOINTS_DEPRECATED: &str = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice";
 
 /// Read a request body of at most [`MAX_BODY`] bytes. A larger one is read to its end (up to
 /// 64 MiB, discarded) before the 413 answer, so the client sees the answer rather than a
