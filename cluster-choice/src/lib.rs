@@ -91,6 +91,21 @@ pub struct Voice {
     pub using: fn(Lang, &str, &ClusterKind) -> String,
     /// The error when a context allowed by `--allow-any-context` does not answer in time.
     pub no_answer: fn(Lang, &str) -> String,
+    /// The Korean register of the lines this crate prints for the program: the examples
+    /// narrate as the book does (plain 한다체, `false`); the checker addresses the participant
+    /// as Korean command-line tools do (합니다체, `true`).
+    pub polite: bool,
+}
+
+/// `tr!` with the Korean in the register `polite` chooses: (English, 한다체, 합니다체).
+macro_rules! tr_in {
+    ($lang:expr, $polite:expr, $en:literal, $plain:literal, $polite_ko:literal $(, $arg:expr)* $(,)?) => {
+        match ($lang, $polite) {
+            ($crate::Lang::En, _) => format!($en $(, $arg)*),
+            ($crate::Lang::Ko, false) => format!($plain $(, $arg)*),
+            ($crate::Lang::Ko, true) => format!($polite_ko $(, $arg)*),
+        }
+    };
 }
 
 fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connection> {
@@ -98,7 +113,7 @@ fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connecti
     let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
     println!("{why}");
     println!("{}", (voice.starting_lab)(lang, &lab.url()));
-    println!("{}", clock_line(lang, speed));
+    println!("{}", clock_line_in(lang, speed, voice.polite));
     Ok(Connection { client: lab.client(), kind: ClusterKind::EmbeddedLab, lab: Some(lab) })
 }
 
@@ -106,17 +121,26 @@ fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connecti
 /// `speed` times faster than real time, so on kind the same steps take that many times longer.
 /// Every recorded lab run in the book shows this line (a test holds it).
 pub fn clock_line(lang: Lang, speed: f64) -> String {
+    clock_line_in(lang, speed, false)
+}
+
+/// [`clock_line`] in the Korean register `polite` chooses (see [`Voice::polite`]).
+pub fn clock_line_in(lang: Lang, speed: f64, polite: bool) -> String {
     if speed == 1.0 {
-        tr!(
+        tr_in!(
             lang,
+            polite,
             "The lab's clock runs in real time (speed 1): on kind, the same steps take about as long.",
-            "랩 클러스터의 시계는 실제 시간대로 간다(속도 1). kind에서도 같은 과정에 걸리는 시간은 거의 같다."
+            "랩 클러스터의 시계는 실제 시간대로 간다(속도 1). kind에서도 같은 과정에 걸리는 시간은 거의 같다.",
+            "랩 클러스터의 시계는 실제 시간대로 갑니다(속도 1). kind에서도 같은 과정에 걸리는 시간은 거의 같습니다."
         )
     } else {
-        tr!(
+        tr_in!(
             lang,
+            polite,
             "The lab's clock runs {speed} times faster than real time (speed {speed}): on kind, the same steps take about {speed} times longer.",
-            "랩 클러스터의 시계는 실제보다 {speed}배 빠르게 간다(속도 {speed}). kind에서는 같은 과정이 약 {speed}배 오래 걸린다."
+            "랩 클러스터의 시계는 실제보다 {speed}배 빠르게 간다(속도 {speed}). kind에서는 같은 과정이 약 {speed}배 오래 걸린다.",
+            "랩 클러스터의 시계는 실제보다 {speed}배 빠르게 갑니다(속도 {speed}). kind에서는 같은 과정이 약 {speed}배 오래 걸립니다."
         )
     }
 }
@@ -127,9 +151,18 @@ pub fn clock_line(lang: Lang, speed: f64) -> String {
 pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Result<Connection> {
     let kubeconfig = match Kubeconfig::read() {
         Ok(kc) if kc.current_context.as_deref().is_some_and(|c| !c.is_empty()) => kc,
-        Ok(_) => return start_embedded_lab(lang, voice, tr!(lang, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다.")),
+        Ok(_) => {
+            return start_embedded_lab(lang, voice, tr_in!(lang, voice.polite, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다.", "kubeconfig에 선택된 컨텍스트가 없습니다."));
+        }
         Err(_) => {
-            return start_embedded_lab(lang, voice, tr!(lang, "No kubeconfig found (KUBECONFIG, ~/.kube/config).", "kubeconfig가 없다 (KUBECONFIG, ~/.kube/config)."));
+            let why = tr_in!(
+                lang,
+                voice.polite,
+                "No kubeconfig found (KUBECONFIG, ~/.kube/config).",
+                "kubeconfig가 없다 (KUBECONFIG, ~/.kube/config).",
+                "kubeconfig가 없습니다 (KUBECONFIG, ~/.kube/config)."
+            );
+            return start_embedded_lab(lang, voice, why);
         }
     };
     let context = kubeconfig.current_context.clone().unwrap_or_default();
@@ -138,7 +171,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
     };
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
-        .with_context(|| tr!(lang, "cannot read the kubeconfig of context {context}", "{context} 컨텍스트의 kubeconfig를 읽을 수 없다"))?;
+        .with_context(|| tr_in!(lang, voice.polite, "cannot read the kubeconfig of context {context}", "{context} 컨텍스트의 kubeconfig를 읽을 수 없다", "{context} 컨텍스트의 kubeconfig를 읽을 수 없습니다"))?;
     let client = Client::try_from(config)?;
     let answer = tokio::time::timeout(Duration::from_secs(5), client.apiserver_version()).await;
     match answer {
@@ -152,17 +185,22 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
         other => {
             let err = match other {
                 Ok(Err(e)) => e.to_string(),
-                _ => tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다"),
+                _ => tr_in!(lang, voice.polite, "no answer within 5 s", "5초 안에 응답이 없다", "5초 안에 응답이 없습니다"),
             };
             let hint = match &kind {
-                ClusterKind::Kind { .. } => tr!(lang, " Is Docker running? Check with: docker ps", " Docker가 실행 중인가? 확인: docker ps"),
+                ClusterKind::Kind { .. } => {
+                    tr_in!(lang, voice.polite, " Is Docker running? Check with: docker ps", " Docker가 실행 중인가? 확인: docker ps", " Docker가 실행 중입니까? 확인: docker ps")
+                }
                 _ => String::new(),
             };
-            start_embedded_lab(
+            let why = tr_in!(
                 lang,
-                voice,
-                tr!(lang, "The cluster of context {context} does not answer ({err}).{hint}", "{context} 컨텍스트의 클러스터가 응답하지 않는다 ({err}).{hint}"),
-            )
+                voice.polite,
+                "The cluster of context {context} does not answer ({err}).{hint}",
+                "{context} 컨텍스트의 클러스터가 응답하지 않는다 ({err}).{hint}",
+                "{context} 컨텍스트의 클러스터가 응답하지 않습니다 ({err}).{hint}"
+            );
+            start_embedded_lab(lang, voice, why)
         }
     }
 }

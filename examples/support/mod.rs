@@ -132,6 +132,7 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
         tr!(lang, "Using context {context} ({what}).", "{context} 컨텍스트를 사용한다 ({what}).")
     },
     no_answer: |lang, context| tr!(lang, "context {context}: the API server does not answer", "{context} 컨텍스트: API 서버가 응답하지 않는다"),
+    polite: false,
 };
 
 /// Use the current context only if it is kind or the lab cluster (or the reader opted in);

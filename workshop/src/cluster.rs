@@ -22,9 +22,17 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
     starting_lab: |lang, url| {
         tr!(
             lang,
-            "Starting the embedded lab cluster at {url} (simulated nodes and pods, no containers); it stops when the check ends.\n\
+            "Starting the embedded lab cluster at {url} (simulated nodes and pods, no containers); it stops when the check ends\n\
+             (add --keep to keep it serving afterwards, for kubectl).\n\
+             To look at the cluster with kubectl while you work, keep one lab cluster running in another terminal:\n\
+             \x20   cargo run -p lab -- serve --speed 5 --kubeconfig /tmp/lab.yaml\n\
+             and run `export KUBECONFIG=/tmp/lab.yaml` here: the checker and kubectl then use it (context lab).\n\
              To check against kind instead: kind create cluster --config kind/cluster.yaml",
-            "내장 랩 클러스터를 {url}에서 시작한다 (노드와 파드를 흉내 내며 컨테이너는 없다). 확인이 끝나면 멈춘다.\n\
+            "내장 랩 클러스터를 {url}에서 시작합니다 (노드와 파드를 흉내 내며 컨테이너는 없습니다). 확인이 끝나면 멈춥니다\n\
+             (--keep을 붙이면 끝난 뒤에도 계속 실행되어 kubectl로 볼 수 있습니다).\n\
+             작업하는 동안 kubectl로 클러스터를 보려면 다른 터미널에서 랩 클러스터 하나를 계속 실행하십시오:\n\
+             \x20   cargo run -p lab -- serve --speed 5 --kubeconfig /tmp/lab.yaml\n\
+             그리고 여기에서 `export KUBECONFIG=/tmp/lab.yaml`을 실행하면 확인 프로그램과 kubectl이 그 클러스터(컨텍스트 lab)를 씁니다.\n\
              kind에서 확인하려면: kind create cluster --config kind/cluster.yaml"
         )
     },
@@ -35,14 +43,15 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
              The checker creates and deletes objects, so it refuses other contexts.\n\
              Fix: kubectl config use-context kind-kind   (or: kind create cluster --config kind/cluster.yaml)\n\
              If you are sure, add --allow-any-context",
-            "현재 kube 컨텍스트는 \"{context}\"이고, kind 클러스터(kind-*)도 랩 클러스터(lab)도 아니다.\n\
-             확인 프로그램은 오브젝트를 만들고 지우므로 다른 컨텍스트에서는 실행하지 않는다.\n\
+            "현재 kube 컨텍스트는 \"{context}\"이고, kind 클러스터(kind-*)도 랩 클러스터(lab)도 아닙니다.\n\
+             확인 프로그램은 오브젝트를 만들고 지우므로 다른 컨텍스트에서는 실행하지 않습니다.\n\
              해결: kubectl config use-context kind-kind   (또는: kind create cluster --config kind/cluster.yaml)\n\
-             확실하다면 --allow-any-context를 붙인다."
+             확실하다면 --allow-any-context를 붙이십시오."
         )
     },
     using: |lang, context, _| tr!(lang, "Using context {context}.", "사용할 컨텍스트: {context}"),
-    no_answer: |lang, context| format!("{context}: {}", tr!(lang, "no answer within 5 s", "5초 안에 응답이 없다")),
+    no_answer: |lang, context| format!("{context}: {}", tr!(lang, "no answer within 5 s", "5초 안에 응답이 없습니다")),
+    polite: true,
 };
 
 /// Connect as the book's examples do (see "The examples" in the book's design).
@@ -77,10 +86,10 @@ pub async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<
             return Err(anyhow::Error::new(EnvProblem(tr!(
                 lang,
                 "A namespace named {ns} exists and was not made by the workshop checker. Fix: kubectl delete namespace {ns}",
-                "{ns} 네임스페이스가 이미 있는데 워크숍 확인 프로그램이 만든 것이 아니다. 해결: kubectl delete namespace {ns}"
+                "{ns} 네임스페이스가 이미 있는데 워크숍 확인 프로그램이 만든 것이 아닙니다. 해결: kubectl delete namespace {ns}"
             ))));
         }
-        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier check: deleting it first.", "이전 확인에서 남은 {ns} 네임스페이스가 있다. 먼저 지운다."));
+        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier check: deleting it first.", "이전 확인에서 남은 {ns} 네임스페이스가 있습니다. 먼저 지웁니다."));
         if old.metadata.deletion_timestamp.is_none() {
             let _ = api.delete(ns, &DeleteParams::background()).await;
         }
@@ -88,7 +97,7 @@ pub async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<
             return Err(anyhow::Error::new(EnvProblem(tr!(
                 lang,
                 "Namespace {ns} is still being deleted after 180 s. Look with: kubectl get all,pvc -n {ns}",
-                "{ns} 네임스페이스가 180초가 지나도 아직 삭제 중이다. 확인: kubectl get all,pvc -n {ns}"
+                "{ns} 네임스페이스가 180초가 지나도 아직 삭제 중입니다. 확인: kubectl get all,pvc -n {ns}"
             ))));
         }
     }
@@ -111,7 +120,7 @@ pub async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<(
         bail!(tr!(
             lang,
             "namespace {ns} is still being deleted after 120 s; it will go away by itself (look: kubectl get ns {ns})",
-            "{ns} 네임스페이스가 120초가 지나도 아직 삭제 중이다. 저절로 사라진다 (확인: kubectl get ns {ns})"
+            "{ns} 네임스페이스가 120초가 지나도 아직 삭제 중입니다. 저절로 사라집니다 (확인: kubectl get ns {ns})"
         ));
     }
     Ok(())

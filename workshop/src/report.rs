@@ -18,6 +18,9 @@ pub enum Item {
     Fail { what: String, fix: String },
     /// Context (what the checker did, what it skipped and why).
     Note(String),
+    /// What the checker is waiting for, and until when; printed at once and then every few
+    /// seconds while it waits, so that no wait is silent.
+    Wait(String),
 }
 
 /// The outcome of one check, in the participant's language.
@@ -53,9 +56,15 @@ impl Report {
                     }
                 }
                 Item::Note(m) => println!("  · {m}"),
+                Item::Wait(m) => println!("  … {m}"),
             }
         }
         self.items.push(item);
+    }
+
+    /// A line while waiting: what for, until when, what is seen so far.
+    pub fn progress(&mut self, msg: String) {
+        self.push(Item::Wait(msg));
     }
 
     pub fn pass(&mut self, msg: String) {
@@ -108,6 +117,7 @@ impl Report {
                 Item::Pass(m) => out += &format!("✔ {m}\n"),
                 Item::Fail { what, fix } => out += &format!("✘ {what}\n  → {fix}\n"),
                 Item::Note(m) => out += &format!("· {m}\n"),
+                Item::Wait(m) => out += &format!("… {m}\n"),
             }
         }
         out
@@ -118,13 +128,13 @@ impl Report {
         let lang = self.lang;
         let n = self.passes();
         if self.passed() {
-            tr!(lang, "PASSED: all {n} checks are right. Well done.", "통과: 확인 {n}개가 모두 맞다. 잘했다.").replace("all 1 checks are", "the 1 check is")
+            tr!(lang, "PASSED: all {n} checks are right. Well done.", "통과: 확인 {n}개가 모두 맞습니다. 잘하셨습니다.").replace("all 1 checks are", "the 1 check is")
         } else {
             let missing = self.failures().join("; ");
             tr!(
                 lang,
                 "NOT YET: {n} check(s) right; still missing: {missing}\nFix it and run the same command again (the later checks run once this one passes).",
-                "아직: 확인 {n}개가 맞고, 아직 남은 것: {missing}\n고친 뒤 같은 명령을 다시 실행한다 (이것이 통과하면 다음 확인이 이어진다)."
+                "미완료: 확인 {n}개는 맞고, 남은 것: {missing}\n고친 뒤 같은 명령을 다시 실행하십시오 (이것이 통과하면 다음 확인이 이어집니다)."
             )
         }
     }
@@ -183,20 +193,20 @@ fn explain_panic(rep: &mut Report, site: Site, exercise: &str, text: String) -> 
     let (file, function) = (site.file, site.function);
     if text.starts_with("not yet implemented") || text.starts_with("not implemented") {
         rep.fail(
-            tr!(lang, "`{function}` in {file} is still `todo!()`", "{file}: `{function}` 함수에 아직 `todo!()`가 남아 있다"),
+            tr!(lang, "`{function}` in {file} is still `todo!()`", "{file}: `{function}` 함수에 아직 `todo!()`가 남아 있습니다"),
             tr!(
                 lang,
                 "Replace the todo!() with your code, then run the check again.\nStuck? cargo run -p workshop -- hint {exercise}",
-                "todo!()를 코드로 바꾼 뒤 확인을 다시 실행한다.\n막혔다면: cargo run -p workshop -- hint {exercise}"
+                "todo!()를 코드로 바꾼 뒤 확인을 다시 실행하십시오.\n막혔다면: cargo run -p workshop -- hint {exercise}"
             ),
         )
     } else {
         rep.fail(
-            tr!(lang, "`{function}` in {file} panicked: {text}", "{file}: `{function}` 함수에서 패닉이 났다: {text}"),
+            tr!(lang, "`{function}` in {file} panicked: {text}", "{file}: `{function}` 함수에서 패닉이 났습니다: {text}"),
             tr!(
                 lang,
                 "A panic stops the program; return an error with `?` or `anyhow::bail!` instead, or fix the cause above.",
-                "패닉은 프로그램을 멈춘다. 대신 `?`나 `anyhow::bail!`로 오류를 돌려주거나, 위의 원인을 고친다."
+                "패닉은 프로그램을 멈춥니다. 대신 `?`나 `anyhow::bail!`로 오류를 돌려주거나, 위의 원인을 고치십시오."
             ),
         )
     }
@@ -213,7 +223,7 @@ pub fn call<T>(rep: &mut Report, exercise: &str, site: Site, f: impl FnOnce() ->
 }
 
 /// Run the participant's async function with a time limit: a panic, an error or a timeout
-/// becomes a report line.
+/// becomes a report line. While it runs, a line every few seconds says so.
 pub async fn call_async<T>(
     rep: &mut Report,
     exercise: &str,
@@ -224,42 +234,154 @@ pub async fn call_async<T>(
     let lang = rep.lang;
     let (file, function) = (site.file, site.function);
     let _quiet = Quiet::new();
-    let run = AssertUnwindSafe(fut).catch_unwind();
-    match tokio::time::timeout(Duration::from_secs(secs), run).await {
-        Ok(Ok(Ok(v))) => Ok(v),
-        Ok(Ok(Err(e))) => Err(rep.fail(
-            tr!(lang, "`{function}` in {file} returned an error: {e:#}", "{file}: `{function}` 함수가 오류를 돌려주었다: {e:#}"),
-            tr!(lang, "Read the error above: it is what the API server answered.", "위 오류를 읽는다. API 서버가 답한 내용이다."),
-        )),
-        Ok(Err(payload)) => Err(explain_panic(rep, site, exercise, panic_text(payload.as_ref()))),
-        Err(_) => Err(rep.fail(
-            tr!(lang, "`{function}` in {file} did not finish within {secs} s", "{file}: `{function}` 함수가 {secs}초 안에 끝나지 않았다"),
-            tr!(lang, "Does it wait for something that never happens? Every wait needs a timeout.", "일어나지 않을 일을 기다리고 있지 않은가? 모든 기다림에는 타임아웃이 필요하다."),
+    let mut run = std::pin::pin!(AssertUnwindSafe(fut).catch_unwind());
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let result = loop {
+        let tick = (Instant::now() + PROGRESS_EVERY).min(deadline);
+        tokio::select! {
+            r = &mut run => break Some(r),
+            _ = tokio::time::sleep_until(tick.into()) => {
+                if Instant::now() >= deadline {
+                    break None;
+                }
+                let elapsed = start.elapsed().as_secs();
+                rep.progress(tr!(
+                    lang,
+                    "`{function}` is still running ({elapsed} s; the check gives up after {secs} s)",
+                    "`{function}` 함수가 아직 실행 중입니다 ({elapsed}초 경과, {secs}초가 지나면 확인을 멈춥니다)"
+                ));
+            }
+        }
+    };
+    match result {
+        Some(Ok(Ok(v))) => Ok(v),
+        Some(Ok(Err(e))) => {
+            let fix = api_status_of(&e).and_then(|s| known_fix(lang, s)).unwrap_or_else(|| {
+                tr!(
+                    lang,
+                    "That is the answer your code got. Stuck? cargo run -p workshop -- hint {exercise}",
+                    "코드가 받은 답입니다. 막혔다면: cargo run -p workshop -- hint {exercise}"
+                )
+            });
+            Err(rep.fail(tr!(lang, "`{function}` in {file} returned an error: {}", "{file}: `{function}` 함수가 오류를 돌려주었습니다: {}", error_text(&e)), fix))
+        }
+        Some(Err(payload)) => Err(explain_panic(rep, site, exercise, panic_text(payload.as_ref()))),
+        None => Err(rep.fail(
+            tr!(lang, "`{function}` in {file} did not finish within {secs} s", "{file}: `{function}` 함수가 {secs}초 안에 끝나지 않았습니다"),
+            tr!(lang, "Does it wait for something that never happens? Every wait needs a timeout.", "일어나지 않을 일을 기다리고 있지 않습니까? 모든 기다림에는 타임아웃이 필요합니다."),
         )),
     }
 }
 
+/// How often a wait says what it waits for.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
+
+/// The API server's `Status` in an error's chain: kube's `Error::Api`, or the `Status` itself.
+pub fn api_status_of(e: &anyhow::Error) -> Option<&kube::core::Status> {
+    e.chain().find_map(|cause| match cause.downcast_ref::<kube::Error>() {
+        Some(kube::Error::Api(status)) => Some(status.as_ref()),
+        _ => cause.downcast_ref::<kube::core::Status>(),
+    })
+}
+
+/// An error as the participant should read it: the contexts the code added, then the API
+/// server's message once, in its own words (kube's `Display` of an API error repeats the
+/// whole `Status` as a debug dump, and anyhow's `{:#}` repeats it once more per source).
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let status = match cause.downcast_ref::<kube::Error>() {
+            Some(kube::Error::Api(status)) => Some(status.as_ref()),
+            _ => cause.downcast_ref::<kube::core::Status>(),
+        };
+        if let Some(status) = status {
+            parts.push(status.message.clone());
+            break;
+        }
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
+/// What to do about an answer of the API server that a known mistake earns.
+pub fn known_fix(lang: Lang, status: &kube::core::Status) -> Option<String> {
+    let msg = status.message.as_str();
+    if msg.contains("updates to statefulset spec for fields other than") {
+        return Some(tr!(
+            lang,
+            "volumeClaimTemplates (like most of a StatefulSet's spec) cannot be changed on an existing set: delete the set, wait until it is gone, and create it again.",
+            "volumeClaimTemplates는 (스테이트풀셋 spec의 다른 대부분의 필드처럼) 이미 있는 스테이트풀셋에서 바꿀 수 없습니다: 스테이트풀셋을 지우고, 사라질 때까지 기다린 뒤 다시 만드십시오."
+        ));
+    }
+    if msg.contains("resourceVersion should not be set on objects to be created") {
+        return Some(tr!(
+            lang,
+            "The object you create still carries the metadata of the one you read (metadata.resourceVersion). Build a new object: a fresh ObjectMeta with the name (and labels), and the spec you kept.",
+            "만들려는 오브젝트에 읽어 온 오브젝트의 메타데이터(metadata.resourceVersion)가 남아 있습니다. 새 오브젝트를 만드십시오: 이름(과 레이블)만 담은 새 ObjectMeta에, 보관해 둔 spec을 넣습니다."
+        ));
+    }
+    match status.reason.as_str() {
+        "AlreadyExists" => Some(tr!(
+            lang,
+            "It still exists: wait until the old one is gone (get_opt returns None) before you create it again.",
+            "아직 남아 있습니다: 다시 만들기 전에 옛 오브젝트가 사라질 때까지 (get_opt가 None을 돌려줄 때까지) 기다리십시오."
+        )),
+        "Conflict" => Some(tr!(
+            lang,
+            "The object changed after you read it: read it again, change it, and write it again.",
+            "읽은 뒤에 오브젝트가 바뀌었습니다: 다시 읽고, 바꾸고, 다시 쓰십시오."
+        )),
+        "NotFound" => Some(tr!(
+            lang,
+            "It does not exist (yet, or any more): check the name, and whether your code deleted it before.",
+            "그런 오브젝트가 (아직, 또는 더는) 없습니다: 이름을 확인하고, 코드가 먼저 지우지 않았는지 보십시오."
+        )),
+        "Invalid" => Some(tr!(lang, "The message names the field the API server refused.", "API 서버가 거부한 필드는 메시지에 있습니다.")),
+        _ => None,
+    }
+}
+
 /// Poll `probe` every 200 ms until it returns `Ok(Ok(value))`; `Ok(Err(seen))` means "not
-/// yet, this is what I see". After `secs` the report says what was awaited and what was seen.
+/// yet, this is what I see". A wait that does not end at the first look says what it waits
+/// for and for how long at most, then every few seconds what it sees. After `secs` the report
+/// says what was awaited and what was seen.
 pub async fn wait<T, F, Fut>(rep: &mut Report, what: String, secs: u64, fix: String, mut probe: F) -> Result<T, Stop>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = anyhow::Result<Result<T, String>>>,
 {
     let lang = rep.lang;
-    let deadline = Instant::now() + Duration::from_secs(secs);
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let mut last_line: Option<Instant> = None;
     loop {
         let seen = match probe().await {
             Ok(Ok(v)) => return Ok(v),
             Ok(Err(s)) => s,
-            Err(e) => format!("{e:#}"),
+            Err(e) => error_text(&e),
         };
+        let seen = if seen.is_empty() { tr!(lang, "nothing", "아무것도 없음") } else { seen };
         if Instant::now() >= deadline {
-            let seen = if seen.is_empty() { tr!(lang, "nothing", "아무것도 없음") } else { seen };
             return Err(rep.fail(
-                tr!(lang, "waited {secs} s for {what}, but saw: {seen}", "{secs}초를 기다렸지만 끝나지 않았다: {what}. 본 것: {seen}"),
+                tr!(lang, "waited {secs} s for {what}, but saw: {seen}", "{secs}초를 기다렸지만 끝나지 않았습니다: {what}. 본 것: {seen}"),
                 fix,
             ));
+        }
+        match last_line {
+            None => {
+                rep.progress(tr!(lang, "waiting for {what} (at most {secs} s)", "기다리는 중: {what} (최대 {secs}초)"));
+                last_line = Some(Instant::now());
+            }
+            Some(at) if at.elapsed() >= PROGRESS_EVERY => {
+                let elapsed = start.elapsed().as_secs();
+                rep.progress(tr!(lang, "{elapsed} s of at most {secs} s; now: {seen}", "{elapsed}초 경과 (최대 {secs}초). 지금: {seen}"));
+                last_line = Some(Instant::now());
+            }
+            Some(_) => {}
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
