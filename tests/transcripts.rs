@@ -56,6 +56,7 @@ fn transcripts_match_the_lab_cluster() {
         progress: false,
         // Everything a step waits for takes a second or two at this speed.
         step_timeout: std::time::Duration::from_secs(30),
+        kind: false,
     };
     let results = transcripts::run(&opts, &start).expect("read transcripts/*.steps");
     let committed = root().join("transcripts").join("out");
@@ -83,7 +84,11 @@ fn transcripts_match_the_lab_cluster() {
             }
         }
     }
-    // No transcript left over from a step that is gone.
+    // No transcript left over from a step that is gone (the kind sessions' files are
+    // kind_outputs_are_captioned_in_both_languages's).
+    for rel in transcripts::kind_outputs(root()).unwrap() {
+        produced.insert(committed.join(rel));
+    }
     for chapter in std::fs::read_dir(&committed).expect("transcripts/out").flatten() {
         if chapter.file_name() == "examples" {
             continue; // examples_match_their_lab_runs
@@ -210,8 +215,10 @@ fn chapters_include_committed_transcripts() {
             let mut p = f.path().canonicalize().unwrap();
             // `<name>.ko.txt` is what Korean pages show where English ones include `<name>.txt`
             // (the include-twins preprocessor, xtask/src/preprocess.rs).
-            if let Some(english) = p.to_str().and_then(|s| s.strip_suffix(".ko.txt")) {
-                p = PathBuf::from(format!("{english}.txt"));
+            for ext in ["txt", "md"] {
+                if let Some(english) = p.to_str().and_then(|s| s.strip_suffix(&format!(".ko.{ext}"))) {
+                    p = PathBuf::from(format!("{english}.{ext}"));
+                }
             }
             // Outputs generated ahead of the prose (kept while a lab cluster bug keeps the
             // chapter's block hand-written) are listed in transcripts/pending.txt.
@@ -268,6 +275,9 @@ fn every_recorded_lab_run_says_the_speed_it_ran_at() {
         let Some(rel) = line.split("transcripts/out/").nth(1).filter(|_| line.contains("{{#include ")) else { continue };
         let rel = rel.trim_end_matches("}}").trim();
         let at = format!("{}:{}", p.strip_prefix(root()).unwrap().display(), i + 1);
+        if rel.ends_with(".md") {
+            continue; // a kind run: its file carries its own caption
+        }
         let Some(speed) = speeds.get(rel) else {
             problems.push(format!("{at}: {rel} is no session's or example's output"));
             continue;
@@ -421,4 +431,39 @@ fn recorded_durations_match_the_prose_once_scaled_by_the_lab_speed() {
             assert!(scaled >= 5.0, "{file}: shard-{next} created {:.1}s after shard-{n} was Ready, {scaled:.1}s on kind: less than minReadySeconds 5", created - ready);
         }
     }
+}
+
+/// The outputs only kind can give (`session NAME kind`, recorded by
+/// `cargo xtask transcripts --kind`): each `out ID` is committed in English and Korean, says
+/// in the page's language whether it was recorded on kind or written by hand, and keeps the
+/// console block out of the translation; the two languages show the same output.
+#[test]
+fn kind_outputs_are_captioned_in_both_languages() {
+    let files = transcripts::kind_outputs(root()).unwrap();
+    assert!(files.len() >= 20, "{files:?}");
+    let mut problems = Vec::new();
+    let block = |text: &str| text.split_once("```console\n").map(|(_, b)| b.to_string());
+    for pair in files.chunks(2) {
+        let [en, ko] = pair else { unreachable!() };
+        let read = |rel: &str| std::fs::read_to_string(root().join("transcripts/out").join(rel));
+        let (Ok(en_text), Ok(ko_text)) = (read(en), read(ko)) else {
+            problems.push(format!("transcripts/out/{en} or {ko} is not committed"));
+            continue;
+        };
+        let en_ok = en_text.starts_with("<!-- i18n:skip -->\n**Illustrative.** Written by hand from")
+            || en_text.starts_with("<!-- i18n:skip -->\n**Recorded on kind.** `cargo xtask transcripts --kind` recorded this output on a kind v");
+        let ko_ok = ko_text.starts_with("<!-- i18n:skip -->\n**예시 출력.** kind v0.31.0")
+            || ko_text.starts_with("<!-- i18n:skip -->\n**kind에서 기록한 출력.** `cargo xtask transcripts --kind`가 kind v");
+        if !en_ok || !ko_ok {
+            problems.push(format!("{en} / {ko}: no caption saying where the output comes from"));
+        }
+        if en_text.starts_with("<!-- i18n:skip -->\n**Illustrative.**") != ko_text.starts_with("<!-- i18n:skip -->\n**예시 출력.**") {
+            problems.push(format!("{en} / {ko}: one is recorded, the other hand-written"));
+        }
+        match (block(&en_text), block(&ko_text)) {
+            (Some(a), Some(b)) if a == b && en_text.contains("<!-- i18n:skip -->\n```console\n") => {}
+            _ => problems.push(format!("{en} / {ko}: not the same console block, or the block is translated")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

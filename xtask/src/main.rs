@@ -22,12 +22,18 @@ commands:
                       lab binary to use instead of building the workspace's); and the
                       examples' lab runs (`examples` or `examples/NAME` alone), in English
                       and Korean, into transcripts/out/examples/ and images/timeline-*
+  transcripts --kind [SESSION...]
+                      run the kind sessions (what only real kind and Docker can show)
+                      against the current kubectl context, which must be a kind cluster,
+                      and write transcripts/out/<chapter>/<id>.md and <id>.ko.md, captioned
+                      as recorded (the `kind` workflow in .github/workflows runs it)
   include-twins       the mdBook preprocessor book.toml names: Korean pages include the
                       `.ko` twin of an included file (mdBook runs it; see preprocess.rs)
 
-The first run installs the pinned mdbook 0.5.4, mdbook-i18n-helpers 0.4.0 and pagefind
-1.6.0 into .tools/ with `cargo install --locked` (several minutes, once per clone), and the
-Rust target wasm32-unknown-unknown with `rustup target add` (once per toolchain).";
+The first run installs the pinned mdbook 0.5.4 and mdbook-i18n-helpers 0.4.0 into .tools/
+with `cargo install --locked` (a few minutes, once per clone), pagefind 1.6.0 from its
+prebuilt npm package, and the Rust target wasm32-unknown-unknown with `rustup target add`
+(once per toolchain).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -95,6 +101,7 @@ fn transcripts(root: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
         jobs: 2,
         progress: true,
         step_timeout: xtask::transcripts::STEP_TIMEOUT,
+        kind: false,
     };
     let mut lab = None;
     let mut it = args.iter();
@@ -105,6 +112,7 @@ fn transcripts(root: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
                 let v = it.next().ok_or_else(|| anyhow::anyhow!("usage: --speed needs a number"))?;
                 opts.speed = Some(v.parse().map_err(|_| anyhow::anyhow!("usage: --speed: {v:?} is not a number"))?);
             }
+            "--kind" => opts.kind = true,
             "--jobs" => {
                 let v = it.next().ok_or_else(|| anyhow::anyhow!("usage: --jobs needs a number"))?;
                 opts.jobs = v.parse().map_err(|_| anyhow::anyhow!("usage: --jobs: {v:?} is not a number"))?;
@@ -113,7 +121,7 @@ fn transcripts(root: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
             s => opts.only.push(s.to_string()),
         }
     }
-    let starter = xtask::transcripts::lab_binary_starter(root, lab)?;
+    let starter = if opts.kind { xtask::transcripts::kind_context_starter()? } else { xtask::transcripts::lab_binary_starter(root, lab)? };
     xtask::transcripts::generate(&opts, starter.as_ref())
 }
 

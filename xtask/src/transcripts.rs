@@ -10,6 +10,9 @@
 //!
 //! ```text
 //! session NAME [speed X]   a fresh lab cluster (simulated time X times faster, default 1)
+//! session NAME kind        a session only a real kind cluster can run (Docker, real
+//!                          containers): `cargo xtask transcripts --kind` runs these, and only
+//!                          these, against the current kubectl context, which must be kind's
 //! out ID                   shown steps below write transcripts/out/<chapter>/ID.txt
 //! $ CMD                    run CMD (sh -c), show `$ CMD` and its output; it must succeed
 //! $! CMD                   the same, but CMD must fail (the error is the point)
@@ -22,6 +25,13 @@
 //!                          (spaces collapsed), stop the watch, show `$ CMD` and its lines
 //!                          up to that one
 //! ```
+//!
+//! A kind session's `out ID` is `transcripts/out/<chapter>/ID.md` and its Korean twin
+//! `ID.ko.md`: a caption saying where the output comes from, then the console block
+//! ([`kind_output_markdown`]). Until a maintainer with Docker records them, the committed
+//! files hold hand-written outputs captioned **Illustrative**; `--kind` replaces each with the
+//! recorded output, captioned **Recorded on kind** with the kind version and the date. The
+//! lab-cluster runs skip kind sessions and keep their files.
 //!
 //! A shown step may end with `  #| from TEXT`: its output is cut to the lines from the first
 //! one starting with TEXT, after a `...` line (e.g. `#| from Events:` for `kubectl describe`).
@@ -64,6 +74,8 @@ pub struct Script {
 pub struct Session {
     pub name: String,
     pub speed: f64,
+    /// Runs only on a real kind cluster (`cargo xtask transcripts --kind`).
+    pub kind: bool,
     pub steps: Vec<(usize, Step)>,
 }
 
@@ -90,12 +102,14 @@ pub fn parse(chapter: &str, text: &str) -> Result<Script> {
         if let Some(rest) = line.strip_prefix("session ") {
             let mut words = rest.split_whitespace();
             let name = words.next().ok_or_else(|| anyhow!("{}: session needs a name", at()))?.to_string();
-            let speed = match (words.next(), words.next()) {
-                (None, _) => 1.0,
-                (Some("speed"), Some(x)) => x.parse().with_context(|| format!("{}: bad speed {x:?}", at()))?,
-                _ => bail!("{}: expected `session NAME [speed X]`", at()),
+            let words: Vec<&str> = words.collect();
+            let (speed, kind) = match words.as_slice() {
+                [] => (1.0, false),
+                ["speed", x] => (x.parse().with_context(|| format!("{}: bad speed {x:?}", at()))?, false),
+                ["kind"] => (1.0, true),
+                _ => bail!("{}: expected `session NAME [speed X]` or `session NAME kind`", at()),
             };
-            sessions.push(Session { name, speed, steps: Vec::new() });
+            sessions.push(Session { name, speed, kind, steps: Vec::new() });
             continue;
         }
         let session = sessions.last_mut().ok_or_else(|| anyhow!("{}: a step before the first `session`", at()))?;
@@ -342,7 +356,10 @@ pub fn run_session(root: &Path, chapter: &str, session: &Session, speed: f64, li
                 for (k, v) in vars {
                     c = c.replace(&format!("{{{{{k}}}}}"), v);
                 }
-                if c.contains("{{") {
+                // `{{VAR}}` is a variable; other braces (a Go template such as docker's
+                // `{{.Names}}`) are the command's own.
+                let is_var = |t: &str| !t.is_empty() && t.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_');
+                if c.split("{{").skip(1).any(|rest| rest.split_once("}}").is_some_and(|(t, _)| is_var(t))) {
                     bail!("{at}: unknown variable in `{c}`");
                 }
                 Ok(c)
@@ -468,6 +485,8 @@ pub struct Options {
     pub progress: bool,
     /// How long one step may take ([`STEP_TIMEOUT`] by default).
     pub step_timeout: Duration,
+    /// Run the kind sessions (against the cluster the starter gives) instead of the lab ones.
+    pub kind: bool,
 }
 
 /// One finished session.
@@ -486,7 +505,7 @@ pub fn run(opts: &Options, starter: &Starter) -> Result<Vec<SessionResult>> {
     for s in &scripts {
         for sess in &s.sessions {
             let key = format!("{}/{}", s.chapter, sess.name);
-            if opts.only.is_empty() || opts.only.iter().any(|o| *o == s.chapter || *o == key) {
+            if sess.kind == opts.kind && (opts.only.is_empty() || opts.only.iter().any(|o| *o == s.chapter || *o == key)) {
                 queue.push((s.chapter.clone(), sess.clone()));
             }
         }
@@ -534,6 +553,9 @@ pub fn run(opts: &Options, starter: &Starter) -> Result<Vec<SessionResult>> {
 /// `cargo xtask transcripts [SESSION...]`: runs the sessions and writes their files into
 /// `transcripts/out/`; when every session ran, files no session wrote any more are removed.
 pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
+    if opts.kind {
+        return generate_kind(opts, starter);
+    }
     let started = Instant::now();
     // `examples` or `examples/<name>` selects example runs; anything else, sessions.
     let wanted: Vec<&str> = EXAMPLES
@@ -588,6 +610,10 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
         }
     }
     if failures.is_empty() && opts.only.is_empty() {
+        // The kind sessions' files stay: only `--kind` writes them.
+        for rel in kind_outputs(&opts.root)? {
+            keep.insert(opts.out_dir.join(rel));
+        }
         for chapter in std::fs::read_dir(&opts.out_dir).into_iter().flatten().flatten() {
             if chapter.file_name() == "examples" {
                 continue;
@@ -610,6 +636,119 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
         opts.out_dir.display(),
         crate::fmt_duration(started.elapsed())
     ));
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Runs on kind
+
+/// The files of every kind session's `out ID`, relative to `transcripts/out`:
+/// `<chapter>/<ID>.md` and `<chapter>/<ID>.ko.md`.
+pub fn kind_outputs(root: &Path) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    for script in load_all(root)? {
+        for session in script.sessions.iter().filter(|s| s.kind) {
+            for (_, step) in &session.steps {
+                if let Step::Out(id) = step {
+                    files.push(format!("{}/{id}.md", script.chapter));
+                    files.push(format!("{}/{id}.ko.md", script.chapter));
+                }
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// A kind session's output as the chapter includes it, in `lang` (`en` or `ko`): the caption
+/// (recorded on kind release `kind`, `v0.31.0`, on `date`), then the output in a console
+/// block. Both are in the page's language already, so the translation leaves them alone.
+pub fn kind_output_markdown(lang: &str, kind: &str, date: &str, output: &str) -> String {
+    let caption = if lang == "ko" {
+        format!("**kind에서 기록한 출력.** `cargo xtask transcripts --kind`가 kind {kind} 클러스터에서 {date}에 기록했다.")
+    } else {
+        format!("**Recorded on kind.** `cargo xtask transcripts --kind` recorded this output on a kind {kind} cluster on {date}.")
+    };
+    let fence = if output.contains("```") { "````" } else { "```" };
+    format!("<!-- i18n:skip -->\n{caption}\n\n<!-- transcript: kind -->\n<!-- i18n:skip -->\n{fence}console\n{output}{fence}\n")
+}
+
+/// The current kubectl context, when it is a kind cluster's (`kind-<name>`), as a [`Cluster`]
+/// for [`run`] with [`Options::kind`]: the sessions run with the user's own kubeconfig.
+pub fn kind_context_starter() -> Result<Box<Starter>> {
+    let out = Command::new("kubectl").args(["config", "current-context"]).output().context("cannot run kubectl")?;
+    let context = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || !context.starts_with("kind-") {
+        bail!(
+            "the current kubectl context is {:?}, not a kind cluster's: `cargo xtask transcripts --kind` records on kind \
+             (kind create cluster --config kind/cluster.yaml, then kubectl config use-context kind-kind)",
+            if context.is_empty() { "(none)" } else { context.as_str() }
+        );
+    }
+    let kubeconfig = match std::env::var_os("KUBECONFIG").and_then(|k| std::env::split_paths(&k).next()) {
+        Some(k) => k,
+        None => std::env::home_dir().map(|h| h.join(".kube").join("config")).ok_or_else(|| anyhow!("no KUBECONFIG and no home folder"))?,
+    };
+    struct CurrentContext(PathBuf);
+    impl Cluster for CurrentContext {
+        fn kubeconfig(&self) -> &Path {
+            &self.0
+        }
+    }
+    Ok(Box::new(move |_speed: f64| -> Result<Box<dyn Cluster>> { Ok(Box::new(CurrentContext(kubeconfig.clone()))) }))
+}
+
+/// The kind release that runs the cluster (`kind version`: `kind v0.31.0 go1.… linux/amd64`).
+fn kind_release() -> Result<String> {
+    let out = Command::new("kind").arg("version").output().context("cannot run kind: install kind v0.31.0")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().nth(1).map(str::to_owned).ok_or_else(|| anyhow!("`kind version` printed {text:?}"))
+}
+
+/// Today's date, UTC (`2026-12-07`).
+fn today() -> String {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0) as i64;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `cargo xtask transcripts --kind`: runs the kind sessions one after another against the
+/// current kind cluster and writes each output in both languages, captioned as recorded.
+fn generate_kind(opts: &Options, starter: &Starter) -> Result<()> {
+    let started = Instant::now();
+    let (kind, date) = (kind_release()?, today());
+    let opts = &Options { jobs: 1, ..opts.clone() };
+    let results = run(opts, starter)?;
+    let mut failures = Vec::new();
+    let mut written = 0;
+    for r in &results {
+        match &r.outputs {
+            Ok(outputs) => {
+                let dir = opts.out_dir.join(&r.chapter);
+                std::fs::create_dir_all(&dir)?;
+                for (id, text) in outputs {
+                    for (lang, file) in [("en", format!("{id}.md")), ("ko", format!("{id}.ko.md"))] {
+                        let path = dir.join(file);
+                        std::fs::write(&path, kind_output_markdown(lang, &kind, &date, text)).with_context(|| format!("cannot write {}", path.display()))?;
+                        written += 1;
+                    }
+                }
+            }
+            Err(e) => failures.push(format!("{}/{}: {e}", r.chapter, r.session)),
+        }
+    }
+    if !failures.is_empty() {
+        bail!("{} of {} kind sessions failed:\n\n{}", failures.len(), results.len(), failures.join("\n\n"));
+    }
+    crate::say(format!("transcripts: {written} files from {} kind sessions written to {} in {}", results.len(), opts.out_dir.display(), crate::fmt_duration(started.elapsed())));
     Ok(())
 }
 
@@ -1088,6 +1227,22 @@ pub fn compare(expected: &str, got: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_sessions_are_marked_and_their_outputs_are_markdown_in_both_languages() {
+        let s = parse("setup", "session create kind\nout create-cluster\n$ kind create cluster\nsession lab speed 10\nout x\n$ kubectl get pods\n").unwrap();
+        assert_eq!(s.sessions.iter().map(|s| (s.name.as_str(), s.kind, s.speed)).collect::<Vec<_>>(), [("create", true, 1.0), ("lab", false, 10.0)]);
+        assert!(parse("x", "session a kind speed 2\n").is_err());
+        let en = kind_output_markdown("en", "v0.31.0", "2026-12-07", "$ kind version\nkind v0.31.0\n");
+        assert_eq!(
+            en,
+            "<!-- i18n:skip -->\n**Recorded on kind.** `cargo xtask transcripts --kind` recorded this output on a kind v0.31.0 cluster on 2026-12-07.\n\n\
+             <!-- transcript: kind -->\n<!-- i18n:skip -->\n```console\n$ kind version\nkind v0.31.0\n```\n"
+        );
+        let ko = kind_output_markdown("ko", "v0.31.0", "2026-12-07", "$ x\n");
+        assert!(ko.contains("**kind에서 기록한 출력.** `cargo xtask transcripts --kind`가 kind v0.31.0 클러스터에서 2026-12-07에 기록했다."), "{ko}");
+        assert!(today().len() == 10 && today().starts_with("20"), "{}", today());
+    }
 
     #[test]
     fn parses_steps() {
