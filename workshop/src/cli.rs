@@ -270,7 +270,10 @@ async fn run_program(args: &Args, ex: &'static Exercise) -> u8 {
         println!("== {}. {} ({})", ex.number, lang.pick(ex.title.0, ex.title.1), ex.file);
         let mut rep = Report::new(lang, true);
         let _ = rep.fail(
-            tr!(lang, "{} does not compile (the compiler's errors are above)", "{} 컴파일되지 않습니다 (컴파일러 오류는 위에 있습니다)", crate::particle::i(ex.file)),
+            match lang {
+                Lang::En => format!("{} does not compile (the compiler's errors are above)", ex.file),
+                Lang::Ko => format!("{} 컴파일되지 않습니다 (컴파일러 오류는 위에 있습니다)", crate::particle::i(ex.file)),
+            },
             tr!(
                 lang,
                 "Fix the first error and run the check again. Each exercise compiles on its own: the checks of the others still run.",
