@@ -210,3 +210,51 @@ async fn pods_show_containerds_image_and_the_service_account_token_volume() {
     }
     assert_eq!(ids[0], ids[1], "one image, one imageID");
 }
+
+// pkg/controller/job/job_controller.go syncJob: a reader's Job runs its pod to completion and
+// ends Complete (SuccessCriteriaMet first, as 1.33), with `kubectl wait` and `get jobs` as on kind
+#[test]
+fn a_job_runs_to_completion() {
+    let lab = common::lab();
+    kubectl(
+        &lab,
+        &["apply", "-f", "-"],
+        Some("apiVersion: batch/v1\nkind: Job\nmetadata: {name: hello}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: hello, image: busybox:1.36, command: [sh, -c, \"echo hello\"]}]\n"),
+    );
+    let out = kubectl(&lab, &["wait", "--for=condition=complete", "job/hello", "--timeout=60s"], None);
+    assert_eq!(out.trim(), "job.batch/hello condition met");
+    let conds = kubectl(&lab, &["get", "job", "hello", "-o", "jsonpath={range .status.conditions[*]}{.type}={.status}/{.reason} {end}"], None);
+    assert_eq!(conds.trim(), "SuccessCriteriaMet=True/CompletionsReached Complete=True/CompletionsReached");
+    let row = kubectl(&lab, &["get", "jobs", "--no-headers"], None);
+    assert!(row.split_whitespace().take(3).eq(["hello", "Complete", "1/1"]), "{row}");
+    let pods = kubectl(&lab, &["get", "pods", "-l", "job-name=hello", "-o", "jsonpath={.items[*].status.phase}"], None);
+    assert_eq!(pods, "Succeeded");
+    let events = kubectl(&lab, &["get", "events", "--field-selector", "involvedObject.kind=Job", "-o", "jsonpath={range .items[*]}{.reason} {end}"], None);
+    assert!(events.contains("SuccessfulCreate") && events.contains("Completed"), "{events}");
+}
+
+// pkg/controller/disruption/disruption.go: a PDB over a StatefulSet's pods counts the set's
+// scale, and ALLOWED DISRUPTIONS follows the Ready pods (3 Ready, maxUnavailable 1: 1)
+#[test]
+fn a_pdb_over_a_statefulset_allows_what_the_disruption_controller_computes() {
+    let lab = common::lab();
+    kubectl(&lab, &["apply", "-f", "-"], Some(&common::web_variant(3, "{}", "{}")));
+    kubectl(
+        &lab,
+        &["apply", "-f", "-"],
+        Some("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web-pdb}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: nginx}}\n"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        let s = kubectl(&lab, &["get", "pdb", "web-pdb", "-o", "jsonpath={.status.expectedPods} {.status.currentHealthy} {.status.desiredHealthy} {.status.disruptionsAllowed}"], None);
+        if s == "3 3 2 1" || std::time::Instant::now() > deadline {
+            break s;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(status, "3 3 2 1", "expectedPods currentHealthy desiredHealthy disruptionsAllowed");
+    let row = kubectl(&lab, &["get", "pdb", "--no-headers"], None);
+    assert!(row.split_whitespace().take(4).eq(["web-pdb", "N/A", "1", "1"]), "{row}");
+    let cond = kubectl(&lab, &["get", "pdb", "web-pdb", "-o", "jsonpath={.status.conditions[0].type}={.status.conditions[0].status}/{.status.conditions[0].reason}"], None);
+    assert_eq!(cond, "DisruptionAllowed=True/SufficientPods");
+}

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Binding, Endpoints, Node, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
@@ -25,6 +27,10 @@ pub enum Object {
     /// A node: its status (conditions) and its taints, written by the node lifecycle
     /// controller and the kubelet.
     Node(Box<Node>),
+    /// A Job's status, written by the Job controller.
+    Job(Box<Job>),
+    /// A PodDisruptionBudget's status, written by the disruption controller.
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
 }
 
 impl Object {
@@ -41,6 +47,8 @@ impl Object {
             Object::PersistentVolume(o) => &o.metadata,
             Object::Binding(o) => &o.metadata,
             Object::Node(o) => &o.metadata,
+            Object::Job(o) => &o.metadata,
+            Object::PodDisruptionBudget(o) => &o.metadata,
         }
     }
 
@@ -58,6 +66,8 @@ impl Object {
             Object::PersistentVolume(_) => ("v1", "PersistentVolume"),
             Object::Binding(_) => ("v1", "Binding"),
             Object::Node(_) => ("v1", "Node"),
+            Object::Job(_) => ("batch/v1", "Job"),
+            Object::PodDisruptionBudget(_) => ("policy/v1", "PodDisruptionBudget"),
         }
     }
 

@@ -98,9 +98,11 @@
 
 pub mod action;
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod garbagecollector;
 pub mod history;
+pub mod job;
 pub mod kubelet;
 pub mod meta;
 pub mod node_lifecycle;

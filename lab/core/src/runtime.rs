@@ -169,6 +169,8 @@ fn object_value(o: &Object) -> Value {
         Object::Binding(x) => serde_json::to_value(x),
         Object::Deployment(x) => serde_json::to_value(x),
         Object::Node(x) => serde_json::to_value(x),
+        Object::Job(x) => serde_json::to_value(x),
+        Object::PodDisruptionBudget(x) => serde_json::to_value(x),
         #[allow(unreachable_patterns)]
         _ => Ok(Value::Null),
     };

@@ -7,6 +7,7 @@
 //! commands) is behind [`NodeHost`]: the lab server implements it over real directories, the
 //! playground over its simulation.
 
+pub mod batch;
 pub mod controllers;
 pub mod dns;
 pub mod kubelet;
@@ -21,7 +22,8 @@ use k8s_openapi::api::core::v1::{Container, PersistentVolume, Pod};
 use std::sync::Arc;
 
 /// Every controller the cluster runs, in the order the runtimes start them: the
-/// StatefulSet, ReplicaSet and Deployment controllers, the garbage collector, the endpoints
+/// StatefulSet, ReplicaSet and Deployment controllers, the garbage collector, the Job and
+/// disruption controllers, the endpoints
 /// controllers, the scheduler, the volume controllers, the kubelets (those `power` says run)
 /// and their node leases, and the node lifecycle controller.
 pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig, power: Arc<node_lifecycle::Kubelets>) -> Vec<Arc<dyn Reconciler>> {
@@ -30,6 +32,8 @@ pub fn reconcilers(host: Arc<dyn NodeHost>, kubelet: &kubelet::KubeletConfig, po
         Arc::new(controllers::ReplicaSets::default()),
         Arc::new(controllers::Deployments::default()),
         Arc::new(controllers::GarbageCollector),
+        Arc::new(batch::Jobs::default()),
+        Arc::new(batch::Disruption::default()),
         Arc::new(controllers::EndpointsController::default()),
         Arc::new(controllers::Scheduler::default()),
         Arc::new(volumes::Volumes::new(host.clone())),
