@@ -72,9 +72,9 @@ pub const ALL: &[Exercise] = &[
         solution: "workshop/solutions/ex4_canary.rs",
         program: "ex4_canary",
         hints: &[
-            ("A rolling update replaces pods from the highest ordinal down, and only those with an ordinal >= `partition`.", "롤링 업데이트는 가장 높은 순번부터 파드를 바꾸고, 순번이 `partition` 이상인 파드만 바꾼다."),
-            ("With 3 replicas, `spec.updateStrategy.rollingUpdate.partition: 2` updates web-2 only.", "레플리카가 3개면 `spec.updateStrategy.rollingUpdate.partition: 2`는 web-2만 바꾼다."),
-            ("Set the partition before the image, or both in one write (`get`, change both, `replace`): otherwise the roll-out goes on to web-1.", "이미지보다 파티션을 먼저 바꾸거나, 둘을 한 번에 쓴다 (`get`, 둘 다 바꾸고 `replace`). 그렇지 않으면 롤아웃이 web-1로 이어진다."),
+            ("A rolling update replaces pods from the highest ordinal down, and only those with an ordinal at or above `partition`.", "롤링 업데이트는 가장 높은 순번부터 내려가며 파드를 바꾸고, 순번이 `partition` 이상인 파드만 바꾼다."),
+            ("With 3 replicas, `spec.updateStrategy.rollingUpdate.partition: 2` updates `web-2` only.", "레플리카가 3개면 `spec.updateStrategy.rollingUpdate.partition: 2`는 `web-2`만 업데이트한다."),
+            ("Set the partition before the image, or both in one write (`get`, change both, `replace`): otherwise the roll-out goes on to `web-1`.", "이미지보다 파티션을 먼저 바꾸거나, 둘을 한 번에 쓴다 (`get`, 둘 다 바꾸고 `replace`). 그렇지 않으면 롤아웃이 `web-1`까지 이어진다."),
         ],
     },
     Exercise {
@@ -101,8 +101,8 @@ pub const ALL: &[Exercise] = &[
         program: "ex6_rescue",
         hints: &[
             ("`kubectl describe pvc www-web-0` says why the claim is Pending. The API server refuses any change to `volumeClaimTemplates`.", "`kubectl describe pvc www-web-0`이 클레임이 Pending인 이유를 알려 준다. API 서버는 `volumeClaimTemplates`의 변경을 모두 거부한다."),
-            ("So: read the set, delete it, wait until it and its pods are gone, and create it again with `storage_class_name: Some(\"standard\")`.", "그러니 스테이트풀셋을 읽고, 지우고, 스테이트풀셋과 파드가 사라질 때까지 기다린 뒤 `storage_class_name: Some(\"standard\")` 설정으로 다시 만든다."),
-            ("The old claim `www-web-0` survives the set and still asks for the missing class: delete it too (it is Pending, so it holds no data) before you create the set again.", "옛 클레임 `www-web-0`은 스테이트풀셋이 지워져도 남고 여전히 없는 클래스를 요구한다: 스테이트풀셋을 다시 만들기 전에 이것도 지운다 (Pending이므로 데이터가 없다)."),
+            ("So: read the set, delete it, wait until it and its pods are gone, and create it again with `storage_class_name: Some(\"standard\".into())`.", "그러니 스테이트풀셋을 읽고, 지우고, 스테이트풀셋과 파드가 사라질 때까지 기다린 뒤 `storage_class_name: Some(\"standard\".into())` 설정으로 다시 만든다."),
+            ("The old claim `www-web-0` survives the set and still asks for the missing class: delete it too (it is Pending, so it holds no data) before you create the set again.", "옛 클레임 `www-web-0`은 스테이트풀셋이 지워져도 남고 여전히 없는 클래스를 요구한다. 스테이트풀셋을 다시 만들기 전에 이것도 지운다 (Pending이므로 데이터가 없다)."),
         ],
     },
 ];

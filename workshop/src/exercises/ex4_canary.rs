@@ -7,8 +7,8 @@
 //! Check: cargo run -p workshop -- check canary
 #![allow(unused_imports, unused_variables)]
 
-use anyhow::Result;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use anyhow::{Context, Result};
+use k8s_openapi::api::apps::v1::{RollingUpdateStatefulSetStrategy, StatefulSet, StatefulSetUpdateStrategy};
 use kube::Api;
 use kube::api::{Patch, PatchParams, PostParams};
 

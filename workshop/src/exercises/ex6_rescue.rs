@@ -10,12 +10,13 @@
 //! Check: cargo run -p workshop -- check rescue
 #![allow(unused_imports, unused_variables)]
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{DeleteParams, ListParams, PostParams};
 use kube::{Api, Client, ResourceExt};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The class that kind does not have.
 pub const MISSING_CLASS: &str = "linode-block-storage-retain";

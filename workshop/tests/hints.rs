@@ -1,0 +1,117 @@
+//! The hints have one wording: the exercises page (`src/workshop/exercises.md`, Korean in
+//! `po/ko.po`) shows the catalogue's hints (`src/catalogue.rs`), which `hint <exercise> <n>`
+//! prints, word for word in both languages.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use workshop::catalogue;
+
+fn read(rel: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn words(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// msgid → msgstr of `po/ko.po`, whitespace-normalized.
+fn korean() -> BTreeMap<String, String> {
+    let unquote = |l: &str| -> String {
+        let l = l.trim();
+        let l = l.strip_prefix('"').and_then(|l| l.strip_suffix('"')).unwrap_or(l);
+        l.replace("\\\"", "\"").replace("\\\\", "\\").replace("\\n", "\n")
+    };
+    let mut map = BTreeMap::new();
+    for entry in read("po/ko.po").split("\n\n") {
+        let (mut id, mut s, mut into) = (String::new(), String::new(), 0);
+        for line in entry.lines() {
+            if let Some(r) = line.strip_prefix("msgid ") {
+                into = 1;
+                id += &unquote(r);
+            } else if let Some(r) = line.strip_prefix("msgstr ") {
+                into = 2;
+                s += &unquote(r);
+            } else if line.starts_with('"') {
+                match into {
+                    1 => id += &unquote(line),
+                    2 => s += &unquote(line),
+                    _ => {}
+                }
+            }
+        }
+        map.insert(words(&id), words(&s));
+    }
+    map
+}
+
+/// The numbered items of the folded "Hints" of section `{#id}`.
+fn page_hints(page: &str, id: &str) -> Vec<String> {
+    let section = &page[page.find(&format!("{{#{id}}}")).unwrap_or_else(|| panic!("no section {id}"))..];
+    let block = &section[section.find("<summary>Hints</summary>").expect("hints")..];
+    let block = &block[..block.find("</details>").unwrap()];
+    let mut items: Vec<String> = Vec::new();
+    for line in block.lines().skip(1) {
+        let t = line.trim();
+        match t.split_once(". ") {
+            Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => items.push(rest.to_string()),
+            _ if !t.is_empty() => {
+                if let Some(last) = items.last_mut() {
+                    *last += " ";
+                    *last += t;
+                }
+            }
+            _ => {}
+        }
+    }
+    items.iter().map(|i| words(i)).collect()
+}
+
+#[test]
+fn the_page_and_the_command_give_the_same_hints_in_both_languages() {
+    let page = read("src/workshop/exercises.md");
+    let ko = korean();
+    for ex in catalogue::ALL {
+        let shown = page_hints(&page, ex.id);
+        let given: Vec<String> = ex.hints.iter().map(|h| words(h.0)).collect();
+        assert_eq!(shown, given, "{}: the page's hints differ from `hint {}`", ex.id, ex.id);
+        for (en, ko_hint) in ex.hints {
+            let translated = ko.get(&words(en)).unwrap_or_else(|| panic!("po/ko.po has no entry for the hint {en:?}"));
+            assert_eq!(translated, &words(ko_hint), "{}: the page's Korean hint differs from `hint {} --lang ko`", ex.id, ex.id);
+        }
+    }
+}
+
+/// The names a file imports (`use a::b::{C, D};` gives C and D; `use a::E;` gives E).
+fn imported(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for stmt in source.split(';').map(str::trim).filter(|s| s.starts_with("use ")) {
+        let list = match (stmt.find('{'), stmt.rfind('}')) {
+            (Some(a), Some(b)) => stmt[a + 1..b].to_string(),
+            _ => stmt.rsplit("::").next().unwrap_or_default().to_string(),
+        };
+        names.extend(list.split(',').map(|n| n.trim().to_string()).filter(|n| !n.is_empty() && n != "self"));
+    }
+    names
+}
+
+/// Each starter has a `todo!()` to replace, and imports whatever its solution (and so its
+/// hints) uses: a participant following hint 3 finds `RollingUpdateStatefulSetStrategy` in
+/// scope. Each solution is finished and anchored for the book.
+#[test]
+fn starters_import_what_their_solutions_use() {
+    for ex in catalogue::ALL {
+        let starter = read(ex.file);
+        let solution = read(ex.solution);
+        assert!(starter.contains("todo!("), "{} has no todo!() for the participant", ex.file);
+        assert!(!solution.contains("todo!("), "the solution of {} is not finished", ex.id);
+        assert!(solution.contains("// ANCHOR: solution"), "the solution of {} has no anchor for the book", ex.id);
+        assert!(ex.hints.len() >= 2, "{} needs hints", ex.id);
+        let have = imported(&starter);
+        let missing: Vec<String> = imported(&solution).into_iter().filter(|n| !have.contains(n)).collect();
+        assert!(missing.is_empty(), "{} does not import {missing:?}, which its solution uses", ex.file);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        assert!(root.join("src").join(ex.chapter).is_file(), "{} names a chapter that does not exist", ex.id);
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin").join(format!("{}.rs", ex.program)).is_file(), "{} has no program of its own", ex.id);
+    }
+}
