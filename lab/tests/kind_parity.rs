@@ -258,3 +258,41 @@ fn a_pdb_over_a_statefulset_allows_what_the_disruption_controller_computes() {
     let cond = kubectl(&lab, &["get", "pdb", "web-pdb", "-o", "jsonpath={.status.conditions[0].type}={.status.conditions[0].status}/{.status.conditions[0].reason}"], None);
     assert_eq!(cond, "DisruptionAllowed=True/SufficientPods");
 }
+
+// pkg/registry/core/pod/storage/eviction.go checkAndDecrement: with 3 Ready pods and
+// maxUnavailable 1, the first eviction takes the one allowed disruption, the second is refused
+// with 429 until the evicted pod is back and Ready
+#[test]
+fn eviction_honours_the_pdb() {
+    let lab = common::lab();
+    kubectl(&lab, &["apply", "-f", "-"], Some(&common::web_variant(3, "{}", "{}")));
+    kubectl(
+        &lab,
+        &["apply", "-f", "-"],
+        Some("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web-pdb}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: nginx}}\n"),
+    );
+    let allowed = |want: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let s = kubectl(&lab, &["get", "pdb", "web-pdb", "-o", "jsonpath={.status.disruptionsAllowed}"], None);
+            if s == want || std::time::Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    assert_eq!(allowed("1"), "1");
+    let evict = |pod: &str| {
+        let body = format!(r#"{{"apiVersion":"policy/v1","kind":"Eviction","metadata":{{"name":"{pod}","namespace":"default"}}}}"#);
+        let path = format!("/api/v1/namespaces/default/pods/{pod}/eviction");
+        let out = common::spawn_with_stdin(common::kubectl_command(&lab, &["create", "--raw", &path, "-f", "-"]), Some(&body)).wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (ok, out) = evict("web-0");
+    assert!(ok && out.contains(r#""status":"Success""#), "{out}");
+    let (ok, out) = evict("web-1");
+    assert!(!ok, "{out}");
+    assert!(out.contains("Cannot evict pod as it would violate the pod's disruption budget."), "{out}");
+    // kubectl's raw client prints the 429 as TooManyRequests
+    assert!(out.contains("TooManyRequests") || out.contains("429") || out.contains("Too many requests"), "{out}");
+}

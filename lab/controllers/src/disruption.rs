@@ -68,7 +68,20 @@ pub fn sync_pdb(pdb: &PodDisruptionBudget, pods: &[&Pod], scale_of: &dyn Fn(&Own
         (None, Some(min)) => expected_scale().and_then(|expected| Ok((expected, scaled_value(min, expected)?))),
         (None, None) => Ok((pods.len() as i32, 0)),
     };
-    let current_healthy = pods.iter().filter(|p| p.metadata.deletion_timestamp.is_none() && meta::is_pod_ready(p)).count() as i32;
+    // buildDisruptedPodMap: the pods an eviction took a disruption for, until they are being
+    // deleted or two minutes (DeletionTimeout) passed; they do not count as healthy
+    let old_disrupted = pdb.status.as_ref().and_then(|s| s.disrupted_pods.clone()).unwrap_or_default();
+    let disrupted: std::collections::BTreeMap<String, Time> = old_disrupted
+        .into_iter()
+        .filter(|(name, t)| {
+            pods.iter().any(|p| meta::name(&p.metadata) == name && p.metadata.deletion_timestamp.is_none())
+                && now.duration_since(t.0).as_secs() < 120
+        })
+        .collect();
+    let current_healthy = pods
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none() && meta::is_pod_ready(p) && !disrupted.contains_key(meta::name(&p.metadata)))
+        .count() as i32;
     let (expected, desired, allowed) = match counts {
         Ok((expected, desired)) => {
             let allowed = current_healthy - desired;
@@ -109,9 +122,13 @@ pub fn sync_pdb(pdb: &PodDisruptionBudget, pods: &[&Pod], scale_of: &dyn Fn(&Own
         disruptions_allowed: allowed,
         expected_pods: expected,
         observed_generation: pdb.metadata.generation,
-        disrupted_pods: old.disrupted_pods.clone(),
+        disrupted_pods: (!disrupted.is_empty()).then_some(disrupted),
         conditions: Some(conditions),
     };
+    if status.disrupted_pods.is_some() {
+        // look again when the oldest entry expires
+        actions.push(Action::RequeueAfter(std::time::Duration::from_secs(120)));
+    }
     if pdb.status.as_ref() != Some(&status) {
         let mut updated = pdb.clone();
         updated.status = Some(status);

@@ -233,6 +233,12 @@ pub fn resource_list(group: &str, version: &str) -> Value {
             out.push(json!({"name": format!("{}/scale", rt.plural), "singularName": "", "namespaced": rt.namespaced,
                 "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]}));
         }
+        if std::ptr::eq(*rt, &resources::PODS) {
+            // pkg/registry/core/pod/storage: the policy/v1 Eviction subresource (kubectl drain
+            // looks for it here before it evicts instead of deleting)
+            out.push(json!({"name": "pods/eviction", "singularName": "", "namespaced": true, "group": "policy", "version": "v1",
+                "kind": "Eviction", "verbs": ["create"]}));
+        }
         if std::ptr::eq(*rt, &resources::NAMESPACES) {
             out.push(json!({"name": "namespaces/finalize", "singularName": "", "namespaced": false, "kind": "Namespace", "verbs": ["update"]}));
         }

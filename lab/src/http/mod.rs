@@ -6,6 +6,7 @@
 mod authorization;
 mod discovery;
 mod events;
+mod eviction;
 mod negotiate;
 mod openapi;
 mod protobuf;
@@ -134,6 +135,16 @@ pub async fn handle(app: Arc<App>, req: Request<Body>) -> Response<Body> {
         Err(e) => return error_response(&e),
     };
     let watch = watch_path || matches!(query.get("watch").map(String::as_str), Some("true") | Some("1"));
+    if parts.method == Method::POST
+        && let Target::Object { rt, ns, name, sub: Some(sub) } = &target
+        && sub == "eviction"
+        && std::ptr::eq(*rt, &resources::PODS)
+    {
+        return eviction::serve(&app, ns, name, &parts.headers, &body);
+    }
+    if matches!(&target, Target::Object { sub: Some(sub), .. } if sub == "eviction") {
+        return error_response(&ApiError::method_not_allowed(format!("the server does not allow this method on the requested resource ({})", parts.method)));
+    }
     let endpoints = matches!(&target, Target::Collection { rt, .. } | Target::Object { rt, .. } if std::ptr::eq(*rt, &resources::ENDPOINTS));
     let req = Req { method: parts.method, target, query, headers: parts.headers, body, watch };
     let response = verbs::dispatch(&app, req).await;
@@ -214,6 +225,7 @@ pub fn parse_path(path: &str) -> Result<(Target, bool), ApiError> {
                 "status" => rt.status,
                 "scale" => rt.scale,
                 "finalize" => std::ptr::eq(rt, &resources::NAMESPACES),
+                "eviction" => std::ptr::eq(rt, &resources::PODS),
                 _ => false,
             };
             if !ok {
