@@ -386,3 +386,65 @@ where
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_error(code: u16, reason: &str, message: &str) -> anyhow::Error {
+        let status = kube::core::Status { code, reason: reason.into(), message: message.into(), ..kube::core::Status::failure(message, reason) };
+        anyhow::Error::from(kube::Error::Api(Box::new(status))).context("create StatefulSet web")
+    }
+
+    /// kube's `Display` of an API error repeats the whole `Status` as a debug dump; the
+    /// participant reads the context and the server's message, once.
+    #[test]
+    fn an_api_error_reads_as_the_servers_message_once() {
+        let msg = "StatefulSet.apps \"web\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+        let e = api_error(422, "Invalid", msg);
+        assert!(format!("{e:#}").contains("Status {"), "kube's own text is the dump this avoids");
+        let text = error_text(&e);
+        assert_eq!(text, format!("create StatefulSet web: {msg}"));
+        let fix = known_fix(Lang::En, api_status_of(&e).unwrap()).unwrap();
+        assert!(fix.contains("cannot be changed on an existing set: delete the set"), "{fix}");
+        let rv = api_error(500, "", "resourceVersion should not be set on objects to be created");
+        assert!(known_fix(Lang::Ko, api_status_of(&rv).unwrap()).unwrap().contains("metadata.resourceVersion"));
+        assert_eq!(error_text(&anyhow::anyhow!("plain")), "plain");
+    }
+
+    /// A wait that does not end at the first look says at once what it waits for and for how
+    /// long at most (no timing involved: the first line comes before the first sleep).
+    #[tokio::test]
+    async fn a_wait_says_what_it_waits_for_at_once() {
+        let mut rep = Report::new(Lang::En, false);
+        let mut looks = 0;
+        let got = wait(&mut rep, "the claim www-web-0 to be Bound".into(), 30, String::new(), || {
+            looks += 1;
+            let n = looks;
+            async move { Ok(if n < 3 { Err(format!("Pending ({n})")) } else { Ok(n) }) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(got, 3);
+        assert_eq!(rep.items.first(), Some(&Item::Wait("waiting for the claim www-web-0 to be Bound (at most 30 s)".into())));
+        // A wait that ends at once says nothing.
+        let mut quiet = Report::new(Lang::Ko, false);
+        wait(&mut quiet, "x".into(), 30, String::new(), || async { Ok(Ok::<_, String>(())) }).await.unwrap();
+        assert!(quiet.items.is_empty());
+    }
+
+    /// A participant's function that does not finish is stopped at its limit with a line that
+    /// says so (the function sleeps for an hour: it cannot end first, however loaded the machine).
+    #[tokio::test]
+    async fn a_function_that_does_not_finish_is_stopped_at_its_limit() {
+        let mut rep = Report::new(Lang::En, false);
+        let site = Site { file: "workshop/src/exercises/ex6_rescue.rs", function: "rescue" };
+        let out = call_async(&mut rep, "rescue", site, 1, async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            anyhow::Ok(())
+        })
+        .await;
+        assert!(out.is_err());
+        assert!(rep.failures()[0].contains("did not finish within 1 s"), "{}", rep.text());
+    }
+}

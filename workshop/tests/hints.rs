@@ -115,3 +115,40 @@ fn starters_import_what_their_solutions_use() {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin").join(format!("{}.rs", ex.program)).is_file(), "{} has no program of its own", ex.id);
     }
 }
+
+/// The checker addresses the participant as Korean command-line tools do (합니다체: "…합니다",
+/// "…하십시오"), not in the book's narrative 한다체 ("…한다", "잘했다"). The hints are the
+/// book's own sentences (the exercises page shows them), so `catalogue.rs` keeps 한다체.
+#[test]
+fn the_checker_speaks_korean_in_the_register_of_command_line_tools() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut plain = Vec::new();
+    let mut polite = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("catalogue.rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        for line in source.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            let chars: Vec<char> = line.chars().collect();
+            for (i, c) in chars.iter().enumerate() {
+                if *c != '다' || i == 0 || !('가'..='힣').contains(&chars[i - 1]) {
+                    continue;
+                }
+                let next = chars.get(i + 1).copied().unwrap_or('"');
+                if !".:,;)\"\\ ".contains(next) {
+                    continue;
+                }
+                match chars[i - 1] {
+                    '니' => polite += 1,
+                    // "파드마다 ", "스테이트풀셋보다 ": particles, not endings.
+                    '마' | '보' => {}
+                    _ => plain.push(format!("{}: {}", path.file_name().unwrap().to_string_lossy(), line.trim())),
+                }
+            }
+        }
+    }
+    assert!(plain.is_empty(), "the checker's Korean in 한다체:\n{}", plain.join("\n"));
+    assert!(polite > 50, "only {polite} sentences in 합니다체");
+}
