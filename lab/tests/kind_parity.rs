@@ -260,8 +260,9 @@ fn a_pdb_over_a_statefulset_allows_what_the_disruption_controller_computes() {
 }
 
 // pkg/registry/core/pod/storage/eviction.go checkAndDecrement: with 3 Ready pods and
-// maxUnavailable 1, the first eviction takes the one allowed disruption, the second is refused
-// with 429 until the evicted pod is back and Ready
+// maxUnavailable 1 an eviction takes the one allowed disruption and deletes the pod; once the
+// budget allows none (maxUnavailable 0, seen by the disruption controller), an eviction is
+// refused with 429 and the pod stays
 #[test]
 fn eviction_honours_the_pdb() {
     let lab = common::lab();
@@ -271,28 +272,35 @@ fn eviction_honours_the_pdb() {
         &["apply", "-f", "-"],
         Some("apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web-pdb}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: nginx}}\n"),
     );
-    let allowed = |want: &str| {
+    let status = |want: &str| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
-            let s = kubectl(&lab, &["get", "pdb", "web-pdb", "-o", "jsonpath={.status.disruptionsAllowed}"], None);
+            let s = kubectl(&lab, &["get", "pdb", "web-pdb", "-o", "jsonpath={.metadata.generation}/{.status.observedGeneration} {.status.disruptionsAllowed}"], None);
             if s == want || std::time::Instant::now() > deadline {
                 return s;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     };
-    assert_eq!(allowed("1"), "1");
+    assert_eq!(status("1/1 1"), "1/1 1");
     let evict = |pod: &str| {
         let body = format!(r#"{{"apiVersion":"policy/v1","kind":"Eviction","metadata":{{"name":"{pod}","namespace":"default"}}}}"#);
         let path = format!("/api/v1/namespaces/default/pods/{pod}/eviction");
         let out = common::spawn_with_stdin(common::kubectl_command(&lab, &["create", "--raw", &path, "-f", "-"]), Some(&body)).wait_with_output().unwrap();
         (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr))
     };
+    let uid = |pod: &str| kubectl(&lab, &["get", "pod", pod, "-o", "jsonpath={.metadata.uid}", "--ignore-not-found"], None);
+    let web0 = uid("web-0");
     let (ok, out) = evict("web-0");
     assert!(ok && out.contains(r#""status":"Success""#), "{out}");
+    let after = kubectl(&lab, &["get", "pod", "web-0", "-o", "jsonpath={.metadata.uid} {.metadata.deletionTimestamp}", "--ignore-not-found"], None);
+    assert!(after.is_empty() || !after.starts_with(&web0) || after.split(' ').nth(1).is_some_and(|t| !t.is_empty()), "web-0 deleted: {after}");
+
+    kubectl(&lab, &["patch", "pdb", "web-pdb", "--type=merge", "-p", r#"{"spec":{"maxUnavailable":0}}"#], None);
+    assert_eq!(status("2/2 0"), "2/2 0");
+    let web1 = uid("web-1");
     let (ok, out) = evict("web-1");
     assert!(!ok, "{out}");
-    assert!(out.contains("Cannot evict pod as it would violate the pod's disruption budget."), "{out}");
-    // kubectl's raw client prints the 429 as TooManyRequests
-    assert!(out.contains("TooManyRequests") || out.contains("429") || out.contains("Too many requests"), "{out}");
+    assert!(out.contains("TooManyRequests") && out.contains("Cannot evict pod as it would violate the pod's disruption budget."), "{out}");
+    assert_eq!(uid("web-1"), web1, "a refused eviction deletes nothing");
 }
