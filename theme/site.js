@@ -153,6 +153,65 @@
         openSearch(asked);
     }
 
+    // --- Keyboard and screen readers: mdBook 0.5.4's own chrome. ---
+    // The sidebar toggle is a <label> for a hidden checkbox, carrying aria-label and
+    // aria-expanded, which a label may not have (axe: aria-prohibited-attr, aria-allowed-attr),
+    // and no keyboard user can reach it. As a button it may carry them: focusable, and Enter
+    // or Space press it as a click on the label does (the checkbox toggles the sidebar).
+    const sidebarToggle = document.getElementById("mdbook-sidebar-toggle");
+    if (sidebarToggle && sidebarToggle.tagName === "LABEL") {
+        sidebarToggle.setAttribute("role", "button");
+        sidebarToggle.tabIndex = 0;
+        sidebarToggle.addEventListener("keydown", function (e) {
+            if (e.key === "Enter" || e.key === " ") {
+                e.preventDefault();
+                e.stopPropagation();
+                sidebarToggle.click();
+            }
+        });
+    }
+
+    // A code block or a table wider than its box scrolls sideways: a keyboard user must be
+    // able to focus it to scroll it (WCAG 2.1.1; axe: scrollable-region-focusable). Only the
+    // ones that scroll become tab stops, checked again when the window changes size; a screen
+    // reader hears what the region is ("YAML code", "Table").
+    function codeName(code) {
+        if (code.classList.contains("table-wrapper")) {
+            return ko ? "표" : "Table";
+        }
+        const m = /(?:^|\s)language-([\w+-]+)/.exec(code.className);
+        const known = { rust: "Rust", yaml: "YAML", yml: "YAML", json: "JSON", sh: "shell", bash: "shell", console: "shell", toml: "TOML", go: "Go", text: "", txt: "" };
+        const name = m ? (m[1] in known ? known[m[1]] : m[1]) : "";
+        return ko ? (name ? name + " 코드" : "코드") : (name ? name + " code" : "Code");
+    }
+    function markScrollingCode() {
+        document.querySelectorAll("pre > code, .content .table-wrapper").forEach(function (code) {
+            const scrolls = code.scrollWidth > code.clientWidth + 1 || code.scrollHeight > code.clientHeight + 1;
+            // A table that holds a link or a button is reached through them already.
+            if (scrolls && !code.hasAttribute("tabindex") && !code.querySelector("a[href], button, input, select, textarea")) {
+                code.tabIndex = 0;
+                code.setAttribute("role", "region");
+                code.setAttribute("aria-label", codeName(code));
+                code.dataset.sbScrolls = "";
+            } else if (!scrolls && code.hasAttribute("data-sb-scrolls")) {
+                code.removeAttribute("tabindex");
+                code.removeAttribute("role");
+                code.removeAttribute("aria-label");
+                delete code.dataset.sbScrolls;
+            }
+        });
+    }
+    markScrollingCode();
+    let resized = null;
+    window.addEventListener("resize", function () {
+        clearTimeout(resized);
+        resized = setTimeout(markScrollingCode, 150);
+    });
+    // Fonts that load late change the widths.
+    if (document.fonts && document.fonts.ready) {
+        document.fonts.ready.then(markScrollingCode);
+    }
+
     // --- Korean page chrome: mdBook's own menu and help strings. ---
     function set(selector, attrs) {
         document.querySelectorAll(selector).forEach(function (el) {

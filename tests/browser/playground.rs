@@ -49,7 +49,7 @@ fn core_in_checkout() -> bool {
 /// would outlive the test binary).
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn session() -> (MutexGuard<'static, ()>, Browser) {
+pub(super) fn session() -> (MutexGuard<'static, ()>, Browser) {
     let one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let browser = Browser::start(1100, 900).unwrap_or_else(|e| panic!("no browser: {e}"));
     (one, browser)

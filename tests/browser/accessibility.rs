@@ -1,0 +1,237 @@
+//! Every built page of both languages checked with axe-core (Deque's accessibility engine,
+//! the pinned npm package `axe-core`, fetched into `.tools/npm/`) in headless Chromium: the
+//! WCAG 2 A and AA rules (tags `wcag2a`, `wcag2aa`), in the light theme and in a dark one
+//! (coal); the three other themes the picker offers (rust, navy, ayu) in an ignored test.
+//! A failure lists each violation: rule, page, element (its CSS selector) and axe's summary.
+//!
+//! The counts per rule and language, and every violation, are written to
+//! `target/tmp/axe-<theme>.txt` (before and after the theme's fixes: accessibility.md).
+//!
+//! Beside axe, two things a keyboard reader needs and axe does not try: mdBook's sidebar
+//! toggle pressed with Enter and Space, and a code block that scrolls on a phone reachable
+//! with Tab and named in the page's language.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::cdp::Browser;
+
+/// The pinned axe-core release (npm package `axe-core`, MPL-2.0, maintained by Deque).
+const AXE_VERSION: &str = "4.14.1";
+
+/// The rule sets checked: WCAG 2.0 level A and AA (axe's tags).
+const TAGS: &str = "['wcag2a', 'wcag2aa']";
+
+static AXE_SOURCE: LazyLock<String> = LazyLock::new(|| {
+    let dir = xtask::tools::npm_package(Path::new(env!("CARGO_MANIFEST_DIR")), "axe-core", AXE_VERSION)
+        .unwrap_or_else(|e| panic!("cannot fetch axe-core {AXE_VERSION}: {e:#}"));
+    std::fs::read_to_string(dir.join("axe.min.js")).unwrap_or_else(|e| panic!("{}/axe.min.js: {e}", dir.display()))
+});
+
+/// The built site served on 127.0.0.1 (an ephemeral port), as `cargo xtask serve` serves it.
+static SERVER: LazyLock<String> = LazyLock::new(|| {
+    let site = crate::site();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().unwrap().port();
+    xtask::serve::spawn_server(listener, site.out_dir.clone(), Arc::new(AtomicU64::new(0)));
+    format!("http://127.0.0.1:{port}")
+});
+
+/// The pages checked in one language: every built page but `print.html`, which is the
+/// chapters (checked one by one) on one page.
+fn pages(lang: &str) -> Vec<String> {
+    let mut pages: Vec<String> =
+        xtask::site::html_pages(&crate::site().out_dir.join(lang)).into_iter().filter(|p| p != "print.html").collect();
+    pages.sort();
+    pages
+}
+
+/// One violation: rule, impact, page, element, axe's summary.
+struct Violation {
+    rule: String,
+    impact: String,
+    page: String,
+    target: String,
+    summary: String,
+}
+
+/// Runs axe on `/<lang>/<page>` in `theme` (mdBook's `mdbook-theme` in localStorage, as the
+/// theme picker stores it).
+fn check_page(b: &mut Browser, lang: &str, page: &str, theme: &str) -> Vec<Violation> {
+    let url = format!("{}/{lang}/{page}", *SERVER);
+    b.goto(&url).unwrap();
+    let set = b.eval(&format!("localStorage.getItem('mdbook-theme') === '{theme}'")).unwrap();
+    if set != Value::Bool(true) {
+        b.eval(&format!("localStorage.setItem('mdbook-theme', '{theme}')")).unwrap();
+        b.goto(&url).unwrap();
+    }
+    // toc.html (the sidebar for readers without scripts, in an iframe) has no theme picker:
+    // it is checked as it is, in the light theme.
+    b.wait_for(
+        &format!("document.documentElement.classList.contains('{theme}') || !document.getElementById('mdbook-theme-list')"),
+        Duration::from_secs(10),
+        &format!("{url} in the {theme} theme"),
+    )
+    .unwrap();
+    // Panels of the playground build their content after the load: wait for them.
+    b.wait_for(
+        "Array.from(document.querySelectorAll('.sts-playground')).every(e => e.dataset.ready === 'true' || e.dataset.ready === 'error')",
+        Duration::from_secs(30),
+        &format!("the panels of {url} to load"),
+    )
+    .unwrap();
+    if b.eval("typeof axe").unwrap() != "object" {
+        b.eval(&format!("{};true", *AXE_SOURCE)).unwrap();
+    }
+    let found = b
+        .eval(&format!(
+            "axe.run(document, {{runOnly: {{type: 'tag', values: {TAGS}}}, resultTypes: ['violations']}}).then(r => \
+             r.violations.flatMap(v => v.nodes.map(n => [v.id, v.impact || '', n.target.join(' '), \
+             (n.failureSummary || '').replace(/\\s+/g, ' ').slice(0, 300)])))"
+        ))
+        .unwrap_or_else(|e| panic!("axe on {url}: {e}"));
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| Violation {
+            rule: v[0].as_str().unwrap_or("").to_owned(),
+            impact: v[1].as_str().unwrap_or("").to_owned(),
+            page: format!("{lang}/{page}"),
+            target: v[2].as_str().unwrap_or("").to_owned(),
+            summary: v[3].as_str().unwrap_or("").to_owned(),
+        })
+        .collect()
+}
+
+/// Every page of both languages in `theme`: the violations, counted per rule and language
+/// into `target/tmp/axe-<theme>.txt` with every violation, and listed in the failure.
+fn every_page_passes_axe(theme: &str) {
+    if let Err(failure) = violations_in(theme) {
+        panic!("{failure}");
+    }
+}
+
+/// The check of [`every_page_passes_axe`]: `Err` with the report and the list.
+fn violations_in(theme: &str) -> Result<(), String> {
+    let (_one, mut browser) = super::playground::session();
+    let b = &mut browser;
+    let mut all = Vec::new();
+    let mut checked = 0;
+    for lang in xtask::site::LANGUAGES {
+        let pages = pages(lang);
+        assert!(pages.len() > 10, "only {} pages in {lang}", pages.len());
+        for page in pages {
+            all.extend(check_page(b, lang, &page, theme));
+            checked += 1;
+        }
+    }
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut pages_hit: BTreeMap<(String, String), std::collections::BTreeSet<String>> = BTreeMap::new();
+    for v in &all {
+        let lang = v.page.split('/').next().unwrap().to_owned();
+        *counts.entry((v.rule.clone(), lang.clone())).or_default() += 1;
+        pages_hit.entry((v.rule.clone(), lang)).or_default().insert(v.page.clone());
+    }
+    let mut report = format!("axe-core {AXE_VERSION}, {TAGS}, theme {theme}: {checked} pages, {} violations (elements)\n", all.len());
+    for ((rule, lang), n) in &counts {
+        report.push_str(&format!("  {rule} {lang}: {n} elements on {} pages\n", pages_hit[&(rule.clone(), lang.clone())].len()));
+    }
+    print!("{report}");
+    let listed: Vec<String> =
+        all.iter().map(|v| format!("{} ({}) on {}: {}: {}", v.rule, v.impact, v.page, v.target, v.summary)).collect();
+    let whole = format!("{report}{}", listed.iter().map(|l| format!("  {l}\n")).collect::<String>());
+    let _ = std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("axe-{theme}.txt")), whole);
+    if all.is_empty() { Ok(()) } else { Err(format!("{report}{}", crate::listed(&listed))) }
+}
+
+#[test]
+fn every_page_of_both_languages_passes_axe_in_the_light_theme() {
+    every_page_passes_axe("light");
+}
+
+#[test]
+fn every_page_of_both_languages_passes_axe_in_the_coal_theme() {
+    every_page_passes_axe("coal");
+}
+
+#[test]
+#[ignore = "the three other themes of the picker (about three times the coal test's time): run with --ignored"]
+fn every_page_of_both_languages_passes_axe_in_the_rust_navy_and_ayu_themes() {
+    let failures: Vec<String> = ["rust", "navy", "ayu"].into_iter().filter_map(|theme| violations_in(theme).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Presses `key` (Enter or a space) on the focused element, as a keyboard does.
+fn press(b: &mut Browser, key: &str) {
+    let (code, text) = if key == " " { ("Space", " ") } else { (key, "\r") };
+    for kind in ["keyDown", "keyUp"] {
+        let mut params = serde_json::json!({"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": if key == " " { 32 } else { 13 }});
+        if kind == "keyDown" {
+            params["text"] = Value::from(text);
+        }
+        b.send("Input.dispatchKeyEvent", params).unwrap();
+    }
+}
+
+/// mdBook's sidebar toggle (a <label>) is a button a keyboard reaches and presses: Enter hides
+/// the table of contents, a space shows it again, and aria-expanded says so each time.
+#[test]
+fn the_sidebar_toggle_is_a_keyboard_button_in_both_languages() {
+    let (_one, mut browser) = super::playground::session();
+    let b = &mut browser;
+    for (lang, name) in [("ko", "목차 열기/닫기"), ("en", "Toggle Table of Contents")] {
+        b.goto(&format!("{}/{lang}/ordinal-pods.html", *SERVER)).unwrap();
+        let t = b
+            .eval("(() => { const t = document.getElementById('mdbook-sidebar-toggle'); t.focus(); \
+                   return [t.getAttribute('role'), t.tabIndex, t.getAttribute('aria-label'), document.activeElement === t, t.getAttribute('aria-expanded')]; })()")
+            .unwrap();
+        assert_eq!(t, serde_json::json!(["button", 0, name, true, "true"]), "{lang}: the toggle's role, tab stop, name, focus, state");
+        press(b, "Enter");
+        b.wait_for(
+            "!document.documentElement.classList.contains('sidebar-visible') && document.getElementById('mdbook-sidebar-toggle').getAttribute('aria-expanded') === 'false'",
+            Duration::from_secs(5),
+            &format!("{lang}: Enter on the toggle to hide the sidebar"),
+        )
+        .unwrap();
+        press(b, " ");
+        b.wait_for(
+            "document.documentElement.classList.contains('sidebar-visible') && document.getElementById('mdbook-sidebar-toggle').getAttribute('aria-expanded') === 'true'",
+            Duration::from_secs(5),
+            &format!("{lang}: a space on the toggle to show the sidebar again"),
+        )
+        .unwrap();
+    }
+}
+
+/// At a phone's width, a code block that scrolls sideways is a tab stop named in the page's
+/// language; one that fits is not (no needless tab stops).
+#[test]
+fn code_blocks_that_scroll_are_focusable_and_named_in_the_pages_language() {
+    let (_one, mut browser) = super::playground::session();
+    let b = &mut browser;
+    for (lang, yaml) in [("ko", "YAML 코드"), ("en", "YAML code")] {
+        b.set_size(390, 800).unwrap();
+        b.goto(&format!("{}/{lang}/ordinal-pods.html", *SERVER)).unwrap();
+        let found = b
+            .wait_for(
+                "(() => { const c = Array.from(document.querySelectorAll('pre > code')); \
+                 const s = c.filter(e => e.scrollWidth > e.clientWidth + 1); \
+                 return s.length > 0 && [s.length, s.every(e => e.tabIndex === 0 && e.getAttribute('role') === 'region'), \
+                 s.filter(e => e.classList.contains('language-yaml')).map(e => e.getAttribute('aria-label')).slice(0, 1), \
+                 c.filter(e => e.scrollWidth <= e.clientWidth + 1 && e.hasAttribute('tabindex')).length]; })()",
+                Duration::from_secs(10),
+                &format!("{lang}: a code block that scrolls at 390 px"),
+            )
+            .unwrap();
+        assert_eq!(found[1], Value::Bool(true), "{lang}: scrolling code blocks that are not tab stops with a role: {found}");
+        assert_eq!(found[2], serde_json::json!([yaml]), "{lang}: the name of a scrolling YAML block: {found}");
+        assert_eq!(found[3], serde_json::json!(0), "{lang}: code blocks that fit but are tab stops: {found}");
+    }
+}
