@@ -135,6 +135,17 @@ async fn canary() {
     wrong_fails("canary", "image only", code!(canary, wrong::canary_image_only), Lang::En, "held the new image while its partition was 0").await;
     wrong_fails("canary", "partition only", code!(canary, wrong::canary_partition_only), Lang::En, "the pod template still runs nginx:1.27-alpine").await;
     wrong_fails("canary", "image, then partition (Korean)", code!(canary, wrong::canary_image_first), Lang::Ko, "파티션이 0인 동안").await;
+
+    // After a failure the namespace stays, with what the ✘ line is about (on a cluster that
+    // outlives the check); the next check of the exercise removes it first.
+    let ex = catalogue::find("canary").unwrap();
+    let answer = Answer { code: code!(canary, wrong::canary_image_first), file: "workshop/tests/wrong/mod.rs" };
+    let (rep, _) = workshop::check_in(ex, answer, Lang::En, lab().client(), ClusterKind::Lab, false, Keep::OnFailure).await;
+    assert!(!rep.passed());
+    let sets: kube::Api<k8s_openapi::api::apps::v1::StatefulSet> = kube::Api::namespaced(lab().client(), "sts-workshop-canary");
+    assert!(sets.get_opt("web").await.unwrap().is_some(), "the failed check's namespace was not kept");
+    let rep = check("canary", Answer::solution(ex), Lang::En).await;
+    assert!(rep.passed(), "a kept namespace stands in the way of the next check:\n{}", rep.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
