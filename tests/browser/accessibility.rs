@@ -9,7 +9,7 @@
 //!
 //! Beside axe, two things a keyboard reader needs and axe does not try: mdBook's sidebar
 //! toggle pressed with Enter and Space, and a code block that scrolls on a phone reachable
-//! with Tab and named in the page's language.
+//! with Tab and named in the page's language; and the diagrams shown dark in the dark themes.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -233,5 +233,40 @@ fn code_blocks_that_scroll_are_focusable_and_named_in_the_pages_language() {
         assert_eq!(found[1], Value::Bool(true), "{lang}: scrolling code blocks that are not tab stops with a role: {found}");
         assert_eq!(found[2], serde_json::json!([yaml]), "{lang}: the name of a scrolling YAML block: {found}");
         assert_eq!(found[3], serde_json::json!(0), "{lang}: code blocks that fit but are tab stops: {found}");
+    }
+}
+
+/// The diagrams follow the theme: drawn dark on white, they are shown inverted (hues kept) in
+/// the dark themes and as drawn in the light one, in both languages, each with a text
+/// alternative.
+#[test]
+fn diagrams_follow_the_theme_in_both_languages() {
+    let (_one, mut browser) = super::playground::session();
+    let b = &mut browser;
+    for lang in ["ko", "en"] {
+        for theme in ["coal", "navy", "ayu", "light", "rust"] {
+            let url = format!("{}/{lang}/ordinal-pods.html", *SERVER);
+            b.goto(&url).unwrap();
+            b.eval(&format!("localStorage.setItem('mdbook-theme', '{theme}')")).unwrap();
+            b.goto(&url).unwrap();
+            let shown = b
+                .eval(&format!(
+                    "Array.from(document.querySelectorAll('main img[src$=\".svg\"]')).map(i => [i.getAttribute('src'), \
+                     document.documentElement.classList.contains('{theme}'), getComputedStyle(i).filter, (i.alt || '').length > 10])"
+                ))
+                .unwrap();
+            let shown = shown.as_array().unwrap();
+            assert!(shown.len() >= 2, "{lang}/{theme}: only {} diagrams on ordinal-pods.html", shown.len());
+            for d in shown {
+                let dark = matches!(theme, "coal" | "navy" | "ayu");
+                let filter = d[2].as_str().unwrap_or("");
+                assert_eq!(d[1], Value::Bool(true), "{lang}: the page is not in the {theme} theme");
+                assert_eq!(filter.contains("invert"), dark, "{lang}/{theme}: {} shown with filter {filter:?}", d[0]);
+                assert_eq!(d[3], Value::Bool(true), "{lang}: {} has no text alternative", d[0]);
+                if lang == "ko" {
+                    assert!(d[0].as_str().unwrap().ends_with(".ko.svg"), "ko: {} is not the Korean diagram", d[0]);
+                }
+            }
+        }
     }
 }
