@@ -160,6 +160,12 @@ fn every_quiz_question_has_exactly_one_marked_answer() {
     // Not always (a): a quiz whose answers are all the same letter teaches guessing.
     let letters: BTreeSet<char> = questions.iter().map(|q| q.marked[0]).collect();
     assert!(letters.len() >= 3, "the right answers are always {letters:?}");
+    // Nor mostly one letter: with three options, no letter is right in more than 40 % of the
+    // questions (the quizzes had (b) in 7 of 14).
+    for letter in &letters {
+        let n = questions.iter().filter(|q| q.marked[0] == *letter).count();
+        assert!(n * 5 <= questions.len() * 2, "({letter}) is the right answer in {n} of {} questions", questions.len());
+    }
     println!("{} questions in {sections} quizzes, each with one marked answer", questions.len());
 }
 

@@ -982,7 +982,7 @@ async fn rescue(ex: &Exercise, ctx: &Ctx, rep: &mut Report, rescue: for<'a> fn(C
     if template_classes.iter().any(|c| c != "standard") {
         return Err(rep.fail(
             tr!(lang, "the claim template of web asks for the class {}, not standard", "web의 클레임 템플릿이 standard가 아닌 {} 클래스를 요구합니다", list_text(&template_classes)),
-            tr!(lang, "Set storage_class_name: Some(\"standard\".into()) in the claim template before you create the set again.", "스테이트풀셋을 다시 만들기 전에 클레임 템플릿에 storage_class_name: Some(\"standard\".into())를 넣으십시오."),
+            tr!(lang, "Set storage_class_name: Some(\"standard\".into()) in the claim template before you create the set again.", "스테이트풀셋을 다시 만들기 전에 클레임 템플릿에 다음을 넣으십시오: storage_class_name: Some(\"standard\".into())"),
         ));
     }
     let live = setup(rep, "list claims", claims.list(&ListParams::default()).await.map_err(Into::into))?.items;

@@ -91,7 +91,7 @@ fn hint(lang: Lang, e: &Exercise, number: Option<&str>) -> Result<(), String> {
         None => 1,
         Some(s) => match s.parse::<usize>() {
             Ok(n) if (1..=total).contains(&n) => n,
-            _ => return Err(tr!(lang, "{} has hints 1 to {total}, not {s:?}", "{}의 힌트는 1부터 {total}까지입니다 ({s:?}는 없습니다)", e.id)),
+            _ => return Err(tr!(lang, "{} has hints 1 to {total}, not {s:?}", "{}의 힌트는 1부터 {total}까지입니다 ({s:?}번 힌트는 없습니다)", e.id)),
         },
     };
     let h = e.hints[n - 1];
