@@ -9,7 +9,8 @@
 //!
 //! Beside axe, two things a keyboard reader needs and axe does not try: mdBook's sidebar
 //! toggle pressed with Enter and Space, and a code block that scrolls on a phone reachable
-//! with Tab and named in the page's language; and the diagrams shown dark in the dark themes.
+//! with Tab and named in the page's language; the diagrams shown dark in the dark themes;
+//! and no page wider than a 390 px phone.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -269,4 +270,32 @@ fn diagrams_follow_the_theme_in_both_languages() {
             }
         }
     }
+}
+
+/// At a phone's width (390 px) no page of either language scrolls sideways as a whole: wide
+/// code, tables and the playground's lists scroll inside their own boxes.
+#[test]
+fn no_page_scrolls_sideways_at_390_px_in_both_languages() {
+    let (_one, mut browser) = super::playground::session();
+    let b = &mut browser;
+    b.set_size(390, 844).unwrap();
+    let mut wide = Vec::new();
+    let mut checked = 0;
+    for lang in xtask::site::LANGUAGES {
+        for page in pages(lang) {
+            b.goto(&format!("{}/{lang}/{page}", *SERVER)).unwrap();
+            let w = b
+                .eval("[document.documentElement.scrollWidth, document.documentElement.clientWidth, \
+                       Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1) \
+                       .filter(e => !e.closest('pre, .table-wrapper, .sts-pg-scroll')).slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))]")
+                .unwrap();
+            assert_eq!(w[1], serde_json::json!(390), "{lang}/{page}: the viewport is not 390 px wide");
+            if w[0].as_u64() > w[1].as_u64() || !w[2].as_array().unwrap().is_empty() {
+                wide.push(format!("{lang}/{page}: {} px wide, past the edge: {}", w[0], w[2]));
+            }
+            checked += 1;
+        }
+    }
+    println!("{checked} pages at 390 px, {} wider", wide.len());
+    assert!(wide.is_empty(), "pages that scroll sideways at 390 px:{}", crate::listed(&wide));
 }
