@@ -57,12 +57,12 @@ fn ci_runs_the_readme_test_command() {
 }
 
 /// `kind` loads every image the examples check for on the nodes (`IMAGES` in
-/// examples/support/mod.rs), with the kind release that built the pinned node image.
+/// examples/support/cluster.rs), with the kind release that built the pinned node image.
 #[test]
 fn kind_workflow_loads_every_image_the_book_uses() {
     let kind = std::fs::read_to_string(repo().join(".github/workflows/kind.yml")).unwrap();
-    let support = std::fs::read_to_string(repo().join("examples/support/mod.rs")).unwrap();
-    let line = support.lines().find(|l| l.starts_with("pub const IMAGES")).expect("IMAGES in examples/support/mod.rs");
+    let support = std::fs::read_to_string(repo().join("examples/support/cluster.rs")).unwrap();
+    let line = support.lines().find(|l| l.starts_with("pub const IMAGES")).expect("IMAGES in examples/support/cluster.rs");
     let images: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
     assert!(images.len() >= 4, "{images:?}");
     let loop_line = kind.lines().find(|l| l.trim_start().starts_with("for image in")).expect("the image loop");
