@@ -42,6 +42,7 @@ fn typed(doc: &Value) -> Result<Value, String> {
         ("apps/v1", "ReplicaSet") => round_trip::<apps::ReplicaSet>(doc),
         ("apps/v1", "Deployment") => round_trip::<apps::Deployment>(doc),
         ("storage.k8s.io/v1", "StorageClass") => round_trip::<storage::StorageClass>(doc),
+        ("policy/v1", "PodDisruptionBudget") => round_trip::<k8s_openapi::api::policy::v1::PodDisruptionBudget>(doc),
         _ => Err(format!("no k8s-openapi type known for apiVersion {api_version:?}, kind {kind:?}")),
     }
 }
