@@ -62,7 +62,7 @@ struct Violation {
     summary: String,
 }
 
-/// Runs axe on `/<lang>/<page>` in `theme` (mdBook's `mdbook-theme` in localStorage, as the
+/// Runs axe on `/<lang>/<page>` (with `?search=` the search dialog open) in `theme` (mdBook's `mdbook-theme` in localStorage, as the
 /// theme picker stores it).
 fn check_page(b: &mut Browser, lang: &str, page: &str, theme: &str) -> Vec<Violation> {
     let url = format!("{}/{lang}/{page}", *SERVER);
@@ -87,6 +87,15 @@ fn check_page(b: &mut Browser, lang: &str, page: &str, theme: &str) -> Vec<Viola
         &format!("the panels of {url} to load"),
     )
     .unwrap();
+    // `?search=` opens the search dialog (site.js): wait for Pagefind's results in it.
+    if url.contains("?search=") {
+        b.wait_for(
+            "!document.getElementById('sb-search').hidden && document.querySelectorAll('.pagefind-ui__result').length",
+            Duration::from_secs(30),
+            &format!("the search results of {url}"),
+        )
+        .unwrap();
+    }
     if b.eval("typeof axe").unwrap() != "object" {
         b.eval(&format!("{};true", *AXE_SOURCE)).unwrap();
     }
@@ -132,6 +141,10 @@ fn violations_in(theme: &str) -> Result<(), String> {
             all.extend(check_page(b, lang, &page, theme));
             checked += 1;
         }
+        // The search dialog, open with results (Pagefind's UI in the page's colours).
+        let word = if lang == "ko" { "%ED%8C%8C%EB%93%9C" } else { "StatefulSet" };
+        all.extend(check_page(b, lang, &format!("ordinal-pods.html?search={word}"), theme));
+        checked += 1;
     }
     let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut pages_hit: BTreeMap<(String, String), std::collections::BTreeSet<String>> = BTreeMap::new();
