@@ -91,15 +91,16 @@ pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: impl Into<Now>, gat
         }
     }
 
-    // getPodsForStatefulSet: ClaimPods with the extra filter isMemberOf.
-    let mut pods: Vec<Pod> = Vec::new();
+    // getPodsForStatefulSet: ClaimPods with the extra filter isMemberOf. The cache's pods are
+    // borrowed, not copied (an adopted pod is the same pod).
+    let mut pods: Vec<&Pod> = Vec::new();
     for pod in snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns) {
         let matches = selector.matches(meta::labels(&pod.metadata)) && utils::is_member_of(set, pod);
         match refmanager::claim_object(owner, &pod.metadata, matches) {
-            Claim::Owned => pods.push(pod.clone()),
+            Claim::Owned => pods.push(pod),
             Claim::Adopt => {
                 actions.push(refmanager::adopt_action("v1", "Pod", &pod.metadata, owner));
-                pods.push(pod.clone());
+                pods.push(pod);
             }
             Claim::Release => actions.push(refmanager::release_action("v1", "Pod", &pod.metadata, owner)),
             Claim::Ignore => {}

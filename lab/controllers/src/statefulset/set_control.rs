@@ -3,6 +3,7 @@
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::Pod;
+use std::borrow::Cow;
 use crate::time::Now;
 
 use super::pod_control::PodControl;
@@ -87,11 +88,12 @@ fn update_status(
     min_ready_seconds: i32,
     current: &str,
     update: &str,
-    lists: &[&[Pod]],
+    pods: impl Iterator<Item = impl std::ops::Deref<Target = Pod>>,
     now: Now,
 ) {
     let (mut replicas, mut ready, mut available, mut cur, mut upd) = (0, 0, 0, 0, 0);
-    for pod in lists.iter().flat_map(|l| l.iter()) {
+    for pod in pods {
+        let pod: &Pod = &pod;
         if u::is_created(pod) {
             replicas += 1;
         }
@@ -135,7 +137,7 @@ impl Ctl<'_> {
     }
 
     /// `processReplica`: returns `Ok(true)` when the loop must stop (monotonic mode).
-    fn process_replica(&mut self, replicas: &mut [Pod], i: usize) -> Result<bool, String> {
+    fn process_replica(&mut self, replicas: &mut [Cow<'_, Pod>], i: usize) -> Result<bool, String> {
         let set = self.set;
         // Failed and Succeeded pods are deleted; the replacement is created on a later sync,
         // once the old pod is gone (upstream since 1.31, kubernetes#123809).
@@ -176,8 +178,8 @@ impl Ctl<'_> {
 
     /// `processCondemned`: in monotonic mode, delete one condemned pod (highest ordinal
     /// first) and only when every pod but possibly this one is healthy.
-    fn process_condemned(&mut self, first_unhealthy: Option<&str>, condemned: &[Pod], i: usize) -> bool {
-        let pod = &condemned[i];
+    fn process_condemned(&mut self, first_unhealthy: Option<&str>, condemned: &[&Pod], i: usize) -> bool {
+        let pod = condemned[i];
         if u::is_terminating(pod) {
             return self.monotonic;
         }
@@ -197,7 +199,7 @@ impl Ctl<'_> {
 /// revisions (adopted ones included), `pods` the set's claimed pods.
 pub fn update_stateful_set(
     set: &StatefulSet,
-    pods: &[Pod],
+    pods: &[&Pod],
     revisions: &[&ControllerRevision],
     all_revisions: &[ControllerRevision],
     pc: PodControl<'_>,
@@ -240,14 +242,14 @@ pub fn update_stateful_set(
 /// revision, uses, beyond `revisionHistoryLimit`.
 fn truncate_history(
     set: &StatefulSet,
-    pods: &[Pod],
+    pods: &[&Pod],
     sorted: &[&ControllerRevision],
     current: &ControllerRevision,
     update: &ControllerRevision,
     actions: &mut Vec<Action>,
 ) {
     let mut live: Vec<&str> = vec![meta::name(&current.metadata), meta::name(&update.metadata)];
-    live.extend(pods.iter().map(get_pod_revision));
+    live.extend(pods.iter().map(|p| get_pod_revision(p)));
     let history: Vec<&&ControllerRevision> =
         sorted.iter().filter(|r| !live.contains(&meta::name(&r.metadata))).collect();
     let limit = u::revision_history_limit(set);
@@ -265,10 +267,10 @@ fn truncate_history(
 
 /// `updateStatefulSet`: the pod-level work. Returns the status to write and the error upstream
 /// would return.
-fn update_stateful_set_pods(
+fn update_stateful_set_pods<'p>(
     ctl: &mut Ctl<'_>,
     set: &StatefulSet,
-    pods: &[Pod],
+    pods: &[&'p Pod],
     collision_count: i32,
     gates: &FeatureGates,
 ) -> (StatefulSetStatus, Option<String>) {
@@ -281,24 +283,26 @@ fn update_stateful_set_pods(
         collision_count: Some(collision_count),
         ..Default::default()
     };
-    update_status(&mut status, min_ready, &ctl.current_rev, &ctl.update_rev, &[pods], now);
+    update_status(&mut status, min_ready, &ctl.current_rev, &ctl.update_rev, pods.iter().copied(), now);
 
     let start = u::start_ordinal(set);
     let replica_count = u::spec_replicas(set).max(0) as usize;
-    let mut slots: Vec<Option<Pod>> = vec![None; replica_count];
-    let mut condemned: Vec<Pod> = Vec::new();
-    for pod in pods {
+    // The pods are borrowed from the cache; only the missing ones are made here.
+    let mut slots: Vec<Option<&'p Pod>> = vec![None; replica_count];
+    let mut condemned: Vec<&'p Pod> = Vec::new();
+    for &pod in pods {
         if u::pod_in_ordinal_range(pod, set) {
-            slots[(get_ordinal(pod) - start) as usize] = Some(pod.clone());
+            slots[(get_ordinal(pod) - start) as usize] = Some(pod);
         } else if get_ordinal(pod) >= 0 {
-            condemned.push(pod.clone());
+            condemned.push(pod);
         }
     }
-    let mut replicas: Vec<Pod> = slots
+    let mut replicas: Vec<Cow<'p, Pod>> = slots
         .into_iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.unwrap_or_else(|| {
+        .map(|(i, p)| match p {
+            Some(p) => Cow::Borrowed(p),
+            None => Cow::Owned({
                 u::new_versioned_stateful_set_pod(
                     &ctl.current_set,
                     &ctl.update_set,
@@ -306,7 +310,7 @@ fn update_stateful_set_pods(
                     &ctl.update_rev,
                     start + i as i64,
                 )
-            })
+            }),
         })
         .collect();
     condemned.sort_by_key(|p| std::cmp::Reverse(get_ordinal(p)));
@@ -314,7 +318,7 @@ fn update_stateful_set_pods(
     // The first unhealthy pod: 1.33 asks `isHealthy` (Running, Ready, not terminating), not
     // availability; kubernetes#130909 (1.34) made it `isUnavailable` with `minReadySeconds`.
     let mut first_unavailable: Option<String> = None;
-    for p in replicas.iter().chain(condemned.iter().rev()) {
+    for p in replicas.iter().map(|p| &**p).chain(condemned.iter().rev().copied()) {
         if !u::is_healthy(p) && first_unavailable.is_none() {
             first_unavailable = Some(meta::name(&p.metadata).to_string());
         }
@@ -327,7 +331,7 @@ fn update_stateful_set_pods(
     let monotonic = ctl.monotonic;
     macro_rules! finish {
         ($err:expr) => {{
-            update_status(&mut status, min_ready, &ctl.current_rev, &ctl.update_rev, &[&replicas, &condemned], now);
+            update_status(&mut status, min_ready, &ctl.current_rev, &ctl.update_rev, replicas.iter().map(|p| &**p).chain(condemned.iter().copied()), now);
             return (status, $err);
         }};
     }
@@ -362,7 +366,7 @@ fn update_stateful_set_pods(
         }
     }
 
-    update_status(&mut status, min_ready, &ctl.current_rev, &ctl.update_rev, &[&replicas, &condemned], now);
+    update_status(&mut status, min_ready, &ctl.current_rev, &ctl.update_rev, replicas.iter().map(|p| &**p).chain(condemned.iter().copied()), now);
 
     // OnDelete: pods are updated only when someone deletes them.
     if u::update_strategy_type(set) == "OnDelete" {
