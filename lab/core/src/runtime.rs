@@ -25,7 +25,7 @@ use crate::strategy::Subresource;
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::{Action, Event, Object, ObjectRef, Patch};
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -375,24 +375,29 @@ pub fn split_key(key: &str) -> (&str, &str) {
     key.split_once('/').unwrap_or(("", key))
 }
 
-/// Decoded objects by `ns/name`, reused while their `resourceVersion` is unchanged (what an
-/// informer's cache saves upstream): decoding every pod of a namespace on every sync is the
-/// runtime's main cost otherwise. The last list per namespace is handed out again (shared)
-/// while nothing in it changed, and patched in place where only some objects did, so a
-/// controller syncing many keys in a row (the scheduler placing a hundred pods) does not copy
-/// every object for every key.
+/// Decoded objects of one resource, kept up to date from the store's change history as an
+/// informer's cache is from its watch (upstream `cache.Indexer`): a list applies only the
+/// changes since the last one (each changed object decoded once), so a controller syncing many
+/// keys in a row (the scheduler placing a thousand pods) does neither copy nor compare every
+/// object for every key. The list is handed out shared and patched in place. When the changes
+/// have left the store's history the cache lists again, reusing what did not change.
 pub struct TypedCache<T> {
-    map: Mutex<HashMap<String, (String, Arc<T>)>>,
-    /// Per namespace filter: the listed objects' resourceVersions in order, and the list.
+    /// Per namespace filter (`None`: all namespaces).
     lists: Mutex<HashMap<Option<String>, Listed<T>>>,
 }
 
-/// A list handed out: its objects' resourceVersions, in order, and the decoded objects.
-type Listed<T> = (Vec<String>, Arc<Vec<T>>);
+/// One list handed out: the store's resourceVersion it reflects, and its objects' keys
+/// (namespace, name), resourceVersions and decoded forms, in the store's order.
+struct Listed<T> {
+    rv: u64,
+    keys: Vec<(String, String)>,
+    rvs: Vec<String>,
+    items: Arc<Vec<T>>,
+}
 
 impl<T> Default for TypedCache<T> {
     fn default() -> Self {
-        TypedCache { map: Mutex::new(HashMap::new()), lists: Mutex::new(HashMap::new()) }
+        TypedCache { lists: Mutex::new(HashMap::new()) }
     }
 }
 
@@ -400,56 +405,161 @@ fn rv_of(v: &Value) -> &str {
     v["metadata"]["resourceVersion"].as_str().unwrap_or("")
 }
 
+/// The store's key of an object of `rt`: (namespace, name), namespace empty when cluster-scoped.
+fn store_key(rt: &ResourceType, v: &Value) -> (String, String) {
+    let ns = if rt.namespaced { v["metadata"]["namespace"].as_str().unwrap_or("") } else { "" };
+    (ns.to_string(), v["metadata"]["name"].as_str().unwrap_or("").to_string())
+}
+
 impl<T: serde::de::DeserializeOwned + Clone> TypedCache<T> {
-    /// One object, decoded (from the cache while its resourceVersion is the same).
-    fn decode(map: &mut HashMap<String, (String, Arc<T>)>, v: &Value) -> Option<T> {
-        let key = key_of(v);
-        let rv = rv_of(v);
-        if let Some((have, t)) = map.get(&key)
-            && have == rv
-        {
-            return Some((**t).clone());
-        }
+    /// One object, decoded (without `managedFields`, which no controller reads).
+    fn decode(v: &Value) -> Option<T> {
         let mut slim = v.clone();
         if let Some(m) = slim["metadata"].as_object_mut() {
             m.remove("managedFields");
         }
-        let t = typed::<T>(&slim)?;
-        map.insert(key, (rv.to_string(), Arc::new(t.clone())));
-        Some(t)
+        typed::<T>(&slim)
     }
 
     /// Every object of `rt` in `ns` (all namespaces for `None`), decoded, in the store's
     /// order (namespace, name).
     pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Arc<Vec<T>> {
-        let (items, _) = store.list(rt, ns);
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = lists.entry(ns.map(str::to_string)).or_insert_with(|| (Vec::new(), Arc::new(Vec::new())));
-        // A resourceVersion names one write of one object: the same one at the same place is
-        // the same object.
-        if slot.0.len() == items.len() && slot.1.len() == items.len() {
-            let changed: Vec<usize> = (0..items.len()).filter(|&j| slot.0[j] != rv_of(&items[j])).collect();
-            let decoded: Option<Vec<(usize, T)>> = changed.iter().map(|&j| Self::decode(&mut map, &items[j]).map(|t| (j, t))).collect();
-            if let Some(decoded) = decoded {
-                if !decoded.is_empty() {
-                    let list = Arc::make_mut(&mut slot.1);
-                    for (j, t) in decoded {
-                        list[j] = t;
-                        slot.0[j] = rv_of(&items[j]).to_string();
+        let slot = lists.entry(ns.map(str::to_string)).or_insert_with(|| Listed { rv: 0, keys: Vec::new(), rvs: Vec::new(), items: Arc::new(Vec::new()) });
+        if slot.rv > 0
+            && let Some((changes, now)) = store.changes_since(rt, ns, slot.rv)
+        {
+            // The last change of each object is the one that counts.
+            let mut last: HashMap<(String, String), &StoreEvent> = HashMap::new();
+            for e in &changes {
+                last.insert(store_key(rt, &e.object), e);
+            }
+            let mut last: Vec<((String, String), &StoreEvent)> = last.into_iter().collect();
+            last.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut ok = true;
+            for (key, e) in last {
+                let at = slot.keys.binary_search(&key);
+                let items = Arc::make_mut(&mut slot.items);
+                match (e.kind, at) {
+                    (crate::store::EventType::Deleted, Ok(i)) => {
+                        slot.keys.remove(i);
+                        slot.rvs.remove(i);
+                        items.remove(i);
+                    }
+                    (crate::store::EventType::Deleted, Err(_)) => {}
+                    (_, at) => {
+                        let rv = rv_of(&e.object);
+                        if at.is_ok_and(|i| slot.rvs[i] == rv) {
+                            continue;
+                        }
+                        let Some(t) = Self::decode(&e.object) else {
+                            // Not decodable: list again (which leaves it out).
+                            ok = false;
+                            break;
+                        };
+                        match at {
+                            Ok(i) => {
+                                items[i] = t;
+                                slot.rvs[i] = rv.to_string();
+                            }
+                            Err(i) => {
+                                items.insert(i, t);
+                                slot.keys.insert(i, key);
+                                slot.rvs.insert(i, rv.to_string());
+                            }
+                        }
                     }
                 }
-                return slot.1.clone();
+            }
+            if ok {
+                slot.rv = now;
+                return slot.items.clone();
             }
         }
-        let out: Vec<T> = items.iter().filter_map(|v| Self::decode(&mut map, v)).collect();
-        *slot = (items.iter().map(|v| rv_of(v).to_string()).collect(), Arc::new(out));
-        // Forget objects that are gone from what was listed.
-        if map.len() > items.len() {
-            let live: HashSet<String> = items.iter().map(|v| key_of(v)).collect();
-            let prefix = ns.map(|n| format!("{n}/"));
-            map.retain(|k, _| live.contains(k) || prefix.as_ref().is_some_and(|p| !k.starts_with(p.as_str())));
+        // A full list: what has the same resourceVersion as before is reused.
+        let (objects, now) = store.list(rt, ns);
+        let old: HashMap<(String, String), usize> = slot.keys.iter().cloned().enumerate().map(|(i, k)| (k, i)).collect();
+        let mut keys = Vec::with_capacity(objects.len());
+        let mut rvs = Vec::with_capacity(objects.len());
+        let mut items = Vec::with_capacity(objects.len());
+        for v in &objects {
+            let key = store_key(rt, v);
+            let rv = rv_of(v);
+            let t = match old.get(&key) {
+                Some(&i) if slot.rvs[i] == rv => slot.items[i].clone(),
+                _ => match Self::decode(v) {
+                    Some(t) => t,
+                    None => continue,
+                },
+            };
+            keys.push(key);
+            rvs.push(rv.to_string());
+            items.push(t);
         }
-        slot.1.clone()
+        *slot = Listed { rv: now, keys, rvs, items: Arc::new(items) };
+        slot.items.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::store::WriteOptions;
+    use k8s_openapi::api::core::v1::ConfigMap;
+
+    fn cm(name: &str, v: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"v": v}})
+    }
+
+    fn names_and_values(list: &[ConfigMap]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|c| (c.metadata.name.clone().unwrap_or_default(), c.data.as_ref().and_then(|d| d.get("v").cloned()).unwrap_or_default()))
+            .collect()
+    }
+
+    /// What a fresh decode of the store's list gives, to compare the cache with.
+    fn fresh(store: &Store, ns: &str) -> Vec<(String, String)> {
+        names_and_values(&list_typed::<ConfigMap>(store, &resources::CONFIGMAPS, Some(ns)))
+    }
+
+    #[test]
+    fn typed_cache_follows_creates_updates_and_deletes_like_a_fresh_list() {
+        let s = Store::open(Clock::new(1.0), None, 1000).unwrap();
+        s.create(&resources::NAMESPACES, "", json!({"metadata": {"name": "other"}}), &WriteOptions::default()).unwrap();
+        let cache = TypedCache::<ConfigMap>::default();
+        for n in ["b", "d"] {
+            s.create(&resources::CONFIGMAPS, "default", cm(n, "1"), &WriteOptions::default()).unwrap();
+        }
+        assert_eq!(names_and_values(&cache.list(&s, &resources::CONFIGMAPS, Some("default"))), fresh(&s, "default"));
+        // Inserted before, between and after; one changed twice; one deleted; another
+        // namespace's object stays out.
+        for n in ["a", "c", "e"] {
+            s.create(&resources::CONFIGMAPS, "default", cm(n, "1"), &WriteOptions::default()).unwrap();
+        }
+        s.create(&resources::CONFIGMAPS, "other", cm("x", "1"), &WriteOptions::default()).unwrap();
+        for v in ["2", "3"] {
+            let mut d = (*s.get(&resources::CONFIGMAPS, "default", "d").unwrap()).clone();
+            d["data"]["v"] = json!(v);
+            s.update(&resources::CONFIGMAPS, "default", "d", Subresource::Main, d, &WriteOptions::default()).unwrap();
+        }
+        s.delete(&resources::CONFIGMAPS, "default", "b", &DeleteOptions::default()).unwrap();
+        let got = names_and_values(&cache.list(&s, &resources::CONFIGMAPS, Some("default")));
+        assert_eq!(got, fresh(&s, "default"));
+        assert!(got.iter().any(|(n, v)| n == "d" && v == "3") && !got.iter().any(|(n, _)| n == "b" || n == "x"), "{got:?}");
+    }
+
+    #[test]
+    fn typed_cache_lists_again_when_the_changes_left_the_history() {
+        let s = Store::open(Clock::new(1.0), None, 16).unwrap();
+        let cache = TypedCache::<ConfigMap>::default();
+        s.create(&resources::CONFIGMAPS, "default", cm("keep", "1"), &WriteOptions::default()).unwrap();
+        cache.list(&s, &resources::CONFIGMAPS, Some("default"));
+        for i in 0..40 {
+            s.create(&resources::CONFIGMAPS, "default", cm(&format!("c{i:02}"), "1"), &WriteOptions::default()).unwrap();
+        }
+        s.delete(&resources::CONFIGMAPS, "default", "keep", &DeleteOptions::default()).unwrap();
+        assert!(s.changes_since(&resources::CONFIGMAPS, Some("default"), 1).is_none());
+        assert_eq!(names_and_values(&cache.list(&s, &resources::CONFIGMAPS, Some("default"))), fresh(&s, "default"));
     }
 }

@@ -318,6 +318,25 @@ impl Store {
         Some(objs.into_values().collect())
     }
 
+    /// The changes to `rt` (in `ns`, or all namespaces for `None`) after `rv`, in order, and
+    /// the current resourceVersion: what an informer receives between two reads of its cache.
+    /// `None` when events after `rv` have left the history (the caller lists again).
+    pub fn changes_since(&self, rt: &'static ResourceType, ns: Option<&str>, rv: u64) -> Option<(Vec<Arc<Event>>, u64)> {
+        let inner = self.lock();
+        if rv < inner.compacted_through {
+            return None;
+        }
+        let ns = ns.filter(|_| rt.namespaced);
+        let start = inner.history.partition_point(|e| e.rv <= rv);
+        let changes = inner
+            .history
+            .range(start..)
+            .filter(|e| std::ptr::eq(e.resource, rt) && ns.is_none_or(|ns| e.namespace == ns))
+            .cloned()
+            .collect();
+        Some((changes, inner.rv))
+    }
+
     /// Objects of several resources at one resourceVersion (for controllers).
     pub fn snapshot(&self, rts: &[&'static ResourceType]) -> (HashMap<&'static str, Vec<Arc<Value>>>, u64) {
         let inner = self.lock();
