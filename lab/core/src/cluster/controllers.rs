@@ -319,9 +319,14 @@ impl Reconciler for EndpointsController {
     }
 }
 
-/// The scheduler (`pkg/scheduler/`): one key per unscheduled pod; claims, volumes, nodes and
-/// classes changing retry every pending pod (upstream's cluster events move them back to
-/// the active queue).
+/// The scheduler (`pkg/scheduler/`): one key per unscheduled pod. Cluster events move pending
+/// pods back to the active queue as upstream's queueing hints decide
+/// (`pkg/scheduler/framework/plugins/volumebinding/volume_binding.go`): a claim added or
+/// updated queues only the pending pods of its namespace that use it
+/// (`isSchedulableAfterPersistentVolumeClaimChange`); a volume reserved for a claim
+/// (`spec.claimRef`) is that claim's business, any other volume, a node, a StorageClass or a
+/// deleted pod (room freed) queues every pending pod. The pending pods and the claims they use
+/// are kept here from the pod events (an informer's index), so no event lists the pods.
 #[derive(Default)]
 pub struct Scheduler {
     pods: TypedCache<Pod>,
@@ -329,12 +334,64 @@ pub struct Scheduler {
     claims: TypedCache<PersistentVolumeClaim>,
     volumes: TypedCache<PersistentVolume>,
     classes: TypedCache<StorageClass>,
+    pending: std::sync::Mutex<Pending>,
+}
+
+/// Unscheduled pods by key, and the pending pods that use each claim (`ns/claim`).
+#[derive(Default)]
+struct Pending {
+    pods: std::collections::BTreeMap<String, Vec<String>>,
+    by_claim: std::collections::HashMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl Pending {
+    fn remove(&mut self, key: &str) {
+        for c in self.pods.remove(key).unwrap_or_default() {
+            if let Some(set) = self.by_claim.get_mut(&c) {
+                set.remove(key);
+                if set.is_empty() {
+                    self.by_claim.remove(&c);
+                }
+            }
+        }
+    }
+
+    /// Record the pod as the event shows it: pending or not.
+    fn observe(&mut self, pod: &Value, deleted: bool) {
+        let key = key_of(pod);
+        if deleted || !unscheduled(pod) {
+            self.remove(&key);
+            return;
+        }
+        let ns = ns_of(pod);
+        let claims: Vec<String> = pod["spec"]["volumes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v["persistentVolumeClaim"]["claimName"].as_str())
+            .map(|c| format!("{ns}/{c}"))
+            .collect();
+        if self.pods.get(&key) == Some(&claims) {
+            return;
+        }
+        self.remove(&key);
+        for c in &claims {
+            self.by_claim.entry(c.clone()).or_default().insert(key.clone());
+        }
+        self.pods.insert(key, claims);
+    }
 }
 
 fn unscheduled(p: &Value) -> bool {
     p["spec"]["nodeName"].as_str().unwrap_or("").is_empty()
         && !p["metadata"]["deletionTimestamp"].is_string()
         && p["spec"]["schedulerName"].as_str().unwrap_or(scheduler::SOURCE) == scheduler::SOURCE
+}
+
+impl Scheduler {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 impl Reconciler for Scheduler {
@@ -347,20 +404,42 @@ impl Reconciler for Scheduler {
     }
 
     fn all_keys(&self, store: &Store) -> Vec<String> {
-        store.list(&resources::PODS, None).0.iter().filter(|p| unscheduled(p)).map(|p| key_of(p)).collect()
+        let mut pending = Pending::default();
+        for p in store.list(&resources::PODS, None).0.iter() {
+            pending.observe(p, false);
+        }
+        let keys = pending.pods.keys().cloned().collect();
+        *self.pending() = pending;
+        keys
     }
 
-    fn keys_for(&self, store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
+    fn keys_for(&self, _store: &Store, ev: &StoreEvent, out: &mut Vec<String>) {
         let rt = ev.resource;
+        let deleted = ev.kind == crate::store::EventType::Deleted;
+        let mut pending = self.pending();
         if is(rt, &resources::PODS) {
-            if unscheduled(&ev.object) && ev.kind != crate::store::EventType::Deleted {
-                out.push(key_of(&ev.object));
-            } else if ev.kind == crate::store::EventType::Deleted {
+            pending.observe(&ev.object, deleted);
+            if deleted {
                 // Room freed on a node.
-                out.extend(self.all_keys(store));
+                out.extend(pending.pods.keys().cloned());
+            } else if unscheduled(&ev.object) {
+                out.push(key_of(&ev.object));
             }
-        } else if is(rt, &resources::PVCS) || is(rt, &resources::PVS) || is(rt, &resources::NODES) || is(rt, &resources::STORAGECLASSES) {
-            out.extend(self.all_keys(store));
+        } else if is(rt, &resources::PVCS) {
+            if !deleted {
+                let claim = key_of(&ev.object);
+                out.extend(pending.by_claim.get(&claim).into_iter().flatten().cloned());
+            }
+        } else if is(rt, &resources::PVS) {
+            let claim_ref = &ev.object["spec"]["claimRef"];
+            match (claim_ref["namespace"].as_str(), claim_ref["name"].as_str()) {
+                (Some(ns), Some(name)) if !deleted => {
+                    out.extend(pending.by_claim.get(&format!("{ns}/{name}")).into_iter().flatten().cloned());
+                }
+                _ => out.extend(pending.pods.keys().cloned()),
+            }
+        } else if is(rt, &resources::NODES) || is(rt, &resources::STORAGECLASSES) {
+            out.extend(pending.pods.keys().cloned());
         }
     }
 
@@ -380,5 +459,69 @@ impl Reconciler for Scheduler {
         let snap = scheduler::SchedulerSnapshot { pod: &pod, nodes: &nodes, pods: &pods, claims: &claims, volumes: &volumes, storage_classes: &classes };
         let tie_break = store.random_u64();
         scheduler::schedule_pod(snap, now, tie_break)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Clock;
+    use crate::store::WriteOptions;
+    use serde_json::json;
+
+    fn pod(name: &str, claim: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "c", "image": "i"}],
+                "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": claim}}]}})
+    }
+
+    fn claim(name: &str) -> Value {
+        json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "", "resources": {"requests": {"storage": "1Gi"}}}})
+    }
+
+    /// The scheduler's keys for every change since `rv`.
+    fn keys_after(s: &Store, sched: &Scheduler, rt: &'static ResourceType, rv: u64) -> Vec<String> {
+        let (events, _, _) = s.watch_from(rt, Some(rv)).unwrap();
+        let mut out = Vec::new();
+        for e in events {
+            sched.keys_for(s, &e, &mut out);
+        }
+        out
+    }
+
+    /// Upstream's VolumeBinding queueing hint (`isSchedulableAfterPersistentVolumeClaimChange`
+    /// in `pkg/scheduler/framework/plugins/volumebinding/volume_binding.go`): a claim added or
+    /// updated moves only the pending pods of its namespace that use it; a node moves them all.
+    #[test]
+    fn volume_binding_queueing_hint_a_claim_change_queues_only_the_pods_that_use_it() {
+        let s = Store::open(Clock::new(1.0), None, 1000).unwrap();
+        let sched = Scheduler::default();
+        let w = WriteOptions::default();
+        s.create(&resources::PODS, "default", pod("a", "data-a"), &w).unwrap();
+        s.create(&resources::PODS, "default", pod("b", "data-b"), &w).unwrap();
+        let mut keys = sched.all_keys(&s);
+        keys.sort();
+        assert_eq!(keys, ["default/a", "default/b"]);
+        let rv = s.resource_version();
+        s.create(&resources::PVCS, "default", claim("data-b"), &w).unwrap();
+        s.create(&resources::PVCS, "default", claim("unused"), &w).unwrap();
+        assert_eq!(keys_after(&s, &sched, &resources::PVCS, rv), ["default/b"]);
+        // A pod created after the start is indexed from its event.
+        let rv = s.resource_version();
+        s.create(&resources::PODS, "default", pod("c", "data-c"), &w).unwrap();
+        assert_eq!(keys_after(&s, &sched, &resources::PODS, rv), ["default/c"]);
+        let rv = s.resource_version();
+        s.create(&resources::PVCS, "default", claim("data-c"), &w).unwrap();
+        assert_eq!(keys_after(&s, &sched, &resources::PVCS, rv), ["default/c"]);
+        // A bound pod is no longer pending.
+        let rv = s.resource_version();
+        s.bind_pod("default", "a", "kind-worker", "kube-scheduler").unwrap();
+        assert!(keys_after(&s, &sched, &resources::PODS, rv).is_empty());
+        let rv = s.resource_version();
+        s.create(&resources::NODES, "", json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n"}}), &w).unwrap();
+        let mut keys = keys_after(&s, &sched, &resources::NODES, rv);
+        keys.sort();
+        assert_eq!(keys, ["default/b", "default/c"]);
     }
 }
