@@ -56,9 +56,38 @@ pub struct Timings {
     /// `kubelet.go` `backOffPeriod`, 10s; the lab leaves out its jitter).
     pub pod_sync: f64,
     /// The image pull back-off (upstream `kubelet.go`: `flowcontrol.NewBackOff(backOffPeriod,
-    /// MaxContainerBackOff)`): the first, doubling after each failed pull up to the maximum.
-    pub image_backoff: f64,
-    pub image_backoff_max: f64,
+    /// MaxContainerBackOff)`).
+    pub image_backoff: Backoff,
+}
+
+/// The kubelet's back-off (`client-go/util/flowcontrol/backoff.go` as `kubelet.go` makes it:
+/// `backOffPeriod` 10s, `MaxContainerBackOff` 300s), in spec seconds: the first delay, doubled
+/// after each failure in a row up to the maximum. The kubelet uses it for image pulls and for
+/// restarting crashed containers (CrashLoopBackOff).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    pub initial: f64,
+    pub max: f64,
+}
+
+impl Backoff {
+    /// The kubelet's: 10s doubling up to 300s.
+    pub const KUBELET: Backoff = Backoff { initial: 10.0, max: 300.0 };
+
+    /// The delay after the `n`th failure in a row (`n` from 1).
+    pub fn nth(&self, n: i32) -> f64 {
+        (self.initial * 2f64.powi(n.clamp(1, 31) - 1)).min(self.max)
+    }
+
+    /// `Backoff.Next`: the delay after a failure, given the delay after the one before and the
+    /// spec seconds since it; a failure more than twice the maximum after it starts over
+    /// (`hasExpired`).
+    pub fn next(&self, previous: Option<(f64, f64)>) -> f64 {
+        match previous {
+            Some((delay, since)) if since <= 2.0 * self.max => (delay * 2.0).min(self.max),
+            _ => self.initial,
+        }
+    }
 }
 
 impl Default for Timings {
@@ -72,8 +101,7 @@ impl Default for Timings {
             pull_fail: 1.0,
             relist: 1.0,
             pod_sync: 10.0,
-            image_backoff: 10.0,
-            image_backoff_max: 300.0,
+            image_backoff: Backoff::KUBELET,
         }
     }
 }
@@ -411,8 +439,8 @@ fn failing_pulls(input: &KubeletInput<'_>, base: &Pod, memory: &mut Memory, seen
             actions.push(event(pod, EventType::Warning, "Failed", format!("Failed to pull image \"{image}\": {message}")));
             actions.push(event(pod, EventType::Warning, "Failed", "Error: ErrImagePull".into()));
             // upstream `flowcontrol.Backoff.Next`.
-            let expired = e.last_failure.is_none_or(|l| end.duration_since(l).as_secs_f64() > 2.0 * t.image_backoff_max / input.speed);
-            e.backoff = if expired { t.image_backoff } else { (e.backoff * 2.0).min(t.image_backoff_max) };
+            let previous = e.last_failure.map(|l| (e.backoff, end.duration_since(l).as_secs_f64() * input.speed));
+            e.backoff = t.image_backoff.next(previous);
             e.last_failure = Some(end);
             e.attempt_ends = None;
             e.error = message.clone();
@@ -828,6 +856,18 @@ pub fn kubelet_step_probed(input: KubeletInput<'_>, liveness: &dyn Fn(&Container
 #[cfg(test)]
 mod offline_tests {
     use super::*;
+
+    /// `flowcontrol.Backoff` as the kubelet makes it: 10s, 20s, 40s … capped at 300s; a
+    /// failure more than 600s after the last one starts over at 10s.
+    #[test]
+    fn the_kubelet_back_off_doubles_to_five_minutes_and_expires() {
+        let b = Backoff::KUBELET;
+        assert_eq!((1..=7).map(|n| b.nth(n)).collect::<Vec<_>>(), [10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0]);
+        assert_eq!(b.next(None), 10.0);
+        assert_eq!(b.next(Some((20.0, 30.0))), 40.0);
+        assert_eq!(b.next(Some((300.0, 600.0))), 300.0);
+        assert_eq!(b.next(Some((300.0, 601.0))), 10.0);
+    }
 
     fn pod(image: &str) -> Pod {
         serde_json::from_value(serde_json::json!({

@@ -183,8 +183,9 @@ pub fn finite_main_process(c: &k8s_openapi::api::core::v1::Container) -> Option<
 /// 25 ms, less than kubectl's GET and LIST under load (lab/tests/three_labs.rs).
 const MIN_STOP: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// CrashLoopBackOff's delay before restart `n` (the kubelet's one back-off, in lab-controllers).
 fn back_off(n: i32) -> std::time::Duration {
-    std::time::Duration::from_secs((10u64 << (n.clamp(1, 6) - 1)).min(300))
+    std::time::Duration::from_secs_f64(lab_controllers::kubelet::Backoff::KUBELET.nth(n))
 }
 
 fn bound(p: &serde_json::Value) -> bool {
