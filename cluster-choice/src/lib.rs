@@ -13,6 +13,7 @@
 //! the programs, their wording and their lab's speed, is a [`Voice`] each passes in.
 
 pub mod lang;
+pub mod manifest;
 pub mod particle;
 
 pub use lang::Lang;

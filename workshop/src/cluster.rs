@@ -9,9 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, PostParams};
-use kube::{Client, Resource, ResourceExt};
-use serde::Deserialize as _;
-use serde::de::DeserializeOwned;
+use kube::{Client, ResourceExt};
 use std::time::{Duration, Instant};
 
 pub use cluster_choice::{ClusterKind, Connection, EnvProblem};
@@ -126,22 +124,8 @@ pub async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<(
     Ok(())
 }
 
-/// One object of kind `K` from a manifest file (the book's own files, embedded with
-/// `include_str!`); `name` picks one when the file has several.
-pub fn load<K: DeserializeOwned + Resource<DynamicType = ()>>(yaml: &str, name: Option<&str>) -> Result<K> {
-    let want = K::kind(&());
-    for doc in serde_yaml::Deserializer::from_str(yaml) {
-        let value = serde_yaml::Value::deserialize(doc)?;
-        if value.get("kind").and_then(|k| k.as_str()) != Some(want.as_ref()) {
-            continue;
-        }
-        let obj: K = serde_yaml::from_value(value)?;
-        if name.is_none_or(|n| obj.meta().name.as_deref() == Some(n)) {
-            return Ok(obj);
-        }
-    }
-    bail!("the manifest has no {want}{}", name.map(|n| format!(" named {n}")).unwrap_or_default())
-}
+/// One object of kind `K` from a manifest file (shared with the examples).
+pub use cluster_choice::manifest::load;
 
 pub fn is_ready(pod: &Pod) -> bool {
     pod.metadata.deletion_timestamp.is_none()
