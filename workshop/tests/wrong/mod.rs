@@ -220,12 +220,22 @@ pub mod rescue_replace {
     use kube::api::PostParams;
     pub async fn rescue(client: Client, ns: &str) -> Result<()> {
         let sets: Api<StatefulSet> = Api::namespaced(client, ns);
-        let mut set = sets.get("web").await?;
-        for t in set.spec.as_mut().unwrap().volume_claim_templates.iter_mut().flatten() {
-            t.spec.as_mut().unwrap().storage_class_name = Some("standard".into());
+        // Read, change, write; read again on a Conflict (the controller wrote the set's status
+        // in between, as on kind), so that the answer reaches the API server's real objection.
+        for _ in 0..5 {
+            let mut set = sets.get("web").await?;
+            for t in set.spec.as_mut().unwrap().volume_claim_templates.iter_mut().flatten() {
+                t.spec.as_mut().unwrap().storage_class_name = Some("standard".into());
+            }
+            match sets.replace("web", &PostParams::default(), &set).await {
+                Err(kube::Error::Api(e)) if e.code == 409 => continue,
+                other => {
+                    other?;
+                    return Ok(());
+                }
+            }
         }
-        sets.replace("web", &PostParams::default(), &set).await?;
-        Ok(())
+        anyhow::bail!("five conflicts in a row")
     }
 }
 
