@@ -320,38 +320,9 @@ fn every_recorded_lab_run_says_the_speed_it_ran_at() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// `(msgid, msgstr)` of each entry of a PO file, continuation lines joined.
+/// `(msgid, msgstr)` of every message of a PO file, read with the book tool's PO reader.
 fn po_entries(po: &str) -> Vec<(String, String)> {
-    fn unquote(s: &str) -> String {
-        let s = s.trim();
-        let s = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).unwrap_or(s);
-        s.replace("\\\"", "\"").replace("\\n", "\n").replace("\\\\", "\\")
-    }
-    let mut out = Vec::new();
-    for block in po.split("\n\n") {
-        let (mut id, mut value, mut field) = (String::new(), String::new(), 0);
-        for line in block.lines() {
-            if let Some(rest) = line.strip_prefix("msgid ") {
-                field = 1;
-                id.push_str(&unquote(rest));
-            } else if let Some(rest) = line.strip_prefix("msgstr ") {
-                field = 2;
-                value.push_str(&unquote(rest));
-            } else if line.starts_with('"') {
-                match field {
-                    1 => id.push_str(&unquote(line)),
-                    2 => value.push_str(&unquote(line)),
-                    _ => {}
-                }
-            } else {
-                field = if line.starts_with("msgctxt") || line.starts_with("msgid_plural") { 0 } else { field };
-            }
-        }
-        if !id.is_empty() {
-            out.push((id, value));
-        }
-    }
-    out
+    xtask::po::parse(po).expect("po/ko.po parses").into_iter().filter(|e| !e.obsolete).map(|e| (e.msgid, e.msgstr.concat())).collect()
 }
 
 /// `(seconds, object, text)` of each timeline line of an example's output.

@@ -169,37 +169,12 @@ fn every_quiz_question_has_exactly_one_marked_answer() {
     println!("{} questions in {sections} quizzes, each with one marked answer", questions.len());
 }
 
-/// The Korean catalogue, `po/ko.po`: its text and its messages.
+/// The Korean catalogue, `po/ko.po`: its name and its messages (msgid → msgstr), read with
+/// the book tool's PO reader.
 fn korean_messages() -> (String, BTreeMap<String, String>) {
     let source = "po/ko.po";
-    let text = read(source);
-    let mut map = BTreeMap::new();
-    let unquote = |l: &str| -> String {
-        let l = l.trim();
-        let l = l.strip_prefix('"').and_then(|l| l.strip_suffix('"')).unwrap_or(l);
-        l.replace("\\\"", "\"").replace("\\\\", "\\").replace("\\n", "\n")
-    };
-    for entry in text.split("\n\n") {
-        let (mut id, mut s, mut into) = (String::new(), String::new(), 0);
-        for line in entry.lines() {
-            if let Some(r) = line.strip_prefix("msgid ") {
-                into = 1;
-                id += &unquote(r);
-            } else if let Some(r) = line.strip_prefix("msgstr ") {
-                into = 2;
-                s += &unquote(r);
-            } else if line.starts_with('"') {
-                match into {
-                    1 => id += &unquote(line),
-                    2 => s += &unquote(line),
-                    _ => {}
-                }
-            }
-        }
-        if !id.is_empty() {
-            map.insert(id, s);
-        }
-    }
+    let entries = xtask::po::parse(&read(source)).expect("po/ko.po parses");
+    let map = entries.into_iter().filter(|e| !e.obsolete && !e.msgid.is_empty()).map(|e| (e.msgid, e.msgstr.concat())).collect();
     (source.to_string(), map)
 }
 

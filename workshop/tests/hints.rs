@@ -15,34 +15,10 @@ fn words(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// msgid → msgstr of `po/ko.po`, whitespace-normalized.
+/// msgid → msgstr of `po/ko.po`, whitespace-normalized (the book tool's PO reader).
 fn korean() -> BTreeMap<String, String> {
-    let unquote = |l: &str| -> String {
-        let l = l.trim();
-        let l = l.strip_prefix('"').and_then(|l| l.strip_suffix('"')).unwrap_or(l);
-        l.replace("\\\"", "\"").replace("\\\\", "\\").replace("\\n", "\n")
-    };
-    let mut map = BTreeMap::new();
-    for entry in read("po/ko.po").split("\n\n") {
-        let (mut id, mut s, mut into) = (String::new(), String::new(), 0);
-        for line in entry.lines() {
-            if let Some(r) = line.strip_prefix("msgid ") {
-                into = 1;
-                id += &unquote(r);
-            } else if let Some(r) = line.strip_prefix("msgstr ") {
-                into = 2;
-                s += &unquote(r);
-            } else if line.starts_with('"') {
-                match into {
-                    1 => id += &unquote(line),
-                    2 => s += &unquote(line),
-                    _ => {}
-                }
-            }
-        }
-        map.insert(words(&id), words(&s));
-    }
-    map
+    let entries = xtask::po::parse(&read("po/ko.po")).expect("po/ko.po parses");
+    entries.into_iter().filter(|e| !e.obsolete).map(|e| (words(&e.msgid), words(&e.msgstr.concat()))).collect()
 }
 
 /// The numbered items of the folded "Hints" of section `{#id}`.
