@@ -22,7 +22,7 @@ use crate::time::Now;
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::history::{go_json, safe_encode_string};
 use crate::meta::{self, Selector};
-use crate::refmanager::{self, Claim};
+use crate::refmanager;
 
 pub const SOURCE: &str = "deployment-controller";
 /// `apps.DefaultDeploymentUniqueLabelKey`.
@@ -425,18 +425,8 @@ pub fn sync_deployment(snap: DeploymentSnapshot<'_>, now: impl Into<Now>) -> Vec
     }
     let Ok(selector) = Selector::from_label_selector(Some(&spec.selector)) else { return actions };
     let owner = refmanager::Owner { api_version: "apps/v1", kind: "Deployment", meta: &d.metadata };
-    let mut rss = Vec::new();
-    for rs in snap.replica_sets.iter().filter(|r| meta::namespace(&r.metadata) == ns) {
-        match refmanager::claim_object(owner, &rs.metadata, selector.matches(meta::labels(&rs.metadata))) {
-            Claim::Owned => rss.push(rs.clone()),
-            Claim::Adopt => {
-                actions.push(refmanager::adopt_action("apps/v1", "ReplicaSet", &rs.metadata, owner));
-                rss.push(rs.clone());
-            }
-            Claim::Release => actions.push(refmanager::release_action("apps/v1", "ReplicaSet", &rs.metadata, owner)),
-            Claim::Ignore => {}
-        }
-    }
+    let in_ns = snap.replica_sets.iter().filter(|r| meta::namespace(&r.metadata) == ns);
+    let rss: Vec<ReplicaSet> = refmanager::claim(owner, "apps/v1", "ReplicaSet", in_ns, |r| selector.matches(meta::labels(&r.metadata)), &mut actions).into_iter().cloned().collect();
     let mut ctl = Ctl { d: d.clone(), now, clock, actions, rss, snap };
     if d.metadata.deletion_timestamp.is_some() {
         let new = ctl.get_new_rs(false);

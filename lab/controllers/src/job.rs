@@ -11,7 +11,7 @@
 
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::meta::{self, Selector};
-use crate::refmanager::{self, Claim};
+use crate::refmanager;
 use crate::statefulset::utils::pod_from_template;
 use k8s_openapi::api::batch::v1::{Job, JobCondition, JobStatus, UncountedTerminatedPods};
 use k8s_openapi::api::core::v1::Pod;
@@ -57,18 +57,8 @@ pub fn sync_job(job: &Job, pods: &[&Pod], now: Timestamp, next_suffix: &mut dyn 
     let Ok(selector) = Selector::from_label_selector(spec.selector.as_ref()) else { return actions };
     let owner = refmanager::Owner { api_version: API_VERSION, kind: KIND, meta: &job.metadata };
     let ns = meta::namespace(&job.metadata);
-    let mut owned: Vec<&Pod> = Vec::new();
-    for pod in pods.iter().copied().filter(|p| meta::namespace(&p.metadata) == ns) {
-        match refmanager::claim_object(owner, &pod.metadata, selector.matches(meta::labels(&pod.metadata))) {
-            Claim::Owned => owned.push(pod),
-            Claim::Adopt => {
-                actions.push(refmanager::adopt_action("v1", "Pod", &pod.metadata, owner));
-                owned.push(pod);
-            }
-            Claim::Release => actions.push(refmanager::release_action("v1", "Pod", &pod.metadata, owner)),
-            Claim::Ignore => {}
-        }
-    }
+    let in_ns = pods.iter().copied().filter(|p| meta::namespace(&p.metadata) == ns);
+    let owned: Vec<&Pod> = refmanager::claim(owner, "v1", "Pod", in_ns, |p| selector.matches(meta::labels(&p.metadata)), &mut actions);
     let phase = |p: &Pod| meta::pod_phase(p).to_string();
     let terminating = owned.iter().filter(|p| p.metadata.deletion_timestamp.is_some() && !["Succeeded", "Failed"].contains(&phase(p).as_str())).count() as i32;
     let active: Vec<&Pod> = owned.iter().copied().filter(|p| crate::replicaset::is_pod_active(p)).collect();

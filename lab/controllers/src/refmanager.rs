@@ -79,3 +79,25 @@ pub fn release_action(api_version: &str, kind: &str, obj: &ObjectMeta, owner: Ow
     });
     Action::Patch { target: ObjectRef::new(api_version, kind, obj), patch: Patch::Strategic(patch) }
 }
+
+/// `ClaimObjects` over a list (`ClaimPods`, `ClaimReplicaSets`): the objects `owner` keeps,
+/// adopting matching orphans and releasing owned objects that no longer match; the adoption
+/// and release patches go to `actions`. `matches` is the selector (plus any extra filter).
+pub fn claim<'a, T>(owner: Owner, api_version: &str, kind: &str, objects: impl IntoIterator<Item = &'a T>, matches: impl Fn(&T) -> bool, actions: &mut Vec<Action>) -> Vec<&'a T>
+where
+    T: k8s_openapi::Metadata<Ty = ObjectMeta> + 'a,
+{
+    let mut kept = Vec::new();
+    for obj in objects {
+        match claim_object(owner, obj.metadata(), matches(obj)) {
+            Claim::Owned => kept.push(obj),
+            Claim::Adopt => {
+                actions.push(adopt_action(api_version, kind, obj.metadata(), owner));
+                kept.push(obj);
+            }
+            Claim::Release => actions.push(release_action(api_version, kind, obj.metadata(), owner)),
+            Claim::Ignore => {}
+        }
+    }
+    kept
+}

@@ -14,7 +14,7 @@ use crate::time::Now;
 
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
 use crate::meta::{self, Selector};
-use crate::refmanager::{self, Claim};
+use crate::refmanager;
 use crate::statefulset::utils::pod_from_template;
 
 pub const SOURCE: &str = "replicaset-controller";
@@ -124,18 +124,8 @@ pub fn sync_replica_set(
     let owner = refmanager::Owner { api_version: "apps/v1", kind: "ReplicaSet", meta: &rs.metadata };
 
     // FilterActivePods, then claimPods (adopt matching orphans, release non-matching).
-    let mut pods: Vec<&Pod> = Vec::new();
-    for pod in snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns && is_pod_active(p)) {
-        match refmanager::claim_object(owner, &pod.metadata, selector.matches(meta::labels(&pod.metadata))) {
-            Claim::Owned => pods.push(pod),
-            Claim::Adopt => {
-                actions.push(refmanager::adopt_action("v1", "Pod", &pod.metadata, owner));
-                pods.push(pod);
-            }
-            Claim::Release => actions.push(refmanager::release_action("v1", "Pod", &pod.metadata, owner)),
-            Claim::Ignore => {}
-        }
-    }
+    let active = snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns && is_pod_active(p));
+    let pods: Vec<&Pod> = refmanager::claim(owner, "v1", "Pod", active, |p| selector.matches(meta::labels(&p.metadata)), &mut actions);
 
     if rs.metadata.deletion_timestamp.is_none() {
         manage_replicas(rs, &pods, snap, now.time, next_suffix, &mut actions);

@@ -16,7 +16,7 @@ use crate::time::Now;
 
 use crate::action::{Action, ObjectRef};
 use crate::meta::{self, Selector};
-use crate::refmanager::{self, Claim};
+use crate::refmanager;
 use pod_control::PodControl;
 
 /// Feature gates that change the StatefulSet controller's decisions.
@@ -93,19 +93,8 @@ pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: impl Into<Now>, gat
 
     // getPodsForStatefulSet: ClaimPods with the extra filter isMemberOf. The cache's pods are
     // borrowed, not copied (an adopted pod is the same pod).
-    let mut pods: Vec<&Pod> = Vec::new();
-    for pod in snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns) {
-        let matches = selector.matches(meta::labels(&pod.metadata)) && utils::is_member_of(set, pod);
-        match refmanager::claim_object(owner, &pod.metadata, matches) {
-            Claim::Owned => pods.push(pod),
-            Claim::Adopt => {
-                actions.push(refmanager::adopt_action("v1", "Pod", &pod.metadata, owner));
-                pods.push(pod);
-            }
-            Claim::Release => actions.push(refmanager::release_action("v1", "Pod", &pod.metadata, owner)),
-            Claim::Ignore => {}
-        }
-    }
+    let in_ns = snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns);
+    let pods: Vec<&Pod> = refmanager::claim(owner, "v1", "Pod", in_ns, |p| selector.matches(meta::labels(&p.metadata)) && utils::is_member_of(set, p), &mut actions);
 
     let (more, outcome) = set_control::update_stateful_set(
         set,
