@@ -109,10 +109,14 @@ macro_rules! tr_in {
     };
 }
 
-fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connection> {
+/// Start a lab cluster inside this program (it stops when the program ends), say why and
+/// what its clock means.
+pub fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connection> {
     let speed = std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(voice.lab_speed);
     let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
-    println!("{why}");
+    if !why.is_empty() {
+        println!("{why}");
+    }
     println!("{}", (voice.starting_lab)(lang, &lab.url()));
     println!("{}", clock_line_in(lang, speed, voice.polite));
     Ok(Connection { client: lab.client(), kind: ClusterKind::EmbeddedLab, lab: Some(lab) })
@@ -146,14 +150,34 @@ pub fn clock_line_in(lang: Lang, speed: f64, polite: bool) -> String {
     }
 }
 
+/// What [`choose`] found.
+pub enum Choice {
+    /// The current context, which may be used and answered.
+    Use(Connection),
+    /// No cluster is selected, or the kind or lab cluster selected does not answer: why, in
+    /// words, for the program to say before it starts a lab cluster of its own.
+    NoCluster { why: String },
+}
+
 /// Connect by the rule above: the current context if it may be used and answers within 5 s,
 /// an embedded lab cluster if there is none or a kind/lab one does not answer, otherwise an
 /// [`EnvProblem`].
 pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Result<Connection> {
+    match choose(lang, allow_any_context, voice).await? {
+        Choice::Use(connection) => Ok(connection),
+        Choice::NoCluster { why } => start_embedded_lab(lang, voice, why),
+    }
+}
+
+/// The rule above without its last step: the current context if it may be used and answers
+/// within 5 s, [`Choice::NoCluster`] if there is none or a kind/lab one does not answer,
+/// otherwise an [`EnvProblem`]. The workshop checker starts a lab cluster that outlives it
+/// instead of an embedded one.
+pub async fn choose(lang: Lang, allow_any_context: bool, voice: &Voice) -> Result<Choice> {
     let kubeconfig = match Kubeconfig::read() {
         Ok(kc) if kc.current_context.as_deref().is_some_and(|c| !c.is_empty()) => kc,
         Ok(_) => {
-            return start_embedded_lab(lang, voice, tr_in!(lang, voice.polite, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다.", "kubeconfig에 선택된 컨텍스트가 없습니다."));
+            return Ok(Choice::NoCluster { why: tr_in!(lang, voice.polite, "Your kubeconfig selects no context.", "kubeconfig에 선택된 컨텍스트가 없다.", "kubeconfig에 선택된 컨텍스트가 없습니다.") });
         }
         Err(_) => {
             let why = tr_in!(
@@ -163,7 +187,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
                 "kubeconfig가 없다 (KUBECONFIG, ~/.kube/config).",
                 "kubeconfig가 없습니다 (KUBECONFIG, ~/.kube/config)."
             );
-            return start_embedded_lab(lang, voice, why);
+            return Ok(Choice::NoCluster { why });
         }
     };
     let context = kubeconfig.current_context.clone().unwrap_or_default();
@@ -178,7 +202,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
     match answer {
         Ok(Ok(_)) => {
             println!("{}", (voice.using)(lang, &context, &kind));
-            Ok(Connection { client, kind, lab: None })
+            Ok(Choice::Use(Connection { client, kind, lab: None }))
         }
         // Someone else's cluster that does not answer is the reader's to fix, not ours to replace.
         Ok(Err(e)) if matches!(kind, ClusterKind::Other { .. }) => Err(anyhow::Error::new(EnvProblem(format!("{context}: {e}")))),
@@ -201,7 +225,7 @@ pub async fn connect(lang: Lang, allow_any_context: bool, voice: &Voice) -> Resu
                 "{context} 컨텍스트의 클러스터가 응답하지 않는다 ({err}).{hint}",
                 "{context} 컨텍스트의 클러스터가 응답하지 않습니다 ({err}).{hint}"
             );
-            start_embedded_lab(lang, voice, why)
+            Ok(Choice::NoCluster { why })
         }
     }
 }

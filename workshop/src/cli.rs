@@ -5,9 +5,12 @@
 //! cargo run -p workshop -- check own-claims              check your code in workshop/src/exercises/
 //! cargo run -p workshop -- check own-claims --solution   check the solution instead
 //! cargo run -p workshop -- hint own-claims 1             the first hint (then 2, then 3)
+//! cargo run -p workshop -- lab                           start the workshop's lab cluster (or find it)
+//! cargo run -p workshop -- lab stop                      stop it
 //! ```
 //! Options: `--lang ko|en` (default from LANG), `--allow-any-context`, `--keep` (leave the
-//! namespace, and an embedded lab cluster, for inspection). Exit status: 0 passed, 1 not yet,
+//! namespace for inspection). With no cluster selected, checks run on the workshop's lab
+//! cluster, which outlives them (`session_lab`). Exit status: 0 passed, 1 not yet,
 //! 2 cannot run here, 130 interrupted.
 //!
 //! The solutions are part of this program. The participant's code is not: each exercise file
@@ -36,13 +39,13 @@ fn usage(lang: Lang) -> String {
     tr!(
         lang,
         "usage: cargo run -p workshop -- <command> [exercise] [options]\n\n\
-         commands:\n  list                 the exercises and their files\n  check <exercise>     check your code (workshop/src/exercises/); `check all` checks every exercise\n  hint <exercise> [n]  hint n of an exercise (1, then 2, then 3); without n, the first\n\n\
-         options:\n  --lang ko|en         language (default: from LANG)\n  --solution           check the solution (workshop/solutions/) instead of your code\n  --allow-any-context  run against a context that is neither kind-* nor the lab cluster\n  --keep               keep the exercise's namespace afterwards, and an embedded lab cluster\n                       serving until you press Enter, to look at it with kubectl\n\n\
-         Environment: STS_BOOK_LAB_SPEED=N runs the embedded lab cluster N times faster (default 5).",
+         commands:\n  list                 the exercises and their files\n  check <exercise>     check your code (workshop/src/exercises/); `check all` checks every exercise\n  hint <exercise> [n]  hint n of an exercise (1, then 2, then 3); without n, the first\n  lab                  start the workshop's lab cluster (the checks start it when no cluster is selected)\n                       and print how kubectl reaches it\n  lab stop             stop it\n\n\
+         options:\n  --lang ko|en         language (default: from LANG)\n  --solution           check the solution (workshop/solutions/) instead of your code\n  --allow-any-context  run against a context that is neither kind-* nor the lab cluster\n  --keep               keep the exercise's namespace afterwards, to look at it with kubectl\n\n\
+         Environment: STS_BOOK_LAB_SPEED=N runs the workshop's lab cluster N times faster (default 5).",
         "사용법: cargo run -p workshop -- <명령> [연습 문제] [옵션]\n\n\
-         명령:\n  list                 연습 문제와 파일 목록\n  check <연습 문제>    내 코드를 확인합니다 (workshop/src/exercises/). `check all`은 모든 연습 문제를 확인합니다\n  hint <연습 문제> [n] 연습 문제의 n번째 힌트 (1, 2, 3 순서). n이 없으면 첫 번째 힌트\n\n\
-         옵션:\n  --lang ko|en         언어 (기본값: LANG에서)\n  --solution           내 코드 대신 해답(workshop/solutions/)을 확인합니다\n  --allow-any-context  kind-*도 랩 클러스터도 아닌 컨텍스트에서 실행합니다\n  --keep               끝난 뒤 연습 문제의 네임스페이스를 남기고, 내장 랩 클러스터는 Enter를 누를 때까지\n                       계속 실행해 kubectl로 살펴볼 수 있게 합니다\n\n\
-         환경 변수: STS_BOOK_LAB_SPEED=N이면 내장 랩 클러스터를 N배 빠르게 실행합니다 (기본값 5)."
+         명령:\n  list                 연습 문제와 파일 목록\n  check <연습 문제>    내 코드를 확인합니다 (workshop/src/exercises/). `check all`은 모든 연습 문제를 확인합니다\n  hint <연습 문제> [n] 연습 문제의 n번째 힌트 (1, 2, 3 순서). n이 없으면 첫 번째 힌트\n  lab                  워크숍 랩 클러스터를 시작하고(선택된 클러스터가 없으면 확인할 때 저절로 시작합니다)\n                       kubectl로 접속하는 방법을 보여 줍니다\n  lab stop             워크숍 랩 클러스터를 멈춥니다\n\n\
+         옵션:\n  --lang ko|en         언어 (기본값: LANG에서)\n  --solution           내 코드 대신 해답(workshop/solutions/)을 확인합니다\n  --allow-any-context  kind-*도 랩 클러스터도 아닌 컨텍스트에서 실행합니다\n  --keep               끝난 뒤 연습 문제의 네임스페이스를 남겨 kubectl로 살펴볼 수 있게 합니다\n\n\
+         환경 변수: STS_BOOK_LAB_SPEED=N이면 워크숍 랩 클러스터를 N배 빠르게 실행합니다 (기본값 5)."
     )
 }
 
@@ -137,6 +140,7 @@ pub fn main(participant: Option<Code>) -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        "lab" => return lab_command(lang, args.exercise.as_deref()),
         "check" if args.exercise.as_deref() == Some("all") => catalogue::ALL.iter().collect(),
         "check" => match find(lang, args.exercise.as_deref()) {
             Ok(e) => vec![e],
@@ -181,6 +185,42 @@ pub fn main(participant: Option<Code>) -> ExitCode {
     };
     rt.shutdown_timeout(std::time::Duration::from_millis(300));
     ExitCode::from(code)
+}
+
+/// `lab`, `lab stop`, and `lab serve` (the server process `lab` starts).
+fn lab_command(lang: Lang, action: Option<&str>) -> ExitCode {
+    use crate::session_lab;
+    if action == Some("serve") {
+        return match session_lab::serve() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let done = match action {
+        None | Some("start") => rt.block_on(session_lab::up(lang)),
+        Some("stop") => rt.block_on(session_lab::stop(lang)),
+        Some(other) => {
+            eprintln!("{}\n\n{}", tr!(lang, "lab takes no argument or stop, not {other:?}", "lab 뒤에는 아무것도 쓰지 않거나 stop만 쓸 수 있습니다 (받은 값: {other:?})"), usage(lang));
+            return ExitCode::from(2);
+        }
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}: {}", tr!(lang, "CANNOT RUN", "실행할 수 없습니다"), crate::report::error_text(&e));
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Connect once, check each exercise in turn, print each verdict; the worst exit status.

@@ -14,24 +14,17 @@ use std::time::{Duration, Instant};
 
 pub use cluster_choice::{ClusterKind, Connection, EnvProblem};
 
+
 /// The checker is not a demonstration: its embedded lab runs faster than the examples' does.
 const VOICE: cluster_choice::Voice = cluster_choice::Voice {
-    lab_speed: 5.0,
+    lab_speed: crate::session_lab::DEFAULT_SPEED,
     starting_lab: |lang, url| {
         tr!(
             lang,
-            "Starting the embedded lab cluster at {url} (simulated nodes and pods, no containers); it stops when the check ends\n\
-             (add --keep to keep it serving afterwards, for kubectl).\n\
-             To look at the cluster with kubectl while you work, keep one lab cluster running in another terminal:\n\
-             \x20   cargo run -p lab -- serve --speed 5 --kubeconfig /tmp/lab.yaml\n\
-             and run `export KUBECONFIG=/tmp/lab.yaml` here: the checker and kubectl then use it (context lab).\n\
-             To check against kind instead: kind create cluster --config kind/cluster.yaml",
-            "내장 랩 클러스터를 {url}에서 시작합니다 (노드와 파드를 흉내 내며 컨테이너는 없습니다). 확인이 끝나면 멈춥니다\n\
-             (--keep을 붙이면 끝난 뒤에도 계속 실행되어 kubectl로 볼 수 있습니다).\n\
-             작업하는 동안 kubectl로 클러스터를 보려면 다른 터미널에서 랩 클러스터 하나를 계속 실행하십시오:\n\
-             \x20   cargo run -p lab -- serve --speed 5 --kubeconfig /tmp/lab.yaml\n\
-             그리고 여기에서 `export KUBECONFIG=/tmp/lab.yaml`을 실행하면 확인 프로그램과 kubectl이 그 클러스터(컨텍스트 lab)를 씁니다.\n\
-             kind에서 확인하려면: kind create cluster --config kind/cluster.yaml"
+            "Starting an embedded lab cluster at {url} for this check only (simulated nodes and pods, no containers); it stops when\n\
+             the check ends (add --keep to keep it serving afterwards, for kubectl).",
+            "이 확인에만 쓸 내장 랩 클러스터를 {url}에서 시작합니다 (노드와 파드를 흉내 내며 컨테이너는 없습니다). 확인이 끝나면\n\
+             멈춥니다 (--keep을 붙이면 끝난 뒤에도 계속 실행되어 kubectl로 볼 수 있습니다)."
         )
     },
     refusal: |lang, context| {
@@ -52,9 +45,20 @@ const VOICE: cluster_choice::Voice = cluster_choice::Voice {
     polite: true,
 };
 
-/// Connect as the book's examples do (see "The examples" in the book's design).
+/// Connect as the book's examples do (see "The examples" in the book's design), except that
+/// with no cluster selected the checker uses the workshop's lab cluster, which lives for the
+/// whole session (see [`crate::session_lab`]), and an embedded one only when that cannot start.
 pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> {
-    cluster_choice::connect(lang, allow_any_context, &VOICE).await
+    match cluster_choice::choose(lang, allow_any_context, &VOICE).await? {
+        cluster_choice::Choice::Use(connection) => Ok(connection),
+        cluster_choice::Choice::NoCluster { why } => match crate::session_lab::connect(lang, &why).await {
+            Ok(connection) => Ok(connection),
+            Err(e) => {
+                println!("{}: {}", tr!(lang, "warning", "경고"), crate::report::error_text(&e));
+                cluster_choice::start_embedded_lab(lang, &VOICE, String::new())
+            }
+        },
+    }
 }
 
 const PART_OF: &str = "app.kubernetes.io/part-of";

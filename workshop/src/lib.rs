@@ -17,6 +17,7 @@ pub mod cluster;
 pub mod catalogue;
 pub mod checks;
 pub mod cli;
+pub mod session_lab;
 #[path = "../solutions/mod.rs"]
 pub mod solutions;
 

@@ -1,5 +1,5 @@
 //! The program as a participant runs it: `cargo run -p workshop -- …` with no cluster
-//! selected (it starts the embedded lab cluster). The checker builds each exercise's own
+//! selected (it starts the workshop's lab cluster, each test its own). The checker builds each exercise's own
 //! program with cargo; here `CARGO` points at a stand-in that reports the build of one
 //! exercise as failed and the others as done (cargo test has built them all already), so
 //! that the tests neither run cargo inside cargo nor depend on a file being broken.
@@ -28,10 +28,33 @@ fn stand_in_cargo(broken: &str) -> PathBuf {
     path
 }
 
+/// The workshop's lab cluster of one test: its own directory, and stopped when the test ends
+/// (the server stops when its kubeconfig goes), passed or not.
+struct Session {
+    dir: PathBuf,
+}
+
+impl Session {
+    fn new(name: &str) -> Session {
+        Session { dir: temp_dir(&format!("lab-{name}")) }
+    }
+
+    /// `workshop ARGS` with no cluster selected.
+    fn workshop(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_workshop"));
+        cmd.args(args).env("KUBECONFIG", "/nonexistent/kubeconfig").env("STS_BOOK_LAB_SPEED", "50").env("STS_WORKSHOP_LAB_DIR", &self.dir);
+        cmd
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 fn workshop(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_workshop"));
-    cmd.args(args).env("KUBECONFIG", "/nonexistent/kubeconfig").env("STS_BOOK_LAB_SPEED", "50");
-    cmd
+    Session::new("none").workshop(args)
 }
 
 /// An exercise file that does not compile fails its own check and no other: `check all`
@@ -39,7 +62,8 @@ fn workshop(args: &[&str]) -> Command {
 #[cfg(unix)]
 #[test]
 fn one_exercise_that_does_not_compile_blocks_no_other() {
-    let out = workshop(&["check", "all", "--lang", "en"]).env("CARGO", stand_in_cargo("ex3_peers")).output().unwrap();
+    let session = Session::new("all");
+    let out = session.workshop(&["check", "all", "--lang", "en"]).env("CARGO", stand_in_cargo("ex3_peers")).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
@@ -56,11 +80,12 @@ fn one_exercise_that_does_not_compile_blocks_no_other() {
 #[cfg(unix)]
 #[test]
 fn the_command_explains_a_todo_in_korean_without_a_panic_trace() {
-    let out = workshop(&["check", "writer", "--lang", "ko"]).env("CARGO", stand_in_cargo("none")).output().unwrap();
+    let session = Session::new("ko");
+    let out = session.workshop(&["check", "writer", "--lang", "ko"]).env("CARGO", stand_in_cargo("none")).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("내장 랩 클러스터를") && stdout.contains("시작합니다"), "{stdout}");
+    assert!(stdout.contains("워크숍 랩 클러스터를") && stdout.contains("시작했습니다") && stdout.contains("export KUBECONFIG="), "{stdout}");
     assert!(stdout.contains("`todo!()`가 남아 있습니다"), "{stdout}");
     assert!(stdout.contains("미완료:") && stdout.contains("다시 실행하십시오"), "{stdout}");
     assert!(!stderr.contains("panicked") && !stdout.contains("panicked"), "a panic trace reached the participant:\n{stderr}");
@@ -84,11 +109,54 @@ fn hints_come_one_at_a_time() {
     assert!(err.contains("hints 1 to 3"), "{err}");
 }
 
-/// `--keep` on the embedded lab cluster keeps it serving, with a kubeconfig that kubectl uses
-/// to see what the check left, until the participant presses Enter.
+/// With no cluster selected, the first check starts the workshop's lab cluster and says once
+/// how kubectl reaches it; it outlives the check, so `--keep` means what it says (kubectl sees
+/// what the check left), the next check reuses it, and `lab stop` stops it.
 #[test]
-fn keep_keeps_the_embedded_lab_serving_for_kubectl() {
-    let mut child = workshop(&["check", "writer", "--solution", "--keep", "--lang", "en"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+fn the_workshop_lab_outlives_a_check_for_kubectl_and_the_next_check() {
+    let session = Session::new("keep");
+    let run = |args: &[&str]| {
+        let out = session.workshop(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    };
+    let (code, first, err) = run(&["check", "writer", "--solution", "--keep", "--lang", "en"]);
+    assert_eq!(code, Some(0), "{first}\n{err}");
+    assert!(first.contains("Started the workshop's lab cluster") && first.contains("cargo run -p workshop -- lab stop"), "{first}");
+    let kubeconfig = first.lines().find_map(|l| l.trim().strip_prefix("export KUBECONFIG=")).expect("the command says how kubectl reaches the lab").to_string();
+    assert!(first.contains("Kept namespace sts-workshop-writer"), "{first}");
+    let kubectl = |args: &[&str]| Command::new("kubectl").arg("--kubeconfig").arg(&kubeconfig).args(args).output().expect("kubectl runs");
+    let listed = kubectl(&["get", "statefulset,service", "-n", "sts-workshop-writer", "-o", "name"]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("statefulset.apps/web") && listed.contains("service/web-writer"), "kubectl sees what the check left, after the check ended:\n{listed}");
+
+    // The next check reuses it (and removes the kept namespace first), without the long message.
+    let (code, second, err) = run(&["check", "writer", "--solution", "--lang", "en"]);
+    assert_eq!(code, Some(0), "{second}\n{err}");
+    assert!(second.contains("Using the workshop's lab cluster") && !second.contains("Started the workshop's lab cluster"), "{second}");
+    assert!(second.contains("left over from an earlier check"), "{second}");
+
+    let (code, stopped, err) = run(&["lab", "stop", "--lang", "en"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(stopped.contains("Stopped the workshop's lab cluster"), "{stopped}");
+    assert!(!kubectl(&["get", "nodes", "--request-timeout=2s"]).status.success(), "the lab still answers after lab stop");
+    let (_, again, _) = run(&["lab", "stop", "--lang", "en"]);
+    assert!(again.contains("No workshop lab cluster is running"), "{again}");
+}
+
+/// When the workshop's lab cannot start (here its directory cannot be created), the check says
+/// why and runs on an embedded lab cluster; `--keep` keeps that one serving, with a kubeconfig
+/// that kubectl uses to see what the check left, until the participant presses Enter.
+#[test]
+fn keep_keeps_an_embedded_lab_serving_when_the_workshop_lab_cannot_start() {
+    let blocker = temp_dir("blocked").join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let mut child = workshop(&["check", "writer", "--solution", "--keep", "--lang", "en"])
+        .env("STS_WORKSHOP_LAB_DIR", blocker.join("lab"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen = String::new();
     let kubeconfig = loop {
@@ -99,6 +167,7 @@ fn keep_keeps_the_embedded_lab_serving_for_kubectl() {
             break path.to_string();
         }
     };
+    assert!(seen.contains("warning: cannot create") && seen.contains("Starting an embedded lab cluster"), "{seen}");
     assert!(seen.contains("PASSED"), "{seen}");
     let kubectl = Command::new("kubectl").args(["--kubeconfig", &kubeconfig, "get", "statefulset,service", "-n", "sts-workshop-writer", "-o", "name"]).output().expect("kubectl runs");
     let listed = String::from_utf8_lossy(&kubectl.stdout);
@@ -107,6 +176,7 @@ fn keep_keeps_the_embedded_lab_serving_for_kubectl() {
     child.stdin.take().unwrap().write_all(b"\n").unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(blocker.parent().unwrap());
 }
 
 /// A context that is neither kind-* nor lab is refused (exit status 2) before anything is created.
