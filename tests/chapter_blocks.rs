@@ -8,8 +8,9 @@
 //! runs those commands with kubectl against it, then runs the block in a process of its own
 //! (this binary again, with `STS_CHAPTER_BLOCK=<id>`) whose `KUBECONFIG` is that lab's, so the
 //! block's own `Client::try_default()` reaches it, in the namespace `default` of the lab's
-//! context. A block fails the test when it returns an error, panics, prints none of what it
-//! must, or has not ended after [`BLOCK_LIMIT`] (then it is killed). A block that needs real
+//! context (`KUBECONFIG` is per process: blocks run side by side, up to [`JOBS`] at once, each
+//! with its own lab). A block fails the test when it returns an error, panics, does not print
+//! what it must, or has not ended after [`BLOCK_LIMIT`] (then it is killed). A block that needs real
 //! containers says why in a `<!-- kind only: REASON -->` comment above it; it is compiled, not
 //! run, and the summary names it. `ignore` blocks are `{{#include}}`s of examples and workshop
 //! files, which the tests `examples` and `workshop` run; this test checks they are nothing else.
