@@ -180,7 +180,7 @@ pub fn finite_main_process(c: &k8s_openapi::api::core::v1::Container) -> Option<
 /// (`staging/src/k8s.io/kubectl/pkg/cmd/wait/delete.go`, `IsDeleted`; newer kubectl compares
 /// the UID): a StatefulSet pod removed and recreated under its name between the two leaves
 /// `kubectl delete pod` waiting for a DELETED event that never comes. At speed 20 the stop took
-/// 25 ms, less than kubectl's GET and LIST under load (lab/tests/three_labs.rs).
+/// 25 ms, less than kubectl's GET and LIST under load (lab/tests/cluster/three_labs.rs).
 const MIN_STOP: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// CrashLoopBackOff's delay before restart `n` (the kubelet's one back-off, in lab-controllers).

@@ -8,7 +8,7 @@
 //!
 //! At speed 100: 50s are half a real second, 300s three.
 
-mod common;
+use crate::common;
 
 use common::*;
 use k8s_openapi::api::core::v1::{Node, Pod};

@@ -3,7 +3,7 @@
 //! kubectl: data written through a claim survives the pod, per-pod DNS names of a headless
 //! service resolve, unknown commands exit 127 as a shell's do.
 
-mod common;
+use crate::common;
 
 use common::*;
 use k8s_openapi::api::core::v1::{Pod, Service};

@@ -13,7 +13,7 @@
 //! `EXEC_STRESS_RUNS=N` (default 40) and `EXEC_STRESS_THREADS=T` (default 4) resize it;
 //! `EXEC_STRESS_HOGS=H` (default 2) busy threads load the cores meanwhile.
 
-mod common;
+use crate::common;
 
 use common::{kubectl, kubectl_command, lab, spawn_with_stdin};
 use std::sync::Arc;

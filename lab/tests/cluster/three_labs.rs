@@ -12,7 +12,7 @@
 //! LIST found the new pod and the watch waited for a DELETED event that had already happened.
 //! The kubelet now takes at least a second of real time to stop a pod (`MIN_STOP`).
 
-mod common;
+use crate::common;
 
 use common::{kubectl_command, spawn_with_stdin, web_variant};
 use lab::resources::{PODS, STATEFULSETS};

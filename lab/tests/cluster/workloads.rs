@@ -4,7 +4,7 @@
 //! pods, and the PV controller's `ProvisioningFailed` for a missing class. Each test starts
 //! its own cluster at a high speed factor and drives it through kube-rs.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures::StreamExt;

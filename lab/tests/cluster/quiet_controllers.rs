@@ -2,7 +2,7 @@
 //! whose StatefulSet is still creating pods makes their writes fail with 403 "being terminated"
 //! (cause `NamespaceTerminating`), which upstream controllers skip rather than report.
 
-mod common;
+use crate::common;
 
 use common::{kubectl_at, spawn_with_stdin};
 use std::io::Read;

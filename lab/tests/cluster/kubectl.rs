@@ -1,7 +1,7 @@
 //! The installed kubectl (v1.32) against the lab cluster: every command the book uses.
 //! Each test starts its own server; kubectl reads the kubeconfig the lab writes.
 
-mod common;
+use crate::common;
 
 use common::{kubectl_command, spawn_with_stdin, web_variant};
 use lab::{Lab, LabConfig};

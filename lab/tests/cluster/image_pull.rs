@@ -6,7 +6,7 @@
 //! at an unhealthy one; kubernetes/kubernetes#67250, the "forced rollback" of the StatefulSet
 //! docs), so `kubectl rollout undo` needs a `kubectl delete pod` after it.
 
-mod common;
+use crate::common;
 
 use common::{assert_image_pull_failure_events, kubectl, kubectl_command, lab};
 use std::io::{BufRead, BufReader};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 /// The updates chapter's StatefulSet (`web`, 3 replicas of `nginx:1.27-alpine` with a
 /// readiness probe) and its headless service, from the repository.
-const WEB: &str = include_str!("../../manifests/updates/web.yaml");
+const WEB: &str = include_str!("../../../manifests/updates/web.yaml");
 const BAD: &str = "nginx:1.28-alpin";
 
 /// `kubectl get pods -l app=nginx --no-headers` as (name, ready, status, restarts).

@@ -4,7 +4,7 @@
 //! OpenAPI v3 documents `kubectl explain` reads, and pods as containerd and the ServiceAccount
 //! admission leave them.
 
-mod common;
+use crate::common;
 
 use common::kubectl;
 use kube::discovery::{Discovery, Scope};

@@ -1,7 +1,7 @@
 //! Cluster DNS through `kubectl exec ... nslookup`, as each image's nslookup asks for it:
 //! busybox 1.36 leaves a name with a dot alone (busybox bug 11161), other images search.
 
-mod common;
+use crate::common;
 
 use common::{kubectl, kubectl_command, lab};
 

@@ -3,7 +3,7 @@
 //! collector's Background and Foreground deletion, the Deployment's rollout to a new
 //! ReplicaSet, and graceful pod termination.
 
-mod common;
+use crate::common;
 
 use common::*;
 use k8s_openapi::api::apps::v1::{

@@ -2,7 +2,7 @@
 //! from kindnet's host-local IPAM, and the readiness a started container reports before its
 //! first probe result.
 
-mod common;
+use crate::common;
 
 use common::{SPEED, lab, wait_for};
 use futures::{StreamExt, TryStreamExt};

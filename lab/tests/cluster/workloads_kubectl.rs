@@ -1,7 +1,7 @@
 //! The installed kubectl (v1.32) sees the lab cluster's workloads as it would a kind cluster's:
 //! nodes, the default StorageClass, a StatefulSet's pods with their columns, claims and volumes.
 
-mod common;
+use crate::common;
 
 use common::{kubectl, lab, web_manifest};
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //! pods, scaling 2 → 5 → 3 in order (claims kept), a partitioned rolling update in reverse
 //! ordinal order, and Parallel pod management.
 
-mod common;
+use crate::common;
 
 use common::{kubectl, kubectl_command, web_manifest};
 use lab::{Lab, LabConfig};

@@ -2,7 +2,7 @@
 //! against its own clock: a time in its future prints `<invalid>`), while every duration a spec
 //! asks for still passes 20 times faster: `minReadySeconds`, probe delays, grace periods.
 
-mod common;
+use crate::common;
 
 use common::{kubectl, web_variant};
 use lab::resources::{PODS, STATEFULSETS};

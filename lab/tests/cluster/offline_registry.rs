@@ -5,7 +5,7 @@
 //! runs once the image is preloaded (`LabConfig::preloaded`, `lab serve --preload`, standing
 //! for `kind load docker-image`).
 
-mod common;
+use crate::common;
 
 use common::{SPEED, assert_image_pull_failure_events, kubectl};
 use std::time::{Duration, Instant};
