@@ -1,4 +1,4 @@
-//! `/version`, health checks and legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<g>/<v>`,
+//! `/version` and legacy discovery (`/api`, `/api/v1`, `/apis`, `/apis/<g>/<v>`,
 //! `authorization.k8s.io/v1` included).
 //!
 //! kubectl 1.32 and kube-rs's `Discovery::run_aggregated` ask `/api` and `/apis` for aggregated
@@ -23,11 +23,6 @@ pub fn serve(path: &str, headers: &HeaderMap) -> Option<Response<Body>> {
     let path = path.trim_end_matches('/');
     Some(match path {
         "/version" => json_response(200, &version()),
-        "/healthz" | "/readyz" | "/livez" => Response::builder()
-            .status(200)
-            .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-            .body(Body::from("ok"))
-            .expect("valid response"),
         "/api" if wants_aggregated(headers) => aggregated_response(&aggregated_list(&[("", "v1")])),
         "/apis" if wants_aggregated(headers) => aggregated_response(&aggregated_list(&all_groups().collect::<Vec<_>>())),
         "/api" => json_response(200, &api_versions(headers)),

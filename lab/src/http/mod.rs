@@ -7,6 +7,7 @@ mod authorization;
 mod discovery;
 mod events;
 mod eviction;
+mod health;
 mod negotiate;
 mod openapi;
 mod protobuf;
@@ -114,6 +115,10 @@ pub async fn handle(app: Arc<App>, req: Request<Body>) -> Response<Body> {
     // Fixed documents first.
     if parts.method == Method::GET {
         if let Some(r) = discovery::serve(&path, &parts.headers) {
+            return r;
+        }
+        let pairs: Vec<(String, String)> = parts.uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+        if let Some(r) = health::serve(&path, &pairs) {
             return r;
         }
         if let Some(r) = openapi::serve(&path, &parts.headers) {

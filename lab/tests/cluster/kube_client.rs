@@ -384,6 +384,22 @@ async fn namespace_deletion_empties_it_first() {
     let err = cms.create(&PostParams::default(), &cm("late")).await.unwrap_err();
     assert!(matches!(err, kube::Error::Api(ref s) if s.code == 403), "{err:?}");
 
+    // Its conditions say what is left, in the words of upstream's namespace deleter
+    // (pkg/controller/namespace/deletion/status_condition_utils.go, ProcessContentTotals and
+    // the "ok" variants of updateConditions), in its order.
+    let conditions = |ns: &Namespace| -> Vec<(String, String, String, String)> {
+        ns.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default().into_iter().map(|c| (c.type_, c.status, c.reason.unwrap_or_default(), c.message.unwrap_or_default())).collect()
+    };
+    let held_state = conditions(&nss.get("doomed").await.unwrap());
+    let expected = [
+        ("NamespaceDeletionDiscoveryFailure", "False", "ResourcesDiscovered", "All resources successfully discovered"),
+        ("NamespaceDeletionGroupVersionParsingFailure", "False", "ParsedGroupVersions", "All legacy kube types successfully parsed"),
+        ("NamespaceDeletionContentFailure", "False", "ContentDeleted", "All content successfully deleted, may be waiting on finalization"),
+        ("NamespaceContentRemaining", "True", "SomeResourcesRemain", "Some resources are remaining: configmaps. has 1 resource instances"),
+        ("NamespaceFinalizersRemaining", "True", "SomeFinalizerRemain", "Some finalizers are remaining: example.com/hold in 1 resource instances"),
+    ];
+    assert_eq!(held_state, expected.map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string())).to_vec());
+
     cms.patch("held", &PatchParams::default(), &Patch::Merge(json!({"metadata": {"finalizers": null}}))).await.unwrap();
     let gone = tokio::time::timeout(Duration::from_secs(5), async {
         while nss.get_opt("doomed").await.unwrap().is_some() {
