@@ -79,6 +79,22 @@ pub fn image_pull_policy_for(image: &str) -> &'static str {
 }
 
 /// Apply upstream's `SetObjectDefaults_<Kind>` to `obj` (JSON). Unknown kinds: unchanged.
+/// upstream `Convert_v1_Secret_To_core_Secret` (pkg/apis/core/v1/conversion.go): `stringData`
+/// is write-only; each of its values goes into `data` (overriding a key of the same name), and
+/// the field itself is never stored or returned.
+fn merge_string_data(secret: &mut Map<String, Value>) {
+    let Some(Value::Object(plain)) = secret.remove("stringData") else { return };
+    let data = secret.entry("data").or_insert_with(|| json!({}));
+    if !data.is_object() {
+        *data = json!({});
+    }
+    let data = data.as_object_mut().expect("an object");
+    for (k, v) in plain {
+        let bytes = v.as_str().unwrap_or_default().as_bytes().to_vec();
+        data.insert(k, serde_json::to_value(k8s_openapi::ByteString(bytes)).expect("base64"));
+    }
+}
+
 pub fn apply_defaults(kind: &str, obj: &mut Value) {
     if !obj.is_object() {
         return;
@@ -237,6 +253,7 @@ pub fn apply_defaults(kind: &str, obj: &mut Value) {
         }
         "Secret" => {
             let m = obj.as_object_mut().unwrap();
+            merge_string_data(m);
             default(m, "type", json!("Opaque"));
         }
         "StorageClass" => {

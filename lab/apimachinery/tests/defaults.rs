@@ -378,3 +378,14 @@ fn job_validation_rejects_restart_policy_always_as_upstream() {
     let bad = json!({"metadata": {"name": "a/b"}, "rules": []});
     assert!(validate_create("ClusterRole", &bad).unwrap_err().to_status()["message"].as_str().unwrap().contains("may not contain '/'"));
 }
+
+// upstream Convert_v1_Secret_To_core_Secret (pkg/apis/core/v1/conversion.go): stringData is
+// write-only, merged into data as bytes (a key in both takes stringData's value).
+#[test]
+fn string_data_is_merged_into_data_as_the_v1_conversion_does() {
+    let mut s = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}, "data": {"user": "YWRtaW4="}, "stringData": {"user": "root", "password": "hunter2"}});
+    apply_defaults("Secret", &mut s);
+    assert_eq!(s["data"], json!({"user": "cm9vdA==", "password": "aHVudGVyMg=="}));
+    assert!(s.get("stringData").is_none(), "{s}");
+    assert_eq!(s["type"], "Opaque");
+}

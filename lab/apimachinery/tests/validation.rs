@@ -527,3 +527,41 @@ fn pvc_storage_class_upgrade_from_nil() {
     let got = causes(validate_update("PersistentVolumeClaim", &pvc("1Gi", "Pending"), &old));
     assert_eq!(got.len(), 1, "{got:?}");
 }
+
+// upstream ValidateConfigMap (pkg/apis/core/validation/validation.go): IsConfigMapKey for each
+// key, a key in both data and binaryData, and MaxSecretSize over the whole object
+// (field.NewPath(""), printed `[]`).
+#[test]
+fn validate_config_map_keys_duplicates_and_max_secret_size() {
+    let cm = |data: Value, binary: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default"}, "data": data, "binaryData": binary});
+    assert_eq!(causes(validate_create("ConfigMap", &cm(json!({"app.conf": "x", "KEY_1": "y"}), json!({})))), vec![]);
+    let got = causes(validate_create("ConfigMap", &cm(json!({"a b": "x", "..x": "z", ".": "z", "k": "v"}), json!({"k": "eA=="}))));
+    let key_msg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+    assert_eq!(
+        got,
+        vec![
+            ("FieldValueInvalid".into(), "data[.]".into(), "Invalid value: \".\": must not be '.'".into()),
+            ("FieldValueInvalid".into(), "data[..x]".into(), "Invalid value: \"..x\": must not start with '..'".into()),
+            ("FieldValueInvalid".into(), "data[a b]".into(), format!("Invalid value: \"a b\": {key_msg}")),
+            ("FieldValueInvalid".into(), "data[k]".into(), "Invalid value: \"k\": duplicate of key present in binaryData".into()),
+        ]
+    );
+    // 1 MiB exactly passes; one byte more (text and decoded binary together) does not.
+    let half = "a".repeat(512 * 1024);
+    assert_eq!(causes(validate_create("ConfigMap", &cm(json!({"a": half, "b": half}), json!({})))), vec![]);
+    let err = validate_create("ConfigMap", &cm(json!({"a": half, "b": half}), json!({"c": "eA=="}))).unwrap_err();
+    assert_eq!(err.message(), "ConfigMap \"c\" is invalid: []: Too long: must have at most 1048576 bytes");
+}
+
+// upstream ValidateSecret: the size counts the decoded bytes of data, and names `data`.
+#[test]
+fn validate_secret_counts_decoded_bytes_against_max_secret_size() {
+    let secret = |bytes: usize| {
+        let b64 = serde_json::to_value(k8s_openapi::ByteString(vec![b'a'; bytes])).unwrap();
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"}, "type": "Opaque", "data": {"blob": b64}})
+    };
+    // The base64 text of 1 MiB is 1.33 MiB long: only the decoded length counts.
+    assert_eq!(causes(validate_create("Secret", &secret(1024 * 1024))), vec![]);
+    let err = validate_create("Secret", &secret(1024 * 1024 + 1)).unwrap_err();
+    assert_eq!(err.message(), "Secret \"s\" is invalid: data: Too long: must have at most 1048576 bytes");
+}

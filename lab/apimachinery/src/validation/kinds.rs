@@ -276,6 +276,7 @@ fn validate_kind(kind: &str, obj: &Value, errs: &mut Errs) {
         "Service" => service_spec(obj, errs),
         "PersistentVolumeClaim" => pvc_spec(obj.get("spec").unwrap_or(&Value::Null), "spec", errs),
         "Job" => job_spec(obj.get("spec").unwrap_or(&Value::Null), "spec", errs),
+        "ConfigMap" | "Secret" => config_data(kind, obj, errs),
         "CronJob" => {
             let spec = obj.get("spec").unwrap_or(&Value::Null);
             if str_at(spec, "/schedule").is_empty() {
@@ -285,6 +286,62 @@ fn validate_kind(kind: &str, obj: &Value, errs: &mut Errs) {
         }
         _ => {}
     }
+}
+
+/// upstream `MaxSecretSize` (core/v1): what a ConfigMap's or a Secret's values may total.
+const MAX_SECRET_SIZE: usize = 1024 * 1024;
+
+/// upstream `ValidateConfigMap` and `ValidateSecret` (pkg/apis/core/validation/validation.go):
+/// every key a config key (`IsConfigMapKey`), no ConfigMap key in both `data` and
+/// `binaryData`, and the values (decoded bytes) at most 1 MiB in all. The ConfigMap's size
+/// error is about the whole object (`field.NewPath("")`, which Go prints as `[]`); the
+/// Secret's is about `data`.
+fn config_data(kind: &str, obj: &Value, errs: &mut Errs) {
+    let empty = Map::new();
+    let bag = |key: &str| obj.get(key).and_then(Value::as_object).unwrap_or(&empty);
+    // base64 in JSON: the decoded length, as Go's []byte holds it.
+    let decoded_len = |v: &Value| v.as_str().and_then(|s| serde_json::from_value::<k8s_openapi::ByteString>(Value::String(s.to_string())).ok()).map_or(0, |b| b.0.len());
+    let mut total = 0;
+    let (data, binary) = (bag("data"), bag("binaryData"));
+    for (key, value) in data {
+        for m in is_config_map_key(key) {
+            errs.push(FieldError::invalid(format!("data[{key}]"), BadValue::Str(key.clone()), m));
+        }
+        if kind == "ConfigMap" && binary.contains_key(key) {
+            errs.push(FieldError::invalid(format!("data[{key}]"), BadValue::Str(key.clone()), "duplicate of key present in binaryData"));
+        }
+        total += if kind == "Secret" { decoded_len(value) } else { value.as_str().map_or(0, str::len) };
+    }
+    if kind == "ConfigMap" {
+        for (key, value) in binary {
+            for m in is_config_map_key(key) {
+                errs.push(FieldError::invalid(format!("binaryData[{key}]"), BadValue::Str(key.clone()), m));
+            }
+            total += decoded_len(value);
+        }
+    }
+    if total > MAX_SECRET_SIZE {
+        errs.push(FieldError::too_long(if kind == "ConfigMap" { "[]" } else { "data" }, MAX_SECRET_SIZE));
+    }
+}
+
+/// upstream `IsConfigMapKey` (apimachinery `pkg/util/validation/validation.go`).
+fn is_config_map_key(key: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if key.len() > 253 {
+        out.push(crate::validation::max_len_error(253));
+    }
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)) {
+        out.push(crate::validation::regex_error("a valid config key must consist of alphanumeric characters, '-', '_' or '.'", "[-._a-zA-Z0-9]+", &["key.name", "KEY_NAME", "key-name"]));
+    }
+    if key == "." {
+        out.push("must not be '.'".into());
+    } else if key == ".." {
+        out.push("must not be '..'".into());
+    } else if key.starts_with("..") {
+        out.push("must not start with '..'".into());
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
