@@ -1,5 +1,5 @@
-//! Turns every ```` ```rust ```` block of the book's chapters into Rust that the test
-//! `chapter_blocks` (tests/chapter_blocks.rs) compiles and runs on a lab cluster.
+//! Turns every ```` ```rust ```` block of the book's chapters (`../src`) into Rust that the
+//! test `chapter_blocks` (tests/chapter_blocks.rs) compiles and runs on a lab cluster.
 //!
 //! Writes `$OUT_DIR/chapter_blocks.rs`: one module per block that is not `ignore` (its code as
 //! rustdoc and mdBook read it: a line `# code` is hidden on the page but compiled, `##` stands
@@ -9,16 +9,18 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 fn main() {
-    // Cargo scans the whole folder: a chapter added later is tested too.
-    println!("cargo:rerun-if-changed=src");
+    // The book's chapters, next to this package. Cargo scans the whole folder: a chapter
+    // added later is tested too.
+    let src = Path::new("../src");
+    println!("cargo:rerun-if-changed=../src");
     let mut files = Vec::new();
-    markdown_files(Path::new("src"), &mut files);
+    markdown_files(src, &mut files);
     files.sort();
     let mut modules = String::new();
     let mut table = String::from("pub const BLOCKS: &[Block] = &[\n");
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let chapter = file.strip_prefix("src").unwrap().to_string_lossy().replace('\\', "/");
+        let chapter = file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
         for (n, block) in rust_blocks(&text).into_iter().enumerate() {
             let id = format!("{chapter}#{}", n + 1);
             let path = format!("src/{chapter}");

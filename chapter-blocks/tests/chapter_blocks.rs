@@ -1,19 +1,21 @@
 //! The chapters' Rust code blocks, run on the lab cluster.
 //!
-//! How it works: build.rs turns each ```` ```rust,no_run ```` block of `src/**/*.md` into a
-//! module of this test, its `main` as the page has it (hidden `# ` lines included), and lists
-//! every block in `BLOCKS`. For each block, [`SETUPS`] says what the reader has done by then
-//! (the chapter's kubectl commands: its manifest applied and, where the text says so, waited
-//! for) and what the block must print. The harness starts an embedded lab cluster per block,
-//! runs those commands with kubectl against it, then runs the block in a process of its own
-//! (this binary again, with `STS_CHAPTER_BLOCK=<id>`) whose `KUBECONFIG` is that lab's, so the
-//! block's own `Client::try_default()` reaches it, in the namespace `default` of the lab's
-//! context (`KUBECONFIG` is per process: blocks run side by side, up to [`JOBS`] at once, each
-//! with its own lab). A block fails the test when it returns an error, panics, does not print
-//! what it must, or has not ended after [`BLOCK_LIMIT`] (then it is killed). A block that needs real
-//! containers says why in a `<!-- kind only: REASON -->` comment above it; it is compiled, not
-//! run, and the summary names it. `ignore` blocks are `{{#include}}`s of examples and workshop
-//! files, which the tests `examples` and `workshop` run; this test checks they are nothing else.
+//! How it works: this package's build.rs turns each ```` ```rust,no_run ```` block of
+//! `src/**/*.md` into a module of this test, its `main` as the page has it (hidden `# ` lines
+//! included), and lists every block in `BLOCKS`. For each block, [`SETUPS`] says what the
+//! reader has done by then (the chapter's kubectl commands: its manifest applied and, where the
+//! text says so, waited for) and what the block must print. The harness starts an embedded lab
+//! cluster per block, runs those commands with kubectl against it, then runs the block in a
+//! process of its own (this binary again, with `STS_CHAPTER_BLOCK=<id>`) whose `KUBECONFIG` is
+//! that lab's, so the block's own `Client::try_default()` reaches it, in the namespace
+//! `default` of the lab's context. `KUBECONFIG` being per process, blocks run side by side, up
+//! to [`JOBS`] at once, each with its own lab.
+//!
+//! A block fails the test when it returns an error, panics, does not print what it must, or
+//! has not ended after [`BLOCK_LIMIT`] (then it is killed). A block that needs real containers
+//! says why in a `<!-- kind only: REASON -->` comment above it; it is compiled, not run, and
+//! the summary names it. `ignore` blocks are `{{#include}}`s of examples and workshop files,
+//! which the tests `examples` and `workshop` run; this test checks they are nothing else.
 //!
 //! `cargo test --test chapter_blocks -- updates` runs the blocks whose id (`updates.md#1`)
 //! contains `updates`.
@@ -185,7 +187,8 @@ fn main() -> ExitCode {
     let filters = filters(&args);
 
     let mut problems = check_table();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The repository's root: the chapters' paths and the manifests are relative to it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let started = Instant::now();
     let todo: Vec<(&Block, &Setup)> = blocks::BLOCKS
         .iter()
