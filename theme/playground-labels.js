@@ -83,7 +83,14 @@ window.STS_PLAYGROUND_LABELS = {
     "retention": "Claim retention",
     "setRetention": "Set policy",
     "deleteSts": "Delete the StatefulSet",
-    "delete": "Delete"
+    "delete": "Delete",
+    "deletePodNamed": "Delete pod {pod}",
+    "probePassNamed": "Make {pod}'s readiness probe pass",
+    "probeFailNamed": "Make {pod}'s readiness probe fail",
+    "failNodeNamed": "Fail node {node}",
+    "recoverNodeNamed": "Bring back node {node}",
+    "cascade": "Cascade",
+    "announceDone": "Done: {command}"
   },
   "ko": {
     "title": "플레이그라운드: 시뮬레이션 클러스터",
@@ -164,6 +171,13 @@ window.STS_PLAYGROUND_LABELS = {
     "retention": "클레임 보존 정책",
     "setRetention": "정책 설정",
     "deleteSts": "스테이트풀셋 삭제",
-    "delete": "삭제"
+    "delete": "삭제",
+    "deletePodNamed": "파드 {pod} 삭제",
+    "probePassNamed": "{pod}의 준비성 프로브 통과시키기",
+    "probeFailNamed": "{pod}의 준비성 프로브 실패시키기",
+    "failNodeNamed": "노드 {node}에 장애 발생",
+    "recoverNodeNamed": "노드 {node} 복구",
+    "cascade": "연쇄 삭제 방식",
+    "announceDone": "실행함: {command}"
   }
 };

@@ -320,6 +320,9 @@
             const el = this.el;
             el.classList.add("sts-pg-live");
             el.setAttribute("lang", LANG);
+            // A landmark a screen reader lists and jumps to, named like the panel's title.
+            el.setAttribute("role", "region");
+            el.setAttribute("aria-label", t("title"));
             const speedOptions = SPEEDS.map((s) => "<option value=\"" + s + "\"" + (s === this.speed ? " selected" : "") + ">" + s + "×</option>").join("");
             el.innerHTML =
                 "<div class=\"sts-pg-head\">" +
@@ -331,6 +334,9 @@
                 "<label>" + esc(t("speed")) + " <select data-pg=\"speed\">" + speedOptions + "</select></label>" +
                 "</span></div>" +
                 "<div class=\"sts-pg-status\" data-pg=\"status\" role=\"status\">" + esc(t("loading")) + "</div>" +
+                // What each action did, said once by a screen reader (the log below is redrawn
+                // whole, and would be read whole).
+                "<div class=\"sb-visually-hidden\" data-pg=\"announce\" role=\"status\" aria-live=\"polite\"></div>" +
                 this.intro.join("") +
                 (this.narration.length ? "<section class=\"sts-pg-guide\" data-pg=\"guide\"></section>" : "") +
                 "<section><h4>" + esc(t("nodes")) + "</h4><div data-pg=\"nodes\"></div></section>" +
@@ -345,7 +351,7 @@
                 "<div class=\"sts-pg-row\"><button type=\"button\" data-pg-do=\"apply\">" + esc(t("apply")) + "</button>" +
                 "<code class=\"sts-pg-cmd\" data-pg=\"applyCmd\"></code></div>" +
                 "<div class=\"sts-pg-error\" data-pg=\"applyResult\" role=\"alert\" hidden></div></details>" +
-                "<section><h4>" + esc(t("log")) + "</h4><pre class=\"sts-pg-log\" data-pg=\"log\" aria-live=\"polite\"></pre></section>";
+                "<section><h4>" + esc(t("log")) + "</h4><pre class=\"sts-pg-log\" data-pg=\"log\"></pre></section>";
             this.$ = {};
             for (const node of el.querySelectorAll("[data-pg]")) {
                 this.$[node.dataset.pg] = node;
@@ -353,7 +359,21 @@
             this.$.applyCmd.textContent = "kubectl apply -f " + this.manifestName();
             el.addEventListener("click", (e) => this.onClick(e));
             el.addEventListener("input", (e) => this.onInput(e));
+            // Enter in an action's field presses the action's button, as in a form.
+            el.addEventListener("keydown", (e) => {
+                const d = e.target.dataset || {};
+                if (e.key === "Enter" && d.pgIn && e.target.tagName === "INPUT") {
+                    const b = e.target.closest(".sts-pg-row") && e.target.closest(".sts-pg-row").querySelector("button[data-pg-do]");
+                    if (b) {
+                        e.preventDefault();
+                        b.click();
+                    }
+                }
+            });
             this.$.speed.addEventListener("change", () => { this.speed = Number(this.$.speed.value) || 1; });
+            if (window.StsBook) {
+                window.StsBook.markLanguage(el);
+            }
         }
 
         manifestName() {
@@ -427,9 +447,27 @@
                 }
                 this.$.log.textContent = this.log.join("");
                 this.$.log.scrollTop = this.$.log.scrollHeight;
+                if (window.StsBook) {
+                    window.StsBook.markLanguage(this.$.log);
+                }
+                this.announce(t("announceDone", { command: command }) + " " +
+                    (answer.ok ? (answer.results || []).slice(0, 3).join(". ") : answer.error));
             }
             this.refresh();
             return answer;
+        }
+
+        // Says `text` through the panel's live region; the same words twice are said twice.
+        announce(text) {
+            const box = this.$.announce;
+            box.textContent = "";
+            clearTimeout(this.announced);
+            this.announced = setTimeout(function () {
+                box.textContent = text;
+                if (window.StsBook) {
+                    window.StsBook.markLanguage(box);
+                }
+            }, 50);
         }
 
         makeApi() {
@@ -600,7 +638,17 @@
                 html += "<p class=\"sts-pg-free\">" + esc(t("freePlay")) + "</p>";
             }
             html += "<button type=\"button\" data-pg-do=\"restart\">" + esc(t("restart")) + "</button>";
+            // The reader who pressed "Do this step" with the keyboard stays on it (or on "Start
+            // over" once the steps are done): redrawing must not drop focus to the page.
+            const had = g.contains(document.activeElement) ? document.activeElement.dataset.pgDo : null;
             g.innerHTML = html;
+            if (window.StsBook) {
+                window.StsBook.markLanguage(g);
+            }
+            if (had) {
+                const again = g.querySelector("[data-pg-do=\"" + had + "\"]") || g.querySelector("[data-pg-do=\"restart\"]");
+                again.focus();
+            }
         }
 
         onInput(e) {
@@ -675,7 +723,33 @@
         put(part, html) {
             if (this.last[part] !== html) {
                 this.last[part] = html;
-                this.$[part].innerHTML = html;
+                const box = this.$[part];
+                // The control under the keyboard's focus is drawn anew: focus goes to the same
+                // control (same action, same object), else to the one now at its place, else to
+                // the part itself, never back to the page's start. A field keeps what was typed.
+                const active = box.contains(document.activeElement) ? document.activeElement : null;
+                const stops = () => Array.from(box.querySelectorAll("button, input, select"));
+                const at = active ? stops().indexOf(active) : -1;
+                box.innerHTML = html;
+                if (active) {
+                    const d = active.dataset;
+                    const same = stops().find(function (x) {
+                        return (d.pgIn && x.dataset.pgIn === d.pgIn) || (d.pgDo && x.dataset.pgDo === d.pgDo && x.dataset.pgArg === d.pgArg);
+                    }) || stops().find(function (x) { return d.pgArg && x.dataset.pgArg === d.pgArg; });
+                    const next = same || stops()[Math.min(at, stops().length - 1)];
+                    if (next) {
+                        if (d.pgIn && next.dataset.pgIn === d.pgIn) {
+                            next.value = active.value;
+                        }
+                        next.focus();
+                    } else {
+                        box.tabIndex = -1;
+                        box.focus();
+                    }
+                }
+                if (window.StsBook) {
+                    window.StsBook.markLanguage(box);
+                }
                 // Each cell knows its column's name: a phone shows the rows as cards.
                 for (const table of this.$[part].querySelectorAll("table")) {
                     const heads = Array.from(table.querySelectorAll("thead th")).map(function (th) { return th.textContent; });
@@ -718,8 +792,8 @@
                 const cp = n.metadata.labels && "node-role.kubernetes.io/control-plane" in n.metadata.labels;
                 const state = ready === "True" ? "Ready" : "NotReady";
                 const btn = cp ? "" : this.failed[name]
-                    ? "<button type=\"button\" data-pg-do=\"recoverNode\" data-pg-arg=\"" + esc(name) + "\" title=\"docker start " + esc(name) + "\">" + esc(t("recoverNode")) + "</button>"
-                    : "<button type=\"button\" data-pg-do=\"failNode\" data-pg-arg=\"" + esc(name) + "\" title=\"docker stop " + esc(name) + "\">" + esc(t("failNode")) + "</button>";
+                    ? "<button type=\"button\" data-pg-do=\"recoverNode\" data-pg-arg=\"" + esc(name) + "\" title=\"docker start " + esc(name) + "\" aria-label=\"" + esc(t("recoverNodeNamed", { node: name })) + "\">" + esc(t("recoverNode")) + "</button>"
+                    : "<button type=\"button\" data-pg-do=\"failNode\" data-pg-arg=\"" + esc(name) + "\" title=\"docker stop " + esc(name) + "\" aria-label=\"" + esc(t("failNodeNamed", { node: name })) + "\">" + esc(t("failNode")) + "</button>";
                 return "<li data-node=\"" + esc(name) + "\"><code>" + esc(name) + "</code> <span class=\"sts-pg-badge sts-pg-" + (ready === "True" ? "ok" : "bad") + "\">" +
                     esc(state) + "</span>" + (cp ? " <span class=\"sts-pg-muted\">control-plane</span>" : "") + " " + btn + "</li>";
             }).join("") + "</ul>";
@@ -774,8 +848,9 @@
                 // The revision's hash: the label is "<set>-<hash>", and the set is in the name.
                 const rev = ((p.metadata.labels && p.metadata.labels["controller-revision-hash"]) || "").replace(name.replace(/-\d+$/, "") + "-", "");
                 const actions = term ? "" :
-                    "<button type=\"button\" data-pg-do=\"deletePod\" data-pg-arg=\"" + esc(name) + "\" title=\"kubectl delete pod " + esc(name) + "\">" + esc(t("deletePod")) + "</button> " +
-                    "<button type=\"button\" data-pg-do=\"ready\" data-pg-arg=\"" + esc(name) + "\" data-pg-ready=\"" + (this.probeFailing(name) ? "true" : "false") + "\">" +
+                    "<button type=\"button\" data-pg-do=\"deletePod\" data-pg-arg=\"" + esc(name) + "\" title=\"kubectl delete pod " + esc(name) + "\" aria-label=\"" + esc(t("deletePodNamed", { pod: name })) + "\">" + esc(t("deletePod")) + "</button> " +
+                    "<button type=\"button\" data-pg-do=\"ready\" data-pg-arg=\"" + esc(name) + "\" data-pg-ready=\"" + (this.probeFailing(name) ? "true" : "false") + "\" aria-label=\"" +
+                    esc(this.probeFailing(name) ? t("probePassNamed", { pod: name }) : t("probeFailNamed", { pod: name })) + "\">" +
                     esc(this.probeFailing(name) ? t("probePass") : t("probeFail")) + "</button>";
                 return "<tr data-pod=\"" + esc(name) + "\" class=\"" + (term ? "sts-pg-terminating" : "") + "\">" +
                     "<td><code>" + esc(name) + "</code></td><td data-col=\"phase\">" + phase + "</td>" +
@@ -910,8 +985,8 @@
             const ret = sp.persistentVolumeClaimRetentionPolicy || {};
             const image = sp.template && sp.template.spec && sp.template.spec.containers && sp.template.spec.containers[0] ? sp.template.spec.containers[0].image : "";
             const partition = sp.updateStrategy && sp.updateStrategy.rollingUpdate ? sp.updateStrategy.rollingUpdate.partition || 0 : 0;
-            const sel = function (name, value, options) {
-                return "<select data-pg-in=\"" + name + "\">" + options.map(function (o) {
+            const sel = function (name, value, options, label) {
+                return "<select data-pg-in=\"" + name + "\" aria-label=\"" + esc(label || name) + "\">" + options.map(function (o) {
                     return "<option" + (o === value ? " selected" : "") + ">" + o + "</option>";
                 }).join("") + "</select>";
             };
@@ -920,13 +995,13 @@
                     "<button type=\"button\" data-pg-do=\"" + key + "\">" + esc(button) + "</button><code class=\"sts-pg-cmd\" data-pg-cmd=\"" + key + "\"></code></div>";
             };
             return "<p class=\"sts-pg-muted\">" + esc(t("actingOn", { name: sts })) + "</p>" +
-                row(t("scaleTo"), "<input type=\"number\" min=\"0\" max=\"50\" data-pg-in=\"replicas\" value=\"" + esc(sp.replicas || 0) + "\">", t("scale"), "scale") +
-                row(t("image"), "<input type=\"text\" data-pg-in=\"image\" value=\"" + esc(image) + "\" size=\"22\">", t("setImage"), "image") +
-                row(t("partition"), "<input type=\"number\" min=\"0\" max=\"50\" data-pg-in=\"partition\" value=\"" + esc(partition) + "\">", t("setPartition"), "partition") +
+                row(t("scaleTo"), "<input type=\"number\" min=\"0\" max=\"50\" data-pg-in=\"replicas\" aria-label=\"" + esc(t("scaleTo")) + "\" value=\"" + esc(sp.replicas || 0) + "\">", t("scale"), "scale") +
+                row(t("image"), "<input type=\"text\" data-pg-in=\"image\" aria-label=\"" + esc(t("image")) + "\" value=\"" + esc(image) + "\" size=\"22\">", t("setImage"), "image") +
+                row(t("partition"), "<input type=\"number\" min=\"0\" max=\"50\" data-pg-in=\"partition\" aria-label=\"" + esc(t("partition")) + "\" value=\"" + esc(partition) + "\">", t("setPartition"), "partition") +
                 row(t("onDeleteLabel"), "", t("onDelete"), "onDelete") +
                 row(t("retention"), "whenDeleted " + sel("whenDeleted", ret.whenDeleted || "Retain", ["Retain", "Delete"]) +
                     " whenScaled " + sel("whenScaled", ret.whenScaled || "Retain", ["Retain", "Delete"]), t("setRetention"), "retention") +
-                row(t("deleteSts"), sel("cascade", "background", ["background", "orphan"]), t("delete"), "deleteSts");
+                row(t("deleteSts"), sel("cascade", "background", ["background", "orphan"], t("cascade")), t("delete"), "deleteSts");
         }
 
         // The kubectl command next to each action, as its inputs read now.

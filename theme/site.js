@@ -127,6 +127,42 @@
             }
         });
     }
+    // A modal dialog keeps the keyboard inside it while it is open (WAI-ARIA's dialog pattern):
+    // Tab from its last control goes to its first, Shift+Tab from the first to the last, and
+    // focus that lands behind it (a click on the page) comes back to the search field.
+    function dialogStops() {
+        return Array.from(dialog.querySelectorAll("a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])"))
+            .filter(function (el) { return !el.disabled && el.getClientRects().length > 0; });
+    }
+    if (dialog) {
+        dialog.addEventListener("keydown", function (e) {
+            if (e.key !== "Tab" || dialog.hidden) {
+                return;
+            }
+            const stops = dialogStops();
+            if (stops.length === 0) {
+                return;
+            }
+            const first = stops[0];
+            const last = stops[stops.length - 1];
+            if (e.shiftKey && document.activeElement === first) {
+                e.preventDefault();
+                last.focus();
+            } else if (!e.shiftKey && document.activeElement === last) {
+                e.preventDefault();
+                first.focus();
+            }
+        });
+        document.addEventListener("focusin", function (e) {
+            if (!dialog.hidden && !dialog.contains(e.target)) {
+                focusInput();
+            }
+        });
+        const close = dialog.querySelector(".sb-search-close");
+        if (close) {
+            close.addEventListener("click", closeSearch);
+        }
+    }
     document.addEventListener("keydown", function (e) {
         if (e.key === "Escape" && dialog && !dialog.hidden) {
             e.preventDefault();
@@ -212,6 +248,139 @@
         document.fonts.ready.then(markScrollingCode);
     }
 
+    // --- The first tab stop: past the table of contents to the chapter. ---
+    // mdBook puts the sidebar (a link per chapter) before the menu bar and the chapter: a
+    // keyboard reader would tab through forty links on every page. The skip link moves focus to
+    // the chapter's text, from where Tab goes on to its first link.
+    const main = document.querySelector("#mdbook-content main");
+    if (main && document.body) {
+        if (!main.id) {
+            main.id = "sb-main";
+        }
+        main.tabIndex = -1;
+        const skip = document.createElement("a");
+        skip.className = "sb-skip";
+        skip.href = "#" + main.id;
+        skip.textContent = ko ? "본문으로 건너뛰기" : "Skip to the chapter";
+        skip.addEventListener("click", function (e) {
+            e.preventDefault();
+            main.focus();
+        });
+        document.body.insertBefore(skip, document.body.firstChild);
+        // mdBook's toc.js scrolls the sidebar to the current chapter, and Chromium then starts
+        // the Tab order there, past the skip link: start it at the page's top again (a page
+        // opened at an #anchor keeps the anchor as its start).
+        if (!location.hash && document.activeElement === document.body) {
+            document.body.tabIndex = -1;
+            document.body.focus({ preventScroll: true });
+            document.body.removeAttribute("tabindex");
+        }
+    }
+
+    // mdBook's zoomable images: an invisible checkbox inside a <label> around the image and a
+    // copy of it, so the checkbox is named by the image's description and a screen reader reads
+    // that description again for the copy. The checkbox says what it does; the copy is hidden
+    // from screen readers (it repeats the image). mdBook closes the enlarged image on Escape.
+    document.querySelectorAll(".content .checkbox-img").forEach(function (box) {
+        box.setAttribute("aria-label", ko ? "그림 크게 보기" : "Enlarge the diagram");
+        const copy = box.parentNode.querySelector(".img-wrapper");
+        if (copy) {
+            copy.setAttribute("aria-hidden", "true");
+        }
+    });
+
+    // --- Words of the other language: lang on each run, for screen readers' voices. ---
+    // A Korean page's English (StatefulSet, kubectl, Running and Ready, the theme names) read by
+    // a Korean voice is mangled, and the reverse on English pages (the glossary's Korean terms).
+    // Every run of Latin words in a Korean page's text, and of Hangul in an English page's, is
+    // wrapped in <span lang="…">; code without Hangul gets lang="en" as a whole. One rule for the
+    // whole book, chapters, chrome and the playground (which calls it on what it draws), so no
+    // word is marked by hand and the translated text stays as it is written.
+    const HANGUL = /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/;
+    const other = ko ? "en" : "ko";
+    // A Latin run: words of two letters or more with what joins them inside a phrase
+    // ("Running and Ready", "kube-rs", "spec.replicas"); single letters (a quiz's "(a)") stay.
+    const RUN = ko
+        ? /[A-Za-z][A-Za-z0-9]*(?:(?:[ .'’\/:_-]|, )[A-Za-z0-9]+)*/g
+        : /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[ \u00b7]+[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+)*/g;
+    const SKIP = /^(?:SCRIPT|STYLE|NOSCRIPT|TEXTAREA|SVG|MATH|TITLE|OPTION)$/;
+    function markLanguage(root) {
+        if (!root) {
+            return;
+        }
+        if (ko) {
+            // Code is English unless it holds Korean (a Korean transcript); checked again when
+            // its text changes (the playground's log and commands).
+            const codes = Array.from(root.querySelectorAll("code, pre, kbd, option"));
+            if (root.matches && root.matches("code, pre, kbd, option")) {
+                codes.push(root);
+            }
+            codes.forEach(function (c) {
+                const auto = c.hasAttribute("data-sb-lang");
+                if (HANGUL.test(c.textContent)) {
+                    if (auto) {
+                        c.removeAttribute("lang");
+                        c.removeAttribute("data-sb-lang");
+                    }
+                } else if (!c.hasAttribute("lang")) {
+                    c.setAttribute("lang", "en");
+                    c.setAttribute("data-sb-lang", "");
+                }
+            });
+        }
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+            acceptNode: function (n) {
+                const p = n.parentNode;
+                if (!p || SKIP.test(p.nodeName.toUpperCase()) || p.closest("script, style, noscript, textarea, svg, [data-sb-lang]")) {
+                    return NodeFilter.FILTER_REJECT;
+                }
+                const within = p.closest("[lang]");
+                if (within && within.getAttribute("lang") !== lang) {
+                    return NodeFilter.FILTER_REJECT;
+                }
+                return (ko ? /[A-Za-z]{2}/ : HANGUL).test(n.data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
+            },
+        });
+        const nodes = [];
+        while (walker.nextNode()) {
+            nodes.push(walker.currentNode);
+        }
+        nodes.forEach(function (n) {
+            const text = n.data;
+            const parts = [];
+            let at = 0;
+            RUN.lastIndex = 0;
+            let m;
+            while ((m = RUN.exec(text)) !== null) {
+                if (ko && !/[A-Za-z]{2}/.test(m[0])) {
+                    continue;
+                }
+                parts.push(text.slice(at, m.index), m[0]);
+                at = m.index + m[0].length;
+            }
+            if (parts.length === 0) {
+                return;
+            }
+            parts.push(text.slice(at));
+            const frag = document.createDocumentFragment();
+            parts.forEach(function (piece, i) {
+                if (i % 2 === 0) {
+                    if (piece) {
+                        frag.appendChild(document.createTextNode(piece));
+                    }
+                } else {
+                    const span = document.createElement("span");
+                    span.lang = other;
+                    span.dataset.sbLang = "";
+                    span.textContent = piece;
+                    frag.appendChild(span);
+                }
+            });
+            n.parentNode.replaceChild(frag, n);
+        });
+    }
+    window.StsBook = { markLanguage: markLanguage };
+
     // --- Korean page chrome: mdBook's own menu and help strings. ---
     function set(selector, attrs) {
         document.querySelectorAll(selector).forEach(function (el) {
@@ -250,4 +419,11 @@
         set("a[rel~='next']", { title: "다음 장", "aria-label": "다음 장" });
         set("nav.nav-wrapper, nav.nav-wide-wrapper", { "aria-label": "장 이동" });
     }
+
+    // Last, over the page as the chrome above left it.
+    markLanguage(document.body);
+    // The sidebar's chapter list is drawn by mdBook's toc.js, the page's section list after it.
+    window.addEventListener("load", function () {
+        markLanguage(document.getElementById("mdbook-sidebar"));
+    });
 })();

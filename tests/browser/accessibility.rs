@@ -36,7 +36,7 @@ static AXE_SOURCE: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The built site served on 127.0.0.1 (an ephemeral port), as `cargo xtask serve` serves it.
-static SERVER: LazyLock<String> = LazyLock::new(|| {
+pub(super) static SERVER: LazyLock<String> = LazyLock::new(|| {
     let site = crate::site();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
     let port = listener.local_addr().unwrap().port();
