@@ -177,7 +177,7 @@ window.STS_PLAYGROUND_LABELS = {
     "probeFailNamed": "{pod}의 준비성 프로브 실패시키기",
     "failNodeNamed": "노드 {node}에 장애 발생",
     "recoverNodeNamed": "노드 {node} 복구",
-    "cascade": "연쇄 삭제 방식",
+    "cascade": "캐스케이딩 삭제 방식",
     "announceDone": "실행함: {command}"
   }
 };

@@ -289,6 +289,28 @@
         }
     });
 
+    // --- Diagrams in the theme's colours. ---
+    // Each SVG of the site carries its own dark colours, used when it is opened as
+    // `name.svg#dark` (xtask/src/diagrams.rs); mdBook's dark themes ask for them, and the
+    // theme picker switches them with the page.
+    const DARK_THEMES = ["coal", "navy", "ayu"];
+    function diagramsFollowTheme() {
+        const dark = DARK_THEMES.some(function (t) { return html.classList.contains(t); });
+        document.querySelectorAll(".content main img[src*='.svg']").forEach(function (img) {
+            const src = img.getAttribute("src");
+            const file = src.split("#")[0];
+            if (!/\.svg$/.test(file)) {
+                return;
+            }
+            const wanted = dark ? file + "#dark" : file;
+            if (src !== wanted) {
+                img.setAttribute("src", wanted);
+            }
+        });
+    }
+    diagramsFollowTheme();
+    new MutationObserver(diagramsFollowTheme).observe(html, { attributes: true, attributeFilter: ["class"] });
+
     // --- Words of the other language: lang on each run, for screen readers' voices. ---
     // A Korean page's English (StatefulSet, kubectl, Running and Ready, the theme names) read by
     // a Korean voice is mangled, and the reverse on English pages (the glossary's Korean terms).

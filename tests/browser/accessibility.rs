@@ -9,7 +9,8 @@
 //!
 //! Beside axe, two things a keyboard reader needs and axe does not try: mdBook's sidebar
 //! toggle pressed with Enter and Space, and a code block that scrolls on a phone reachable
-//! with Tab and named in the page's language; the diagrams shown dark in the dark themes;
+//! with Tab and named in the page's language; the diagrams drawn in their own dark colours in
+//! the dark themes;
 //! and no page wider than a 390 px phone.
 
 use std::collections::BTreeMap;
@@ -250,37 +251,56 @@ fn code_blocks_that_scroll_are_focusable_and_named_in_the_pages_language() {
     }
 }
 
-/// The diagrams follow the theme: drawn dark on white, they are shown inverted (hues kept) in
-/// the dark themes and as drawn in the light one, in both languages, each with a text
-/// alternative.
+/// The diagrams follow the theme from inside the SVG: in the dark themes each is shown as
+/// `name.svg#dark` (its own dark colours, xtask/src/diagrams.rs) and draws dark (mean lightness
+/// of its pixels under 0.35), in the light ones as drawn (over 0.6), with no CSS filter, in both
+/// languages, each with a text alternative; switching the theme with the picker switches them.
 #[test]
 fn diagrams_follow_the_theme_in_both_languages() {
     let (_one, mut browser) = super::playground::session();
     let b = &mut browser;
+    // Each diagram of the page: [src, in the theme, CSS filter, alt long enough, mean lightness].
+    let shown = "Promise.all(Array.from(document.querySelectorAll('main img[src*=\".svg\"]:not(.img-wrapper img)')).map(async i => { \
+                 await i.decode(); const c = document.createElement('canvas'); c.width = 80; c.height = 50; \
+                 const x = c.getContext('2d'); x.drawImage(i, 0, 0, 80, 50); const d = x.getImageData(0, 0, 80, 50).data; let sum = 0; \
+                 for (let k = 0; k < d.length; k += 4) sum += (0.2126 * d[k] + 0.7152 * d[k + 1] + 0.0722 * d[k + 2]) / 255; \
+                 return [i.getAttribute('src'), getComputedStyle(i).filter, (i.alt || '').length > 10, Math.round(sum / (d.length / 4) * 100) / 100]; }))";
     for lang in ["ko", "en"] {
         for theme in ["coal", "navy", "ayu", "light", "rust"] {
             let url = format!("{}/{lang}/ordinal-pods.html", *SERVER);
             b.goto(&url).unwrap();
             b.eval(&format!("localStorage.setItem('mdbook-theme', '{theme}')")).unwrap();
             b.goto(&url).unwrap();
-            let shown = b
-                .eval(&format!(
-                    "Array.from(document.querySelectorAll('main img[src$=\".svg\"]')).map(i => [i.getAttribute('src'), \
-                     document.documentElement.classList.contains('{theme}'), getComputedStyle(i).filter, (i.alt || '').length > 10])"
-                ))
-                .unwrap();
-            let shown = shown.as_array().unwrap();
-            assert!(shown.len() >= 2, "{lang}/{theme}: only {} diagrams on ordinal-pods.html", shown.len());
-            for d in shown {
-                let dark = matches!(theme, "coal" | "navy" | "ayu");
-                let filter = d[2].as_str().unwrap_or("");
-                assert_eq!(d[1], Value::Bool(true), "{lang}: the page is not in the {theme} theme");
-                assert_eq!(filter.contains("invert"), dark, "{lang}/{theme}: {} shown with filter {filter:?}", d[0]);
-                assert_eq!(d[3], Value::Bool(true), "{lang}: {} has no text alternative", d[0]);
+            assert_eq!(b.eval(&format!("document.documentElement.classList.contains('{theme}')")).unwrap(), Value::Bool(true), "{lang}: not in {theme}");
+            let found = b.eval(shown).unwrap();
+            let found = found.as_array().unwrap();
+            assert!(found.len() >= 2, "{lang}/{theme}: only {} diagrams on ordinal-pods.html", found.len());
+            let dark = matches!(theme, "coal" | "navy" | "ayu");
+            for d in found {
+                let src = d[0].as_str().unwrap();
+                let light = d[3].as_f64().unwrap();
+                assert_eq!(src.ends_with(".svg#dark"), dark, "{lang}/{theme}: {src}");
+                assert_eq!(d[1], "none", "{lang}/{theme}: {src} shown through a CSS filter");
+                assert_eq!(d[2], Value::Bool(true), "{lang}: {src} has no text alternative");
+                if dark {
+                    assert!(light < 0.35, "{lang}/{theme}: {src} draws light (mean lightness {light})");
+                } else {
+                    assert!(light > 0.6, "{lang}/{theme}: {src} draws dark (mean lightness {light})");
+                }
                 if lang == "ko" {
-                    assert!(d[0].as_str().unwrap().ends_with(".ko.svg"), "ko: {} is not the Korean diagram", d[0]);
+                    assert!(src.split('#').next().unwrap().ends_with(".ko.svg"), "ko: {src} is not the Korean diagram");
                 }
             }
+        }
+        // The picker switches them with the page: light to coal and back, without a reload.
+        for (theme, dark) in [("coal", true), ("light", false)] {
+            b.eval(&format!("document.getElementById('mdbook-theme-toggle').click(); document.getElementById('mdbook-theme-{theme}').click()")).unwrap();
+            b.wait_for(
+                &format!("Array.from(document.querySelectorAll('main img[src*=\".svg\"]')).every(i => i.getAttribute('src').endsWith('#dark') === {dark})"),
+                Duration::from_secs(5),
+                &format!("{lang}: the diagrams to follow the picker to {theme}"),
+            )
+            .unwrap();
         }
     }
 }

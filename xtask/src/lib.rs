@@ -8,6 +8,7 @@
 //! - [`playground`]: the playground core compiled to WebAssembly (the `wasm32-unknown-unknown`
 //!   target installed with rustup on first use) and placed in both sites.
 //! - [`po`]: a small PO reader and the Korean coverage report.
+//! - [`diagrams`]: the SVG diagrams copied into each site with dark-theme colours inside them.
 //! - [`check`]: the built-site checks (links, anchors, images, language twins).
 //! - [`serve`]: the static server and the rebuild-on-change loop.
 //! - [`transcripts`]: the chapters' kubectl transcripts, generated from lab cluster runs.
@@ -16,6 +17,7 @@
 //!   example outputs).
 
 pub mod check;
+pub mod diagrams;
 pub mod html;
 pub mod playground;
 pub mod po;

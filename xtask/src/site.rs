@@ -5,7 +5,7 @@
 //! book/index.html        sends the reader to en/ or ko/ by the browser's language
 //! book/en/               mdbook build (English, src/)
 //! book/ko/               mdbook build with MDBOOK_BOOK__LANGUAGE=ko (gettext, po/ko.po)
-//! book/<lang>/images/    a copy of images/
+//! book/<lang>/images/    a copy of images/ (the SVGs with their dark-theme colours: diagrams.rs)
 //! book/<lang>/pagefind/  the Pagefind index of that language
 //! book/<lang>/theme/playground.wasm, book/<lang>/manifests/
 //!                        the playground core and the manifests its panels preload
@@ -200,7 +200,7 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
             env.push(("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR", dir.display().to_string()));
         }
         run_mdbook(tools, &root, &dest, &env, opts.quiet).with_context(|| format!("building the {lang} book"))?;
-        copy_dir(&root.join("images"), &dest.join("images"))?;
+        crate::diagrams::copy_theme_aware(&root.join("images"), &dest.join("images"))?;
         crate::playground::install_into(&playground, &root, &dest)?;
         step(&format!("built book/{lang}/"), t);
     }
