@@ -7,3 +7,4 @@ pub mod defaults; // the API server's defaulting for the fields the book uses
 pub mod table; // server-side printing (kubectl's columns)
 pub mod patch; // JSON merge patch, JSON patch, strategic merge patch
 pub mod apply; // server-side apply: managed fields and conflicts
+pub mod go_json; // a field of the wrong JSON type, as the Go decoder words it

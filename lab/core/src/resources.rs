@@ -9,12 +9,13 @@ use k8s_openapi::api::{
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-/// Decode into the typed object and encode again. Unknown fields vanish; type errors come back
-/// as the serde message.
+/// Decode into the typed object and encode again. Unknown fields vanish; a scalar field of the
+/// wrong type comes back in the Go decoder's words (`lab_apimachinery::go_json`), other type
+/// errors as the serde message.
 pub type RoundTrip = fn(&Value) -> Result<Value, String>;
 
 fn round_trip<T: Serialize + DeserializeOwned>(v: &Value) -> Result<Value, String> {
-    let typed: T = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+    let typed: T = serde_json::from_value(v.clone()).map_err(|e| lab_apimachinery::go_json::type_error::<T>(v).unwrap_or_else(|| e.to_string()))?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 

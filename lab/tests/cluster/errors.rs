@@ -56,12 +56,17 @@ async fn malformed_bodies_are_400() {
     assert_eq!((code, status(&v)), (400, (400, "BadRequest")));
     let (code, v) = r.send("POST", STS_PATH, "application/yaml", b"metadata: [unclosed".to_vec()).await;
     assert_eq!((code, status(&v).1), (400, "BadRequest"));
-    // A field of the wrong type: upstream's "cannot be handled as a StatefulSet".
+    // A field of the wrong type: upstream's "cannot be handled as a StatefulSet" with the Go
+    // decoder's UnmarshalTypeError (encoding/json decode.go, addErrorContext).
     let mut bad = sts("web");
     bad["spec"]["replicas"] = json!("three");
     let (code, v) = r.json("POST", STS_PATH, bad).await;
     assert_eq!(code, 400);
-    assert!(v["message"].as_str().unwrap().starts_with("StatefulSet in version \"v1\" cannot be handled as a StatefulSet"), "{v}");
+    assert_eq!(
+        v["message"],
+        "StatefulSet in version \"v1\" cannot be handled as a StatefulSet: json: cannot unmarshal string into Go struct field StatefulSetSpec.spec.replicas of type int32",
+        "{v}"
+    );
     // Not an object, or metadata of the wrong shape: 400, not a missing name.
     for body in [json!([]), json!("s"), json!({"metadata": "x"}), json!({"metadata": {"name": 5}}), json!({"apiVersion": 5})] {
         let (code, v) = r.json("POST", "/api/v1/namespaces/default/configmaps", body.clone()).await;
