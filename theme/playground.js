@@ -323,6 +323,17 @@
             // A landmark a screen reader lists and jumps to, named like the panel's title.
             el.setAttribute("role", "region");
             el.setAttribute("aria-label", t("title"));
+            // The panel's sections are headings one level under the chapter's heading before
+            // the panel (the markup says h4; a screen reader hears the level that fits).
+            let level = 2;
+            for (let n = el.previousElementSibling; n; n = n.previousElementSibling) {
+                const m = /^H([1-6])$/.exec(n.tagName);
+                if (m) {
+                    level = Number(m[1]);
+                    break;
+                }
+            }
+            const h4 = "<h4 aria-level=\"" + Math.min(6, level + 1) + "\">";
             const speedOptions = SPEEDS.map((s) => "<option value=\"" + s + "\"" + (s === this.speed ? " selected" : "") + ">" + s + "×</option>").join("");
             el.innerHTML =
                 "<div class=\"sts-pg-head\">" +
@@ -339,19 +350,19 @@
                 "<div class=\"sb-visually-hidden\" data-pg=\"announce\" role=\"status\" aria-live=\"polite\"></div>" +
                 this.intro.join("") +
                 (this.narration.length ? "<section class=\"sts-pg-guide\" data-pg=\"guide\"></section>" : "") +
-                "<section><h4>" + esc(t("nodes")) + "</h4><div data-pg=\"nodes\"></div></section>" +
-                "<section><h4>" + esc(t("statefulSets")) + "</h4><div data-pg=\"sts\"></div></section>" +
-                "<section><h4>" + esc(t("pods")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"pods\"></div></section>" +
-                "<section><h4>" + esc(t("claims")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"claims\"></div></section>" +
-                "<section><h4>" + esc(t("dns")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"dns\"></div></section>" +
-                "<section><h4>" + esc(t("events")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"events\"></div></section>" +
+                "<section>" + h4 + esc(t("nodes")) + "</h4><div data-pg=\"nodes\"></div></section>" +
+                "<section>" + h4 + esc(t("statefulSets")) + "</h4><div data-pg=\"sts\"></div></section>" +
+                "<section>" + h4 + esc(t("pods")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"pods\"></div></section>" +
+                "<section>" + h4 + esc(t("claims")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"claims\"></div></section>" +
+                "<section>" + h4 + esc(t("dns")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"dns\"></div></section>" +
+                "<section>" + h4 + esc(t("events")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"events\"></div></section>" +
                 "<details class=\"sts-pg-actions\" open><summary>" + esc(t("actions")) + "</summary><div data-pg=\"actions\"></div></details>" +
                 "<details class=\"sts-pg-editor\"><summary>" + esc(t("manifest")) + "</summary>" +
                 "<textarea data-pg=\"yaml\" spellcheck=\"false\" rows=\"14\" aria-label=\"" + esc(t("manifest")) + "\"></textarea>" +
                 "<div class=\"sts-pg-row\"><button type=\"button\" data-pg-do=\"apply\">" + esc(t("apply")) + "</button>" +
                 "<code class=\"sts-pg-cmd\" data-pg=\"applyCmd\"></code></div>" +
                 "<div class=\"sts-pg-error\" data-pg=\"applyResult\" role=\"alert\" hidden></div></details>" +
-                "<section><h4>" + esc(t("log")) + "</h4><pre class=\"sts-pg-log\" data-pg=\"log\"></pre></section>";
+                "<section>" + h4 + esc(t("log")) + "</h4><pre class=\"sts-pg-log\" data-pg=\"log\"></pre></section>";
             this.$ = {};
             for (const node of el.querySelectorAll("[data-pg]")) {
                 this.$[node.dataset.pg] = node;

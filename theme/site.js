@@ -54,6 +54,24 @@
             script.src = bundlePath() + "pagefind-ui.js";
             script.onload = function () {
                 // PagefindUI reads <html lang> for its own strings (Korean on Korean pages).
+                // Pagefind says how many results it found only on screen: the same words in a
+                // status region, once the typing has settled, for screen readers.
+                const box = document.getElementById("sb-search-ui");
+                const said = document.createElement("div");
+                said.className = "sb-visually-hidden";
+                said.setAttribute("role", "status");
+                box.parentNode.insertBefore(said, box.nextSibling);
+                let settle = null;
+                new MutationObserver(function () {
+                    clearTimeout(settle);
+                    settle = setTimeout(function () {
+                        const m = box.querySelector(".pagefind-ui__message");
+                        const text = m ? m.textContent.trim() : "";
+                        if (said.textContent !== text) {
+                            said.textContent = text;
+                        }
+                    }, 400);
+                }).observe(box, { subtree: true, childList: true, characterData: true });
                 ui = new PagefindUI({
                     element: "#sb-search-ui",
                     bundlePath: bundlePath(),
@@ -248,6 +266,14 @@
         document.fonts.ready.then(markScrollingCode);
     }
 
+    // mdBook writes the book's title in the menu bar as an <h1>: every page would have two
+    // first-level headings, and a screen reader's list of headings would start with the book
+    // instead of the chapter. The title stays as text.
+    const menuTitle = document.querySelector("#mdbook-menu-bar h1.menu-title");
+    if (menuTitle) {
+        menuTitle.setAttribute("role", "presentation");
+    }
+
     // --- The first tab stop: past the table of contents to the chapter. ---
     // mdBook puts the sidebar (a link per chapter) before the menu bar and the chapter: a
     // keyboard reader would tab through forty links on every page. The skip link moves focus to
@@ -350,17 +376,23 @@
                 }
             });
         }
-        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+        // Text under another language's element (the switch, code marked above, spans from an
+        // earlier call) is left alone; whole subtrees are skipped at their element.
+        const within = root.closest ? root.closest("[lang]") : null;
+        if (within && within.getAttribute("lang") !== lang) {
+            return;
+        }
+        const wanted = ko ? /[A-Za-z]{2}/ : HANGUL;
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
             acceptNode: function (n) {
-                const p = n.parentNode;
-                if (!p || SKIP.test(p.nodeName.toUpperCase()) || p.closest("script, style, noscript, textarea, svg, [data-sb-lang]")) {
-                    return NodeFilter.FILTER_REJECT;
+                if (n.nodeType === 1) {
+                    if (SKIP.test(n.nodeName.toUpperCase()) || n.hasAttribute("data-sb-lang")
+                        || (n.hasAttribute("lang") && n.getAttribute("lang") !== lang)) {
+                        return NodeFilter.FILTER_REJECT;
+                    }
+                    return NodeFilter.FILTER_SKIP;
                 }
-                const within = p.closest("[lang]");
-                if (within && within.getAttribute("lang") !== lang) {
-                    return NodeFilter.FILTER_REJECT;
-                }
-                return (ko ? /[A-Za-z]{2}/ : HANGUL).test(n.data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT;
+                return wanted.test(n.data) ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
             },
         });
         const nodes = [];

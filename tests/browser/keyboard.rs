@@ -7,7 +7,7 @@
 //!   the language switch, the search, an instructor note (and the notes' toolbar), a quiz
 //!   answer and the playground's controls. Each stop shows a focus ring of at least 2 px whose
 //!   colour has 3:1 against what is behind it (WCAG 2.4.7, 1.4.11), is scrolled into view and
-//!   has a name. The Korean chapter is walked in coal, the English pages in light and navy, and
+//!   has a role and a name in Chromium's accessibility tree (what a screen reader announces). The Korean chapter is walked in coal, the English pages in light and navy, and
 //!   in the other themes (light, rust, ayu) each tab stop of the Korean chapter is focused in
 //!   turn and checked the same way.
 //! - Enter, Space and Escape operate what Tab reaches: the skip link, the search dialog (which
@@ -124,6 +124,17 @@ fn open(b: &mut Browser, lang: &str, page: &str, theme: &str) -> String {
     format!("{lang}/{page} ({theme})")
 }
 
+/// The focused element as Chromium's accessibility tree gives it to a screen reader: its role
+/// and its computed name.
+fn accessible(b: &mut Browser) -> (String, String) {
+    let r = b.send("Runtime.evaluate", json!({"expression": "document.activeElement", "returnByValue": false})).unwrap();
+    let Some(id) = r["result"]["objectId"].as_str() else { return (String::new(), String::new()) };
+    let tree = b.send("Accessibility.getPartialAXTree", json!({"objectId": id, "fetchRelatives": false})).unwrap();
+    let node = &tree["nodes"][0];
+    let text = |v: &Value| v["value"].as_str().unwrap_or("").trim().to_owned();
+    (text(&node["role"]), text(&node["name"]))
+}
+
 /// What is wrong with one focused element: no ring (or under 3:1), off screen, out of
 /// document order, no name.
 fn stop_problems(page: &str, n: usize, stop: &Value) -> Vec<String> {
@@ -140,8 +151,12 @@ fn stop_problems(page: &str, n: usize, stop: &Value) -> Vec<String> {
     if stop["inOrder"] != true {
         problems.push(format!("{at}: reached out of document order"));
     }
-    if stop["name"] == "" {
-        problems.push(format!("{at}: has no name"));
+    if stop["name"] == "" || stop["axName"] == "" {
+        problems.push(format!("{at}: has no name (as a screen reader gets it: role {:?}, name {:?})", stop["axRole"], stop["axName"]));
+    }
+    // A control is announced as what it is (link, button, checkbox, …), not as text or a group.
+    if stop["axRole"] == "generic" || stop["axRole"] == "none" || stop["axRole"] == "StaticText" {
+        problems.push(format!("{at}: announced with the role {:?}", stop["axRole"]));
     }
     problems
 }
@@ -153,10 +168,13 @@ fn walk(b: &mut Browser, page: &str, must_reach: &[&str]) -> (Vec<Value>, Vec<St
     let mut problems = Vec::new();
     for _ in 0..expected + 5 {
         press(b, "Tab", false);
-        let stop = b.eval("sbFocusStop()").unwrap();
+        let mut stop = b.eval("sbFocusStop()").unwrap();
         if stop.is_null() {
             break;
         }
+        let (role, name) = accessible(b);
+        stop["axRole"] = Value::from(role);
+        stop["axName"] = Value::from(name);
         problems.extend(stop_problems(page, stops.len() + 1, &stop));
         stops.push(stop);
     }
@@ -236,6 +254,16 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
     let b = &mut browser;
     let page = open(b, "ko", "ordinal-pods.html", "coal");
 
+    // Headings: the chapter's title is the page's only first-level heading (mdBook's menu bar
+    // title is not one), and the playground's sections sit one level under the chapter's
+    // section that holds the panel.
+    let headings = b
+        .eval("[document.querySelectorAll('h1:not([role=presentation])').length, \
+               Array.from(document.querySelectorAll('.sts-playground h4')).map(h => h.getAttribute('aria-level'))]")
+        .unwrap();
+    assert_eq!(headings[0], json!(1), "{page}: first-level headings");
+    assert!(headings[1].as_array().unwrap().len() >= 7 && headings[1].as_array().unwrap().iter().all(|l| l == "3"), "{page}: the panels' heading levels: {}", headings[1]);
+
     // The skip link: Enter moves focus to the chapter; the next Tab is inside it.
     press(b, "Tab", false);
     assert!(focused(b).as_str().unwrap().contains("본문으로 건너뛰기"), "{page}: first Tab on {}", focused(b));
@@ -252,6 +280,13 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
         .unwrap();
     b.send("Input.insertText", json!({"text": "파드"})).unwrap();
     b.wait_for("document.querySelectorAll('#sb-search .pagefind-ui__result').length > 0", Duration::from_secs(15), "search results").unwrap();
+    // The number of results is said in a status region (Pagefind only shows it).
+    b.wait_for(
+        "(() => { const s = document.querySelector('#sb-search [role=status]'); return s && /결과/.test(s.textContent) && s.textContent === document.querySelector('.pagefind-ui__message').textContent.trim(); })()",
+        Duration::from_secs(5),
+        "the results' count in the search dialog's status region",
+    )
+    .unwrap();
     let inside = "document.getElementById('sb-search').contains(document.activeElement)";
     for _ in 0..6 {
         press(b, "Tab", false);
@@ -273,6 +308,7 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
     focus(b, "details.instructor-notes > summary");
     press(b, "Enter", false);
     assert_eq!(b.eval("document.querySelector('details.instructor-notes').open").unwrap(), Value::Bool(true), "{page}: Enter on an instructor note");
+    assert_eq!(accessible(b).1, "강사 노트", "{page}: an instructor note's name as a screen reader gets it");
     b.eval("document.querySelectorAll('details.instructor-notes').forEach(d => d.open = false)").unwrap();
     focus(b, ".workshop-notes-bar button");
     press(b, " ", false);
