@@ -18,26 +18,62 @@ use serde_json::Value;
 
 /// The Go decoder's message for the first field of `obj` whose JSON type does not fit `T`, or
 /// `None` when `obj` decodes, or the problem is not a scalar field of a struct.
+///
+/// Everything here decodes with `serde_json::from_value::<T>`, the decoding the store does
+/// anyway: a path-tracking deserializer would compile every resource's decoder a second time,
+/// over a megabyte of the playground's WebAssembly.
 pub fn type_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
-    let err = serde_path_to_error::deserialize::<_, T>(obj).err()?;
-    let path: Vec<Step> = err.path().iter().map(Step::of).collect::<Option<_>>()?;
-    let message = err.inner().to_string();
-    let (found, expected) = parse(&message)?;
+    describe(obj, &decode_error::<T>)
+}
+
+/// [`type_error`] with the decoder passed in: one copy of this code, not one per resource type.
+fn describe(obj: &Value, decode_error: &dyn Fn(&Value) -> Option<String>) -> Option<String> {
+    let first = decode_error(obj)?;
+    let (found, expected) = parse(&first)?;
     let go_type = scalar_go_type(expected)?;
     let value = go_value(found, go_type)?;
+    // The path to the bad value: at each level, the key (or list item) whose removal changes
+    // the error. Removing anything else leaves it as it is (the decoder stops at the first
+    // error, and a missing required field is only noticed after it).
+    let mut path: Vec<Step> = Vec::new();
+    loop {
+        let here = at(obj, &path)?;
+        let candidates: Vec<Step> = match here {
+            Value::Object(m) => m.keys().cloned().map(Step::Key).collect(),
+            Value::Array(a) => (0..a.len()).map(Step::Index).collect(),
+            _ => break,
+        };
+        let culprit = candidates.into_iter().find(|step| {
+            let mut probe = obj.clone();
+            match (at_mut(&mut probe, &path), step) {
+                (Some(Value::Object(m)), Step::Key(k)) => drop(m.remove(k)),
+                (Some(Value::Array(a)), Step::Index(i)) => drop(a.remove(*i)),
+                _ => return false,
+            }
+            decode_error(&probe).as_deref() != Some(first.as_str())
+        });
+        match culprit {
+            Some(step) => path.push(step),
+            None => break,
+        }
+    }
     // Keys of a struct are its fields; keys of a map are not. The struct is the one holding the
     // last field.
     let mut fields = Vec::new();
     let mut holder = None;
     for (i, step) in path.iter().enumerate() {
         if let Step::Key(name) = step {
-            if let Some(name_of_struct) = struct_name::<T>(obj, &path[..i]) {
+            if let Some(name_of_struct) = struct_name(obj, &path[..i], decode_error) {
                 fields.push(name.as_str());
                 holder = Some(name_of_struct);
             }
         }
     }
     Some(format!("json: cannot unmarshal {value} into Go struct field {}.{} of type {go_type}", holder?, fields.join(".")))
+}
+
+fn decode_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
+    serde_json::from_value::<T>(obj.clone()).err().map(|e| e.to_string())
 }
 
 /// One step of the path to the bad value.
@@ -47,14 +83,18 @@ enum Step {
     Index(usize),
 }
 
-impl Step {
-    fn of(s: &serde_path_to_error::Segment) -> Option<Step> {
-        match s {
-            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
-            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
-            _ => None,
-        }
-    }
+fn at<'a>(v: &'a Value, path: &[Step]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, step| match step {
+        Step::Key(k) => v.get(k.as_str()),
+        Step::Index(i) => v.get(*i),
+    })
+}
+
+fn at_mut<'a>(v: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    path.iter().try_fold(v, |v, step| match step {
+        Step::Key(k) => v.get_mut(k.as_str()),
+        Step::Index(i) => v.get_mut(*i),
+    })
 }
 
 /// Go's `UnmarshalTypeError.Value`: what the JSON held.
@@ -100,19 +140,15 @@ fn parse(message: &str) -> Option<(&str, &str)> {
 
 /// The name of the k8s-openapi struct at `prefix`, if a struct is there: with the value there
 /// replaced by a number, the decoder says what it expected.
-fn struct_name<T: DeserializeOwned>(obj: &Value, prefix: &[Step]) -> Option<String> {
+fn struct_name(obj: &Value, prefix: &[Step], decode_error: &dyn Fn(&Value) -> Option<String>) -> Option<String> {
     let mut probe = obj.clone();
-    let slot = prefix.iter().try_fold(&mut probe, |v, step| match step {
-        Step::Key(k) => v.get_mut(k.as_str()),
-        Step::Index(i) => v.get_mut(*i),
-    })?;
-    *slot = Value::from(0);
-    let err = serde_path_to_error::deserialize::<_, T>(&probe).err()?;
-    let (_, expected) = parse(&err.inner().to_string()).map(|(f, e)| (f.to_string(), e.to_string()))?;
+    *at_mut(&mut probe, prefix)? = Value::from(0);
+    let err = decode_error(&probe)?;
+    let (_, expected) = parse(&err)?;
     // Structs are named by their Go name (`StatefulSetSpec`; a resource by its kind); maps,
     // sequences and scalars by serde's phrases (`a map`, `a sequence`, `i32`).
     let is_struct = expected.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && expected.chars().all(|c| c.is_ascii_alphanumeric());
-    is_struct.then_some(expected)
+    is_struct.then(|| expected.to_string())
 }
 
 #[cfg(test)]
