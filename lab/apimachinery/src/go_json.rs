@@ -19,8 +19,8 @@ use serde_json::Value;
 /// The Go decoder's message for the first field of `obj` whose JSON type does not fit `T`, or
 /// `None` when `obj` decodes, or the problem is not a scalar field of a struct.
 ///
-/// Everything here decodes with `serde_json::from_value::<T>`, the decoding the store does
-/// anyway: a path-tracking deserializer would compile every resource's decoder a second time,
+/// Everything here decodes with `T::deserialize(&Value)`, the decoding the store does
+/// anyway: a path-tracking deserializer (or decoding an owned `Value`) would compile every resource's decoder a second time,
 /// over a megabyte of the playground's WebAssembly.
 pub fn type_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
     describe(obj, &decode_error::<T>)
@@ -73,7 +73,7 @@ fn describe(obj: &Value, decode_error: &dyn Fn(&Value) -> Option<String>) -> Opt
 }
 
 fn decode_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
-    serde_json::from_value::<T>(obj.clone()).err().map(|e| e.to_string())
+    T::deserialize(obj).err().map(|e| e.to_string())
 }
 
 /// One step of the path to the bad value.

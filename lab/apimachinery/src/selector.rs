@@ -598,7 +598,7 @@ pub fn label_selector_from_json(sel: Option<&Value>) -> Result<LabelSelector, Se
     match sel {
         None | Some(Value::Null) => Ok(LabelSelector::nothing()),
         Some(v) => {
-            let api: metav1::LabelSelector = serde_json::from_value(v.clone())
+            let api = <metav1::LabelSelector as serde::Deserialize>::deserialize(v)
                 .map_err(|e| SelectorError::new(format!("invalid label selector: {e}")))?;
             label_selector_from_api(Some(&api))
         }

@@ -15,7 +15,8 @@ use serde_json::Value;
 pub type RoundTrip = fn(&Value) -> Result<Value, String>;
 
 fn round_trip<T: Serialize + DeserializeOwned>(v: &Value) -> Result<Value, String> {
-    let typed: T = serde_json::from_value(v.clone()).map_err(|e| lab_apimachinery::go_json::type_error::<T>(v).unwrap_or_else(|| e.to_string()))?;
+    // Decoded from the borrowed value: no copy of the input first.
+    let typed = T::deserialize(v).map_err(|e| lab_apimachinery::go_json::type_error::<T>(v).unwrap_or_else(|| e.to_string()))?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 

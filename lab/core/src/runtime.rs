@@ -22,6 +22,8 @@ use crate::machinery::{self, PatchType};
 use crate::resources::{self, ResourceType};
 use crate::store::{DeleteOptions, Event as StoreEvent, Store, WriteOptions};
 use crate::strategy::Subresource;
+use k8s_openapi::api::core::v1 as core_v1;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use lab_controllers::{Action, Event, Object, ObjectRef, Patch};
 use serde_json::{Value, json};
@@ -182,6 +184,11 @@ impl Executor {
         WriteOptions { field_manager: Some(self.manager.to_string()), ..Default::default() }
     }
 
+    /// For a body serialised from the controller's typed object ([`WriteOptions::typed_body`]).
+    fn typed_opts(&self) -> WriteOptions {
+        WriteOptions { typed_body: true, ..self.opts() }
+    }
+
     /// Execute in order; stop at the first failure.
     pub fn execute_all(&self, actions: &[Action]) -> Outcome {
         let mut requeue_after: Option<Duration> = None;
@@ -211,13 +218,13 @@ impl Executor {
             Action::Create(o) => {
                 let rt = object_resource(o);
                 let ns = o.metadata().namespace.clone().unwrap_or_default();
-                store.create(rt, &ns, object_value(o), &self.opts()).map(|_| ())
+                store.create(rt, &ns, object_value(o), &self.typed_opts()).map(|_| ())
             }
             Action::Update(o) => {
                 let rt = object_resource(o);
                 let m = o.metadata();
                 let (ns, name) = (m.namespace.clone().unwrap_or_default(), m.name.clone().unwrap_or_default());
-                store.update(rt, &ns, &name, Subresource::Main, object_value(o), &self.opts()).map(|_| ())
+                store.update(rt, &ns, &name, Subresource::Main, object_value(o), &self.typed_opts()).map(|_| ())
             }
             Action::UpdateStatus(o) => {
                 let rt = object_resource(o);
@@ -226,9 +233,10 @@ impl Executor {
                 let want = object_value(o);
                 let sub = if rt.status { Subresource::Status } else { Subresource::Main };
                 let mut body = want.clone();
+                let mut opts = self.typed_opts();
                 // Upstream's status updaters copy the status onto a fresh read on conflict.
                 for _ in 0..5 {
-                    match store.update(rt, &ns, &name, sub, body, &self.opts()) {
+                    match store.update(rt, &ns, &name, sub, body, &opts) {
                         Err(e) if e.code == 409 => {
                             let fresh = store.get(rt, &ns, &name)?;
                             if fresh["metadata"]["uid"] != want["metadata"]["uid"] && want["metadata"]["uid"].is_string() {
@@ -237,6 +245,7 @@ impl Executor {
                             let mut f = (*fresh).clone();
                             f["status"] = want["status"].clone();
                             body = f;
+                            opts = self.opts();
                         }
                         other => return other.map(|_| ()),
                     }
@@ -326,27 +335,32 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
     let nanos = now.as_nanosecond() as u128 + seq as u128;
     let r: &ObjectRef = &ev.regarding;
-    let mut involved = json!({"kind": r.kind, "name": r.name, "apiVersion": r.api_version});
-    if let Some(n) = &r.namespace {
-        involved["namespace"] = json!(n);
-    }
-    if let Some(u) = &r.uid {
-        involved["uid"] = json!(u);
-    }
-    let mut source = json!({"component": ev.source});
-    if let Some(h) = host {
-        source["host"] = json!(h);
-    }
-    let body = json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": format!("{}.{:x}", r.name, nanos), "namespace": ns},
-        "involvedObject": involved,
-        "reason": ev.reason, "message": ev.message, "type": ev.type_.as_str(),
-        "source": source,
-        "firstTimestamp": format_time(now), "lastTimestamp": format_time(now), "count": 1,
-        "reportingComponent": ev.source, "reportingInstance": host.unwrap_or(""),
-    });
-    if let Ok(w) = store.create(&resources::EVENTS, &ns, body, &WriteOptions::default()) {
+    // Built as the typed core/v1 Event the recorder sends (`typed_body`: no decoding again).
+    let at = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now));
+    let body = core_v1::Event {
+        metadata: ObjectMeta { name: Some(format!("{}.{:x}", r.name, nanos)), namespace: Some(ns.clone()), ..Default::default() },
+        involved_object: core_v1::ObjectReference {
+            kind: Some(r.kind.clone()),
+            name: Some(r.name.clone()),
+            api_version: Some(r.api_version.clone()),
+            namespace: r.namespace.clone(),
+            uid: r.uid.clone(),
+            ..Default::default()
+        },
+        reason: Some(ev.reason.clone()),
+        message: Some(ev.message.clone()),
+        type_: Some(ev.type_.as_str().to_string()),
+        source: Some(core_v1::EventSource { component: Some(ev.source.to_string()), host: host.map(str::to_string) }),
+        first_timestamp: at.clone(),
+        last_timestamp: at,
+        count: Some(1),
+        reporting_component: Some(ev.source.to_string()),
+        reporting_instance: Some(host.unwrap_or("").to_string()),
+        ..Default::default()
+    };
+    let body = serde_json::to_value(&body).expect("an Event serialises");
+    let opts = WriteOptions { typed_body: true, ..Default::default() };
+    if let Ok(w) = store.create(&resources::EVENTS, &ns, body, &opts) {
         let mut names = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner());
         if names.len() > 20_000 {
             names.clear();
@@ -357,7 +371,7 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
 
 /// Decode a stored object into its k8s-openapi type.
 pub fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> Option<T> {
-    serde_json::from_value(v.clone()).ok()
+    T::deserialize(v).ok()
 }
 
 /// Every object of `rt` in `ns`, typed.
@@ -411,14 +425,12 @@ fn store_key(rt: &ResourceType, v: &Value) -> (String, String) {
     (ns.to_string(), v["metadata"]["name"].as_str().unwrap_or("").to_string())
 }
 
-impl<T: serde::de::DeserializeOwned + Clone> TypedCache<T> {
+impl<T: serde::de::DeserializeOwned + Clone + k8s_openapi::Metadata<Ty = ObjectMeta>> TypedCache<T> {
     /// One object, decoded (without `managedFields`, which no controller reads).
     fn decode(v: &Value) -> Option<T> {
-        let mut slim = v.clone();
-        if let Some(m) = slim["metadata"].as_object_mut() {
-            m.remove("managedFields");
-        }
-        typed::<T>(&slim)
+        let mut t = typed::<T>(v)?;
+        t.metadata_mut().managed_fields = None;
+        Some(t)
     }
 
     /// Every object of `rt` in `ns` (all namespaces for `None`), decoded, in the store's

@@ -78,12 +78,18 @@ pub struct WriteOptions {
     pub field_manager: Option<String>,
     /// A server-side apply: managedFields were already computed by `apply`.
     pub apply: bool,
+    /// The body is the serialisation of the resource's k8s-openapi type (a controller's typed
+    /// object, as client-go sends one): decoding it into that type and encoding it again gives
+    /// it back unchanged, with no unknown field, so the store skips that round trip (debug
+    /// builds check that it would change nothing).
+    pub typed_body: bool,
 }
 
 /// The result of a write: the object as stored and any warnings (unknown fields in Warn mode).
 #[derive(Debug, Clone)]
 pub struct Written {
-    pub object: Value,
+    /// Shared with the store (no copy per write).
+    pub object: Arc<Value>,
     pub warnings: Vec<String>,
     pub created: bool,
 }
@@ -102,7 +108,7 @@ pub struct DeleteOptions {
 /// What a delete did.
 #[derive(Debug, Clone)]
 pub struct Deleted {
-    pub object: Value,
+    pub object: Arc<Value>,
     /// False when the object remains (finalizers, or a graceful pod deletion).
     pub gone: bool,
 }
@@ -428,11 +434,22 @@ impl Store {
     /// Decode into the typed object (400 on type errors), report unknown fields per
     /// `fieldValidation`, and apply defaults.
     fn decode(&self, rt: &ResourceType, obj: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
-        let name = name_of(&obj).to_string();
-        let mut decoded = (rt.round_trip)(&obj).map_err(|e| Self::decode_error(rt, &e))?;
+        if opts.typed_body {
+            debug_assert_eq!((rt.round_trip)(&obj).as_ref(), Ok(&obj), "a typed body of {} that the round trip changes", rt.kind);
+            return Self::decoded(rt, None, obj, opts);
+        }
+        let decoded = (rt.round_trip)(&obj).map_err(|e| Self::decode_error(rt, &e))?;
+        Self::decoded(rt, Some(&obj), decoded, opts)
+    }
+
+    /// The rest of [`Store::decode`] once `input` (`None`: a typed body, see
+    /// [`WriteOptions::typed_body`]) has been through the round trip: unknown fields, defaults.
+    fn decoded(rt: &ResourceType, input: Option<&Value>, mut decoded: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
         let mut warnings = Vec::new();
-        if opts.field_validation != FieldValidation::Ignore {
-            let unknown = resources::unknown_fields(&obj, &decoded);
+        if let Some(input) = input
+            && opts.field_validation != FieldValidation::Ignore
+        {
+            let unknown = resources::unknown_fields(input, &decoded);
             if !unknown.is_empty() {
                 if opts.field_validation == FieldValidation::Strict {
                     // Upstream: `strict decoding error: unknown field "spec.foo"` as a 400 BadRequest.
@@ -442,7 +459,6 @@ impl Store {
                 warnings.extend(unknown.iter().map(|f| format!("unknown field \"{f}\"")));
             }
         }
-        let _ = name;
         omit_empty_metadata(&mut decoded);
         machinery::default_object(rt, &mut decoded);
         Ok((decoded, warnings))
@@ -510,29 +526,41 @@ impl Store {
     pub fn create(&self, rt: &'static ResourceType, ns: &str, mut obj: Value, opts: &WriteOptions) -> Result<Written, ApiError> {
         Self::check_api_version(rt, &mut obj)?;
         // Type errors first (a string where the metadata should be is a 400, not a missing name).
-        if let Err(e) = (rt.round_trip)(&obj) {
-            return Err(Self::decode_error(rt, &e));
-        }
-        let body_ns = strategy::namespace_of(&obj).to_string();
-        if rt.namespaced {
-            if !body_ns.is_empty() && body_ns != ns {
-                return Err(ApiError::bad_request(
-                    "the namespace of the provided object does not match the namespace sent on the request",
-                ));
-            }
-            meta_mut(&mut obj).insert("namespace".into(), json!(ns));
+        // The decoded form is kept: the namespace and name set below go into both.
+        let mut decoded = if opts.typed_body {
+            debug_assert_eq!((rt.round_trip)(&obj).as_ref(), Ok(&obj), "a typed body of {} that the round trip changes", rt.kind);
+            None
         } else {
-            meta_mut(&mut obj).remove("namespace");
+            Some((rt.round_trip)(&obj).map_err(|e| Self::decode_error(rt, &e))?)
+        };
+        let body_ns = strategy::namespace_of(&obj).to_string();
+        if rt.namespaced && !body_ns.is_empty() && body_ns != ns {
+            return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
         }
-        if name_of(&obj).is_empty() {
+        let generated = if name_of(&obj).is_empty() {
             let generate = obj["metadata"]["generateName"].as_str().unwrap_or("").to_string();
             if generate.is_empty() {
                 return Err(Self::invalid(rt, "", vec![json!({"reason": "FieldValueRequired", "message": "Required value: name or generateName is required", "field": "metadata.name"})]));
             }
             // Upstream `names.SimpleNameGenerator`: five random characters from a vowel-less alphabet.
-            meta_mut(&mut obj).insert("name".into(), json!(format!("{generate}{}", self.random_suffix())));
+            Some(format!("{generate}{}", self.random_suffix()))
+        } else {
+            None
+        };
+        for o in std::iter::once(&mut obj).chain(decoded.as_mut()) {
+            if rt.namespaced {
+                meta_mut(o).insert("namespace".into(), json!(ns));
+            } else {
+                meta_mut(o).remove("namespace");
+            }
+            if let Some(n) = &generated {
+                meta_mut(o).insert("name".into(), json!(n));
+            }
         }
-        let (mut obj, warnings) = self.decode(rt, obj, opts)?;
+        let (mut obj, warnings) = match decoded {
+            Some(d) => Self::decoded(rt, Some(&obj), d, opts)?,
+            None => Self::decoded(rt, None, obj, opts)?,
+        };
         let name = name_of(&obj).to_string();
         let now = format_time(self.clock.now());
         let _ = &now;
@@ -595,7 +623,7 @@ impl Store {
             return Err(ApiError::already_exists(rt.group, rt.plural, &name));
         }
         if opts.dry_run {
-            return Ok(Written { object: obj, warnings, created: true });
+            return Ok(Written { object: Arc::new(obj), warnings, created: true });
         }
         inner.rv += 1;
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(inner.rv.to_string()));
@@ -605,7 +633,7 @@ impl Store {
         if std::ptr::eq(rt, &resources::NAMESPACES) {
             self.ensure_default_service_account(&name);
         }
-        Ok(Written { object: (*arc).clone(), warnings, created: true })
+        Ok(Written { object: arc, warnings, created: true })
     }
 
     /// What kube-controller-manager puts in every namespace: the `default` ServiceAccount
@@ -699,10 +727,10 @@ impl Store {
         // `GuaranteedUpdate` skips writes that change nothing), so no event and no new version.
         meta_mut(&mut new).insert("resourceVersion".into(), current["metadata"]["resourceVersion"].clone());
         if new == *current {
-            return Ok((Written { object: new, warnings, created: false }, current));
+            return Ok((Written { object: current.clone(), warnings, created: false }, current));
         }
         if dry_run {
-            return Ok((Written { object: new, warnings, created: false }, current));
+            return Ok((Written { object: Arc::new(new), warnings, created: false }, current));
         }
         inner.rv += 1;
         meta_mut(&mut new).insert("resourceVersion".into(), json!(inner.rv.to_string()));
@@ -714,7 +742,7 @@ impl Store {
         } else {
             self.commit(inner, rt, ns, EventType::Modified, arc.clone(), Some(current.clone()));
         }
-        Ok((Written { object: (*arc).clone(), warnings, created: false }, current))
+        Ok((Written { object: arc, warnings, created: false }, current))
     }
 
     /// A gracefully deleted pod stays until its kubelet (part 2) deletes it with grace 0.
@@ -804,13 +832,13 @@ impl Store {
             }
         }
         if opts.dry_run {
-            return Ok(Deleted { object: new, gone: true });
+            return Ok(Deleted { object: Arc::new(new), gone: true });
         }
         inner.rv += 1;
         meta_mut(&mut new).insert("resourceVersion".into(), json!(inner.rv.to_string()));
         let arc = Arc::new(new);
         self.commit(&mut inner, rt, ns, EventType::Deleted, arc.clone(), Some(current));
-        Ok(Deleted { object: (*arc).clone(), gone: true })
+        Ok(Deleted { object: arc, gone: true })
     }
 
     /// Every (resource, namespace, name) stored in namespace `ns`.
@@ -852,7 +880,7 @@ impl Store {
     /// `POST pods/<name>/binding` (upstream `pkg/registry/core/pod/storage` `assignPod`): set
     /// `spec.nodeName` once, and the `PodScheduled` condition, in one write that bypasses the
     /// pod update validation (a pod's spec is otherwise immutable).
-    pub fn bind_pod(&self, ns: &str, name: &str, node: &str, field_manager: &str) -> Result<Value, ApiError> {
+    pub fn bind_pod(&self, ns: &str, name: &str, node: &str, field_manager: &str) -> Result<Arc<Value>, ApiError> {
         let mut inner = self.lock();
         let rt = &resources::PODS;
         let key = (ns.to_string(), name.to_string());
@@ -985,12 +1013,12 @@ mod tests {
     fn stale_update_conflicts_and_no_op_update_keeps_version() {
         let s = store();
         let w = s.create(&CONFIGMAPS, "default", cm("a"), &WriteOptions::default()).unwrap();
-        let mut v1 = w.object.clone();
+        let mut v1 = (*w.object).clone();
         v1["data"]["a"] = json!("2");
         let w2 = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, v1.clone(), &WriteOptions::default()).unwrap();
         let e = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, v1, &WriteOptions::default()).unwrap_err();
         assert_eq!((e.code, e.reason), (409, "Conflict"));
-        let again = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, w2.object.clone(), &WriteOptions::default()).unwrap();
+        let again = s.update(&CONFIGMAPS, "default", "a", Subresource::Main, (*w2.object).clone(), &WriteOptions::default()).unwrap();
         assert_eq!(again.object["metadata"]["resourceVersion"], w2.object["metadata"]["resourceVersion"]);
     }
 
@@ -1015,12 +1043,12 @@ mod tests {
             "template": {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
         let w = s.create(&STATEFULSETS, "default", sts, &WriteOptions::default()).unwrap();
         assert_eq!(w.object["metadata"]["generation"], 1);
-        let mut st = w.object.clone();
+        let mut st = (*w.object).clone();
         st["status"] = json!({"replicas": 1, "availableReplicas": 0});
         let w = s.update(&STATEFULSETS, "default", "web", Subresource::Status, st, &WriteOptions::default()).unwrap();
         assert_eq!(w.object["metadata"]["generation"], 1);
         assert_eq!(w.object["status"]["replicas"], 1);
-        let mut sp = w.object.clone();
+        let mut sp = (*w.object).clone();
         sp["spec"]["replicas"] = json!(3);
         let w = s.update(&STATEFULSETS, "default", "web", Subresource::Main, sp, &WriteOptions::default()).unwrap();
         assert_eq!(w.object["metadata"]["generation"], 2);

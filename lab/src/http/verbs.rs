@@ -62,7 +62,7 @@ fn write_options(req: &Req) -> Result<WriteOptions, ApiError> {
         Some("All") => true,
         Some(other) => return Err(ApiError::bad_request(format!("dryRun: Unsupported value: {other:?}: supported values: \"All\""))),
     };
-    Ok(WriteOptions { dry_run, field_validation, field_manager: Some(field_manager(req)), apply: false })
+    Ok(WriteOptions { dry_run, field_validation, field_manager: Some(field_manager(req)), apply: false, typed_body: false })
 }
 
 fn selector(req: &Req, rt: &ResourceType) -> Result<Selector, ApiError> {

@@ -530,7 +530,8 @@ pub fn apply_revision(set: &StatefulSet, revision: &ControllerRevision) -> State
         if let Some(o) = t.as_object_mut() {
             o.remove("$patch");
         }
-        if let Ok(t) = serde_json::from_value::<PodTemplateSpec>(t) {
+        // From the borrowed value, as every stored object is decoded (one decoder in the wasm).
+        if let Ok(t) = <PodTemplateSpec as serde::Deserialize>::deserialize(&t) {
             spec.template = t;
         }
     }

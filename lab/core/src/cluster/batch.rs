@@ -91,7 +91,7 @@ fn scale_of(store: &Store, c: &OwnerReference, ns: &str) -> Option<i32> {
     // a ReplicaSet of a Deployment counts as its Deployment
     if is(rt, &resources::REPLICASETS)
         && let Some(owner) = obj["metadata"]["ownerReferences"].as_array().and_then(|r| r.iter().find(|o| o["controller"] == true && o["kind"] == "Deployment"))
-        && let Ok(owner) = serde_json::from_value::<OwnerReference>(owner.clone())
+        && let Some(owner) = crate::runtime::typed::<OwnerReference>(owner)
     {
         return scale_of(store, &owner, ns);
     }

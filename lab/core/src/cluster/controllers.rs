@@ -232,11 +232,8 @@ impl Reconciler for GarbageCollector {
         let mut metas: Vec<(String, &'static str, ObjectMeta)> = Vec::new();
         for rt in &kinds {
             for o in objects.get(rt.key).into_iter().flatten() {
-                let mut m = o["metadata"].clone();
-                if let Some(x) = m.as_object_mut() {
-                    x.remove("managedFields");
-                }
-                if let Ok(m) = serde_json::from_value::<ObjectMeta>(m) {
+                if let Some(mut m) = typed::<ObjectMeta>(&o["metadata"]) {
+                    m.managed_fields = None;
                     metas.push((rt.api_version(), rt.kind, m));
                 }
             }
