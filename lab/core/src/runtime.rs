@@ -425,7 +425,7 @@ fn store_key(rt: &ResourceType, v: &Value) -> (String, String) {
     (ns.to_string(), v["metadata"]["name"].as_str().unwrap_or("").to_string())
 }
 
-impl<T: serde::de::DeserializeOwned + Clone + k8s_openapi::Metadata<Ty = ObjectMeta>> TypedCache<T> {
+impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openapi::Metadata<Ty = ObjectMeta>> TypedCache<T> {
     /// One object, decoded (without `managedFields`, which no controller reads).
     fn decode(v: &Value) -> Option<T> {
         let mut t = typed::<T>(v)?;
@@ -464,7 +464,7 @@ impl<T: serde::de::DeserializeOwned + Clone + k8s_openapi::Metadata<Ty = ObjectM
                         if at.is_ok_and(|i| slot.rvs[i] == rv) {
                             continue;
                         }
-                        let Some(t) = Self::decode(&e.object) else {
+                        let Some(t) = e.decoded(Self::decode) else {
                             // Not decodable: list again (which leaves it out).
                             ok = false;
                             break;

@@ -47,16 +47,33 @@ pub struct Event {
     pub previous: Option<Arc<Value>>,
     /// The object serialised once, shared by every watcher that sends it as JSON.
     encoded: std::sync::OnceLock<bytes::Bytes>,
+    /// The object decoded once, shared by every controller cache that reads this change.
+    decoded: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Event {
     pub fn new(rv: u64, resource: &'static ResourceType, namespace: String, kind: EventType, object: Arc<Value>, previous: Option<Arc<Value>>) -> Event {
-        Event { rv, resource, namespace, kind, object, previous, encoded: std::sync::OnceLock::new() }
+        Event { rv, resource, namespace, kind, object, previous, encoded: std::sync::OnceLock::new(), decoded: std::sync::OnceLock::new() }
     }
 
     /// The object as JSON bytes, serialised on first use.
     pub fn object_json(&self) -> bytes::Bytes {
         self.encoded.get_or_init(|| bytes::Bytes::from(serde_json::to_vec(&*self.object).expect("JSON values serialise"))).clone()
+    }
+
+    /// The object decoded with `decode` on first use, then a copy of that for every later
+    /// reader (as informers that share a cache read one decoded object): several controllers
+    /// following the same change decode it once. A reader of another type decodes its own.
+    pub fn decoded<T: Clone + Send + Sync + 'static>(&self, decode: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
+        if let Some(kept) = self.decoded.get() {
+            return match kept.downcast_ref::<Option<T>>() {
+                Some(t) => t.clone(),
+                None => decode(&self.object),
+            };
+        }
+        let t = decode(&self.object);
+        let _ = self.decoded.set(Box::new(t.clone()));
+        t
     }
 }
 

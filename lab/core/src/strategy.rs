@@ -66,7 +66,11 @@ pub fn prepare_for_update(rt: &ResourceType, sub: Subresource, old: &Value, new:
             // upstream `deploymentStatusStrategy.PrepareForUpdate` resets only spec and labels:
             // the controller writes `deployment.kubernetes.io/revision` through /status.
             let annotations = std::ptr::eq(rt, &resources::DEPLOYMENTS).then(|| new["metadata"].get("annotations").cloned());
-            let mut merged = old.clone();
+            // Everything but the old status (which is replaced, so not copied).
+            let mut merged = match old.as_object() {
+                Some(o) => Value::Object(o.iter().filter(|(k, _)| *k != "status").map(|(k, v)| (k.clone(), v.clone())).collect()),
+                None => old.clone(),
+            };
             if let Some(a) = annotations {
                 let m = meta_mut(&mut merged);
                 match a {
@@ -84,7 +88,7 @@ pub fn prepare_for_update(rt: &ResourceType, sub: Subresource, old: &Value, new:
         }
         Subresource::Main | Subresource::Scale => crate::machinery::prepare_for_update(rt, new, old),
     }
-    let old_meta = meta(old).clone();
+    let old_meta = meta(old);
     let m = meta_mut(new);
     // upstream `rest.BeforeUpdate`: "Use the existing UID if none is provided"; a different one
     // stays for validation to reject (`metadata.uid: ... field is immutable`).
