@@ -640,6 +640,8 @@ pub fn prepare_for_update(kind: &str, new: &mut Value, old: &Value) {
     }
     if has_status_subresource(kind) {
         match old.get("status") {
+            // Kept as it is when equal (no copy of the old status).
+            Some(s) if new.get("status") == Some(s) => {}
             Some(s) => new["status"] = s.clone(),
             None => {
                 new.as_object_mut().unwrap().remove("status");

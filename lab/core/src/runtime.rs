@@ -437,6 +437,21 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
     /// order (namespace, name).
     pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Arc<Vec<T>> {
         let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        Self::refresh(&mut lists, store, rt, ns).items.clone()
+    }
+
+    /// The object `name` in namespace `ns` (`""` for cluster-scoped), decoded, from the list
+    /// of all namespaces: the list and the object's index in it.
+    pub fn find(&self, store: &Store, rt: &'static ResourceType, ns: &str, name: &str) -> Option<(Arc<Vec<T>>, usize)> {
+        let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = Self::refresh(&mut lists, store, rt, None);
+        let ns = if rt.namespaced { ns } else { "" };
+        let i = slot.keys.binary_search_by(|(n, m)| (n.as_str(), m.as_str()).cmp(&(ns, name))).ok()?;
+        Some((slot.items.clone(), i))
+    }
+
+    /// Bring the list for `ns` up to date with the store.
+    fn refresh<'a>(lists: &'a mut HashMap<Option<String>, Listed<T>>, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> &'a Listed<T> {
         let slot = lists.entry(ns.map(str::to_string)).or_insert_with(|| Listed { rv: 0, keys: Vec::new(), rvs: Vec::new(), items: Arc::new(Vec::new()) });
         if slot.rv > 0
             && let Some((changes, now)) = store.changes_since(rt, ns, slot.rv)
@@ -485,7 +500,7 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
             }
             if ok {
                 slot.rv = now;
-                return slot.items.clone();
+                return slot;
             }
         }
         // A full list: what has the same resourceVersion as before is reused.
@@ -509,7 +524,7 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
             items.push(t);
         }
         *slot = Listed { rv: now, keys, rvs, items: Arc::new(items) };
-        slot.items.clone()
+        slot
     }
 }
 

@@ -62,29 +62,38 @@ pub fn is_terminating(obj: &Value) -> bool {
 pub fn prepare_for_update(rt: &ResourceType, sub: Subresource, old: &Value, new: &mut Value) {
     match sub {
         Subresource::Status => {
-            let status = new.get("status").cloned();
+            let status = new.as_object_mut().and_then(|o| o.remove("status"));
             // upstream `deploymentStatusStrategy.PrepareForUpdate` resets only spec and labels:
             // the controller writes `deployment.kubernetes.io/revision` through /status.
             let annotations = std::ptr::eq(rt, &resources::DEPLOYMENTS).then(|| new["metadata"].get("annotations").cloned());
-            // Everything but the old status (which is replaced, so not copied).
-            let mut merged = match old.as_object() {
-                Some(o) => Value::Object(o.iter().filter(|(k, _)| *k != "status").map(|(k, v)| (k.clone(), v.clone())).collect()),
-                None => old.clone(),
-            };
+            // Everything but the status is the old object's. What the body already has equal
+            // to it (a controller sends back what it read) is kept rather than copied again.
+            match (new.as_object_mut(), old.as_object()) {
+                (Some(n), Some(o)) => {
+                    n.retain(|k, _| k != "status" && o.contains_key(k));
+                    for (k, v) in o.iter().filter(|(k, _)| *k != "status") {
+                        if n.get(k) != Some(v) {
+                            n.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                _ => {
+                    *new = old.clone();
+                    if let Some(o) = new.as_object_mut() {
+                        o.remove("status");
+                    }
+                }
+            }
             if let Some(a) = annotations {
-                let m = meta_mut(&mut merged);
+                let m = meta_mut(new);
                 match a {
                     Some(a) => m.insert("annotations".into(), a),
                     None => m.remove("annotations"),
                 };
             }
-            match status {
-                Some(s) => merged["status"] = s,
-                None => {
-                    merged.as_object_mut().expect("object").remove("status");
-                }
+            if let Some(s) = status {
+                new["status"] = s;
             }
-            *new = merged;
         }
         Subresource::Main | Subresource::Scale => crate::machinery::prepare_for_update(rt, new, old),
     }

@@ -8,7 +8,7 @@
 use super::NodeHost;
 use super::node_lifecycle::Kubelets;
 use crate::resources;
-use crate::runtime::{Reconciler, key_of, split_key, typed};
+use crate::runtime::{Reconciler, TypedCache, key_of, split_key, typed};
 use crate::store::{Event as StoreEvent, EventType, Store};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
@@ -102,6 +102,8 @@ pub struct Kubelet {
     /// The simulated registry: the catalogue and `--image`s.
     registry: Registry,
     state: Mutex<State>,
+    /// Every pod, decoded (the kubelet's informer cache).
+    pods: TypedCache<Pod>,
 }
 
 impl Kubelet {
@@ -111,7 +113,7 @@ impl Kubelet {
             registry.add(image);
         }
         registry.set_offline(config.offline);
-        Kubelet { host, power, preloaded: config.preloaded.clone(), timings: Timings::default(), registry, state: Mutex::new(State::default()) }
+        Kubelet { host, power, preloaded: config.preloaded.clone(), timings: Timings::default(), registry, state: Mutex::new(State::default()), pods: TypedCache::default() }
     }
 
     /// The IP the kubelet gave a pod, if it runs.
@@ -235,7 +237,18 @@ impl Reconciler for Kubelet {
         }
         let Some(v) = current else { return vec![] };
         let Some(uid) = uid else { return vec![] };
-        let Some(pod) = typed::<Pod>(&v) else { return vec![] };
+        // The pod as the kubelet's cache decoded it (shared with the other controllers that
+        // read this change), or decoded here when the cache has another version.
+        let cached = self.pods.find(store, &resources::PODS, ns, name);
+        let decoded;
+        let pod: &Pod = match &cached {
+            Some((list, i)) if list[*i].metadata.resource_version.as_deref() == v["metadata"]["resourceVersion"].as_str() => &list[*i],
+            _ => {
+                let Some(p) = typed::<Pod>(&v) else { return vec![] };
+                decoded = p;
+                &decoded
+            }
+        };
         let Some(node_name) = pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty()) else { return vec![] };
         if !self.power.running(&node_name) {
             // `docker stop`: nothing runs on the node until it starts again.
