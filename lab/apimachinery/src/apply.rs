@@ -266,11 +266,16 @@ fn filter(set: &mut Set, kind: &str, subresource: &str) {
 }
 
 fn without_managed_fields(v: &Value) -> Value {
-    let mut v = v.clone();
-    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-        m.remove("managedFields");
-    }
-    v
+    // Copied without them (not copied, then removed).
+    let Some(o) = v.as_object() else { return v.clone() };
+    let out = o
+        .iter()
+        .map(|(k, x)| match (k.as_str(), x.as_object()) {
+            ("metadata", Some(m)) => (k.clone(), Value::Object(m.iter().filter(|(f, _)| *f != "managedFields").map(|(f, y)| (f.clone(), y.clone())).collect())),
+            _ => (k.clone(), x.clone()),
+        })
+        .collect();
+    Value::Object(out)
 }
 
 fn root_meta(kind: &str) -> FieldMeta {
