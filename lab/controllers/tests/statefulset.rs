@@ -1038,3 +1038,23 @@ fn scale_down_after_a_requeue_that_saw_the_old_replicas_waits_for_min_ready_seco
     assert!(deleted < shard_3_ready + 10_000, "deleted at {deleted}, Ready at {shard_3_ready}");
     assert_eq!(w.pod_names(), vec!["shard-1", "shard-2"]);
 }
+
+/// upstream `identityMatches` (`pkg/controller/statefulset/stateful_set_utils.go`) compares the
+/// name with `getPodName(set, ordinal)`: `web-01` parses as ordinal 1 but is not `web-1`.
+#[test]
+fn identity_matches_only_the_name_get_pod_name_gives() {
+    let mut w = World::new(web(1));
+    settle(&mut w, 0);
+    let pod = w.pod("web-0").clone();
+    assert!(utils::identity_matches(&w.set, &pod));
+    for name in ["web-00", "web-01", "web-0x", "other-0", "web-"] {
+        let mut p = pod.clone();
+        p.metadata.name = Some(name.into());
+        p.metadata.labels.as_mut().unwrap().insert(utils::POD_NAME_LABEL.into(), name.into());
+        assert!(!utils::identity_matches(&w.set, &p), "{name}");
+    }
+    let mut p = pod.clone();
+    p.metadata.name = Some("web-10".into());
+    p.metadata.labels.as_mut().unwrap().insert(utils::POD_NAME_LABEL.into(), "web-10".into());
+    assert!(utils::identity_matches(&w.set, &p));
+}

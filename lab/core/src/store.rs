@@ -47,13 +47,14 @@ pub struct Event {
     pub previous: Option<Arc<Value>>,
     /// The object serialised once, shared by every watcher that sends it as JSON.
     encoded: std::sync::OnceLock<bytes::Bytes>,
-    /// The object decoded once, shared by every controller cache that reads this change.
-    decoded: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+    /// The object decoded once, shared by every controller cache that reads this change while
+    /// it is among the last [`DECODED_WINDOW`] changes (then dropped: the history keeps only JSON).
+    decoded: Mutex<Option<Box<dyn std::any::Any + Send + Sync>>>,
 }
 
 impl Event {
     pub fn new(rv: u64, resource: &'static ResourceType, namespace: String, kind: EventType, object: Arc<Value>, previous: Option<Arc<Value>>) -> Event {
-        Event { rv, resource, namespace, kind, object, previous, encoded: std::sync::OnceLock::new(), decoded: std::sync::OnceLock::new() }
+        Event { rv, resource, namespace, kind, object, previous, encoded: std::sync::OnceLock::new(), decoded: Mutex::new(None) }
     }
 
     /// The object as JSON bytes, serialised on first use.
@@ -65,17 +66,28 @@ impl Event {
     /// reader (as informers that share a cache read one decoded object): several controllers
     /// following the same change decode it once. A reader of another type decodes its own.
     pub fn decoded<T: Clone + Send + Sync + 'static>(&self, decode: impl FnOnce(&Value) -> Option<T>) -> Option<T> {
-        if let Some(kept) = self.decoded.get() {
-            return match kept.downcast_ref::<Option<T>>() {
+        let mut kept = self.decoded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(any) = kept.as_ref() {
+            return match any.downcast_ref::<Option<T>>() {
                 Some(t) => t.clone(),
                 None => decode(&self.object),
             };
         }
         let t = decode(&self.object);
-        let _ = self.decoded.set(Box::new(t.clone()));
+        *kept = Some(Box::new(t.clone()));
         t
     }
+
+    /// Drop the decoded object (the change has left the window controllers read it in).
+    fn forget_decoded(&self) {
+        self.decoded.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
 }
+
+/// How many of the latest changes keep their decoded object ([`Event::decoded`]): the
+/// controllers read a change soon after it is made, and the history of older changes stays JSON
+/// only, so memory does not grow with the history's length.
+const DECODED_WINDOW: usize = 1024;
 
 /// How unknown fields in a request are treated (`fieldValidation`), upstream default `Warn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -419,6 +431,9 @@ impl Store {
         self.maybe_compact(inner);
         let ev = Arc::new(Event::new(inner.rv, rt, key.0, kind, obj, previous));
         inner.history.push_back(ev.clone());
+        if let Some(old) = inner.history.len().checked_sub(DECODED_WINDOW + 1).and_then(|i| inner.history.get(i)) {
+            old.forget_decoded();
+        }
         while inner.history.len() > self.history_limit {
             if let Some(old) = inner.history.pop_front() {
                 inner.compacted_through = old.rv;

@@ -123,12 +123,20 @@ pub fn is_member_of(set: &StatefulSet, pod: &Pod) -> bool {
     parent_name_and_ordinal(meta::name(&pod.metadata)).0 == set_name(set)
 }
 
+/// Whether the ordinal of `<parent>-<digits>` is written as `strconv.Itoa` writes it.
+fn name_digits_are_canonical(name: &str) -> bool {
+    let digits = name.rsplit_once('-').map_or("", |(_, d)| d);
+    digits == "0" || !digits.starts_with('0')
+}
+
 /// `identityMatches`: name, namespace and the pod-name label.
 pub fn identity_matches(set: &StatefulSet, pod: &Pod) -> bool {
     let (parent, ordinal) = parent_name_and_ordinal(meta::name(&pod.metadata));
     ordinal >= 0
         && parent == set_name(set)
-        && meta::name(&pod.metadata) == pod_name(set, ordinal)
+        // `name == getPodName(set, ordinal)`: the parent matched, so the digits must be the
+        // ordinal as Go formats it (no leading zero); compared without formatting the name.
+        && name_digits_are_canonical(meta::name(&pod.metadata))
         && meta::namespace(&pod.metadata) == meta::namespace(&set.metadata)
         && meta::labels(&pod.metadata).get(POD_NAME_LABEL).map(String::as_str) == Some(meta::name(&pod.metadata))
 }
