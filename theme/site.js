@@ -95,7 +95,7 @@
     }
 
     function focusInput() {
-        const input = dialog.querySelector("input");
+        const input = dialog.querySelector("#sb-search-ui input");
         if (input) {
             input.focus();
             input.select();
@@ -181,6 +181,32 @@
             close.addEventListener("click", closeSearch);
         }
     }
+    // Single-key shortcuts (S and / for the search, mdBook's ? for its help) can be turned
+    // off in the search dialog (WCAG 2.1.4): speech input and a stray key press then type
+    // nothing into the page. The choice is kept for the whole site.
+    const shortcutsBox = document.getElementById("sb-shortcuts");
+    let shortcuts = true;
+    try { shortcuts = localStorage.getItem("sb-shortcuts") !== "off"; } catch (e) { }
+    function showShortcuts() {
+        if (shortcutsBox) {
+            shortcutsBox.checked = shortcuts;
+        }
+        if (toggle) {
+            if (shortcuts) {
+                toggle.setAttribute("aria-keyshortcuts", "s /");
+            } else {
+                toggle.removeAttribute("aria-keyshortcuts");
+            }
+        }
+    }
+    showShortcuts();
+    if (shortcutsBox) {
+        shortcutsBox.addEventListener("change", function () {
+            shortcuts = shortcutsBox.checked;
+            try { localStorage.setItem("sb-shortcuts", shortcuts ? "on" : "off"); } catch (e) { }
+            showShortcuts();
+        });
+    }
     document.addEventListener("keydown", function (e) {
         if (e.key === "Escape" && dialog && !dialog.hidden) {
             e.preventDefault();
@@ -193,6 +219,13 @@
         }
         const target = e.composedPath()[0] || e.target;
         if (/^(?:input|select|textarea)$/i.test(target.nodeName) || target.isContentEditable) {
+            return;
+        }
+        if (!shortcuts) {
+            // mdBook's ? (its help) listens further along: it stops here.
+            if (e.key === "?") {
+                e.stopPropagation();
+            }
             return;
         }
         if (e.key === "s" || e.key === "S" || e.key === "/" || e.key === "ㄴ") {

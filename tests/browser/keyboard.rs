@@ -11,7 +11,8 @@
 //!   in the other themes (light, rust, ayu) each tab stop of the Korean chapter is focused in
 //!   turn and checked the same way.
 //! - Enter, Space and Escape operate what Tab reaches: the skip link, the search dialog (which
-//!   keeps focus inside while open and gives it back on Escape), the notes, a quiz answer, an
+//!   keeps focus inside while open and gives it back on Escape, and turns the single-key
+//!   shortcuts off and on), the notes, a quiz answer, an
 //!   enlarged diagram, and the playground, whose redrawn rows, guide and action fields keep the
 //!   reader's focus and whose actions are announced in a live region.
 //! - Words of the other language carry their `lang` (English in Korean pages, Korean in
@@ -59,6 +60,7 @@ const HELPER: &str = r#"(() => {
   const folded = e => { for (let d = e.closest('details'); d; d = d.parentElement && d.parentElement.closest('details')) {
     if (!d.open && !(d.querySelector(':scope > summary') || { contains: () => false }).contains(e)) return true; } return false; };
   let previous = null;
+  window.sbFocusReset = () => { previous = null; return true; };
   window.sbFocusStop = () => {
     const e = document.activeElement;
     if (!e || e === document.body || e === document.documentElement) { previous = null; return null; }
@@ -101,6 +103,17 @@ fn press(b: &mut Browser, key: &str, shift: bool) {
         let mut params = json!({"type": kind, "key": key, "code": code, "windowsVirtualKeyCode": vk, "modifiers": if shift { 8 } else { 0 }});
         if kind == "keyDown" && !text.is_empty() {
             params["text"] = Value::from(text);
+        }
+        b.send("Input.dispatchKeyEvent", params).unwrap();
+    }
+}
+
+/// A printable key typed on the focused element ("s", "/", "?").
+fn type_key(b: &mut Browser, ch: &str) {
+    for kind in ["keyDown", "keyUp"] {
+        let mut params = json!({"type": kind, "key": ch});
+        if kind == "keyDown" {
+            params["text"] = Value::from(ch);
         }
         b.send("Input.dispatchKeyEvent", params).unwrap();
     }
@@ -276,7 +289,7 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
     // Escape closes it and gives focus back to the button.
     focus(b, "#sb-search-toggle");
     press(b, "Enter", false);
-    b.wait_for("!document.getElementById('sb-search').hidden && document.activeElement.matches('#sb-search input')", Duration::from_secs(15), "the search field focused")
+    b.wait_for("!document.getElementById('sb-search').hidden && document.activeElement.matches('#sb-search .pagefind-ui__search-input')", Duration::from_secs(15), "the search field focused")
         .unwrap();
     b.send("Input.insertText", json!({"text": "파드"})).unwrap();
     b.wait_for("document.querySelectorAll('#sb-search .pagefind-ui__result').length > 0", Duration::from_secs(15), "search results").unwrap();
@@ -288,12 +301,21 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
     )
     .unwrap();
     let inside = "document.getElementById('sb-search').contains(document.activeElement)";
-    for _ in 0..6 {
+    b.eval("sbFocusReset()").unwrap();
+    let mut problems = Vec::new();
+    for n in 1..=6 {
         press(b, "Tab", false);
         assert_eq!(b.eval(inside).unwrap(), Value::Bool(true), "{page}: Tab left the open search dialog for {}", focused(b));
+        // Pagefind's field, clear button and results show the same ring.
+        let mut stop = b.eval("sbFocusStop()").unwrap();
+        let (role, name) = accessible(b);
+        stop["axRole"] = Value::from(role);
+        stop["axName"] = Value::from(name);
+        problems.extend(stop_problems(&format!("{page}, search dialog"), n, &stop));
     }
+    assert!(problems.is_empty(), "{}", crate::listed(&problems));
     // From the first control (the close button) Shift+Tab goes round to the last, Tab back.
-    focus(b, "#sb-search input");
+    focus(b, "#sb-search .pagefind-ui__search-input");
     press(b, "Tab", true);
     assert!(focused(b).as_str().unwrap().contains("검색 닫기"), "{page}: Shift+Tab from the search field reached {}", focused(b));
     press(b, "Tab", true);
@@ -303,6 +325,33 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
     press(b, "Escape", false);
     b.wait_for("document.getElementById('sb-search').hidden && document.activeElement.id === 'sb-search-toggle'", Duration::from_secs(5), "Escape to close the search and focus its button")
         .unwrap();
+
+    // The single-key shortcuts (S and / open the search, ? mdBook's help) can be turned off in
+    // the search dialog, and on again (WCAG 2.1.4).
+    let search_open = "!document.getElementById('sb-search').hidden";
+    let help_open = "getComputedStyle(document.getElementById('mdbook-help-container')).display !== 'none'";
+    press(b, "Enter", false);
+    b.wait_for(search_open, Duration::from_secs(5), "the search to open again").unwrap();
+    focus(b, "#sb-shortcuts");
+    press(b, " ", false);
+    assert_eq!(b.eval("[document.getElementById('sb-shortcuts').checked, localStorage.getItem('sb-shortcuts')]").unwrap(), json!([false, "off"]));
+    press(b, "Escape", false);
+    b.eval("document.activeElement.blur()").unwrap();
+    for key in ["s", "/", "?"] {
+        type_key(b, key);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(b.eval(&format!("[{search_open}, {help_open}]")).unwrap(), json!([false, false]), "{page}: {key:?} with the shortcuts off");
+    }
+    focus(b, "#sb-search-toggle");
+    press(b, "Enter", false);
+    b.wait_for(search_open, Duration::from_secs(5), "the search to open by its button").unwrap();
+    focus(b, "#sb-shortcuts");
+    press(b, " ", false);
+    press(b, "Escape", false);
+    b.eval("document.activeElement.blur()").unwrap();
+    type_key(b, "/");
+    b.wait_for(search_open, Duration::from_secs(5), "/ to open the search with the shortcuts on").unwrap();
+    press(b, "Escape", false);
 
     // An instructor note opens with Enter; the toolbar's button opens them all with a space.
     focus(b, "details.instructor-notes > summary");
