@@ -72,6 +72,7 @@ fn describe(obj: &Value, decode_error: &dyn Fn(&Value) -> Option<String>) -> Opt
     Some(format!("json: cannot unmarshal {value} into Go struct field {}.{} of type {go_type}", holder?, fields.join(".")))
 }
 
+/// As the store decodes (from the borrowed value): the same decoder, compiled once.
 fn decode_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
     T::deserialize(obj).err().map(|e| e.to_string())
 }
