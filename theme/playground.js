@@ -358,7 +358,7 @@
                 "<section>" + h4 + esc(t("events")) + "</h4><div class=\"sts-pg-scroll\" data-pg=\"events\"></div></section>" +
                 "<details class=\"sts-pg-actions\" open><summary>" + esc(t("actions")) + "</summary><div data-pg=\"actions\"></div></details>" +
                 "<details class=\"sts-pg-editor\"><summary>" + esc(t("manifest")) + "</summary>" +
-                "<textarea data-pg=\"yaml\" spellcheck=\"false\" rows=\"14\" aria-label=\"" + esc(t("manifest")) + "\"></textarea>" +
+                "<textarea data-pg=\"yaml\" spellcheck=\"false\" rows=\"14\" lang=\"en\" aria-label=\"" + esc(t("manifest")) + "\"></textarea>" +
                 "<div class=\"sts-pg-row\"><button type=\"button\" data-pg-do=\"apply\">" + esc(t("apply")) + "</button>" +
                 "<code class=\"sts-pg-cmd\" data-pg=\"applyCmd\"></code></div>" +
                 "<div class=\"sts-pg-error\" data-pg=\"applyResult\" role=\"alert\" hidden></div></details>" +

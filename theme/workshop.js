@@ -30,6 +30,9 @@
 
     const bar = document.createElement("div");
     bar.className = "workshop-notes-bar";
+    // A group a screen reader names: its button and checkbox are about the notes.
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", ko ? "강사 노트" : "Instructor notes");
     const count = document.createElement("span");
     count.textContent = text.count(notes.length);
     const button = document.createElement("button");
