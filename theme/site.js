@@ -420,7 +420,10 @@
             acceptNode: function (n) {
                 if (n.nodeType === 1) {
                     if (SKIP.test(n.nodeName.toUpperCase()) || n.hasAttribute("data-sb-lang")
-                        || (n.hasAttribute("lang") && n.getAttribute("lang") !== lang)) {
+                        || (n.hasAttribute("lang") && n.getAttribute("lang") !== lang)
+                        // A code block's thousand highlighted spans, skipped at once when it has
+                        // nothing to mark.
+                        || (n.nodeName === "PRE" && !wanted.test(n.textContent))) {
                         return NodeFilter.FILTER_REJECT;
                     }
                     return NodeFilter.FILTER_SKIP;
