@@ -19,24 +19,14 @@ pub const DARK_FRAGMENT: &str = "dark";
 
 /// Copies `from` into `to`, each `.svg` made theme-aware ([`theme_aware`]).
 pub fn copy_theme_aware(from: &Path, to: &Path) -> Result<()> {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_theme_aware(&entry.path(), &target)?;
-        } else if entry.path().extension().is_some_and(|e| e == "svg") {
-            let svg = std::fs::read_to_string(entry.path()).with_context(|| format!("reading {}", entry.path().display()))?;
-            std::fs::write(&target, theme_aware(&svg)).with_context(|| format!("writing {}", target.display()))?;
+    crate::site::copy_dir_rewriting(from, to, &|path| {
+        if path.extension().is_some_and(|e| e == "svg") {
+            let svg = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            Ok(Some(theme_aware(&svg)))
         } else {
-            std::fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {} to {}", entry.path().display(), target.display()))?;
+            Ok(None)
         }
-    }
-    Ok(())
+    })
 }
 
 /// `svg` with `id="dark"` on its root and the dark twins of its colours in a `<style>` that

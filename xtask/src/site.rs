@@ -357,6 +357,12 @@ fn run(mut cmd: Command, quiet: bool) -> Result<()> {
 
 /// Copies a folder recursively (nothing when `from` does not exist).
 pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    copy_dir_rewriting(from, to, &|_| Ok(None))
+}
+
+/// [`copy_dir`], writing the text `rewrite` gives for a file instead of its bytes when it gives
+/// one.
+pub fn copy_dir_rewriting(from: &Path, to: &Path, rewrite: &dyn Fn(&Path) -> Result<Option<String>>) -> Result<()> {
     if !from.is_dir() {
         return Ok(());
     }
@@ -365,7 +371,9 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         let entry = entry?;
         let target = to.join(entry.file_name());
         if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
+            copy_dir_rewriting(&entry.path(), &target, rewrite)?;
+        } else if let Some(text) = rewrite(&entry.path())? {
+            std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))?;
         } else {
             std::fs::copy(entry.path(), &target)
                 .with_context(|| format!("cannot copy {} to {}", entry.path().display(), target.display()))?;
