@@ -38,7 +38,17 @@ fn offline_a_pod_whose_image_is_not_on_the_node_is_image_pull_back_off_with_cont
     let error = format!(
         "rpc error: code = Unknown desc = failed to pull and unpack image \"docker.io/library/{IMAGE}\": failed to resolve reference \"docker.io/library/{IMAGE}\": failed to do request: Head \"https://registry-1.docker.io/v2/library/nginx/manifests/1.27-alpine\": dial tcp: lookup registry-1.docker.io on 172.18.0.1:53: no such host"
     );
-    let message = kubectl(&lab, &["get", "pod", "web", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.message}"], None);
+    // Reason and message from one read: the back-off ends and the kubelet pulls again
+    // (`ErrImagePull`, the bare error) between two reads on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let message = loop {
+        let waiting = kubectl(&lab, &["get", "pod", "web", "-o", "jsonpath={.status.containerStatuses[0].state.waiting.reason}|{.status.containerStatuses[0].state.waiting.message}"], None);
+        if let Some(message) = waiting.strip_prefix("ImagePullBackOff|") {
+            break message.to_string();
+        }
+        assert!(Instant::now() < deadline, "pod/web never read as ImagePullBackOff: {waiting}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
     assert_eq!(message, format!("Back-off pulling image \"{IMAGE}\": ErrImagePull: {error}"));
     assert_eq!(kubectl(&lab, &["get", "pod", "web", "-o", "jsonpath={.status.phase}"], None), "Pending");
     assert_image_pull_failure_events(&lab, "web", IMAGE, &error);
