@@ -130,17 +130,7 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Installs the tools if needed, then builds the site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
-    // On a first build the tools compile for minutes; the playground's WebAssembly compiles
-    // meanwhile (another cargo, another target folder) in what the tools' cargo leaves idle
-    // (build scripts, links, crates waiting for one another). `build_with` builds it again:
-    // nothing left to do then, or the error said in full.
-    let root = absolute(&opts.root);
-    let tools = std::thread::scope(|s| {
-        let early = s.spawn(|| crate::playground::build(&root, true));
-        let tools = tools::ensure(&opts.root);
-        let _ = early.join();
-        tools
-    })?;
+    let tools = tools::ensure(&opts.root)?;
     build_with(&tools, opts)
 }
 
