@@ -4,7 +4,7 @@
 //! cargo run --example ordered_startup [-- --lang ko] [-- --timeline ordered_startup.svg]
 
 #[macro_use]
-mod support;
+extern crate examples_support as support;
 
 use anyhow::Result;
 use k8s_openapi::api::apps::v1::StatefulSet;

@@ -9,7 +9,7 @@
 //! cargo run --example preflight [-- --lang ko]
 
 #[macro_use]
-mod support;
+extern crate examples_support as support;
 #[path = "support/versions.rs"]
 mod versions;
 

@@ -6,7 +6,7 @@
 //! cargo run --example primary_replica [-- --lang ko] [-- --timeline FILE.svg]
 
 #[macro_use]
-mod support;
+extern crate examples_support as support;
 
 use anyhow::{Result, bail};
 use k8s_openapi::api::apps::v1::StatefulSet;

@@ -5,7 +5,7 @@
 //! cargo run --example shared_claim_pitfall [-- --lang ko] [-- --timeline FILE.svg]
 
 #[macro_use]
-mod support;
+extern crate examples_support as support;
 
 use anyhow::{Result, bail};
 use k8s_openapi::api::apps::v1::ReplicaSet;

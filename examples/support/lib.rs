@@ -2,7 +2,9 @@
 //! timeline of pods and claims (printed, and as an SVG chart), waits with timeouts that say
 //! what they saw, and cleanup on success, failure, timeout and Ctrl-C.
 //!
-//! Each example is `examples/<name>.rs` and starts with `#[macro_use] mod support;`. The part a
+//! Each example is `examples/<name>.rs` and starts with
+//! `#[macro_use] extern crate examples_support as support;`: a library of its own, compiled once
+//! for all the examples rather than once inside each. The part a
 //! chapter shows is between `// ANCHOR: main` and `// ANCHOR_END: main` in the example; this
 //! module is the stage it runs on.
 //!
@@ -13,11 +15,14 @@
 #![allow(dead_code)]
 
 /// A message in the reader's language: `tr!(lang, "english {x}", "한국어 {x}")`; the examples
-/// name it through `#[macro_use] mod support;`.
+/// name it through `#[macro_use] extern crate examples_support as support;`.
 #[macro_export]
 macro_rules! tr {
-    ($($message:tt)*) => { cluster_choice::tr!($($message)*) };
+    ($($message:tt)*) => { $crate::cluster_choice::tr!($($message)*) };
 }
+
+#[doc(hidden)]
+pub use cluster_choice;
 
 
 // Each concern in a file of its own; `support::X` names them all, as the examples use them.
