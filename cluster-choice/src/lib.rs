@@ -109,10 +109,15 @@ macro_rules! tr_in {
     };
 }
 
+/// The lab's speed factor: `STS_BOOK_LAB_SPEED` when it is a positive number, else `default`.
+pub fn lab_speed(default: f64) -> f64 {
+    std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| s.is_finite() && *s > 0.0).unwrap_or(default)
+}
+
 /// Start a lab cluster inside this program (it stops when the program ends), say why and
 /// what its clock means.
 pub fn start_embedded_lab(lang: Lang, voice: &Voice, why: String) -> Result<Connection> {
-    let speed = std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| *s > 0.0).unwrap_or(voice.lab_speed);
+    let speed = lab_speed(voice.lab_speed);
     let lab = lab::Lab::start(lab::LabConfig { speed, ..Default::default() })?;
     if !why.is_empty() {
         println!("{why}");

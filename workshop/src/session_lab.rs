@@ -31,7 +31,7 @@ pub fn kubeconfig_path() -> PathBuf {
 }
 
 fn speed() -> f64 {
-    std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| s.is_finite() && *s > 0.0).unwrap_or(DEFAULT_SPEED)
+    cluster_choice::lab_speed(DEFAULT_SPEED)
 }
 
 /// A client for the session lab if one is running and answers, with its URL.
