@@ -38,6 +38,10 @@ pub fn sweep(store: &Store) {
     let (namespaces, _) = store.list(&resources::NAMESPACES, None);
     for ns in namespaces.iter().filter(|n| is_terminating(n)) {
         let name = name_of(ns).to_string();
+        // This namespace, not a new one of the same name created once it was gone (upstream
+        // finalizes and deletes with the namespace's UID as a precondition).
+        let uid = ns["metadata"]["uid"].as_str().unwrap_or_default().to_string();
+        let same = |cur: &serde_json::Value| cur["metadata"]["uid"].as_str() == Some(uid.as_str());
         let contents = store.contents_of_namespace(&name);
         for (rt, obj) in &contents {
             let opts = DeleteOptions { propagation_policy: Some("Background".into()), ..Default::default() };
@@ -45,14 +49,17 @@ pub fn sweep(store: &Store) {
         }
         // What the deletions left: objects held by finalizers, pods in their grace period.
         let left = Remaining::of(store, &name);
-        set_conditions(store, &name, &left);
+        set_conditions(store, &name, &left, &same);
         if left.by_resource.is_empty() {
             let _ = store.modify(&resources::NAMESPACES, "", &name, Subresource::Main, &WriteOptions::default(), |cur| {
+                if !same(cur) {
+                    return Err(crate::errors::ApiError::conflict("", "namespaces", ns_name(cur), "the namespace was deleted and created again"));
+                }
                 let mut n = cur.clone();
                 n["spec"]["finalizers"] = json!([]);
                 Ok(n)
             });
-            let _ = store.delete(&resources::NAMESPACES, "", &name, &DeleteOptions::default());
+            let _ = store.delete(&resources::NAMESPACES, "", &name, &DeleteOptions { precondition_uid: Some(uid.clone()), ..Default::default() });
         }
     }
 }
@@ -82,7 +89,7 @@ impl Remaining {
 
 /// `updateConditions`: the five condition types the namespace deleter keeps, each either its
 /// failing variant or its "ok" variant; a transition time changes only with the status.
-fn set_conditions(store: &Store, ns: &str, left: &Remaining) {
+fn set_conditions(store: &Store, ns: &str, left: &Remaining, same: &dyn Fn(&serde_json::Value) -> bool) {
     let listed = |m: &BTreeMap<String, usize>, each: &str| m.iter().map(|(k, n)| format!("{k}{each}{n} resource instances")).collect::<Vec<_>>().join(", ");
     let content = if left.by_resource.is_empty() {
         ("False", "ContentRemoved", "All content successfully removed".to_string())
@@ -103,6 +110,9 @@ fn set_conditions(store: &Store, ns: &str, left: &Remaining) {
     ];
     let now = format_time(store.clock().now());
     let _ = store.modify(&resources::NAMESPACES, "", ns, Subresource::Status, &WriteOptions::default(), |cur| {
+        if !same(cur) {
+            return Err(crate::errors::ApiError::conflict("", "namespaces", ns_name(cur), "the namespace was deleted and created again"));
+        }
         let mut n = cur.clone();
         let mut conditions = n["status"]["conditions"].as_array().cloned().unwrap_or_default();
         for (kind, (status, reason, message)) in &wanted {
@@ -121,4 +131,8 @@ fn set_conditions(store: &Store, ns: &str, left: &Remaining) {
         n["status"]["conditions"] = json!(conditions);
         Ok(n)
     });
+}
+
+fn ns_name(v: &serde_json::Value) -> &str {
+    v["metadata"]["name"].as_str().unwrap_or_default()
 }
