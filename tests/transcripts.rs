@@ -15,6 +15,10 @@ use xtask::transcripts::{self, Cluster, Options};
 /// Simulated time runs this many times faster than real time.
 const SPEED: f64 = 20.0;
 
+/// Example runs at the same time: each mostly waits for its embedded lab's simulated time
+/// (about a tenth of a core at speed 10), so six fit on 2 cores.
+const EXAMPLE_JOBS: usize = 6;
+
 /// The sessions and the examples run one after the other: together on 2 cores, the lab
 /// clusters fall behind and the order of their events with them.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -119,7 +123,7 @@ fn examples_match_their_lab_runs() {
     let started = Instant::now();
     transcripts::build_examples(root()).expect("cargo build --examples");
     let built = started.elapsed();
-    let results = transcripts::run_examples(root(), transcripts::EXAMPLES, None, 2, false);
+    let results = transcripts::run_examples(root(), transcripts::EXAMPLES, None, EXAMPLE_JOBS, false);
     let dir = root().join("transcripts").join("out").join("examples");
     let mut problems = Vec::new();
     let mut expected_files = std::collections::BTreeSet::new();

@@ -866,37 +866,36 @@ pub struct ExampleResult {
     pub output: Result<Vec<(&'static str, String)>, String>,
 }
 
-/// Runs each example in English and in Korean, `jobs` at a time; with `images`, the charts
-/// go to `images/timeline-<name>.svg` and `.ko.svg`, otherwise to a temporary directory.
+/// Runs each example in English and in Korean, `jobs` runs at a time (each run of a language
+/// on its own: an example mostly waits for its embedded lab's simulated time, a tenth of a
+/// core); with `images`, the charts go to `images/timeline-<name>.svg` and `.ko.svg`,
+/// otherwise to a temporary directory.
 pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: usize, progress: bool) -> Vec<ExampleResult> {
     let tmp = std::env::temp_dir().join(format!("sts-book-examples-{}", std::process::id()));
     // Relative to the root, so that the output names `images/timeline-<name>.svg`.
     let dir = images.map_or_else(|| tmp.clone(), |d| d.strip_prefix(root).map_or_else(|_| d.to_path_buf(), Path::to_path_buf));
     let _ = std::fs::create_dir_all(&dir);
-    let queue = Mutex::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>());
-    let results = Mutex::new(Vec::new());
+    // Popped from the end: the examples in their order, English before Korean.
+    let runs: Vec<(String, &'static str)> =
+        names.iter().flat_map(|n| EXAMPLE_LANGUAGES.iter().map(move |&lang| (n.to_string(), lang))).rev().collect();
+    let queue = Mutex::new(runs);
+    let done: Mutex<BTreeMap<(String, &'static str), Result<String>>> = Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| {
                 loop {
                     let next = queue.lock().unwrap().pop();
-                    let Some(name) = next else { break };
+                    let Some((name, lang)) = next else { break };
                     let started = Instant::now();
-                    let output = EXAMPLE_LANGUAGES
-                        .iter()
-                        .map(|&lang| {
-                            let chart = if lang == "en" { format!("timeline-{name}.svg") } else { format!("timeline-{name}.{lang}.svg") };
-                            let chart = dir.join(chart);
-                            let timeline = (!WITHOUT_CHART.contains(&name.as_str())).then_some(chart.as_path());
-                            run_example(root, &name, lang, timeline).map(|text| (lang, text))
-                        })
-                        .collect::<Result<Vec<_>>>()
-                        .map_err(|e| format!("{e:#}"));
+                    let chart = if lang == "en" { format!("timeline-{name}.svg") } else { format!("timeline-{name}.{lang}.svg") };
+                    let chart = dir.join(chart);
+                    let timeline = (!WITHOUT_CHART.contains(&name.as_str())).then_some(chart.as_path());
+                    let output = run_example(root, &name, lang, timeline);
                     if progress {
                         let verdict = if output.is_ok() { "ok" } else { "FAILED" };
-                        crate::say(format!("transcripts: examples/{name} {verdict} in {}", crate::fmt_duration(started.elapsed())));
+                        crate::say(format!("transcripts: examples/{name} --lang {lang} {verdict} in {}", crate::fmt_duration(started.elapsed())));
                     }
-                    results.lock().unwrap().push(ExampleResult { name, output });
+                    done.lock().unwrap().insert((name, lang), output);
                 }
             });
         }
@@ -904,7 +903,22 @@ pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: us
     if images.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    let mut results = results.into_inner().unwrap();
+    let mut done = done.into_inner().unwrap();
+    let mut results: Vec<ExampleResult> = names
+        .iter()
+        .map(|name| {
+            // Every language's output, or the first failure in the order of the languages.
+            let output = EXAMPLE_LANGUAGES
+                .iter()
+                .map(|&lang| {
+                    let text = done.remove(&(name.to_string(), lang)).expect("every run was queued");
+                    text.map(|t| (lang, t))
+                })
+                .collect::<Result<Vec<_>>>()
+                .map_err(|e| format!("{e:#}"));
+            ExampleResult { name: name.to_string(), output }
+        })
+        .collect();
     results.sort_by(|a, b| a.name.cmp(&b.name));
     results
 }
