@@ -61,6 +61,8 @@
                 said.className = "sb-visually-hidden";
                 said.setAttribute("role", "status");
                 box.parentNode.insertBefore(said, box.nextSibling);
+                // Results, their titles and excerpts, marked for language as the page's text is.
+                markLanguageLive(box.parentNode);
                 let settle = null;
                 new MutationObserver(function () {
                     clearTimeout(settle);
@@ -348,27 +350,7 @@
         }
     });
 
-    // --- Diagrams in the theme's colours. ---
-    // Each SVG of the site carries its own dark colours, used when it is opened as
-    // `name.svg#dark` (xtask/src/diagrams.rs); mdBook's dark themes ask for them, and the
-    // theme picker switches them with the page.
-    const DARK_THEMES = ["coal", "navy", "ayu"];
-    function diagramsFollowTheme() {
-        const dark = DARK_THEMES.some(function (t) { return html.classList.contains(t); });
-        document.querySelectorAll(".content main img[src*='.svg']").forEach(function (img) {
-            const src = img.getAttribute("src");
-            const file = src.split("#")[0];
-            if (!/\.svg$/.test(file)) {
-                return;
-            }
-            const wanted = dark ? file + "#dark" : file;
-            if (src !== wanted) {
-                img.setAttribute("src", wanted);
-            }
-        });
-    }
-    diagramsFollowTheme();
-    new MutationObserver(diagramsFollowTheme).observe(html, { attributes: true, attributeFilter: ["class"] });
+    // --- Diagrams in the theme's colours: theme/head.hbs, before the chapter is painted. ---
 
     // --- Words of the other language: lang on each run, for screen readers' voices. ---
     // A Korean page's English (StatefulSet, kubectl, Running and Ready, the theme names) read by
@@ -385,6 +367,8 @@
         ? /[A-Za-z][A-Za-z0-9]*(?:(?:[ .'’\/:_-]|, )[A-Za-z0-9]+)*/g
         : /[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+(?:[ \u00b7]+[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]+)*/g;
     const SKIP = /^(?:SCRIPT|STYLE|NOSCRIPT|TEXTAREA|SVG|MATH|TITLE|OPTION)$/;
+    // What markLanguage put after each text node it split.
+    const TAILS = new WeakMap();
     function markLanguage(root) {
         if (!root) {
             return;
@@ -452,24 +436,73 @@
                 return;
             }
             parts.push(text.slice(at));
+            // The text node stays where it is with the text before the first run (a script that
+            // drew it may write into it again: markLanguageLive), the rest follows it.
             const frag = document.createDocumentFragment();
+            const tail = [];
             parts.forEach(function (piece, i) {
-                if (i % 2 === 0) {
-                    if (piece) {
-                        frag.appendChild(document.createTextNode(piece));
-                    }
-                } else {
-                    const span = document.createElement("span");
-                    span.lang = other;
-                    span.dataset.sbLang = "";
-                    span.textContent = piece;
-                    frag.appendChild(span);
+                if (i === 0) {
+                    return;
                 }
+                let node;
+                if (i % 2 === 0) {
+                    if (!piece) {
+                        return;
+                    }
+                    node = document.createTextNode(piece);
+                } else {
+                    node = document.createElement("span");
+                    node.lang = other;
+                    node.dataset.sbLang = "";
+                    node.textContent = piece;
+                }
+                tail.push(node);
+                frag.appendChild(node);
             });
-            n.parentNode.replaceChild(frag, n);
+            n.parentNode.insertBefore(frag, n.nextSibling);
+            n.data = parts[0];
+            TAILS.set(n, tail);
         });
     }
-    window.StsBook = { markLanguage: markLanguage };
+    // Text that another script draws and redraws (Pagefind's results, whose Svelte components
+    // write new text into the text nodes they made) is marked as it is drawn: added nodes are
+    // marked, and a split text node given new text loses its old pieces and is marked again.
+    // A mutation observer's callback runs before the browser paints the change.
+    function markLanguageLive(root) {
+        if (!root) {
+            return;
+        }
+        const observer = new MutationObserver(function (records) {
+            const again = new Set();
+            records.forEach(function (r) {
+                if (r.type === "characterData") {
+                    const tail = TAILS.get(r.target);
+                    if (tail) {
+                        tail.forEach(function (t) {
+                            if (t.parentNode) {
+                                t.parentNode.removeChild(t);
+                            }
+                        });
+                        TAILS.delete(r.target);
+                    }
+                    again.add(r.target.parentNode);
+                } else {
+                    r.addedNodes.forEach(function (n) {
+                        again.add(n.nodeType === 1 ? n : n.parentNode);
+                    });
+                }
+            });
+            again.forEach(function (el) {
+                if (el && el.nodeType === 1 && el.isConnected) {
+                    markLanguage(el);
+                }
+            });
+            // What markLanguage changed just now is not news.
+            observer.takeRecords();
+        });
+        observer.observe(root, { childList: true, subtree: true, characterData: true });
+    }
+    window.StsBook = { markLanguage: markLanguage, markLanguageLive: markLanguageLive };
 
     // --- Korean page chrome: mdBook's own menu and help strings. ---
     function set(selector, attrs) {

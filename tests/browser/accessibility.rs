@@ -10,8 +10,8 @@
 //! Beside axe, two things a keyboard reader needs and axe does not try: mdBook's sidebar
 //! toggle pressed with Enter and Space, and a code block that scrolls on a phone reachable
 //! with Tab and named in the page's language; the diagrams drawn in their own dark colours in
-//! the dark themes;
-//! and no page wider than a 390 px phone.
+//! the dark themes, from the first frame a dark page paints;
+//! and no page, search dialog or enlarged diagram wider than a 390 px phone.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
@@ -305,8 +305,81 @@ fn diagrams_follow_the_theme_in_both_languages() {
     }
 }
 
+/// In the page from its first moment (a DevTools init script): every frame the browser renders
+/// (each requestAnimationFrame) until five frames after the load, the diagrams in the chapter
+/// without their dark address (`name.svg#dark`) while a dark theme is on, and the frames that had
+/// diagrams before the load (so that the check saw the chapter being drawn).
+const FIRST_PAINT_RECORDER: &str = r#"(() => {
+  const rec = window.sbPaint = { frames: 0, withDiagrams: 0, light: [], loadedLight: 0, done: false };
+  let loaded = false;
+  let after = 0;
+  addEventListener('load', () => { loaded = true; });
+  const frame = () => {
+    rec.frames += 1;
+    const imgs = Array.from(document.querySelectorAll('main img[src*=".svg"]'));
+    if (imgs.length && !loaded) rec.withDiagrams += 1;
+    if (['coal', 'navy', 'ayu'].some(t => document.documentElement.classList.contains(t))) {
+      for (const i of imgs) {
+        if (i.getAttribute('src').endsWith('#dark')) continue;
+        const shown = i.complete && i.naturalWidth > 0;
+        if (shown) rec.loadedLight += 1;
+        if (rec.light.length < 3) rec.light.push('frame ' + rec.frames + ': ' + i.getAttribute('src') + (shown ? ' (loaded)' : ''));
+      }
+    }
+    if (loaded) after += 1;
+    if (after < 5 && rec.frames < 3000) requestAnimationFrame(frame); else rec.done = true;
+  };
+  requestAnimationFrame(frame);
+})()"#;
+
+/// A dark page never paints a diagram in its light colours, not even while it loads: each
+/// diagram has its dark address in every frame the browser renders, from the first. The load
+/// is slowed (every request 100 ms later, the processor half as fast, no cache), so Chromium
+/// paints the chapter while the scripts at the end of the page are still on their way: when the
+/// address was switched by site.js (at the end of the page) the diagrams were loaded and shown
+/// light in 3 to 7 frames (0.4-2 s) of every page. Coal, navy and ayu, both languages.
+#[test]
+fn dark_pages_never_paint_a_light_diagram_while_they_load() {
+    let (_one, mut browser) = super::playground::session();
+    let b = &mut browser;
+    // The site's origin, whose localStorage holds the theme.
+    b.goto(&format!("{}/en/index.html", *SERVER)).unwrap();
+    b.send("Page.addScriptToEvaluateOnNewDocument", serde_json::json!({"source": FIRST_PAINT_RECORDER})).unwrap();
+    b.send("Network.enable", serde_json::json!({})).unwrap();
+    b.send("Network.setCacheDisabled", serde_json::json!({"cacheDisabled": true})).unwrap();
+    b.send(
+        "Network.emulateNetworkConditions",
+        serde_json::json!({"offline": false, "latency": 100, "downloadThroughput": -1, "uploadThroughput": -1}),
+    )
+    .unwrap();
+    b.send("Emulation.setCPUThrottlingRate", serde_json::json!({"rate": 2})).unwrap();
+    let mut problems = Vec::new();
+    let mut seen = Vec::new();
+    for (theme, lang) in [("coal", "ko"), ("navy", "en"), ("ayu", "ko")] {
+        b.eval(&format!("localStorage.setItem('mdbook-theme', '{theme}')")).unwrap();
+        let url = format!("{}/{lang}/ordinal-pods.html", *SERVER);
+        b.goto(&url).unwrap();
+        let r = b
+            .wait_for("window.sbPaint && sbPaint.done && sbPaint", Duration::from_secs(30), &format!("{url}: the frames after its load"))
+            .unwrap();
+        let page = format!("{lang}/ordinal-pods.html ({theme})");
+        assert_eq!(b.eval(&format!("document.documentElement.classList.contains('{theme}')")).unwrap(), Value::Bool(true), "{page}: not in {theme}");
+        let (frames, with) = (r["frames"].as_u64().unwrap(), r["withDiagrams"].as_u64().unwrap());
+        if with == 0 {
+            problems.push(format!("{page}: no frame was rendered with the diagrams before the load ({frames} frames): nothing was checked"));
+        }
+        if r["light"].as_array().is_none_or(|l| !l.is_empty()) {
+            problems.push(format!("{page}: diagrams with their light address in a dark theme ({} frames of a loaded one): {}", r["loadedLight"], r["light"]));
+        }
+        seen.push(format!("{page}: {frames} frames, {with} with diagrams before the load"));
+    }
+    println!("{}", seen.join("; "));
+    assert!(problems.is_empty(), "light diagrams painted on dark pages:{}", crate::listed(&problems));
+}
+
 /// At a phone's width (390 px) no page of either language scrolls sideways as a whole: wide
-/// code, tables and the playground's lists scroll inside their own boxes.
+/// code, tables and the playground's lists scroll inside their own boxes; the search dialog with
+/// results and an enlarged diagram fit the screen.
 #[test]
 fn no_page_scrolls_sideways_at_390_px_in_both_languages() {
     let (_one, mut browser) = super::playground::session();
@@ -328,7 +401,41 @@ fn no_page_scrolls_sideways_at_390_px_in_both_languages() {
             }
             checked += 1;
         }
+        // The search dialog with its results (a long identifier among them) and an enlarged
+        // diagram (mdBook's zoom) stay inside the screen: nothing of them past either edge.
+        let words: [&str; 2] =
+            if lang == "ko" { ["%ED%8C%8C%EB%93%9C", "volumeClaimTemplates"] } else { ["StatefulSet", "persistentVolumeClaimRetentionPolicy"] };
+        let outside = |within: &str| {
+            format!(
+                "[document.documentElement.scrollWidth, Array.from(document.querySelectorAll('{within}')).filter(e => {{ const r = e.getBoundingClientRect(); \
+                 return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1) && !e.closest('.sb-visually-hidden'); }}) \
+                 .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + (e.textContent || '').trim().slice(0, 30))]"
+            )
+        };
+        for word in words {
+            let url = format!("{}/{lang}/ordinal-pods.html?search={word}", *SERVER);
+            b.goto(&url).unwrap();
+            b.wait_for(
+                "!document.getElementById('sb-search').hidden && document.querySelectorAll('.pagefind-ui__result-title a').length",
+                Duration::from_secs(30),
+                &format!("the search results of {url}"),
+            )
+            .unwrap();
+            let w = b.eval(&outside("#sb-search *")).unwrap();
+            if w[0].as_u64() > Some(390) || !w[1].as_array().unwrap().is_empty() {
+                wide.push(format!("{lang}: the search dialog for {word}: {} px wide, past the edge: {}", w[0], w[1]));
+            }
+            checked += 1;
+        }
+        b.goto(&format!("{}/{lang}/ordinal-pods.html", *SERVER)).unwrap();
+        b.eval("document.querySelector('.content .checkbox-img').click()").unwrap();
+        let w = b.eval(&outside(".content .checkbox-img:checked ~ .img-wrapper, .content .checkbox-img:checked ~ .img-wrapper *")).unwrap();
+        let shown = b.eval("document.querySelector('.content .checkbox-img:checked ~ .img-wrapper > img').getBoundingClientRect().width").unwrap();
+        assert!(shown.as_f64().unwrap_or(0.0) > 200.0, "{lang}: the enlarged diagram is not shown ({shown} px wide)");
+        if w[0].as_u64() > Some(390) || !w[1].as_array().unwrap().is_empty() {
+            wide.push(format!("{lang}: an enlarged diagram: {} px wide, past the edge: {}", w[0], w[1]));
+        }
     }
-    println!("{checked} pages at 390 px, {} wider", wide.len());
+    println!("{checked} pages and search dialogs at 390 px, {} wider", wide.len());
     assert!(wide.is_empty(), "pages that scroll sideways at 390 px:{}", crate::listed(&wide));
 }

@@ -16,7 +16,8 @@
 //!   enlarged diagram, and the playground, whose redrawn rows, guide and action fields keep the
 //!   reader's focus and whose actions are announced in a live region.
 //! - Words of the other language carry their `lang` (English in Korean pages, Korean in
-//!   English ones), and every diagram has a text alternative in the page's language.
+//!   English ones, in the pages and in the search results), and every diagram has a text
+//!   alternative in the page's language.
 
 use std::time::{Duration, Instant};
 
@@ -424,7 +425,8 @@ fn the_keyboard_operates_skip_link_search_notes_quizzes_diagrams_and_the_playgro
 
 /// Words of the other language carry their `lang`: English runs in Korean pages (StatefulSet,
 /// kubectl, Running and Ready, the theme picker's names, the playground's objects) and Korean in
-/// English pages (the language switch, the glossary's terms); code without Hangul is English.
+/// English pages (the language switch, the glossary's terms); code without Hangul is English;
+/// and the search dialog's results, drawn by Pagefind, follow the same rule.
 #[test]
 fn words_of_the_other_language_carry_their_lang() {
     let (_one, mut browser) = super::playground::session();
@@ -456,6 +458,74 @@ fn words_of_the_other_language_carry_their_lang() {
         }
         if found[2] != 0 {
             problems.push(format!("{page}: {} text fragments of the other language without lang={other}: {}", found[2], found[1]));
+        }
+    }
+    // Pagefind's results (titles, sections, excerpts) as the search dialog draws them, and again
+    // once a second search has redrawn them in place (Svelte writes new text into the nodes it
+    // made): every fragment of the other language marked, and the text shown still Pagefind's
+    // own for that search (nothing stale or doubled by the marking).
+    let check = |lang: &str| {
+        let (other, pattern) = if lang == "ko" { ("en", "/[A-Za-z]{2}/") } else { ("ko", "/[\\u3130-\\u318f\\uac00-\\ud7af]/") };
+        format!(
+            "(async () => {{
+               const box = document.querySelector('#sb-search-ui .pagefind-ui__results');
+               const w = document.createTreeWalker(box, NodeFilter.SHOW_TEXT); const bad = []; let marked = 0;
+               for (let n = w.nextNode(); n; n = w.nextNode()) {{
+                 if (!{pattern}.test(n.data)) continue;
+                 const l = n.parentElement.closest('[lang]');
+                 if (l && l.getAttribute('lang') === '{other}') marked += 1; else bad.push(n.data.trim().slice(0, 60));
+               }}
+               const q = document.querySelector('#sb-search-ui input').value;
+               const pf = await import(new URL(path_to_root + 'pagefind/pagefind.js', location.href).href);
+               const found = await pf.search(q);
+               const data = await Promise.all(found.results.slice(0, 5).map(r => r.data()));
+               const text = h => {{ const d = document.createElement('div'); d.innerHTML = h; return d.textContent; }};
+               const stale = [];
+               Array.from(document.querySelectorAll('#sb-search-ui .pagefind-ui__result')).slice(0, 5).forEach((li, i) => {{
+                 const d = data[i];
+                 const title = li.querySelector('.pagefind-ui__result-inner > .pagefind-ui__result-title').textContent.trim();
+                 if (title !== d.meta.title) stale.push('title ' + title);
+                 const sections = new Set(d.sub_results.map(s => s.title));
+                 const excerpts = new Set([d.excerpt, ...d.sub_results.map(s => s.excerpt)].map(text));
+                 li.querySelectorAll('.pagefind-ui__result-nested .pagefind-ui__result-title').forEach(e => {{ if (!sections.has(e.textContent.trim())) stale.push('section ' + e.textContent.trim()); }});
+                 li.querySelectorAll('.pagefind-ui__result-excerpt').forEach(e => {{ if (!excerpts.has(e.textContent)) stale.push('excerpt ' + e.textContent.slice(0, 60)); }});
+               }});
+               return {{ q, marked, bad: bad.slice(0, 5), unmarked: bad.length, stale: stale.slice(0, 5), stales: stale.length }};
+             }})()"
+        )
+    };
+    let settled = |word: &str| {
+        format!(
+            "(() => {{ const m = document.querySelector('#sb-search-ui .pagefind-ui__message'); \
+             return !!m && m.textContent.includes({word:?}) && !document.querySelector('#sb-search-ui .pagefind-ui__loading') \
+             && document.querySelectorAll('#sb-search-ui .pagefind-ui__result-title a').length > 0; }})()"
+        )
+    };
+    for (lang, first, second, min) in [("ko", "StatefulSet", "kubectl", 50), ("en", "스테이트풀셋", "glossary", 2)] {
+        let url = format!("{}/{lang}/ordinal-pods.html", *SERVER);
+        b.goto(&url).unwrap();
+        b.eval("document.getElementById('sb-search-toggle').click()").unwrap();
+        for word in [first, second] {
+            b.wait_for("!!document.querySelector('#sb-search-ui input')", Duration::from_secs(20), &format!("{url}: the search field")).unwrap();
+            b.type_into("#sb-search-ui input", word).unwrap();
+            b.wait_for(&settled(word), Duration::from_secs(20), &format!("{url}: the results for {word}")).unwrap();
+            // Each result's text arrives on its own: the last one checked once all have settled.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut found = b.eval(&check(lang)).unwrap();
+            while (found["unmarked"] != 0 || found["stales"] != 0) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(300));
+                found = b.eval(&check(lang)).unwrap();
+            }
+            let at = format!("{lang} search for {word}");
+            if found["marked"].as_u64().unwrap_or(0) < min {
+                problems.push(format!("{at}: only {} fragments of the other language marked in the results", found["marked"]));
+            }
+            if found["unmarked"] != 0 {
+                problems.push(format!("{at}: {} fragments of the other language without their lang in the results: {}", found["unmarked"], found["bad"]));
+            }
+            if found["stales"] != 0 {
+                problems.push(format!("{at}: {} results show other text than Pagefind's: {}", found["stales"], found["stale"]));
+            }
         }
     }
     assert!(problems.is_empty(), "{}", crate::listed(&problems));

@@ -5,7 +5,7 @@
 //! gets `id="dark"` on its root and a `<style>` that, when the SVG is opened as `name.svg#dark`
 //! (`:target`), gives every colour it uses a dark-theme twin: the same hue and saturation with
 //! the lightness turned round (white paper becomes a dark grey a shade above the page, near-black
-//! text becomes near-white, a mid green bar stays a mid green). `theme/site.js` asks for
+//! text becomes near-white, a mid green bar stays a mid green). `theme/head.hbs` asks for
 //! `#dark` in mdBook's dark themes (coal, navy, ayu). The files in `images/` stay as drawn; a
 //! new diagram gets its twin colours without anyone choosing them.
 
@@ -14,7 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// The fragment that selects the dark colours (`theme/site.js` appends it).
+/// The fragment that selects the dark colours (`theme/head.hbs` appends it).
 pub const DARK_FRAGMENT: &str = "dark";
 
 /// Copies `from` into `to`, each `.svg` made theme-aware ([`theme_aware`]).
