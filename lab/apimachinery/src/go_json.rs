@@ -30,8 +30,6 @@ pub fn type_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
 fn describe(obj: &Value, decode_error: &dyn Fn(&Value) -> Option<String>) -> Option<String> {
     let first = decode_error(obj)?;
     let (found, expected) = parse(&first)?;
-    let go_type = scalar_go_type(expected)?;
-    let value = go_value(found, go_type)?;
     // The path to the bad value: at each level, the key (or list item) whose removal changes
     // the error. Removing anything else leaves it as it is (the decoder stops at the first
     // error, and a missing required field is only noticed after it).
@@ -69,7 +67,66 @@ fn describe(obj: &Value, decode_error: &dyn Fn(&Value) -> Option<String>) -> Opt
             }
         }
     }
+    let go_type = go_type(obj, &path, expected, decode_error, 0)?;
+    let value = go_value(found, &go_type)?;
     Some(format!("json: cannot unmarshal {value} into Go struct field {}.{} of type {go_type}", holder?, fields.join(".")))
+}
+
+/// The Go type of the value at `path`, for which the decoder `expected` what it says: a
+/// scalar's (`int32`), a list's (`[]v1.Container`, `[]string`), a map's (`map[string]string`)
+/// or a struct's (`v1.PodSpec`). A list's element and a map's value are found by putting a
+/// probe there and reading what the decoder expects of it. `None` for the types whose Go
+/// decoding has words of its own (quantities, int-or-string, times, raw objects) and for
+/// structs of a group version other than v1, whose Go package name is not known here.
+fn go_type(obj: &Value, path: &[Step], expected: &str, decode_error: &dyn Fn(&Value) -> Option<String>, depth: usize) -> Option<String> {
+    if let Some(t) = scalar_go_type(expected) {
+        return Some(t.to_string());
+    }
+    let (container, inner): (Value, Step) = match expected {
+        "a sequence" => (Value::Array(Vec::new()), Step::Index(0)),
+        "a map" => (Value::Object(Default::default()), Step::Key("k".into())),
+        _ if is_struct_name(expected) => {
+            let custom = ["IntOrString", "Quantity", "RawExtension", "Time", "MicroTime"];
+            let v1 = obj["apiVersion"].as_str().is_none_or(|v| v == "v1" || v.ends_with("/v1"));
+            return (v1 && !custom.contains(&expected)).then(|| format!("v1.{expected}"));
+        }
+        _ => return None,
+    };
+    if depth > 4 {
+        return None;
+    }
+    // The element (or map value) type: with an empty list (map) at `path` the decoder goes on
+    // to whatever comes next; with one probe in it, it stops at the probe when the probe does
+    // not fit the element type, and says what it expected there.
+    let mut empty = obj.clone();
+    *at_mut(&mut empty, path)? = container.clone();
+    let after = decode_error(&empty);
+    for probe in [Value::from(0), Value::from("x")] {
+        let mut with = obj.clone();
+        let mut one = container.clone();
+        match (&mut one, &inner) {
+            (Value::Array(a), _) => a.push(probe),
+            (Value::Object(m), Step::Key(k)) => drop(m.insert(k.clone(), probe)),
+            _ => return None,
+        }
+        *at_mut(&mut with, path)? = one;
+        let err = decode_error(&with);
+        if err == after {
+            continue;
+        }
+        let (_, element) = parse(err.as_deref()?)?;
+        let mut inner_path = path.to_vec();
+        inner_path.push(inner.clone());
+        let element = go_type(&with, &inner_path, element, decode_error, depth + 1)?;
+        return Some(if matches!(inner, Step::Index(_)) { format!("[]{element}") } else { format!("map[string]{element}") });
+    }
+    None
+}
+
+/// Whether serde's `expected` names a k8s-openapi struct (`StatefulSetSpec`; a resource by its
+/// kind) rather than a phrase (`a map`, `a sequence`, `i32`).
+fn is_struct_name(expected: &str) -> bool {
+    expected.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && expected.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// As the store decodes (from the borrowed value): the same decoder, compiled once.
@@ -78,6 +135,7 @@ fn decode_error<T: DeserializeOwned>(obj: &Value) -> Option<String> {
 }
 
 /// One step of the path to the bad value.
+#[derive(Clone)]
 enum Step {
     /// A key of a JSON object: a struct field, or a map key (told apart by [`struct_name`]).
     Key(String),
@@ -109,10 +167,10 @@ fn go_value(found: &str, go_type: &str) -> Option<String> {
     } else if found == "sequence" {
         "array".into()
     } else if let Some(n) = found.strip_prefix("integer `").or_else(|| found.strip_prefix("floating point `")) {
-        // A number that does not fit a number type is named with its literal; into a string
-        // it is just a number.
+        // A number that does not fit a number type is named with its literal; into anything
+        // else (a string, a list, a struct) it is just a number (`literalStore`).
         let literal = n.trim_end_matches('`');
-        if go_type == "string" { "number".into() } else { format!("number {literal}") }
+        if matches!(go_type, "int32" | "int64" | "float64") { format!("number {literal}") } else { "number".into() }
     } else {
         return None;
     })
@@ -146,10 +204,7 @@ fn struct_name(obj: &Value, prefix: &[Step], decode_error: &dyn Fn(&Value) -> Op
     *at_mut(&mut probe, prefix)? = Value::from(0);
     let err = decode_error(&probe)?;
     let (_, expected) = parse(&err)?;
-    // Structs are named by their Go name (`StatefulSetSpec`; a resource by its kind); maps,
-    // sequences and scalars by serde's phrases (`a map`, `a sequence`, `i32`).
-    let is_struct = expected.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && expected.chars().all(|c| c.is_ascii_alphanumeric());
-    is_struct.then(|| expected.to_string())
+    is_struct_name(expected).then(|| expected.to_string())
 }
 
 #[cfg(test)]
@@ -191,10 +246,31 @@ mod tests {
         assert_eq!(type_error::<ConfigMap>(&data).as_deref(), Some("json: cannot unmarshal bool into Go struct field ConfigMap.data of type string"));
     }
 
+    /// Lists, maps and structs are named by their Go types (`reflect.Type.String()`: `[]v1.Container`,
+    /// `map[string]string`, `v1.LabelSelector`), as `UnmarshalTypeError` prints them; a value
+    /// that is not a scalar is an `array` or an `object`, a number into one of them just a
+    /// `number` (`literalStore` in encoding/json's decode.go).
     #[test]
-    fn objects_that_decode_or_non_scalar_problems_keep_serdes_words() {
+    fn lists_maps_and_structs_are_named_by_their_go_types() {
+        let one = |spec: serde_json::Value| type_error::<StatefulSet>(&sts(spec));
+        // A common YAML slip: one container written without the list.
+        let containers = one(json!({"selector": {}, "template": {"spec": {"containers": "nginx"}}}));
+        assert_eq!(containers.as_deref(), Some("json: cannot unmarshal string into Go struct field PodSpec.spec.template.spec.containers of type []v1.Container"));
+        let selector = one(json!({"selector": [], "template": {}}));
+        assert_eq!(selector.as_deref(), Some("json: cannot unmarshal array into Go struct field StatefulSetSpec.spec.selector of type v1.LabelSelector"));
+        let labels = one(json!({"selector": {"matchLabels": ["app"]}, "template": {}}));
+        assert_eq!(labels.as_deref(), Some("json: cannot unmarshal array into Go struct field LabelSelector.spec.selector.matchLabels of type map[string]string"));
+        let modes = one(json!({"selector": {}, "template": {}, "volumeClaimTemplates": [{"spec": {"accessModes": "ReadWriteOnce"}}]}));
+        assert_eq!(modes.as_deref(), Some("json: cannot unmarshal string into Go struct field PersistentVolumeClaimSpec.spec.volumeClaimTemplates.spec.accessModes of type []string"));
+        let spec = one(json!(3));
+        assert_eq!(spec.as_deref(), Some("json: cannot unmarshal number into Go struct field StatefulSet.spec of type v1.StatefulSetSpec"));
+    }
+
+    #[test]
+    fn objects_that_decode_or_custom_decoders_keep_serdes_words() {
         assert_eq!(type_error::<StatefulSet>(&sts(json!({"replicas": 3, "selector": {}, "template": {}}))), None);
-        // A list where an object belongs: not a scalar field.
-        assert_eq!(type_error::<StatefulSet>(&sts(json!({"selector": [], "template": {}}))), None);
+        // int-or-string has a Go decoder of its own, with its own words.
+        let surge = sts(json!({"selector": {}, "template": {}, "updateStrategy": {"rollingUpdate": {"maxUnavailable": [1]}}}));
+        assert_eq!(type_error::<StatefulSet>(&surge), None);
     }
 }
