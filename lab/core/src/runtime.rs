@@ -400,6 +400,22 @@ pub struct TypedCache<T> {
     lists: Mutex<HashMap<Option<String>, Listed<T>>>,
 }
 
+/// One object read through a [`TypedCache`], with the list it was read from.
+pub struct Found<T> {
+    pub list: Arc<Vec<T>>,
+    /// Its index in `list`, or the object decoded from the store's newer version.
+    object: Result<usize, T>,
+}
+
+impl<T> Found<T> {
+    pub fn object(&self) -> &T {
+        match &self.object {
+            Ok(i) => &self.list[*i],
+            Err(t) => t,
+        }
+    }
+}
+
 /// One list handed out: the store's resourceVersion it reflects, and its objects' keys
 /// (namespace, name), resourceVersions and decoded forms, in the store's order.
 struct Listed<T> {
@@ -440,14 +456,18 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
         Self::refresh(&mut lists, store, rt, ns).items.clone()
     }
 
-    /// The object `name` in namespace `ns` (`""` for cluster-scoped), decoded, from the list
-    /// of all namespaces: the list and the object's index in it.
-    pub fn find(&self, store: &Store, rt: &'static ResourceType, ns: &str, name: &str) -> Option<(Arc<Vec<T>>, usize)> {
+    /// The list of all namespaces and `stored` (an object as the store holds it now) decoded:
+    /// the cache's copy when it holds that very version, so that a controller reading one
+    /// object decodes it only when the cache is behind. `None` when it does not decode.
+    pub fn find(&self, store: &Store, rt: &'static ResourceType, stored: &Value) -> Option<Found<T>> {
         let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
         let slot = Self::refresh(&mut lists, store, rt, None);
-        let ns = if rt.namespaced { ns } else { "" };
-        let i = slot.keys.binary_search_by(|(n, m)| (n.as_str(), m.as_str()).cmp(&(ns, name))).ok()?;
-        Some((slot.items.clone(), i))
+        let key = store_key(rt, stored);
+        let object = match slot.keys.binary_search(&key).ok().filter(|&i| slot.rvs[i] == rv_of(stored)) {
+            Some(i) => Ok(i),
+            None => Err(Self::decode(stored)?),
+        };
+        Some(Found { list: slot.items.clone(), object })
     }
 
     /// Bring the list for `ns` up to date with the store.

@@ -446,14 +446,16 @@ impl Reconciler for Scheduler {
         if !unscheduled(&v) {
             return vec![];
         }
-        let Some(pod) = typed::<Pod>(&v) else { return vec![] };
-        // Decoded once per change, as the scheduler's informer caches hold them.
+        // Decoded once per change, as the scheduler's informer caches hold them; the pod to
+        // place is read from the same cache (decoded here only when the cache is behind).
         let nodes = self.nodes.list(store, &resources::NODES, None);
-        let pods = self.pods.list(store, &resources::PODS, None);
+        let Some(found) = self.pods.find(store, &resources::PODS, &v) else { return vec![] };
+        let pod = found.object();
+        let pods = &found.list;
         let claims = self.claims.list(store, &resources::PVCS, None);
         let volumes = self.volumes.list(store, &resources::PVS, None);
         let classes = self.classes.list(store, &resources::STORAGECLASSES, None);
-        let snap = scheduler::SchedulerSnapshot { pod: &pod, nodes: &nodes, pods: &pods, claims: &claims, volumes: &volumes, storage_classes: &classes };
+        let snap = scheduler::SchedulerSnapshot { pod, nodes: &nodes, pods: &pods, claims: &claims, volumes: &volumes, storage_classes: &classes };
         let tie_break = store.random_u64();
         scheduler::schedule_pod(snap, now, tie_break)
     }

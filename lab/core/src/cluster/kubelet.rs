@@ -8,7 +8,7 @@
 use super::NodeHost;
 use super::node_lifecycle::Kubelets;
 use crate::resources;
-use crate::runtime::{Reconciler, TypedCache, key_of, split_key, typed};
+use crate::runtime::{Reconciler, TypedCache, key_of, split_key};
 use crate::store::{Event as StoreEvent, EventType, Store};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
@@ -239,16 +239,8 @@ impl Reconciler for Kubelet {
         let Some(uid) = uid else { return vec![] };
         // The pod as the kubelet's cache decoded it (shared with the other controllers that
         // read this change), or decoded here when the cache has another version.
-        let cached = self.pods.find(store, &resources::PODS, ns, name);
-        let decoded;
-        let pod: &Pod = match &cached {
-            Some((list, i)) if list[*i].metadata.resource_version.as_deref() == v["metadata"]["resourceVersion"].as_str() => &list[*i],
-            _ => {
-                let Some(p) = typed::<Pod>(&v) else { return vec![] };
-                decoded = p;
-                &decoded
-            }
-        };
+        let Some(found) = self.pods.find(store, &resources::PODS, &v) else { return vec![] };
+        let pod = found.object();
         let Some(node_name) = pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty()) else { return vec![] };
         if !self.power.running(&node_name) {
             // `docker stop`: nothing runs on the node until it starts again.
