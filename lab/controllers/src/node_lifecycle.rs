@@ -419,19 +419,23 @@ pub fn min_toleration_seconds(used: &[&Toleration]) -> Option<i64> {
 pub fn taint_eviction(snap: NodeLifecycleSnapshot<'_>, now: Now, memory: &mut Memory, skip: &BTreeSet<String>) -> (Vec<Action>, Option<f64>) {
     let mut actions = Vec::new();
     let mut next: Option<f64> = None;
-    let nodes: BTreeMap<&str, &Node> = snap.nodes.iter().map(|n| (meta::name(&n.metadata), n)).collect();
+    // The NoExecute taints of each node that has some: pods elsewhere have nothing to wait for
+    // (upstream's handlers look only at pods on a tainted node), so a healthy cluster's pass
+    // does no work per pod.
+    let no_execute: BTreeMap<&str, Vec<Taint>> = snap
+        .nodes
+        .iter()
+        .map(|n| (meta::name(&n.metadata), taints(n).iter().filter(|t| t.effect == "NoExecute").cloned().collect::<Vec<_>>()))
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
     let mut live: BTreeSet<String> = BTreeSet::new();
-    for pod in snap.pods {
-        let uid = meta::uid(&pod.metadata).to_string();
-        let Some(node) = nodes.get(node_of(pod)) else { continue };
+    for pod in snap.pods.iter().filter(|_| !no_execute.is_empty()) {
+        let Some(no_execute) = no_execute.get(node_of(pod)) else { continue };
         if pod.metadata.deletion_timestamp.is_some() {
             continue;
         }
-        let no_execute: Vec<Taint> = taints(node).iter().filter(|t| t.effect == "NoExecute").cloned().collect();
-        if no_execute.is_empty() {
-            continue;
-        }
-        let (all, used) = matching_tolerations(&no_execute, tolerations(pod));
+        let uid = meta::uid(&pod.metadata).to_string();
+        let (all, used) = matching_tolerations(no_execute, tolerations(pod));
         let wait = if all { min_toleration_seconds(&used) } else { Some(0) };
         let Some(wait) = wait else { continue };
         let start = *memory.evictions.entry(uid.clone()).or_insert(now.time);

@@ -195,12 +195,13 @@ fn start_of(store: &Store, node: &str) -> Timestamp {
 pub struct NodeLifecycle {
     pub kubelets: Arc<Kubelets>,
     memory: Mutex<Memory>,
+    nodes: TypedCache<Node>,
     pods: TypedCache<Pod>,
 }
 
 impl NodeLifecycle {
     pub fn new(kubelets: Arc<Kubelets>) -> NodeLifecycle {
-        NodeLifecycle { kubelets, memory: Mutex::new(Memory::default()), pods: TypedCache::default() }
+        NodeLifecycle { kubelets, memory: Mutex::new(Memory::default()), nodes: TypedCache::default(), pods: TypedCache::default() }
     }
 }
 
@@ -234,7 +235,7 @@ impl Reconciler for NodeLifecycle {
     }
 
     fn reconcile(&self, store: &Store, _key: &str, now: Timestamp) -> Vec<Action> {
-        let nodes: Vec<Node> = list_typed(store, &resources::NODES, None);
+        let nodes = self.nodes.list(store, &resources::NODES, None);
         let pods = self.pods.list(store, &resources::PODS, None);
         let leases = lease_renewals(store);
         let mut memory = self.memory.lock().unwrap_or_else(|p| p.into_inner());
