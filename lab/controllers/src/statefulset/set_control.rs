@@ -3,7 +3,6 @@
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::Pod;
-use std::borrow::Cow;
 use crate::time::Now;
 
 use super::pod_control::PodControl;
@@ -137,7 +136,7 @@ impl Ctl<'_> {
     }
 
     /// `processReplica`: returns `Ok(true)` when the loop must stop (monotonic mode).
-    fn process_replica(&mut self, replicas: &mut [Cow<'_, Pod>], i: usize) -> Result<bool, String> {
+    fn process_replica(&mut self, replicas: &[&Pod], i: usize) -> Result<bool, String> {
         let set = self.set;
         // Failed and Succeeded pods are deleted; the replacement is created on a later sync,
         // once the old pod is gone (upstream since 1.31, kubernetes#123809).
@@ -297,22 +296,16 @@ fn update_stateful_set_pods<'p>(
             condemned.push(pod);
         }
     }
-    let mut replicas: Vec<Cow<'p, Pod>> = slots
-        .into_iter()
+    // The missing pods, made here; the replicas borrow them or the cache's (a list of
+    // references, not of pods: a Pod is kilobytes, and a sync of a large set would copy them all).
+    let made: Vec<Pod> = slots
+        .iter()
         .enumerate()
-        .map(|(i, p)| match p {
-            Some(p) => Cow::Borrowed(p),
-            None => Cow::Owned({
-                u::new_versioned_stateful_set_pod(
-                    &ctl.current_set,
-                    &ctl.update_set,
-                    &ctl.current_rev,
-                    &ctl.update_rev,
-                    start + i as i64,
-                )
-            }),
-        })
+        .filter(|(_, p)| p.is_none())
+        .map(|(i, _)| u::new_versioned_stateful_set_pod(&ctl.current_set, &ctl.update_set, &ctl.current_rev, &ctl.update_rev, start + i as i64))
         .collect();
+    let mut made_pods = made.iter();
+    let replicas: Vec<&Pod> = slots.iter().map(|p| p.unwrap_or_else(|| made_pods.next().expect("one made per missing slot"))).collect();
     condemned.sort_by_key(|p| std::cmp::Reverse(get_ordinal(p)));
 
     // The first unhealthy pod: 1.33 asks `isHealthy` (Running, Ready, not terminating), not
@@ -340,7 +333,7 @@ fn update_stateful_set_pods<'p>(
     // monotonic mode; all of them (upstream: slow-start batches) for Parallel.
     let mut errors = Vec::new();
     for i in 0..replicas.len() {
-        match ctl.process_replica(&mut replicas, i) {
+        match ctl.process_replica(&replicas, i) {
             Ok(true) if monotonic => finish!(None),
             Ok(_) => {}
             Err(e) if monotonic => finish!(Some(e)),
