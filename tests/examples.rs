@@ -5,10 +5,11 @@
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Condvar, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The version parsing `preflight` uses (pure functions, shared with the example).
@@ -30,8 +31,13 @@ fn binary(name: &str) -> PathBuf {
         // target/<profile>/deps/examples-HASH → target/<profile>/examples
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        // What `cargo xtask transcripts` builds (xtask::transcripts::build_examples): the same
+        // packages and so the same features as `cargo test`, without the variables cargo set for
+        // this test (ring's build script reruns when they change): nothing to rebuild after
+        // `cargo test` built the examples.
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "--examples", "--quiet", "-p", "statefulset-book"]).current_dir(root());
+        xtask::without_cargo_run_env(&mut cmd);
+        cmd.args(["build", "--examples", "--quiet"]).current_dir(root());
         if profile_dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
@@ -94,12 +100,119 @@ fn fresh_lab() -> lab::Lab {
     lab::Lab::start(lab::LabConfig { speed: SPEED, ..Default::default() }).expect("start a lab cluster")
 }
 
-/// Run `name` against a fresh lab cluster (context `lab`).
+/// Run `name` against a fresh lab cluster (context `lab`): the run [`ON_LAB`] started for
+/// it, or a run now when none did.
 fn on_lab(name: &str, args: &[&str]) -> Run {
+    let key = (name.to_string(), args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+    let Some(pool) = (*ON_LAB).filter(|_| on_lab_runs().contains(&key)) else { return on_lab_now(name, args) };
+    {
+        // Not started yet: this test runs it.
+        let mut queue = pool.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = queue.iter().position(|k| *k == key) {
+            queue.remove(i);
+            drop(queue);
+            return on_lab_now(name, args);
+        }
+    }
+    let mut done = pool.done.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        if let Some(run) = done.remove(&key) {
+            return run.unwrap_or_else(|panic| panic!("{panic}"));
+        }
+        done = pool.finished.wait(done).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+fn on_lab_now(name: &str, args: &[&str]) -> Run {
     let lab = fresh_lab();
     let kubeconfig = lab.kubeconfig_path().to_str().unwrap().to_string();
     run(name, args, &[("KUBECONFIG", &kubeconfig)], Duration::from_secs(60))
 }
+
+/// The chart `parallel_management` draws in its test.
+fn parallel_chart() -> PathBuf {
+    std::env::temp_dir().join(format!("sts-book-examples-{}", std::process::id())).join("parallel.svg")
+}
+
+/// Every [`on_lab`] run of the tests below, longest first: the first test that asks for one
+/// starts them all, [`ON_LAB_AT_ONCE`] at a time, each on its own fresh lab cluster, and each
+/// test checks its own run's output when it is there. An example mostly waits for its lab's
+/// simulated time, so more run at once than the test harness has threads.
+fn on_lab_runs() -> Vec<(String, Vec<String>)> {
+    let chart = parallel_chart().to_str().unwrap().to_string();
+    let runs: [(&str, Vec<&str>); 13] = [
+        ("retained_claims", vec![]),
+        ("rolling_update", vec![]),
+        ("ordered_scale_down", vec![]),
+        ("start_ordinal", vec![]),
+        ("headless_dns", vec![]),
+        ("per_pod_storage", vec![]),
+        ("stable_identity", vec![]),
+        ("ordered_startup", vec![]),
+        ("stateless_vs_stateful", vec![]),
+        ("shared_claim_pitfall", vec![]),
+        ("parallel_management", vec!["--timeline", &chart]),
+        ("preflight", vec![]),
+        ("preflight", vec!["--lang", "ko"]),
+    ];
+    runs.into_iter().map(|(n, a)| (n.to_string(), a.into_iter().map(str::to_string).collect())).collect()
+}
+
+/// Example runs of [`on_lab_runs`] at the same time (beside the harness's own tests).
+const ON_LAB_AT_ONCE: usize = 4;
+
+/// The runs of [`on_lab_runs`] not started yet, and the finished ones: the output, or the
+/// panic of a run that failed.
+struct OnLab {
+    queue: Mutex<Vec<(String, Vec<String>)>>,
+    done: Mutex<HashMap<(String, Vec<String>), Result<Run, String>>>,
+    finished: Condvar,
+}
+
+/// Whether the harness was asked for some tests only (a name to filter by): then each test
+/// runs its own example, and nothing is started ahead for the tests that do not run.
+fn tests_filtered() -> bool {
+    let with_value = ["--skip", "--test-threads", "--format", "--color", "--logfile", "-Z", "--shuffle-seed"];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if with_value.contains(&a.as_str()) {
+            args.next();
+        } else if !a.starts_with('-') {
+            return true;
+        }
+    }
+    false
+}
+
+/// The runs of [`on_lab_runs`], started by the first test that asks for one.
+static ON_LAB: LazyLock<Option<&'static OnLab>> = LazyLock::new(|| {
+    if tests_filtered() {
+        return None;
+    }
+    let pool: &'static OnLab = Box::leak(Box::new(OnLab {
+        // Popped from the end: the longest first.
+        queue: Mutex::new(on_lab_runs().into_iter().rev().collect()),
+        done: Mutex::new(HashMap::new()),
+        finished: Condvar::new(),
+    }));
+    std::fs::create_dir_all(parallel_chart().parent().unwrap()).unwrap();
+    for _ in 0..ON_LAB_AT_ONCE {
+        std::thread::spawn(move || {
+            loop {
+                let next = pool.queue.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let Some((name, args)) = next else { break };
+                let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+                let result = std::panic::catch_unwind(|| on_lab_now(&name, &argv)).map_err(|p| {
+                    let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                    format!("{name} {argv:?} on the lab cluster: {}", msg.unwrap_or_default())
+                });
+                pool.done.lock().unwrap_or_else(|e| e.into_inner()).insert((name, args), result);
+                pool.finished.notify_all();
+            }
+        });
+    }
+    Some(pool)
+});
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
@@ -149,9 +262,9 @@ fn ordered_scale_down_removes_the_highest_ordinal_first() {
 
 #[test]
 fn parallel_management_creates_all_pods_at_once_and_draws_a_chart() {
-    let dir = std::env::temp_dir().join(format!("sts-book-examples-{}", std::process::id()));
+    let svg = parallel_chart();
+    let dir = svg.parent().unwrap().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
-    let svg = dir.join("parallel.svg");
     let r = on_lab("parallel_management", &["--timeline", svg.to_str().unwrap()]);
     r.assert_ok();
     assert!(r.line("pod/web-parallel-2", "created") < r.line("pod/web-parallel-0", "Ready"));
