@@ -6,6 +6,7 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use std::collections::BTreeMap;
 
 use super::utils::{self, Owner};
 use crate::action::{Action, Event, EventType, Object, ObjectRef};
@@ -14,8 +15,9 @@ use crate::meta;
 pub const SOURCE: &str = "statefulset-controller";
 
 pub struct PodControl<'a> {
-    /// The claims in the set's namespace, as the informer cache shows them.
-    pub claims: &'a [PersistentVolumeClaim],
+    /// The claims in the set's namespace, as the informer cache shows them, by namespace and
+    /// name (upstream's claim lister looks a claim up by key, not by walking them all).
+    claims: BTreeMap<(&'a str, &'a str), &'a PersistentVolumeClaim>,
     pub actions: Vec<Action>,
 }
 
@@ -26,13 +28,16 @@ fn title(verb: &str) -> String {
 
 impl<'a> PodControl<'a> {
     pub fn new(claims: &'a [PersistentVolumeClaim]) -> Self {
-        PodControl { claims, actions: Vec::new() }
+        // The first of a name wins, as a linear search would find it.
+        let mut by_key = BTreeMap::new();
+        for c in claims {
+            by_key.entry((meta::namespace(&c.metadata), meta::name(&c.metadata))).or_insert(c);
+        }
+        PodControl { claims: by_key, actions: Vec::new() }
     }
 
     pub fn get_claim(&self, namespace: &str, name: &str) -> Option<&'a PersistentVolumeClaim> {
-        self.claims
-            .iter()
-            .find(|c| meta::name(&c.metadata) == name && meta::namespace(&c.metadata) == namespace)
+        self.claims.get(&(namespace, name)).copied()
     }
 
     fn set_event(&mut self, set: &StatefulSet, type_: EventType, reason: String, message: String) {
