@@ -109,6 +109,9 @@ macro_rules! tr_in {
     };
 }
 
+// After the macro, which it uses.
+pub mod namespace;
+
 /// The lab's speed factor: `STS_BOOK_LAB_SPEED` when it is a positive number, else `default`.
 pub fn lab_speed(default: f64) -> f64 {
     std::env::var("STS_BOOK_LAB_SPEED").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| s.is_finite() && *s > 0.0).unwrap_or(default)

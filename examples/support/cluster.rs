@@ -24,7 +24,7 @@ pub fn env_problem(msg: String) -> anyhow::Error {
 pub use cluster_choice::{ClusterKind, Connection};
 
 /// The examples narrate at reading speed (`STS_BOOK_LAB_SPEED` makes the embedded lab faster).
-const VOICE: cluster_choice::Voice = cluster_choice::Voice {
+pub(super) const VOICE: cluster_choice::Voice = cluster_choice::Voice {
     lab_speed: 1.0,
     starting_lab: |lang, url| {
         tr!(

@@ -5,12 +5,10 @@
 
 use crate::lang::Lang;
 use crate::tr;
-use anyhow::{Context as _, Result, bail};
+use anyhow::Result;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
-use kube::api::{Api, DeleteParams, PostParams};
+use k8s_openapi::api::core::v1::Pod;
 use kube::{Client, ResourceExt};
-use std::time::{Duration, Instant};
 
 pub use cluster_choice::{ClusterKind, Connection, EnvProblem};
 
@@ -61,71 +59,27 @@ pub async fn connect(lang: Lang, allow_any_context: bool) -> Result<Connection> 
     }
 }
 
-const PART_OF: &str = "app.kubernetes.io/part-of";
-const PART_OF_VALUE: &str = "statefulset-book-workshop";
+/// The checker's namespaces (the mechanism is shared with the examples).
+const OWNER: cluster_choice::namespace::Owner = cluster_choice::namespace::Owner {
+    label: "statefulset-book-workshop",
+    maker: ("the workshop checker", "워크숍 확인 프로그램이"),
+    run: ("check", "확인"),
+    announce_removal: false,
+};
 
 /// `sts-workshop-<exercise>`.
 pub fn namespace_for(exercise: &str) -> String {
     format!("sts-workshop-{exercise}")
 }
 
-async fn wait_gone(api: &Api<Namespace>, name: &str, secs: u64) -> Result<bool> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while api.get_opt(name).await?.is_some() {
-        if Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    Ok(true)
-}
-
-/// Create the exercise's namespace, first removing one left over from an earlier run.
+/// Create the exercise's namespace, first removing one left over from an earlier check.
 pub async fn prepare_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
-    let api: Api<Namespace> = Api::all(client.clone());
-    if let Some(old) = api.get_opt(ns).await.context("read namespaces")? {
-        if old.labels().get(PART_OF).map(String::as_str) != Some(PART_OF_VALUE) {
-            return Err(anyhow::Error::new(EnvProblem(tr!(
-                lang,
-                "A namespace named {ns} exists and was not made by the workshop checker. Fix: kubectl delete namespace {ns}",
-                "{ns} 네임스페이스가 이미 있는데 워크숍 확인 프로그램이 만든 것이 아닙니다. 해결: kubectl delete namespace {ns}"
-            ))));
-        }
-        println!("{}", tr!(lang, "Namespace {ns} is left over from an earlier check: deleting it first.", "이전 확인에서 남은 {ns} 네임스페이스가 있습니다. 먼저 지웁니다."));
-        if old.metadata.deletion_timestamp.is_none() {
-            let _ = api.delete(ns, &DeleteParams::background()).await;
-        }
-        if !wait_gone(&api, ns, 180).await? {
-            return Err(anyhow::Error::new(EnvProblem(tr!(
-                lang,
-                "Namespace {ns} is still being deleted after 180 s. Look with: kubectl get all,pvc -n {ns}",
-                "{ns} 네임스페이스가 180초가 지나도 아직 삭제 중입니다. 확인: kubectl get all,pvc -n {ns}"
-            ))));
-        }
-    }
-    let mut obj = Namespace::default();
-    obj.metadata.name = Some(ns.to_string());
-    obj.metadata.labels = Some([(PART_OF.to_string(), PART_OF_VALUE.to_string())].into());
-    api.create(&PostParams::default(), &obj).await.with_context(|| format!("create namespace {ns}"))?;
-    Ok(())
+    cluster_choice::namespace::prepare(client, lang, &VOICE, &OWNER, ns).await
 }
 
 /// Delete the namespace and wait (up to 120 s) until it is gone.
 pub async fn remove_namespace(client: &Client, lang: Lang, ns: &str) -> Result<()> {
-    let api: Api<Namespace> = Api::all(client.clone());
-    match api.delete(ns, &DeleteParams::background()).await {
-        Ok(_) => {}
-        Err(kube::Error::Api(e)) if e.code == 404 => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    if !wait_gone(&api, ns, 120).await? {
-        bail!(tr!(
-            lang,
-            "namespace {ns} is still being deleted after 120 s; it will go away by itself (look: kubectl get ns {ns})",
-            "{ns} 네임스페이스가 120초가 지나도 아직 삭제 중입니다. 저절로 사라집니다 (확인: kubectl get ns {ns})"
-        ));
-    }
-    Ok(())
+    cluster_choice::namespace::remove(client, lang, &VOICE, &OWNER, ns).await
 }
 
 /// One object of kind `K` from a manifest file (shared with the examples).
