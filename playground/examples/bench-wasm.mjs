@@ -74,19 +74,31 @@ spec:
 
 const readyReplicas = (s) => (s.objects.find((o) => o.kind === "StatefulSet")?.status?.readyReplicas) || 0;
 
-t = cpu();
-const a = call({ op: "apply", yaml: manifest(100) });
-if (!a.ok) throw new Error(a.error);
-let steps = 0;
-for (;;) {
-  call({ op: "advance", seconds: 1 });
-  steps++;
-  // Only the readiness check, without the cost of a full state each second.
-  const d = call({ op: "dns", name: "nginx.default.svc.cluster.local", type: "A" });
-  if (d.ok && d.answers.length === 100) break;
-  if (steps > 600) throw new Error("not ready after 600 simulated seconds");
-}
-const toReady = cpu() - t;
+// 100 replicas to Ready, three times on the same instance (`reset` in between). The first run
+// is the cold one: V8 runs the module's functions in its baseline compiler first and compiles
+// the hot ones again with its optimising compiler on background threads, whose CPU time
+// `process.cpuUsage` counts. The later runs are warm: the optimised code, as a reader who has
+// already played with the panel runs it.
+const toReady100 = () => {
+  call({ op: "reset" });
+  const t = cpu();
+  const a = call({ op: "apply", yaml: manifest(100) });
+  if (!a.ok) throw new Error(a.error);
+  let steps = 0;
+  for (;;) {
+    call({ op: "advance", seconds: 1 });
+    steps++;
+    // Only the readiness check, without the cost of a full state each second.
+    const d = call({ op: "dns", name: "nginx.default.svc.cluster.local", type: "A" });
+    if (d.ok && d.answers.length === 100) break;
+    if (steps > 600) throw new Error("not ready after 600 simulated seconds");
+  }
+  return { ms: cpu() - t, steps };
+};
+const runs = [toReady100(), toReady100(), toReady100()];
+const toReady = runs[0].ms;
+const steps = runs[0].steps;
+const warm = Math.min(runs[1].ms, runs[2].ms);
 t = cpu();
 const s = call({ op: "state" });
 const state = cpu() - t;
@@ -101,7 +113,7 @@ for (let i = 0; i < 100; i++) call({ op: "state" });
 const state3 = (cpu() - t) / 100;
 
 console.log(`instantiate and first request:    ${start.toFixed(1)} ms CPU`);
-console.log(`100 Parallel replicas to Ready:   ${toReady.toFixed(1)} ms CPU (${steps} simulated seconds)`);
+console.log(`100 Parallel replicas to Ready:   ${toReady.toFixed(1)} ms CPU cold (${steps} simulated seconds), ${warm.toFixed(1)} ms warm (best of the next two)`);
 console.log(`state of that cluster:            ${state.toFixed(1)} ms CPU`);
 console.log(`3 OrderedReady replicas, 30 s:    ${three.toFixed(1)} ms CPU (${small.ok})`);
 console.log(`state of 3 pods:                  ${state3.toFixed(2)} ms CPU per call`);
