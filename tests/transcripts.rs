@@ -49,7 +49,7 @@ fn transcripts_match_the_lab_cluster() {
     assert!(kubectl_available(), "these tests run kubectl, as a reader does: install kubectl (v1.32)");
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // The sessions that stop a node run `lab node stop` (the lab's `docker stop`).
-    transcripts::build_lab(root()).expect("cargo build --bin lab");
+    transcripts::build_lab(root()).expect("cargo build --examples --bin lab");
     let started = Instant::now();
     let opts = Options {
         root: root().to_path_buf(),
