@@ -2,9 +2,8 @@
 //! `pkg/scheduler/framework/plugins/`, `pkg/controller/volume/persistentvolume/`,
 //! rancher local-path-provisioner).
 
-mod common;
 
-use common::{summary, t};
+use crate::common::{summary, t};
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
 use lab_controllers::scheduler::{self, schedule_pod, SchedulerSnapshot};

@@ -2,12 +2,11 @@
 //! Basics" tutorial flow: ordered start-up, stable hostnames and DNS records, per-pod claims
 //! that survive pod deletion on the same node, and scaling 2 → 5 → 3.
 
-mod common;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::summary;
+use crate::common::summary;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{Endpoints, Node, PersistentVolume, PersistentVolumeClaim, Pod, PodCondition, Service};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -58,7 +57,7 @@ impl Cluster {
             "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"
         }))
         .unwrap()];
-        let mut set = common::web(2);
+        let mut set = crate::common::web(2);
         // The claim template names the default class, as the API server's admission would.
         set.spec.as_mut().unwrap().volume_claim_templates.as_mut().unwrap()[0].spec.as_mut().unwrap().storage_class_name =
             Some("standard".into());

@@ -1,9 +1,8 @@
 //! StatefulSet controller decisions, each test named for the upstream behaviour it checks
 //! (kubernetes `pkg/controller/statefulset/`).
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::jiff::Timestamp;

@@ -1,8 +1,7 @@
 //! Deployment controller decisions (kubernetes `pkg/controller/deployment/`).
 
-mod common;
 
-use common::{events, summary, t};
+use crate::common::{events, summary, t};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use lab_controllers::deployment::{self, sync_deployment, DeploymentSnapshot, POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION};

@@ -1,8 +1,7 @@
 //! The simulated kubelet's state machine (kubernetes `pkg/kubelet/`).
 
-mod common;
 
-use common::{summary, t};
+use crate::common::{summary, t};
 use k8s_openapi::api::core::v1::{Container, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};

@@ -1,8 +1,7 @@
 //! ReplicaSet controller decisions (kubernetes `pkg/controller/replicaset/replica_set.go`).
 
-mod common;
 
-use common::{changes, events, set_phase_ready, summary, t};
+use crate::common::{changes, events, set_phase_ready, summary, t};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
