@@ -466,19 +466,30 @@ impl Store {
     /// Decode into the typed object (400 on type errors), report unknown fields per
     /// `fieldValidation`, and apply defaults.
     fn decode(&self, rt: &ResourceType, obj: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
-        if opts.typed_body {
-            debug_assert_eq!((rt.round_trip)(&obj).as_ref(), Ok(&obj), "a typed body of {} that the round trip changes", rt.kind);
-            return Self::decoded(rt, None, obj, opts);
-        }
-        let decoded = (rt.round_trip)(&obj).map_err(|e| Self::decode_error(rt, &e))?;
-        Self::decoded(rt, Some(&obj), decoded, opts)
+        let round_tripped = Self::round_trip(rt, &obj, opts)?;
+        Self::decoded(rt, obj, round_tripped, opts)
     }
 
-    /// The rest of [`Store::decode`] once `input` (`None`: a typed body, see
-    /// [`WriteOptions::typed_body`]) has been through the round trip: unknown fields, defaults.
-    fn decoded(rt: &ResourceType, input: Option<&Value>, mut decoded: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
+    /// The body decoded into its type and encoded again (a 400 on type errors), or `None` for
+    /// a typed body ([`WriteOptions::typed_body`]), which that would give back unchanged
+    /// (checked in debug builds).
+    fn round_trip(rt: &ResourceType, obj: &Value, opts: &WriteOptions) -> Result<Option<Value>, ApiError> {
+        if opts.typed_body {
+            debug_assert_eq!((rt.round_trip)(obj).as_ref(), Ok(obj), "a typed body of {} that the round trip changes", rt.kind);
+            return Ok(None);
+        }
+        (rt.round_trip)(obj).map(Some).map_err(|e| Self::decode_error(rt, &e))
+    }
+
+    /// The rest of [`Store::decode`] once `input` has been through [`Store::round_trip`]
+    /// (`round_tripped`): unknown fields, defaults.
+    fn decoded(rt: &ResourceType, input: Value, round_tripped: Option<Value>, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
+        let (input, mut decoded) = match round_tripped {
+            Some(d) => (Some(input), d),
+            None => (None, input),
+        };
         let mut warnings = Vec::new();
-        if let Some(input) = input
+        if let Some(input) = &input
             && opts.field_validation != FieldValidation::Ignore
         {
             let unknown = resources::unknown_fields(input, &decoded);
@@ -559,12 +570,7 @@ impl Store {
         Self::check_api_version(rt, &mut obj)?;
         // Type errors first (a string where the metadata should be is a 400, not a missing name).
         // The decoded form is kept: the namespace and name set below go into both.
-        let mut decoded = if opts.typed_body {
-            debug_assert_eq!((rt.round_trip)(&obj).as_ref(), Ok(&obj), "a typed body of {} that the round trip changes", rt.kind);
-            None
-        } else {
-            Some((rt.round_trip)(&obj).map_err(|e| Self::decode_error(rt, &e))?)
-        };
+        let mut decoded = Self::round_trip(rt, &obj, opts)?;
         let body_ns = strategy::namespace_of(&obj).to_string();
         if rt.namespaced && !body_ns.is_empty() && body_ns != ns {
             return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
@@ -589,10 +595,7 @@ impl Store {
                 meta_mut(o).insert("name".into(), json!(n));
             }
         }
-        let (mut obj, warnings) = match decoded {
-            Some(d) => Self::decoded(rt, Some(&obj), d, opts)?,
-            None => Self::decoded(rt, None, obj, opts)?,
-        };
+        let (mut obj, warnings) = Self::decoded(rt, obj, decoded, opts)?;
         let name = name_of(&obj).to_string();
         let now = format_time(self.clock.now());
         let _ = &now;
