@@ -41,7 +41,10 @@ pub fn sweep(store: &Store) {
         // This namespace, not a new one of the same name created once it was gone (upstream
         // finalizes and deletes with the namespace's UID as a precondition).
         let uid = ns["metadata"]["uid"].as_str().unwrap_or_default().to_string();
-        let same = |cur: &serde_json::Value| cur["metadata"]["uid"].as_str() == Some(uid.as_str());
+        let same = |cur: &serde_json::Value| match cur["metadata"]["uid"].as_str() == Some(uid.as_str()) {
+            true => Ok(()),
+            false => Err(crate::errors::ApiError::conflict("", "namespaces", &name, "the namespace was deleted and created again")),
+        };
         let contents = store.contents_of_namespace(&name);
         for (rt, obj) in &contents {
             let opts = DeleteOptions { propagation_policy: Some("Background".into()), ..Default::default() };
@@ -52,9 +55,7 @@ pub fn sweep(store: &Store) {
         set_conditions(store, &name, &left, &same);
         if left.by_resource.is_empty() {
             let _ = store.modify(&resources::NAMESPACES, "", &name, Subresource::Main, &WriteOptions::default(), |cur| {
-                if !same(cur) {
-                    return Err(crate::errors::ApiError::conflict("", "namespaces", ns_name(cur), "the namespace was deleted and created again"));
-                }
+                same(cur)?;
                 let mut n = cur.clone();
                 n["spec"]["finalizers"] = json!([]);
                 Ok(n)
@@ -89,7 +90,7 @@ impl Remaining {
 
 /// `updateConditions`: the five condition types the namespace deleter keeps, each either its
 /// failing variant or its "ok" variant; a transition time changes only with the status.
-fn set_conditions(store: &Store, ns: &str, left: &Remaining, same: &dyn Fn(&serde_json::Value) -> bool) {
+fn set_conditions(store: &Store, ns: &str, left: &Remaining, same: &dyn Fn(&serde_json::Value) -> Result<(), crate::errors::ApiError>) {
     let listed = |m: &BTreeMap<String, usize>, each: &str| m.iter().map(|(k, n)| format!("{k}{each}{n} resource instances")).collect::<Vec<_>>().join(", ");
     let content = if left.by_resource.is_empty() {
         ("False", "ContentRemoved", "All content successfully removed".to_string())
@@ -110,9 +111,7 @@ fn set_conditions(store: &Store, ns: &str, left: &Remaining, same: &dyn Fn(&serd
     ];
     let now = format_time(store.clock().now());
     let _ = store.modify(&resources::NAMESPACES, "", ns, Subresource::Status, &WriteOptions::default(), |cur| {
-        if !same(cur) {
-            return Err(crate::errors::ApiError::conflict("", "namespaces", ns_name(cur), "the namespace was deleted and created again"));
-        }
+        same(cur)?;
         let mut n = cur.clone();
         let mut conditions = n["status"]["conditions"].as_array().cloned().unwrap_or_default();
         for (kind, (status, reason, message)) in &wanted {
@@ -131,8 +130,4 @@ fn set_conditions(store: &Store, ns: &str, left: &Remaining, same: &dyn Fn(&serd
         n["status"]["conditions"] = json!(conditions);
         Ok(n)
     });
-}
-
-fn ns_name(v: &serde_json::Value) -> &str {
-    v["metadata"]["name"].as_str().unwrap_or_default()
 }
