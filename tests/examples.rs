@@ -31,18 +31,11 @@ fn binary(name: &str) -> PathBuf {
         // target/<profile>/deps/examples-HASH → target/<profile>/examples
         let exe = std::env::current_exe().unwrap();
         let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        // What `cargo xtask transcripts` builds (xtask::transcripts::build_examples): the same
-        // packages and so the same features as `cargo test`, without the variables cargo set for
-        // this test (ring's build script reruns when they change): nothing to rebuild after
-        // `cargo test` built the examples.
-        let mut cmd = Command::new(env!("CARGO"));
-        xtask::without_cargo_run_env(&mut cmd);
-        cmd.args(["build", "--examples", "--quiet"]).current_dir(root());
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed");
+        // As `cargo xtask transcripts` builds them: the same packages and so the same features as
+        // `cargo test`, without the variables cargo set for this test (ring's build script reruns
+        // when they change): nothing to rebuild after `cargo test` built the examples.
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        xtask::transcripts::build_examples(root(), release).expect("cargo build --examples");
         profile_dir.join("examples")
     });
     dir.join(name)

@@ -121,7 +121,7 @@ fn transcripts_match_the_lab_cluster() {
 fn examples_match_their_lab_runs() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
-    transcripts::build_examples(root()).expect("cargo build --examples");
+    transcripts::build_examples(root(), false).expect("cargo build --examples");
     let built = started.elapsed();
     let results = transcripts::run_examples(root(), transcripts::EXAMPLES, None, EXAMPLE_JOBS, false);
     let dir = root().join("transcripts").join("out").join("examples");

@@ -215,8 +215,7 @@ pub fn lab_binary_starter(root: &Path, bin: Option<PathBuf>) -> Result<Box<Start
         None => {
             crate::say("transcripts: building the lab cluster (cargo build --examples --bin lab)");
             build_lab(root)?;
-            let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-            target.join("debug").join("lab")
+            target_dir(root).join("debug").join("lab")
         }
     };
     let counter = Arc::new(Mutex::new(0u32));
@@ -559,7 +558,7 @@ pub fn generate(opts: &Options, starter: &Starter) -> Result<()> {
     let sessions_only: Vec<String> = opts.only.iter().filter(|o| *o != "examples" && !o.starts_with("examples/")).cloned().collect();
     let mut example_failures = Vec::new();
     if !wanted.is_empty() {
-        build_examples(&opts.root)?;
+        build_examples(&opts.root, false)?;
         let dir = opts.out_dir.join("examples");
         std::fs::create_dir_all(&dir)?;
         let images = opts.root.join("images");
@@ -777,11 +776,15 @@ pub const EXAMPLE_SPEED: &str = "10";
 /// How long one example run may take.
 pub const EXAMPLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// `cargo build --examples`, once, before the runs.
-pub fn build_examples(root: &Path) -> Result<()> {
+/// `cargo build --examples` (with `--release` for `release`), once, before the runs.
+pub fn build_examples(root: &Path, release: bool) -> Result<()> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = crate::without_cargo_run_env(&mut Command::new(cargo)).arg("build").arg("--examples").current_dir(root).stdin(Stdio::null()).status()?;
-    if !status.success() {
+    let mut cmd = Command::new(cargo);
+    crate::without_cargo_run_env(&mut cmd).args(["build", "--examples"]).current_dir(root).stdin(Stdio::null());
+    if release {
+        cmd.arg("--release");
+    }
+    if !cmd.status()?.success() {
         bail!("cargo build --examples failed");
     }
     Ok(())
