@@ -277,14 +277,29 @@ fn unpack_npm_package(spec: &str, dir: &Path) -> Result<()> {
     if !work.join("package").is_dir() {
         bail!("{spec}: no package/ folder in its tarball");
     }
-    let _ = std::fs::remove_dir_all(dir);
-    let moved = std::fs::rename(work.join("package"), dir);
+    let placed = put_in_place(&work.join("package"), dir, &format!("{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
-    // Another caller may have put the same package there first.
-    if moved.is_err() && !dir.join("package.json").is_file() {
-        moved.with_context(|| format!("moving {spec} into {}", dir.display()))?;
+    placed.with_context(|| format!("moving {spec} into {}", dir.display()))
+}
+
+/// Move the unpacked `package` folder to `dir` at once. When another caller has put the same
+/// package there first (tests fetch it side by side), that one stays: a complete folder is
+/// never removed, as a concurrent caller may be reading it. Only a folder without its
+/// `package.json` (an interrupted fetch) is moved aside, at once, and replaced; `unique` names
+/// the aside folder.
+fn put_in_place(package: &Path, dir: &Path, unique: &str) -> Result<()> {
+    if std::fs::rename(package, dir).is_ok() || dir.join("package.json").is_file() {
+        return Ok(());
     }
-    Ok(())
+    let aside = dir.with_extension(format!("partial-{unique}"));
+    if std::fs::rename(dir, &aside).is_ok() {
+        let _ = std::fs::remove_dir_all(&aside);
+    }
+    match std::fs::rename(package, dir) {
+        Ok(()) => Ok(()),
+        Err(_) if dir.join("package.json").is_file() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A pinned npm package of JavaScript (not a binary) in `<repo>/.tools/npm/<name>-<version>`,
@@ -381,6 +396,38 @@ fn install(root: &Path, tool: &Tool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Callers putting the same package in place side by side all succeed and leave one
+    /// complete folder (a caller once removed the folder another had just placed, and a third
+    /// then found neither its own nor a complete one); a partial folder is replaced.
+    #[test]
+    fn packages_put_in_place_side_by_side_leave_one_complete_folder() {
+        let base = std::env::temp_dir().join(format!("xtask-put-in-place-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let dir = base.join("pkg-1.0.0");
+        // An interrupted fetch left a folder without package.json.
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        let results: Vec<Result<()>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let (base, dir) = (&base, &dir);
+                    s.spawn(move || {
+                        let package = base.join(format!("work-{i}")).join("package");
+                        std::fs::create_dir_all(package.join("lib")).unwrap();
+                        std::fs::write(package.join("package.json"), format!("{{\"by\": {i}}}")).unwrap();
+                        std::fs::write(package.join("lib").join("index.js"), "// code").unwrap();
+                        put_in_place(&package, dir, &i.to_string())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for r in &results {
+            assert!(r.is_ok(), "{r:?}");
+        }
+        assert!(dir.join("package.json").is_file() && dir.join("lib").join("index.js").is_file(), "no complete folder in place");
+        let _ = std::fs::remove_dir_all(&base);
+    }
 
     #[test]
     fn reads_installed_versions_from_cargo_records_and_requires_the_binaries() {
