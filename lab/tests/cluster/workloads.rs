@@ -142,6 +142,10 @@ async fn statefulset_scale_down_removes_the_highest_ordinal_first_and_keeps_clai
     let sets: Api<StatefulSet> = Api::default_namespaced(lab.client());
     sets.patch("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 0}}))).await.unwrap();
     wait_for("no pods", 8, || async { pods.list(&ListParams::default()).await.ok()?.items.is_empty().then_some(()) }).await;
+    // The watch behind the log is a stream of its own: its last DELETED may arrive after the
+    // list shows no pods.
+    let deletions = || log.lock().unwrap().iter().filter(|(t, _)| *t == "DELETED").count();
+    wait_for("the watch's three deletions", 8, || async { (deletions() >= 3).then_some(()) }).await;
 
     let log = log.lock().unwrap().clone();
     let deleted: Vec<String> = log.iter().filter(|(t, _)| *t == "DELETED").map(|(_, p)| p.metadata.name.clone().unwrap()).collect();
