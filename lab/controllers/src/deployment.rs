@@ -8,6 +8,7 @@
 //! with the same alphabet: names look the same (`nginx-7d8b49557c`) and are stable, but differ
 //! from a real cluster's for the same template.
 
+use std::sync::Arc;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -43,9 +44,9 @@ const SKIPPED_ANNOTATIONS: [&str; 6] = [
 pub struct DeploymentSnapshot<'a> {
     pub deployment: &'a Deployment,
     /// ReplicaSets in the Deployment's namespace.
-    pub replica_sets: &'a [ReplicaSet],
+    pub replica_sets: &'a [Arc<ReplicaSet>],
     /// Pods in the namespace (the Recreate strategy waits for old pods to be gone).
-    pub pods: &'a [Pod],
+    pub pods: &'a [Arc<Pod>],
 }
 
 /// Go's FNV-32a.
@@ -425,7 +426,7 @@ pub fn sync_deployment(snap: DeploymentSnapshot<'_>, now: impl Into<Now>) -> Vec
     }
     let Ok(selector) = Selector::from_label_selector(Some(&spec.selector)) else { return actions };
     let owner = refmanager::Owner { api_version: "apps/v1", kind: "Deployment", meta: &d.metadata };
-    let in_ns = snap.replica_sets.iter().filter(|r| meta::namespace(&r.metadata) == ns);
+    let in_ns = snap.replica_sets.iter().map(|r| &**r).filter(|r| meta::namespace(&r.metadata) == ns);
     let rss: Vec<ReplicaSet> = refmanager::claim(owner, "apps/v1", "ReplicaSet", in_ns, |r| selector.matches(meta::labels(&r.metadata)), &mut actions).into_iter().cloned().collect();
     let mut ctl = Ctl { d: d.clone(), now, clock, actions, rss, snap };
     if d.metadata.deletion_timestamp.is_some() {

@@ -3,6 +3,7 @@
 //! `pkg/controller/endpointslice/` (`reconciler.go`, `utils.go`: `podToEndpoint`) and
 //! `staging/src/k8s.io/endpointslice/util` (`ShouldPodBeInEndpoints`, `ShouldSetHostname`).
 
+use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
@@ -112,11 +113,12 @@ fn node_name(pod: &Pod) -> Option<String> {
     pod.spec.as_ref().and_then(|s| s.node_name.clone()).filter(|n| !n.is_empty())
 }
 
-fn selected_pods<'a>(svc: &Service, pods: &'a [Pod]) -> Option<Vec<&'a Pod>> {
+fn selected_pods<'a>(svc: &Service, pods: &'a [Arc<Pod>]) -> Option<Vec<&'a Pod>> {
     let selector = svc.spec.as_ref()?.selector.as_ref()?;
     let ns = meta::namespace(&svc.metadata);
     Some(
         pods.iter()
+            .map(|p| &**p)
             .filter(|p| meta::namespace(&p.metadata) == ns)
             .filter(|p| {
                 let l = meta::labels(&p.metadata);
@@ -130,7 +132,7 @@ fn selected_pods<'a>(svc: &Service, pods: &'a [Pod]) -> Option<Vec<&'a Pod>> {
 /// object of the same name, if any. Returns no action when nothing changes, and none for
 /// ExternalName services or services without a selector (their Endpoints are managed by
 /// hand).
-pub fn sync_endpoints(svc: &Service, pods: &[Pod], existing: Option<&Endpoints>) -> Vec<Action> {
+pub fn sync_endpoints(svc: &Service, pods: &[Arc<Pod>], existing: Option<&Endpoints>) -> Vec<Action> {
     let spec = svc_spec(svc);
     if spec.type_.as_deref() == Some("ExternalName") {
         return vec![];
@@ -340,8 +342,8 @@ fn address_type(svc: &Service) -> String {
 /// API server's 5-character suffix.
 pub fn sync_endpoint_slices(
     svc: &Service,
-    pods: &[Pod],
-    nodes: &[Node],
+    pods: &[Arc<Pod>],
+    nodes: &[Arc<Node>],
     slices: &[EndpointSlice],
     next_suffix: &mut dyn FnMut() -> String,
 ) -> Vec<Action> {
@@ -364,7 +366,7 @@ pub fn sync_endpoint_slices(
         if !should_pod_be_in_endpoints(pod, true) {
             continue;
         }
-        let node = node_name(pod).and_then(|n| nodes.iter().find(|x| meta::name(&x.metadata) == n));
+        let node = node_name(pod).and_then(|n| nodes.iter().map(|x| &**x).find(|x| meta::name(&x.metadata) == n));
         let ep = pod_to_endpoint(pod, svc, node);
         let ports = slice_ports(svc, pod);
         match desired.iter_mut().find(|(p, _)| *p == ports) {

@@ -116,3 +116,10 @@ pub mod time;
 
 pub use action::{Action, Event, EventType, Object, ObjectRef, Patch, PropagationPolicy};
 pub use time::Now;
+
+/// Objects shared as the controllers' snapshots take them (`&[Arc<T>]`, as kube-rs's reflector
+/// stores and upstream's listers hand out pointers to one cached object): for callers that
+/// hold plain objects, such as the tests.
+pub fn shared<T: Clone>(items: &[T]) -> Vec<std::sync::Arc<T>> {
+    items.iter().cloned().map(std::sync::Arc::new).collect()
+}

@@ -66,6 +66,7 @@
 //! saw a heartbeat change, to be immune to clock skew; here from the heartbeat's own time,
 //! the same on one clock).
 
+use std::sync::Arc;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -126,9 +127,9 @@ const MONITORED_CONDITIONS: [&str; 4] = ["Ready", "MemoryPressure", "DiskPressur
 /// What the decision looks at.
 #[derive(Clone, Copy, Debug)]
 pub struct NodeLifecycleSnapshot<'a> {
-    pub nodes: &'a [Node],
+    pub nodes: &'a [Arc<Node>],
     /// Every pod (the controllers look at pods by `spec.nodeName`).
-    pub pods: &'a [Pod],
+    pub pods: &'a [Arc<Pod>],
     /// Node name → the last renewal of the node's Lease (`kube-node-lease/<node>`,
     /// `spec.renewTime`). A node without an entry is judged by its Ready condition's
     /// `lastHeartbeatTime` alone.
@@ -361,14 +362,14 @@ fn taint_update(node: &Node, all_down: bool, now: Now) -> Option<Node> {
 
 /// `MarkPodsNotReady`: every pod on the node whose Ready condition is not False gets it set
 /// to False (transition time now), with a `NodeNotReady` warning.
-fn mark_pods_not_ready(pods: &[Pod], node: &str, now: Timestamp) -> Vec<Action> {
+fn mark_pods_not_ready(pods: &[Arc<Pod>], node: &str, now: Timestamp) -> Vec<Action> {
     let mut actions = Vec::new();
     for pod in pods.iter().filter(|p| node_of(p) == node) {
         let Some(ready) = meta::pod_ready_condition(pod) else { continue };
         if ready.status == "False" {
             continue;
         }
-        let mut p = pod.clone();
+        let mut p = Pod::clone(pod);
         for c in p.status.iter_mut().flat_map(|s| s.conditions.iter_mut().flatten()) {
             if c.type_ == "Ready" {
                 c.status = "False".into();
@@ -527,7 +528,7 @@ pub fn pod_gc(snap: NodeLifecycleSnapshot<'_>, now: Now, memory: &mut Memory) ->
     }
     memory.last_gc = Some(now.time);
     let mut actions = Vec::new();
-    let nodes: BTreeMap<&str, &Node> = snap.nodes.iter().map(|n| (meta::name(&n.metadata), n)).collect();
+    let nodes: BTreeMap<&str, &Node> = snap.nodes.iter().map(|n| (meta::name(&n.metadata), &**n)).collect();
     let mut terminating: Vec<&Pod> = Vec::new();
     let mut missing: BTreeSet<&str> = BTreeSet::new();
     for pod in snap.pods {
@@ -673,6 +674,7 @@ fn node_kubelet_ref(node: &Node) -> ObjectRef {
 mod tests {
     use super::*;
     use crate::action::Object;
+    use crate::shared;
     use k8s_openapi::jiff::SignedDuration;
     use serde_json::json;
 
@@ -767,7 +769,7 @@ mod tests {
             all.insert(0, node("kind-control-plane", "True", 0.0));
             leases.insert("kind-control-plane".into(), t(at));
         }
-        sync_node_lifecycle(NodeLifecycleSnapshot { nodes: &all, pods, leases: &leases }, t(at), memory)
+        sync_node_lifecycle(NodeLifecycleSnapshot { nodes: &shared(&all), pods: &shared(pods), leases: &leases }, t(at), memory)
     }
 
     /// `tryUpdateNodeHealth`: the conditions go Unknown only once neither the lease nor the
@@ -1061,7 +1063,7 @@ mod tests {
         let n = node("kind-worker", "True", 0.0);
         for (at, unknown) in [(2.4, false), (3.6, true)] {
             let leases = BTreeMap::from([("kind-worker".to_string(), t(0.0))]);
-            let step = sync_node_lifecycle(NodeLifecycleSnapshot { nodes: std::slice::from_ref(&n), pods: &[], leases: &leases }, Now::new(t(at), 20.0), &Memory::default());
+            let step = sync_node_lifecycle(NodeLifecycleSnapshot { nodes: std::slice::from_ref(&std::sync::Arc::new(n.clone())), pods: &[], leases: &leases }, Now::new(t(at), 20.0), &Memory::default());
             assert_eq!(summary(&step.actions).iter().any(|s| s.contains("Ready=Unknown")), unknown, "at {at}");
         }
     }

@@ -3,6 +3,7 @@
 //! (`calculateStatus`, `updateReplicaSetStatus`) and `pkg/controller/controller_utils.go`
 //! (`FilterActivePods`, `ActivePodsWithRanks`, `slowStartBatch`).
 
+use std::sync::Arc;
 use std::cmp::Ordering;
 use std::time::Duration;
 
@@ -59,9 +60,9 @@ pub fn slow_start_batches(count: usize, initial: usize) -> Vec<usize> {
 pub struct ReplicaSetSnapshot<'a> {
     pub rs: &'a ReplicaSet,
     /// Pods in the ReplicaSet's namespace.
-    pub pods: &'a [Pod],
+    pub pods: &'a [Arc<Pod>],
     /// ReplicaSets in the namespace (those sharing `rs`'s controller rank pods by node).
-    pub replica_sets: &'a [ReplicaSet],
+    pub replica_sets: &'a [Arc<ReplicaSet>],
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -124,7 +125,7 @@ pub fn sync_replica_set(
     let owner = refmanager::Owner { api_version: "apps/v1", kind: "ReplicaSet", meta: &rs.metadata };
 
     // FilterActivePods, then claimPods (adopt matching orphans, release non-matching).
-    let active = snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns && is_pod_active(p));
+    let active = snap.pods.iter().map(|p| &**p).filter(|p| meta::namespace(&p.metadata) == ns && is_pod_active(p));
     let pods: Vec<&Pod> = refmanager::claim(owner, "v1", "Pod", active, |p| selector.matches(meta::labels(&p.metadata)), &mut actions);
 
     if rs.metadata.deletion_timestamp.is_none() {
@@ -206,7 +207,7 @@ fn indirectly_related_pods<'a>(rs: &ReplicaSet, snap: ReplicaSetSnapshot<'a>) ->
             && meta::controller_of(&o.metadata).is_some_and(|c| c.uid == ctrl.uid)
     }) {
         let Ok(sel) = Selector::from_label_selector(other.spec.as_ref().map(|s| &s.selector)) else { continue };
-        for pod in snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == meta::namespace(&rs.metadata)) {
+        for pod in snap.pods.iter().map(|p| &**p).filter(|p| meta::namespace(&p.metadata) == meta::namespace(&rs.metadata)) {
             if sel.matches(meta::labels(&pod.metadata)) && !seen.contains(&meta::uid(&pod.metadata)) {
                 seen.push(meta::uid(&pod.metadata));
                 out.push(pod);

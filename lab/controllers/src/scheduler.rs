@@ -7,6 +7,7 @@
 //! (`0/3 nodes are available: ...`) on the PodScheduled condition and the
 //! `FailedScheduling` event.
 
+use std::sync::Arc;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -51,12 +52,12 @@ const RESOLVABLE_BY_PREEMPTION: [&str; 2] = [REASON_POD_ANTI_AFFINITY, REASON_EX
 pub struct SchedulerSnapshot<'a> {
     /// The pod to schedule (no `spec.nodeName` yet).
     pub pod: &'a Pod,
-    pub nodes: &'a [Node],
+    pub nodes: &'a [Arc<Node>],
     /// All pods (to spread across nodes).
-    pub pods: &'a [Pod],
-    pub claims: &'a [PersistentVolumeClaim],
-    pub volumes: &'a [PersistentVolume],
-    pub storage_classes: &'a [StorageClass],
+    pub pods: &'a [Arc<Pod>],
+    pub claims: &'a [Arc<PersistentVolumeClaim>],
+    pub volumes: &'a [Arc<PersistentVolume>],
+    pub storage_classes: &'a [Arc<StorageClass>],
 }
 
 /// `v1helper.ToleratesTaint`.
@@ -156,7 +157,7 @@ fn volume_name(claim: &PersistentVolumeClaim) -> &str {
 }
 
 /// `IsDelayBindingMode`: the claim's class exists and says WaitForFirstConsumer.
-fn is_delay_binding(claim: &PersistentVolumeClaim, classes: &[StorageClass]) -> bool {
+fn is_delay_binding(claim: &PersistentVolumeClaim, classes: &[Arc<StorageClass>]) -> bool {
     classes
         .iter()
         .find(|c| meta::name(&c.metadata) == class_of(claim))
@@ -169,7 +170,7 @@ enum ClaimState<'a> {
     Delayed(&'a PersistentVolumeClaim),
 }
 
-fn node_pod_counts<'a>(pods: &'a [Pod], pod: &Pod) -> BTreeMap<&'a str, (usize, usize)> {
+fn node_pod_counts<'a>(pods: &'a [Arc<Pod>], pod: &Pod) -> BTreeMap<&'a str, (usize, usize)> {
     let owner = meta::controller_of(&pod.metadata).map(|r| r.uid.clone());
     let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for p in pods {
@@ -189,7 +190,7 @@ fn node_pod_counts<'a>(pods: &'a [Pod], pod: &Pod) -> BTreeMap<&'a str, (usize, 
 
 /// An available, matching PersistentVolume for a delayed claim on this node (static
 /// provisioning): same class, no claim, access modes and capacity sufficient.
-fn find_matching_volume<'a>(claim: &PersistentVolumeClaim, node: &Node, volumes: &'a [PersistentVolume]) -> Option<&'a PersistentVolume> {
+fn find_matching_volume<'a>(claim: &PersistentVolumeClaim, node: &Node, volumes: &'a [Arc<PersistentVolume>]) -> Option<&'a PersistentVolume> {
     let want_modes = claim.spec.as_ref().and_then(|s| s.access_modes.clone()).unwrap_or_default();
     let want = claim
         .spec
@@ -199,7 +200,7 @@ fn find_matching_volume<'a>(claim: &PersistentVolumeClaim, node: &Node, volumes:
         .and_then(|r| r.get("storage"))
         .map(|q| crate::storage::quantity_bytes(&q.0))
         .unwrap_or(0);
-    volumes.iter().find(|pv| {
+    volumes.iter().map(|pv| &**pv).find(|pv| {
         let Some(spec) = pv.spec.as_ref() else { return false };
         spec.claim_ref.is_none()
             && pv.metadata.deletion_timestamp.is_none()
@@ -439,9 +440,10 @@ fn topology_value<'a>(node: &'a Node, key: &str) -> Option<&'a String> {
 
 /// Bound, running pods with the node each runs on.
 fn placed_pods<'a>(snap: &SchedulerSnapshot<'a>) -> Vec<(&'a Pod, &'a Node)> {
-    let nodes: BTreeMap<&str, &Node> = snap.nodes.iter().map(|n| (meta::name(&n.metadata), n)).collect();
+    let nodes: BTreeMap<&str, &Node> = snap.nodes.iter().map(|n| (meta::name(&n.metadata), &**n)).collect();
     snap.pods
         .iter()
+        .map(|p| &**p)
         .filter(|p| !matches!(meta::pod_phase(p), "Succeeded" | "Failed") && p.metadata.uid != snap.pod.metadata.uid)
         .filter_map(|p| {
             let n = p.spec.as_ref()?.node_name.as_deref()?;

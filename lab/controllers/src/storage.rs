@@ -3,6 +3,7 @@
 //! `provisionClaim`), and kind's provisioner, rancher's local-path-provisioner
 //! (`provisioner.go`: one hostPath volume per claim on the selected node).
 
+use std::sync::Arc;
 use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::{
@@ -72,14 +73,14 @@ fn has_class(claim: &PersistentVolumeClaim) -> bool {
 
 /// upstream `pkg/volume/util/storageclass.go` `GetDefaultClass`: of the classes marked
 /// default, the newest (ties: by name).
-pub fn default_class(classes: &[StorageClass]) -> Option<&StorageClass> {
+pub fn default_class(classes: &[Arc<StorageClass>]) -> Option<&StorageClass> {
     let is_default = |c: &StorageClass| {
         let a = c.metadata.annotations.as_ref();
         ["storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class"]
             .iter()
             .any(|k| a.and_then(|a| a.get(*k)).is_some_and(|v| v == "true"))
     };
-    classes.iter().filter(|c| is_default(c)).min_by(|a, b| {
+    classes.iter().map(|c| &**c).filter(|c| is_default(c)).min_by(|a, b| {
         let t = |c: &StorageClass| c.metadata.creation_timestamp.as_ref().map(|t| t.0);
         t(b).cmp(&t(a)).then_with(|| meta::name(&a.metadata).cmp(meta::name(&b.metadata)))
     })
@@ -123,12 +124,12 @@ fn set_volume_phase(pv: &PersistentVolume, phase: &str) -> Action {
 /// `Bound`, `Released`) right, and report why a claim waits: the missing class
 /// (`ProvisioningFailed`: `storageclass.storage.k8s.io "<name>" not found`), the first consumer
 /// (`WaitForFirstConsumer`), or the external provisioner (`ExternalProvisioning`).
-pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolume], classes: &[StorageClass]) -> Vec<Action> {
+pub fn sync_volumes(claims: &[Arc<PersistentVolumeClaim>], volumes: &[Arc<PersistentVolume>], classes: &[Arc<StorageClass>]) -> Vec<Action> {
     let mut actions = Vec::new();
     // Indexes, so a sync is linear in the number of claims and volumes.
-    let volume_by_name: HashMap<&str, &PersistentVolume> = volumes.iter().map(|v| (meta::name(&v.metadata), v)).collect();
+    let volume_by_name: HashMap<&str, &PersistentVolume> = volumes.iter().map(|v| (meta::name(&v.metadata), &**v)).collect();
     let mut volumes_by_claim: HashMap<(&str, &str), Vec<&PersistentVolume>> = HashMap::new();
-    for v in volumes {
+    for v in volumes.iter().map(|v| &**v) {
         if let Some(r) = v.spec.as_ref().and_then(|s| s.claim_ref.as_ref()) {
             volumes_by_claim
                 .entry((r.namespace.as_deref().unwrap_or(""), r.name.as_deref().unwrap_or("")))
@@ -137,8 +138,8 @@ pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolum
         }
     }
     let claim_by_key: HashMap<(&str, &str), &PersistentVolumeClaim> =
-        claims.iter().map(|c| ((meta::namespace(&c.metadata), meta::name(&c.metadata)), c)).collect();
-    for claim in claims.iter().filter(|c| c.metadata.deletion_timestamp.is_none()) {
+        claims.iter().map(|c| ((meta::namespace(&c.metadata), meta::name(&c.metadata)), &**c)).collect();
+    for claim in claims.iter().map(|c| &**c).filter(|c| c.metadata.deletion_timestamp.is_none()) {
         let volume_name = claim.spec.as_ref().and_then(|s| s.volume_name.as_deref()).unwrap_or("");
         if !volume_name.is_empty() {
             // syncBoundClaim
@@ -245,7 +246,7 @@ pub fn sync_volumes(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolum
         ));
     }
     // syncVolume: phases of volumes.
-    for pv in volumes.iter().filter(|v| v.metadata.deletion_timestamp.is_none()) {
+    for pv in volumes.iter().map(|v| &**v).filter(|v| v.metadata.deletion_timestamp.is_none()) {
         let claim_ref = pv.spec.as_ref().and_then(|s| s.claim_ref.as_ref());
         let want = match claim_ref {
             None => "Available",
@@ -291,10 +292,10 @@ pub fn local_path_for(claim: &PersistentVolumeClaim) -> String {
 /// hostPath directory on that node, with node affinity to it and the class's reclaim policy;
 /// a Released volume with reclaim `Delete` is deleted (the runtime removes its directory,
 /// `spec.hostPath.path`).
-pub fn local_path_provision(claims: &[PersistentVolumeClaim], volumes: &[PersistentVolume], classes: &[StorageClass]) -> Vec<Action> {
+pub fn local_path_provision(claims: &[Arc<PersistentVolumeClaim>], volumes: &[Arc<PersistentVolume>], classes: &[Arc<StorageClass>]) -> Vec<Action> {
     let mut actions = Vec::new();
     let volume_names: std::collections::HashSet<&str> = volumes.iter().map(|v| meta::name(&v.metadata)).collect();
-    for claim in claims.iter().filter(|c| c.metadata.deletion_timestamp.is_none()) {
+    for claim in claims.iter().map(|c| &**c).filter(|c| c.metadata.deletion_timestamp.is_none()) {
         let ann = claim.metadata.annotations.clone().unwrap_or_default();
         if ann.get(ANN_STORAGE_PROVISIONER).map(String::as_str) != Some(LOCAL_PATH_PROVISIONER) {
             continue;
@@ -373,7 +374,7 @@ pub fn local_path_provision(claims: &[PersistentVolumeClaim], volumes: &[Persist
             "rancher.io/local-path_local-path-provisioner",
         ));
     }
-    for pv in volumes {
+    for pv in volumes.iter().map(|v| &**v) {
         let provisioned = pv.metadata.annotations.as_ref().and_then(|a| a.get(ANN_PROVISIONED_BY)).map(String::as_str)
             == Some(LOCAL_PATH_PROVISIONER);
         let reclaim = pv.spec.as_ref().and_then(|s| s.persistent_volume_reclaim_policy.as_deref()).unwrap_or("Delete");

@@ -402,17 +402,14 @@ pub struct TypedCache<T> {
 
 /// One object read through a [`TypedCache`], with the list it was read from.
 pub struct Found<T> {
-    pub list: Arc<Vec<T>>,
-    /// Its index in `list`, or the object decoded from the store's newer version.
-    object: Result<usize, T>,
+    pub list: Arc<Vec<Arc<T>>>,
+    /// The object: the list's own, or the one decoded from the store's newer version.
+    object: Arc<T>,
 }
 
 impl<T> Found<T> {
     pub fn object(&self) -> &T {
-        match &self.object {
-            Ok(i) => &self.list[*i],
-            Err(t) => t,
-        }
+        &self.object
     }
 }
 
@@ -422,7 +419,10 @@ struct Listed<T> {
     rv: u64,
     keys: Vec<(String, String)>,
     rvs: Vec<String>,
-    items: Arc<Vec<T>>,
+    /// Shared, as kube-rs's reflector stores hand out `Arc<K>`: every controller's cache that
+    /// reads a change holds the one object decoded for it, and a list handed out is a list of
+    /// pointers.
+    items: Arc<Vec<Arc<T>>>,
 }
 
 impl<T> Default for TypedCache<T> {
@@ -451,7 +451,7 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
 
     /// Every object of `rt` in `ns` (all namespaces for `None`), decoded, in the store's
     /// order (namespace, name).
-    pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Arc<Vec<T>> {
+    pub fn list(&self, store: &Store, rt: &'static ResourceType, ns: Option<&str>) -> Arc<Vec<Arc<T>>> {
         let mut lists = self.lists.lock().unwrap_or_else(|p| p.into_inner());
         Self::refresh(&mut lists, store, rt, ns).items.clone()
     }
@@ -464,8 +464,8 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
         let slot = Self::refresh(&mut lists, store, rt, None);
         let key = store_key(rt, stored);
         let object = match slot.keys.binary_search(&key).ok().filter(|&i| slot.rvs[i] == rv_of(stored)) {
-            Some(i) => Ok(i),
-            None => Err(Self::decode(stored)?),
+            Some(i) => slot.items[i].clone(),
+            None => Arc::new(Self::decode(stored)?),
         };
         Some(Found { list: slot.items.clone(), object })
     }
@@ -499,7 +499,7 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
                         if at.is_ok_and(|i| slot.rvs[i] == rv) {
                             continue;
                         }
-                        let Some(t) = e.decoded(Self::decode) else {
+                        let Some(t) = e.decoded(|v| Self::decode(v).map(Arc::new)) else {
                             // Not decodable: list again (which leaves it out).
                             ok = false;
                             break;
@@ -535,7 +535,7 @@ impl<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static + k8s_openap
             let t = match old.get(&key) {
                 Some(&i) if slot.rvs[i] == rv => slot.items[i].clone(),
                 _ => match Self::decode(v) {
-                    Some(t) => t,
+                    Some(t) => Arc::new(t),
                     None => continue,
                 },
             };
@@ -559,8 +559,10 @@ mod tests {
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"v": v}})
     }
 
-    fn names_and_values(list: &[ConfigMap]) -> Vec<(String, String)> {
+    /// Each ConfigMap's name and value, from a decoded list or a cache's shared one.
+    fn names_and_values<C: std::borrow::Borrow<ConfigMap>>(list: &[C]) -> Vec<(String, String)> {
         list.iter()
+            .map(|c| c.borrow())
             .map(|c| (c.metadata.name.clone().unwrap_or_default(), c.data.as_ref().and_then(|d| d.get("v").cloned()).unwrap_or_default()))
             .collect()
     }

@@ -8,6 +8,7 @@ pub mod pod_control;
 pub mod set_control;
 pub mod utils;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
@@ -32,11 +33,11 @@ pub struct FeatureGates {
 pub struct StatefulSetSnapshot<'a> {
     pub set: &'a StatefulSet,
     /// Pods in the set's namespace (all of them: released and orphan pods matter).
-    pub pods: &'a [Pod],
+    pub pods: &'a [Arc<Pod>],
     /// Claims in the set's namespace.
-    pub claims: &'a [PersistentVolumeClaim],
+    pub claims: &'a [Arc<PersistentVolumeClaim>],
     /// ControllerRevisions in the set's namespace.
-    pub revisions: &'a [ControllerRevision],
+    pub revisions: &'a [Arc<ControllerRevision>],
 }
 
 /// The decision for one StatefulSet.
@@ -93,7 +94,7 @@ pub fn sync_stateful_set(snap: StatefulSetSnapshot<'_>, now: impl Into<Now>, gat
 
     // getPodsForStatefulSet: ClaimPods with the extra filter isMemberOf. The cache's pods are
     // borrowed, not copied (an adopted pod is the same pod).
-    let in_ns = snap.pods.iter().filter(|p| meta::namespace(&p.metadata) == ns);
+    let in_ns = snap.pods.iter().map(|p| &**p).filter(|p| meta::namespace(&p.metadata) == ns);
     let pods: Vec<&Pod> = refmanager::claim(owner, "v1", "Pod", in_ns, |p| selector.matches(meta::labels(&p.metadata)) && utils::is_member_of(set, p), &mut actions);
 
     let (more, outcome) = set_control::update_stateful_set(

@@ -4,6 +4,7 @@
 //! Every call appends the actions the upstream call would make, assuming the API calls
 //! succeed; what upstream would return as an error is returned as `Err(message)`.
 
+use std::sync::Arc;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use std::collections::BTreeMap;
@@ -27,11 +28,11 @@ fn title(verb: &str) -> String {
 }
 
 impl<'a> PodControl<'a> {
-    pub fn new(claims: &'a [PersistentVolumeClaim]) -> Self {
+    pub fn new(claims: &'a [Arc<PersistentVolumeClaim>]) -> Self {
         // The first of a name wins, as a linear search would find it.
         let mut by_key = BTreeMap::new();
         for c in claims {
-            by_key.entry((meta::namespace(&c.metadata), meta::name(&c.metadata))).or_insert(c);
+            by_key.entry((meta::namespace(&c.metadata), meta::name(&c.metadata))).or_insert(&**c);
         }
         PodControl { claims: by_key, actions: Vec::new() }
     }

@@ -1,6 +1,7 @@
 //! The StatefulSet control loop, after upstream `pkg/controller/statefulset/stateful_set_control.go`
 //! (`defaultStatefulSetControl.UpdateStatefulSet`) and `stateful_set_status_updater.go`.
 
+use std::sync::Arc;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::Pod;
 use crate::time::Now;
@@ -32,7 +33,7 @@ struct Revisions {
 fn get_stateful_set_revisions(
     set: &StatefulSet,
     revisions: &[&ControllerRevision],
-    all_in_namespace: &[ControllerRevision],
+    all_in_namespace: &[Arc<ControllerRevision>],
     actions: &mut Vec<Action>,
 ) -> Revisions {
     let mut collision_count = set.status.as_ref().and_then(|s| s.collision_count).unwrap_or(0);
@@ -66,7 +67,7 @@ fn get_stateful_set_revisions(
                     actions.push(Action::Create(Object::ControllerRevision(Box::new(cr.clone()))));
                     break cr;
                 }
-                Some(existing) if history::equal_revision(existing, &cr) => break existing.clone(),
+                Some(existing) if history::equal_revision(existing, &cr) => break ControllerRevision::clone(existing),
                 Some(_) => collision_count += 1,
             }
         }
@@ -200,7 +201,7 @@ pub fn update_stateful_set(
     set: &StatefulSet,
     pods: &[&Pod],
     revisions: &[&ControllerRevision],
-    all_revisions: &[ControllerRevision],
+    all_revisions: &[Arc<ControllerRevision>],
     pc: PodControl<'_>,
     now: Now,
     gates: &FeatureGates,

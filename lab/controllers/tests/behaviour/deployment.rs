@@ -1,6 +1,7 @@
 //! Deployment controller decisions (kubernetes `pkg/controller/deployment/`).
 
 
+use lab_controllers::shared;
 use crate::common::{events, summary, t};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, ReplicaSetStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -34,7 +35,7 @@ struct World {
 
 impl World {
     fn sync(&mut self) -> Vec<Action> {
-        let actions = sync_deployment(DeploymentSnapshot { deployment: &self.d, replica_sets: &self.rss, pods: &[] }, t(self.now));
+        let actions = sync_deployment(DeploymentSnapshot { deployment: &self.d, replica_sets: &shared(&self.rss), pods: &[] }, t(self.now));
         for a in &actions {
             match a {
                 Action::Create(Object::ReplicaSet(rs)) => {
@@ -193,7 +194,7 @@ fn scaling_mid_rollout_is_proportional_across_replica_sets() {
     d.spec.as_mut().unwrap().template.spec.as_mut().unwrap().containers[0].image = Some("nginx:new".into());
     let rss = vec![mk("nginx-old", 8, "nginx:1.24", 0, "1"), mk("nginx-new", 5, "nginx:new", 10, "2")];
     d.spec.as_mut().unwrap().replicas = Some(15);
-    let a = sync_deployment(DeploymentSnapshot { deployment: &d, replica_sets: &rss, pods: &[] }, t(100));
+    let a = sync_deployment(DeploymentSnapshot { deployment: &d, replica_sets: &shared(&rss), pods: &[] }, t(100));
     let ev = events(&a);
     assert!(ev.contains(&"event ScalingReplicaSet: Scaled up replica set nginx-old from 8 to 11".to_string()), "{ev:?}");
     assert!(ev.contains(&"event ScalingReplicaSet: Scaled up replica set nginx-new from 5 to 7".to_string()), "{ev:?}");

@@ -1,6 +1,8 @@
 //! ReplicaSet controller decisions (kubernetes `pkg/controller/replicaset/replica_set.go`).
 
 
+use std::sync::Arc;
+use lab_controllers::shared;
 use crate::common::{changes, events, set_phase_ready, summary, t};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
@@ -34,7 +36,7 @@ fn suffixes() -> impl FnMut() -> String {
 
 fn run(rs: &ReplicaSet, pods: &[Pod], now: i64) -> Vec<Action> {
     let mut names = suffixes();
-    sync_replica_set(ReplicaSetSnapshot { rs, pods, replica_sets: std::slice::from_ref(rs) }, t(now), &mut names).actions
+    sync_replica_set(ReplicaSetSnapshot { rs, pods: &shared(pods), replica_sets: std::slice::from_ref(&Arc::new(rs.clone())) }, t(now), &mut names).actions
 }
 
 fn created(actions: &[Action]) -> Vec<Pod> {
@@ -155,7 +157,7 @@ fn inactive_pods_are_not_counted_and_are_replaced() {
     let d = {
         let mut names = suffixes();
         let pods = [failed, terminating, ok];
-        sync_replica_set(ReplicaSetSnapshot { rs: &r, pods: &pods, replica_sets: &[] }, t(100), &mut names)
+        sync_replica_set(ReplicaSetSnapshot { rs: &r, pods: &shared(&pods), replica_sets: &[] }, t(100), &mut names)
     };
     assert_eq!(created(&d.actions).len(), 1);
     assert_eq!(d.status.replicas, 1);
@@ -178,9 +180,9 @@ fn status_available_waits_for_min_ready_seconds_and_requeues() {
     r.spec.as_mut().unwrap().min_ready_seconds = Some(30);
     let p = pod(&r, "a", "n1", "Running", Some(100), 0);
     let mut names = suffixes();
-    let d = sync_replica_set(ReplicaSetSnapshot { rs: &r, pods: &[p.clone()], replica_sets: &[] }, t(110), &mut names);
+    let d = sync_replica_set(ReplicaSetSnapshot { rs: &r, pods: &[Arc::new(p.clone())], replica_sets: &[] }, t(110), &mut names);
     assert_eq!((d.status.ready_replicas, d.status.available_replicas), (Some(1), Some(0)));
     assert!(summary(&d.actions).contains(&"requeue 30s".to_string()));
-    let d = sync_replica_set(ReplicaSetSnapshot { rs: &r, pods: &[p], replica_sets: &[] }, t(131), &mut names);
+    let d = sync_replica_set(ReplicaSetSnapshot { rs: &r, pods: &[Arc::new(p)], replica_sets: &[] }, t(131), &mut names);
     assert_eq!(d.status.available_replicas, Some(1));
 }

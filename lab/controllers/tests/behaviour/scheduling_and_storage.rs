@@ -3,6 +3,8 @@
 //! rancher local-path-provisioner).
 
 
+use std::sync::Arc;
+use lab_controllers::shared;
 use crate::common::{summary, t};
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -74,7 +76,7 @@ fn bound_node(actions: &[Action]) -> Option<String> {
 
 fn sched(p: &Pod, nodes: &[Node], pods: &[Pod], claims: &[PersistentVolumeClaim], pvs: &[PersistentVolume]) -> Vec<Action> {
     let classes = [standard()];
-    schedule_pod(SchedulerSnapshot { pod: p, nodes, pods, claims, volumes: pvs, storage_classes: &classes }, t(0), 0)
+    schedule_pod(SchedulerSnapshot { pod: p, nodes: &shared(nodes), pods: &shared(pods), claims: &shared(claims), volumes: &shared(pvs), storage_classes: &shared(&classes) }, t(0), 0)
 }
 
 #[test]
@@ -123,8 +125,8 @@ fn unschedulable_pod_gets_upstream_fit_error_message_condition_and_event() {
 fn retroactive_default_storage_class_assignment_for_claims_without_a_class() {
     let mut none = claim("data", "");
     none.spec.as_mut().unwrap().storage_class_name = None;
-    assert!(sync_volumes(&[none.clone()], &[], &[]).iter().all(|a| !matches!(a, Action::Update(_))), "no default yet");
-    let a = sync_volumes(&[none.clone()], &[], &[standard()]);
+    assert!(sync_volumes(&[Arc::new(none.clone())], &[], &[]).iter().all(|a| !matches!(a, Action::Update(_))), "no default yet");
+    let a = sync_volumes(&[Arc::new(none.clone())], &[], &[Arc::new(standard())]);
     let updated: Vec<_> = a.iter().filter_map(|x| match x {
         Action::Update(Object::PersistentVolumeClaim(c)) => c.spec.as_ref().unwrap().storage_class_name.clone(),
         _ => None,
@@ -132,13 +134,13 @@ fn retroactive_default_storage_class_assignment_for_claims_without_a_class() {
     assert_eq!(updated, vec!["standard".to_string()], "{a:?}");
     // An explicit "" (no class, static binding only) is left alone.
     let empty = claim("static", "");
-    assert!(sync_volumes(&[empty], &[], &[standard()]).iter().all(|a| !matches!(a, Action::Update(_))));
+    assert!(sync_volumes(&[Arc::new(empty)], &[], &[Arc::new(standard())]).iter().all(|a| !matches!(a, Action::Update(_))));
 }
 
 #[test]
 fn claim_naming_a_missing_storage_class_stays_pending_with_provisioning_failed() {
     let c = claim("data", "fast");
-    let a = sync_volumes(&[c.clone()], &[], &[standard()]);
+    let a = sync_volumes(&[Arc::new(c.clone())], &[], &[Arc::new(standard())]);
     let events: Vec<_> = a.iter().filter_map(Action::event).map(|e| (e.reason.clone(), e.message.clone())).collect();
     assert_eq!(events, vec![("ProvisioningFailed".to_string(), "storageclass.storage.k8s.io \"fast\" not found".to_string())]);
     assert!(!a.iter().any(|x| matches!(x, Action::UpdateStatus(_))), "stays Pending: {a:?}");
@@ -159,7 +161,7 @@ fn wait_for_first_consumer_claim_is_provisioned_on_the_chosen_node_then_the_pod_
     let p = pod("web-0", Some("www-web-0"), json!({}));
 
     // Before a consumer exists the PV controller only says it waits.
-    let a = sync_volumes(&claims, &pvs, &classes);
+    let a = sync_volumes(&shared(&claims), &shared(&pvs), &shared(&classes));
     assert_eq!(a.iter().filter_map(Action::event).map(|e| e.reason.as_str()).collect::<Vec<_>>(), vec!["WaitForFirstConsumer"]);
 
     // 1. The scheduler picks a worker and annotates the claim; the pod is not bound yet.
@@ -171,13 +173,13 @@ fn wait_for_first_consumer_claim_is_provisioned_on_the_chosen_node_then_the_pod_
     claims[0] = (**c).clone();
 
     // 2. The PV controller hands the claim to the external provisioner.
-    let a = sync_volumes(&claims, &pvs, &classes);
+    let a = sync_volumes(&shared(&claims), &shared(&pvs), &shared(&classes));
     let Some(Action::Update(Object::PersistentVolumeClaim(c))) = a.iter().find(|x| matches!(x, Action::Update(_))) else { panic!("{a:?}") };
     assert_eq!(c.metadata.annotations.clone().unwrap()[storage::ANN_STORAGE_PROVISIONER], "rancher.io/local-path");
     claims[0] = (**c).clone();
 
     // 3. local-path makes pvc-<uid> on that node.
-    let a = local_path_provision(&claims, &pvs, &classes);
+    let a = local_path_provision(&shared(&claims), &shared(&pvs), &shared(&classes));
     let Some(Action::Create(Object::PersistentVolume(pv))) = a.iter().find(|x| matches!(x, Action::Create(_))) else { panic!("{a:?}") };
     assert_eq!(pv.metadata.name.as_deref(), Some("pvc-uid-www-web-0"));
     let spec = pv.spec.clone().unwrap();
@@ -189,7 +191,7 @@ fn wait_for_first_consumer_claim_is_provisioned_on_the_chosen_node_then_the_pod_
     pvs.push((**pv).clone());
 
     // 4. The PV controller binds claim and volume.
-    let a = sync_volumes(&claims, &pvs, &classes);
+    let a = sync_volumes(&shared(&claims), &shared(&pvs), &shared(&classes));
     for x in &a {
         match x {
             Action::Update(Object::PersistentVolumeClaim(c)) => claims[0] = (**c).clone(),
@@ -201,7 +203,7 @@ fn wait_for_first_consumer_claim_is_provisioned_on_the_chosen_node_then_the_pod_
     assert_eq!(claims[0].status.clone().unwrap().phase.as_deref(), Some("Bound"));
     assert_eq!(claims[0].spec.clone().unwrap().volume_name.as_deref(), Some("pvc-uid-www-web-0"));
     assert_eq!(pvs[0].status.clone().unwrap().phase.as_deref(), Some("Bound"));
-    assert!(sync_volumes(&claims, &pvs, &classes).is_empty(), "steady state");
+    assert!(sync_volumes(&shared(&claims), &shared(&pvs), &shared(&classes)).is_empty(), "steady state");
 
     // 5. The scheduler now binds the pod to the volume's node.
     let a = sched(&p, &nodes, &[], &claims, &pvs);
@@ -216,11 +218,11 @@ fn wait_for_first_consumer_claim_is_provisioned_on_the_chosen_node_then_the_pod_
     );
 
     // 6. The claim is deleted: the volume is Released and, reclaim Delete, deleted.
-    let a = sync_volumes(&[], &pvs, &classes);
+    let a = sync_volumes(&[], &shared(&pvs), &shared(&classes));
     let Action::UpdateStatus(Object::PersistentVolume(v)) = &a[0] else { panic!("{a:?}") };
     assert_eq!(v.status.clone().unwrap().phase.as_deref(), Some("Released"));
     pvs[0].status = v.status.clone();
-    let a = local_path_provision(&[], &pvs, &classes);
+    let a = local_path_provision(&[], &shared(&pvs), &shared(&classes));
     assert_eq!(summary(&a), vec!["delete PersistentVolume pvc-uid-www-web-0"]);
 }
 

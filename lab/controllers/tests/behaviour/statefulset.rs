@@ -2,6 +2,7 @@
 //! (kubernetes `pkg/controller/statefulset/`).
 
 
+use std::sync::Arc;
 use crate::common::*;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::api::apps::v1::StatefulSet;
@@ -728,7 +729,7 @@ fn upstream_1_33_compatibility_fixture_syncs_without_any_write() {
     assert_eq!(want_claim.metadata.labels, claim.metadata.labels);
 
     let d = lab_controllers::statefulset::sync_stateful_set(
-        lab_controllers::statefulset::StatefulSetSnapshot { set: &set, pods: &[pod], claims: &[claim], revisions: &[revision] },
+        lab_controllers::statefulset::StatefulSetSnapshot { set: &set, pods: &[Arc::new(pod)], claims: &[Arc::new(claim)], revisions: &[Arc::new(revision)] },
         t(0),
         &Default::default(),
     );

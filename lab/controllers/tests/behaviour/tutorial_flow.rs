@@ -3,6 +3,7 @@
 //! that survive pod deletion on the same node, and scaling 2 → 5 → 3.
 
 
+use lab_controllers::shared;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -215,7 +216,7 @@ impl Cluster {
     fn round(&mut self) -> bool {
         let mut changed = false;
         let d = statefulset::sync_stateful_set(
-            statefulset::StatefulSetSnapshot { set: &self.set, pods: &self.pods, claims: &self.claims, revisions: &self.revisions },
+            statefulset::StatefulSetSnapshot { set: &self.set, pods: &shared(&self.pods), claims: &shared(&self.claims), revisions: &shared(&self.revisions) },
             self.now,
             &Default::default(),
         );
@@ -228,17 +229,17 @@ impl Cluster {
             .collect();
         for p in unbound {
             let a = scheduler::schedule_pod(
-                scheduler::SchedulerSnapshot { pod: &p, nodes: &self.nodes, pods: &self.pods, claims: &self.claims, volumes: &self.pvs, storage_classes: &self.classes },
+                scheduler::SchedulerSnapshot { pod: &p, nodes: &shared(&self.nodes), pods: &shared(&self.pods), claims: &shared(&self.claims), volumes: &shared(&self.pvs), storage_classes: &shared(&self.classes) },
                 self.now,
                 0,
             );
             let a: Vec<Action> = a.into_iter().filter(|x| !matches!(x, Action::RequeueAfter(_))).collect();
             changed |= self.apply(a);
         }
-        let a = storage::sync_volumes(&self.claims, &self.pvs, &self.classes);
+        let a = storage::sync_volumes(&shared(&self.claims), &shared(&self.pvs), &shared(&self.classes));
         let a: Vec<Action> = a.into_iter().filter(|x| !matches!(x, Action::RecordEvent(_))).collect();
         changed |= self.apply(a);
-        let a = storage::local_path_provision(&self.claims, &self.pvs, &self.classes);
+        let a = storage::local_path_provision(&shared(&self.claims), &shared(&self.pvs), &shared(&self.classes));
         changed |= self.apply(a);
         let bound: Vec<Pod> = self.pods.iter().filter(|p| p.spec.as_ref().unwrap().node_name.is_some()).cloned().collect();
         let registry = lab_controllers::registry::Registry::lab();
@@ -269,7 +270,7 @@ impl Cluster {
             }
             changed |= self.apply(step.actions);
         }
-        let a = endpoints::sync_endpoints(&self.svc, &self.pods, self.endpoints.as_ref());
+        let a = endpoints::sync_endpoints(&self.svc, &shared(&self.pods), self.endpoints.as_ref());
         changed |= self.apply(a);
         changed
     }

@@ -61,7 +61,7 @@ impl Reconciler for Jobs {
         let Ok(v) = store.get(&resources::JOBS, ns, name) else { return vec![] };
         let Some(j) = typed::<Job>(&v) else { return vec![] };
         let pods = self.pods.list(store, &resources::PODS, Some(ns));
-        let pods: Vec<&Pod> = pods.iter().collect();
+        let pods: Vec<&Pod> = pods.iter().map(|p| &**p).collect();
         job::sync_job(&j, &pods, now, &mut || store.random_suffix())
     }
 }
@@ -129,7 +129,7 @@ impl Reconciler for Disruption {
         let Ok(v) = store.get(&resources::PDBS, ns, name) else { return vec![] };
         let Some(pdb) = typed::<PodDisruptionBudget>(&v) else { return vec![] };
         let pods = self.pods.list(store, &resources::PODS, Some(ns));
-        let pods: Vec<&Pod> = pods.iter().collect();
+        let pods: Vec<&Pod> = pods.iter().map(|p| &**p).collect();
         disruption::sync_pdb(&pdb, &pods, &|c, ns| scale_of(store, c, ns), now)
     }
 }

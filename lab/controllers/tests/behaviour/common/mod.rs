@@ -2,6 +2,7 @@
 //! controller for several syncs and check the sequence of its decisions.
 #![allow(dead_code)]
 
+use lab_controllers::shared;
 use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, PodCondition, PodStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{OwnerReference, Time};
@@ -101,7 +102,7 @@ impl World {
 
     pub fn decide(&self, now: Timestamp) -> StatefulSetDecision {
         sync_stateful_set(
-            StatefulSetSnapshot { set: &self.set, pods: &self.pods, claims: &self.claims, revisions: &self.revisions },
+            StatefulSetSnapshot { set: &self.set, pods: &shared(&self.pods), claims: &shared(&self.claims), revisions: &shared(&self.revisions) },
             now,
             &self.gates,
         )
