@@ -29,8 +29,11 @@ pub mod tools;
 pub mod transcripts;
 pub mod workflows;
 
-use std::io::Write;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// The repository root (the parent of this package's folder).
 pub fn repo_root() -> PathBuf {
@@ -71,5 +74,87 @@ pub fn fmt_duration(d: std::time::Duration) -> String {
         format!("{s:.1}s")
     } else {
         format!("{}m {:02}s", (s / 60.0) as u64, (s as u64) % 60)
+    }
+}
+
+/// How many crates compiled between two progress lines of [`cargo_progress`].
+pub const PROGRESS_EVERY: usize = 25;
+/// A line while one crate compiles for this long without a line from cargo.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// Summarises the human output (stderr) of a cargo build labelled `label` as whole lines
+/// given to `out`: one per [`PROGRESS_EVERY`] crates compiled, cargo's own `Finished`,
+/// `Installed`, `Blocking` (waiting for another cargo's lock) and `error` lines, and a heartbeat while one crate compiles for minutes without
+/// a line. Builds running side by side (the tools, the playground core) each print their own
+/// lines, never a part of one. Returns cargo's last 40 lines, for the error when it fails.
+pub fn cargo_progress(label: &str, stderr: impl Read, out: &(dyn Fn(String) + Sync)) -> Vec<String> {
+    let started = Instant::now();
+    let lines_seen = AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let mut tail: VecDeque<String> = VecDeque::new();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let (mut last, mut quiet_since) = (0, Instant::now());
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(200));
+                let now = lines_seen.load(Ordering::Relaxed);
+                if now != last {
+                    (last, quiet_since) = (now, Instant::now());
+                } else if quiet_since.elapsed() >= HEARTBEAT {
+                    out(format!("  {label}: still compiling ({})", fmt_duration(started.elapsed())));
+                    quiet_since = Instant::now();
+                }
+            }
+        });
+        let mut compiled = 0usize;
+        for line in BufReader::new(stderr).lines() {
+            lines_seen.fetch_add(1, Ordering::Relaxed);
+            let Ok(line) = line else { break };
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("Compiling") {
+                compiled += 1;
+                if compiled.is_multiple_of(PROGRESS_EVERY) {
+                    let krate = trimmed.split_whitespace().nth(1).unwrap_or("");
+                    out(format!("  {label}: {compiled} crates compiled ({}; now {krate})", fmt_duration(started.elapsed())));
+                }
+            } else if ["Finished", "Installed", "Blocking", "error"].iter().any(|w| trimmed.starts_with(w)) {
+                out(format!("  {label}: {trimmed}"));
+            }
+            if tail.len() == 40 {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    tail.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn cargo_progress_prints_a_line_per_25_crates_and_cargo_s_last_lines() {
+        let mut stderr = String::from("    Updating crates.io index\n    Blocking waiting for file lock on build directory\n");
+        for i in 1..=60 {
+            stderr.push_str(&format!("   Compiling crate{i} v1.0.{i}\n"));
+        }
+        stderr.push_str("    Finished `release` profile [unoptimized] target(s) in 1m 02s\n");
+        stderr.push_str("   Installed package `tool v1.0.0` (executable `tool`)\n");
+        let printed = Mutex::new(Vec::new());
+        let tail = cargo_progress("tool", stderr.as_bytes(), &|l| printed.lock().unwrap().push(l));
+        let mut printed = printed.into_inner().unwrap();
+        assert_eq!(printed.len(), 5, "{printed:#?}");
+        assert_eq!(printed.remove(0), "  tool: Blocking waiting for file lock on build directory");
+        assert!(printed[0].starts_with("  tool: 25 crates compiled (") && printed[0].ends_with("; now crate25)"), "{}", printed[0]);
+        assert!(printed[1].ends_with("; now crate50)"), "{}", printed[1]);
+        assert_eq!(printed[2], "  tool: Finished `release` profile [unoptimized] target(s) in 1m 02s");
+        assert_eq!(printed[3], "  tool: Installed package `tool v1.0.0` (executable `tool`)");
+        // The last 40 lines, in order, for an error message.
+        assert_eq!(tail.len(), 40);
+        assert_eq!(tail[0], "   Compiling crate23 v1.0.23");
+        assert_eq!(tail[39], "   Installed package `tool v1.0.0` (executable `tool`)");
     }
 }

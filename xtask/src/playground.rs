@@ -146,7 +146,8 @@ pub fn ensure_target() -> Result<()> {
 }
 
 /// Compiles the core for the browser. `quiet`: cargo's output only on failure; otherwise
-/// a progress line per crate compiled.
+/// progress lines as the tools' installs print them ([`crate::cargo_progress`]), as it may
+/// compile while they do.
 pub fn build(root: &Path, quiet: bool) -> Result<Core> {
     let manifest = root.join(PACKAGE).join("Cargo.toml");
     if !manifest.is_file() {
@@ -168,16 +169,10 @@ pub fn build(root: &Path, quiet: bool) -> Result<Core> {
     let mut child = cmd.spawn().context("cannot start cargo to build the playground core")?;
     // cargo's human output (progress, errors) is on stderr: read it on its own thread.
     let stderr = child.stderr.take().expect("piped stderr");
+    let label = format!("the playground core ({PACKAGE} for {TARGET})");
     let err_thread = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let t = line.trim_start();
-            if !quiet && (t.starts_with("Compiling") || t.starts_with("Blocking")) {
-                say(format!("    {t}"));
-            }
-            lines.push(line);
-        }
-        lines
+        let shown = |line: String| say(line);
+        crate::cargo_progress(&label, stderr, if quiet { &|_| {} } else { &shown })
     });
     let mut wasm = None;
     for line in BufReader::new(child.stdout.take().expect("piped stdout")).lines().map_while(Result::ok) {
@@ -191,9 +186,8 @@ pub fn build(root: &Path, quiet: bool) -> Result<Core> {
         }
     }
     let status = child.wait().context("waiting for cargo build of the playground core")?;
-    let err_lines = err_thread.join().unwrap_or_default();
+    let tail = err_thread.join().unwrap_or_default();
     if !status.success() {
-        let tail = &err_lines[err_lines.len().saturating_sub(40)..];
         bail!(
             "could not compile the playground core (cargo build -p {PACKAGE} --release --target {TARGET}: {status}):\n{}",
             tail.join("\n")

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::site::{self, BuildOptions, BuildReport};
-use crate::{fmt_duration, say, tools};
+use crate::{fmt_duration, say};
 
 /// What the rebuild loop watches, relative to the repository root: the chapters include
 /// examples/ (the code by anchor) and transcripts/out/ (the lab runs) too.
@@ -67,11 +67,12 @@ pub fn serve(root: &Path, port: u16) -> Result<()> {
             anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}")
         }
     })?;
-    let tools = tools::ensure(root)?;
+    let mut last = fingerprint(root);
+    let (tools, core) = site::tools_and_core(&opts);
+    let tools = tools?;
     let build_id = Arc::new(AtomicU64::new(0));
     say("building the book…");
-    let mut last = fingerprint(root);
-    match site::build_with(&tools, &opts) {
+    match core.and_then(|core| site::build_with_core(&tools, &opts, Some(core))) {
         Ok(report) => print_report(&report),
         Err(e) => {
             say(format!("the build failed:\n{e:#}"));

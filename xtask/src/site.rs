@@ -130,12 +130,31 @@ fn absolute(p: &Path) -> PathBuf {
 
 /// Installs the tools if needed, then builds the site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
-    let tools = tools::ensure(&opts.root)?;
-    build_with(&tools, opts)
+    let (tools, core) = tools_and_core(opts);
+    build_with_core(&tools?, opts, Some(core?))
+}
+
+/// Installs the tools if needed while the playground core compiles: two cargo commands with
+/// target folders of their own (`.tools/.build/`, `target/`), so that on a first build the
+/// core's long chain of crates (k8s-openapi, the lab's crates, one after the other) and the
+/// tools' crates share the cores instead of taking turns. Each prints its own progress lines.
+pub fn tools_and_core(opts: &BuildOptions) -> (Result<Tools>, Result<crate::playground::Core>) {
+    let root = absolute(&opts.root);
+    std::thread::scope(|s| {
+        let core = s.spawn(|| crate::playground::build(&root, opts.quiet).context("building the playground core"));
+        let tools = tools::ensure(&root);
+        (tools, core.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the playground core's build thread panicked"))))
+    })
 }
 
 /// Builds the site with tools already installed.
 pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
+    build_with_core(tools, opts, None)
+}
+
+/// Builds the site with tools already installed and, when given, the playground core already
+/// compiled (otherwise it is compiled here).
+pub fn build_with_core(tools: &Tools, opts: &BuildOptions, core: Option<crate::playground::Core>) -> Result<BuildReport> {
     let started = Instant::now();
     let root = absolute(&opts.root);
     let out = absolute(&opts.out_dir);
@@ -170,12 +189,18 @@ pub fn build_with(tools: &Tools, opts: &BuildOptions) -> Result<BuildReport> {
 
     // The playground core, compiled to WebAssembly (its own cargo build; nothing when the
     // crate is missing from this checkout, which the report says).
-    let t = Instant::now();
-    let playground = crate::playground::build(&root, opts.quiet).context("building the playground core")?;
+    let playground = match core {
+        Some(core) => core,
+        None => {
+            let t = Instant::now();
+            let core = crate::playground::build(&root, opts.quiet).context("building the playground core")?;
+            step("the playground core", t);
+            core
+        }
+    };
     if let crate::playground::Core::Missing { .. } = playground {
         say(playground.describe());
     }
-    step("the playground core", t);
 
     // 2. Where the Korean text comes from.
     let korean = korean_source(&root, &staging)?;
