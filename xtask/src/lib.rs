@@ -84,7 +84,7 @@ const HEARTBEAT: Duration = Duration::from_secs(30);
 
 /// Summarises the human output (stderr) of a cargo build labelled `label` as whole lines
 /// given to `out`: one per [`PROGRESS_EVERY`] crates compiled, cargo's own `Finished`,
-/// `Installed`, `Blocking` (waiting for another cargo's lock) and `error` lines, and a heartbeat while one crate compiles for minutes without
+/// `Installed` and `error` lines, the first `Blocking` one (waiting for another cargo's lock), and a heartbeat while one crate compiles for minutes without
 /// a line. Builds running side by side (the tools, the playground core) each print their own
 /// lines, never a part of one. Returns cargo's last 40 lines, for the error when it fails.
 pub fn cargo_progress(label: &str, stderr: impl Read, out: &(dyn Fn(String) + Sync)) -> Vec<String> {
@@ -106,7 +106,7 @@ pub fn cargo_progress(label: &str, stderr: impl Read, out: &(dyn Fn(String) + Sy
                 }
             }
         });
-        let mut compiled = 0usize;
+        let (mut compiled, mut blocked) = (0usize, false);
         for line in BufReader::new(stderr).lines() {
             lines_seen.fetch_add(1, Ordering::Relaxed);
             let Ok(line) = line else { break };
@@ -117,7 +117,10 @@ pub fn cargo_progress(label: &str, stderr: impl Read, out: &(dyn Fn(String) + Sy
                     let krate = trimmed.split_whitespace().nth(1).unwrap_or("");
                     out(format!("  {label}: {compiled} crates compiled ({}; now {krate})", fmt_duration(started.elapsed())));
                 }
-            } else if ["Finished", "Installed", "Blocking", "error"].iter().any(|w| trimmed.starts_with(w)) {
+            } else if ["Finished", "Installed", "error"].iter().any(|w| trimmed.starts_with(w)) || (trimmed.starts_with("Blocking") && !blocked) {
+                // Builds side by side wait for each other's lock on cargo's package cache a
+                // few times as they start: that is said once.
+                blocked |= trimmed.starts_with("Blocking");
                 out(format!("  {label}: {trimmed}"));
             }
             if tail.len() == 40 {
@@ -137,7 +140,10 @@ mod tests {
 
     #[test]
     fn cargo_progress_prints_a_line_per_25_crates_and_cargo_s_last_lines() {
-        let mut stderr = String::from("    Updating crates.io index\n    Blocking waiting for file lock on build directory\n");
+        let mut stderr = String::from("    Updating crates.io index\n");
+        for _ in 0..3 {
+            stderr.push_str("    Blocking waiting for file lock on package cache\n");
+        }
         for i in 1..=60 {
             stderr.push_str(&format!("   Compiling crate{i} v1.0.{i}\n"));
         }
@@ -147,7 +153,7 @@ mod tests {
         let tail = cargo_progress("tool", stderr.as_bytes(), &|l| printed.lock().unwrap().push(l));
         let mut printed = printed.into_inner().unwrap();
         assert_eq!(printed.len(), 5, "{printed:#?}");
-        assert_eq!(printed.remove(0), "  tool: Blocking waiting for file lock on build directory");
+        assert_eq!(printed.remove(0), "  tool: Blocking waiting for file lock on package cache");
         assert!(printed[0].starts_with("  tool: 25 crates compiled (") && printed[0].ends_with("; now crate25)"), "{}", printed[0]);
         assert!(printed[1].ends_with("; now crate50)"), "{}", printed[1]);
         assert_eq!(printed[2], "  tool: Finished `release` profile [unoptimized] target(s) in 1m 02s");
