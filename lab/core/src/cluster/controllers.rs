@@ -50,8 +50,8 @@ fn queue_owner(store: &Store, ev: &StoreEvent, owner_rt: &'static ResourceType, 
     }
 }
 
-/// The StatefulSet controller (`pkg/controller/statefulset/stateful_set.go`): watches sets,
-/// their pods, claims and ControllerRevisions.
+/// The StatefulSet controller (`pkg/controller/statefulset/stateful_set.go`): watches sets and
+/// their pods, and reads claims and ControllerRevisions.
 #[derive(Default)]
 pub struct StatefulSets {
     pods: TypedCache<Pod>,
@@ -72,7 +72,9 @@ impl Reconciler for StatefulSets {
         let rt = ev.resource;
         if is(rt, &resources::STATEFULSETS) {
             out.push(key_of(&ev.object));
-        } else if is(rt, &resources::PODS) || is(rt, &resources::PVCS) || is(rt, &resources::CONTROLLERREVISIONS) {
+        } else if is(rt, &resources::PODS) {
+            // Upstream watches sets and pods only (`NewStatefulSetController`: "TODO: Watch
+            // volumes"); claims and revisions are read from their listers during a sync.
             queue_owner(store, ev, &resources::STATEFULSETS, out);
         }
     }
@@ -479,14 +481,37 @@ mod tests {
             "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "", "resources": {"requests": {"storage": "1Gi"}}}})
     }
 
-    /// The scheduler's keys for every change since `rv`.
-    fn keys_after(s: &Store, sched: &Scheduler, rt: &'static ResourceType, rv: u64) -> Vec<String> {
+    /// A reconciler's keys for every change of `rt` since `rv`.
+    fn keys_after(s: &Store, r: &dyn Reconciler, rt: &'static ResourceType, rv: u64) -> Vec<String> {
         let (events, _, _) = s.watch_from(rt, Some(rv)).unwrap();
         let mut out = Vec::new();
         for e in events {
-            sched.keys_for(s, &e, &mut out);
+            r.keys_for(s, &e, &mut out);
         }
         out
+    }
+
+    /// Upstream's StatefulSet controller handles set and pod events only
+    /// (`NewStatefulSetController` in `pkg/controller/statefulset/stateful_set.go`: "TODO: Watch
+    /// volumes"); claims and ControllerRevisions are read from their listers during a sync. So a
+    /// claim or revision change queues nothing, and a pod change queues the set owning it.
+    #[test]
+    fn statefulset_controller_is_queued_by_its_pods_not_by_claims_or_revisions() {
+        let s = Store::open(Clock::new(1.0), None, 1000).unwrap();
+        let sts = StatefulSets::default();
+        let w = WriteOptions::default();
+        s.create(&resources::STATEFULSETS, "default", json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}}), &w).unwrap();
+        let rv = s.resource_version();
+        s.create(&resources::PVCS, "default", claim("www-web-0"), &w).unwrap();
+        assert!(keys_after(&s, &sts, &resources::PVCS, rv).is_empty());
+        s.create(&resources::CONTROLLERREVISIONS, "default", json!({"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": "web-1"}, "revision": 1}), &w).unwrap();
+        assert!(keys_after(&s, &sts, &resources::CONTROLLERREVISIONS, rv).is_empty());
+        let uid = s.get(&resources::STATEFULSETS, "default", "web").unwrap()["metadata"]["uid"].clone();
+        let mut p = pod("web-0", "www-web-0");
+        p["metadata"]["ownerReferences"] = json!([{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "web", "uid": uid, "controller": true}]);
+        s.create(&resources::PODS, "default", p, &w).unwrap();
+        assert_eq!(keys_after(&s, &sts, &resources::PODS, rv), ["default/web"]);
     }
 
     /// Upstream's VolumeBinding queueing hint (`isSchedulableAfterPersistentVolumeClaimChange`
