@@ -14,18 +14,18 @@ use workshop::report::Report;
 use workshop::{Answer, Keep, code};
 
 // The starters as committed, each compiled here as the exercise's own program compiles it.
-#[path = "../src/exercises/ex1_writer.rs"]
+#[path = "../../src/exercises/ex1_writer.rs"]
 mod ex1_writer;
-#[path = "../src/exercises/ex2_own_claims.rs"]
+#[path = "../../src/exercises/ex2_own_claims.rs"]
 mod ex2_own_claims;
-#[path = "../src/exercises/ex3_peers.rs"]
+#[path = "../../src/exercises/ex3_peers.rs"]
 mod ex3_peers;
-#[path = "../src/exercises/ex4_canary.rs"]
+#[path = "../../src/exercises/ex4_canary.rs"]
 mod ex4_canary;
-#[path = "../src/exercises/ex5_keep_claims.rs"]
+#[path = "../../src/exercises/ex5_keep_claims.rs"]
 mod ex5_keep_claims;
 #[allow(dead_code)]
-#[path = "../src/exercises/ex6_rescue.rs"]
+#[path = "../../src/exercises/ex6_rescue.rs"]
 mod ex6_rescue;
 
 /// Known-wrong answers: the mistakes a room makes, each of which must fail its check.

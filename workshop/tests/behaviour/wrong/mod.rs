@@ -1,5 +1,5 @@
 //! Known-wrong answers, one module each, with the functions of the exercise's file: the
-//! mistakes the hints warn about. `tests/exercises.rs` checks that each one fails its check
+//! mistakes the hints warn about. `tests/behaviour/exercises.rs` checks that each one fails its check
 //! with a message that names the mistake.
 
 use anyhow::Result;
@@ -112,7 +112,7 @@ fn governing(set: &StatefulSet, name: Option<String>, headless: bool) -> Service
 
 /// Exercise 3: a ClusterIP Service: one virtual IP, no name per pod.
 pub mod peers_not_headless {
-    pub use crate::ex3_solution_names::peer_names;
+    pub use crate::exercises::ex3_solution_names::peer_names;
     pub fn governing_service(set: &super::StatefulSet) -> super::Service {
         super::governing(set, set.spec.as_ref().unwrap().service_name.clone(), false)
     }
@@ -120,7 +120,7 @@ pub mod peers_not_headless {
 
 /// Exercise 3: the Service named after the set instead of its serviceName.
 pub mod peers_named_web {
-    pub use crate::ex3_solution_names::peer_names;
+    pub use crate::exercises::ex3_solution_names::peer_names;
     pub fn governing_service(set: &super::StatefulSet) -> super::Service {
         super::governing(set, set.metadata.name.clone(), true)
     }
