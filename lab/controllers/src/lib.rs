@@ -100,6 +100,7 @@ pub mod action;
 pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
+pub mod events_cache;
 pub mod garbagecollector;
 pub mod history;
 pub mod job;

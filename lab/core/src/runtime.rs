@@ -143,9 +143,6 @@ pub struct Executor {
 
 static EVENT_SEQ: AtomicU64 = AtomicU64::new(0);
 
-/// The last event recorded per (namespace, object, source, reason, message), for aggregation.
-static EVENT_NAMES: std::sync::LazyLock<Mutex<HashMap<String, String>>> = std::sync::LazyLock::new(Default::default);
-
 pub fn resource_for(api_version: &str, kind: &str) -> Option<&'static ResourceType> {
     resources::ALL.iter().copied().find(|r| r.kind == kind && r.api_version() == api_version && !std::ptr::eq(*r, &resources::EVENTS_V1))
 }
@@ -314,31 +311,43 @@ pub fn bind_pod(store: &Store, ns: &str, name: &str, node: &str, opts: &WriteOpt
     store.bind_pod(ns, name, node, opts.field_manager.as_deref().unwrap_or("kube-scheduler")).map(|_| ())
 }
 
-/// Record a core/v1 Event (upstream's `EventRecorder`): named `<object>.<hex nanos>`, in the
-/// object's namespace (`default` for cluster-scoped objects). A repeat of the last event with
-/// the same object, reason and message bumps its `count` instead (the recorder's aggregation).
+/// Record a core/v1 Event as upstream's recorders do: named `<object>.<hex nanos>`, in the
+/// object's namespace (`default` for cluster-scoped objects), after the recorder's correlator
+/// (`lab_controllers::events_cache`: similar events combined, identical ones counted up). The
+/// scheduler records through the `events.k8s.io` library, which only counts identical events.
 pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
+    use lab_controllers::events_cache::{Correlated, Recorded, Recorder};
     let ns = ev.regarding.namespace.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| "default".into());
     let now = store.clock().now_precise();
-    let agg_key = format!("{ns}\u{0}{}\u{0}{}\u{0}{}\u{0}{}", ev.regarding.uid.as_deref().unwrap_or(&ev.regarding.name), ev.source, ev.reason, ev.message);
-    let seen = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner()).get(&agg_key).cloned();
-    if let Some(name) = seen
-        && let Ok(same) = store.get(&resources::EVENTS, &ns, &name)
-    {
-        let mut e = (*same).clone();
-        e["count"] = json!(e["count"].as_i64().unwrap_or(1) + 1);
-        e["lastTimestamp"] = json!(format_time(now));
-        if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
-            return;
-        }
-    }
-    let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
-    let nanos = now.as_nanosecond() as u128 + seq as u128;
+    let recorded = Recorded { event: ev, host: host.unwrap_or("") };
+    let recorder = if ev.source == lab_controllers::scheduler::SOURCE { Recorder::EventsV1 } else { Recorder::Core };
+    let mut recorders = store.recorders();
     let r: &ObjectRef = &ev.regarding;
+    // (name, count, firstTimestamp, message) of the Event to create.
+    let (name, count, first, message) = match recorders.correlate(&recorded, recorder, lab_controllers::Now::new(now, store.clock().speed())) {
+        Correlated::Patch { name, count, first_timestamp, message } => {
+            if let Ok(same) = store.get(&resources::EVENTS, &ns, &name) {
+                let mut e = (*same).clone();
+                e["count"] = json!(count);
+                e["message"] = json!(message);
+                e["lastTimestamp"] = json!(format_time(now));
+                if store.update(&resources::EVENTS, &ns, &name, Subresource::Main, e, &WriteOptions::default()).is_ok() {
+                    return;
+                }
+            }
+            // Gone: created again under its name and count, as the recorder does on a 404.
+            (name, count, first_timestamp, message)
+        }
+        Correlated::Create { message } => {
+            let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
+            let nanos = now.as_nanosecond() as u128 + seq as u128;
+            (format!("{}.{:x}", r.name, nanos), 1, now, message)
+        }
+    };
     // Built as the typed core/v1 Event the recorder sends (`typed_body`: no decoding again).
-    let at = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(now));
+    let time = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
     let body = core_v1::Event {
-        metadata: ObjectMeta { name: Some(format!("{}.{:x}", r.name, nanos)), namespace: Some(ns.clone()), ..Default::default() },
+        metadata: ObjectMeta { name: Some(name), namespace: Some(ns.clone()), ..Default::default() },
         involved_object: core_v1::ObjectReference {
             kind: Some(r.kind.clone()),
             name: Some(r.name.clone()),
@@ -348,12 +357,12 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
             ..Default::default()
         },
         reason: Some(ev.reason.clone()),
-        message: Some(ev.message.clone()),
+        message: Some(message.clone()),
         type_: Some(ev.type_.as_str().to_string()),
         source: Some(core_v1::EventSource { component: Some(ev.source.to_string()), host: host.map(str::to_string) }),
-        first_timestamp: at.clone(),
-        last_timestamp: at,
-        count: Some(1),
+        first_timestamp: Some(time(first)),
+        last_timestamp: Some(time(now)),
+        count: Some(count),
         reporting_component: Some(ev.source.to_string()),
         reporting_instance: Some(host.unwrap_or("").to_string()),
         ..Default::default()
@@ -361,11 +370,7 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let body = serde_json::to_value(&body).expect("an Event serialises");
     let opts = WriteOptions { typed_body: true, ..Default::default() };
     if let Ok(w) = store.create(&resources::EVENTS, &ns, body, &opts) {
-        let mut names = EVENT_NAMES.lock().unwrap_or_else(|p| p.into_inner());
-        if names.len() > 20_000 {
-            names.clear();
-        }
-        names.insert(agg_key, w.object["metadata"]["name"].as_str().unwrap_or("").to_string());
+        recorders.created(&recorded, recorder, &message, w.object["metadata"]["name"].as_str().unwrap_or(""));
     }
 }
 

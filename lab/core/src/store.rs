@@ -164,6 +164,9 @@ pub struct Store {
     /// Record every write's manager in `metadata.managedFields` (upstream does; a store that
     /// serves no server-side apply can leave it out, see [`Store::set_managed_fields`]).
     managed_fields: std::sync::atomic::AtomicBool,
+    /// The memory of this cluster's event recorders (client-go's `EventCorrelator` in each
+    /// component): it lives and dies with the cluster, as the components do.
+    recorders: Mutex<lab_controllers::events_cache::Correlator>,
 }
 
 /// A small pseudo-random generator (splitmix64): a wall-clock store seeds it from the time and
@@ -220,7 +223,7 @@ impl Store {
             inner.persist = Some(p);
         }
         let rng = Mutex::new(SplitMix64(seed(&clock)));
-        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16), rng, managed_fields: std::sync::atomic::AtomicBool::new(true) };
+        let store = Store { inner: Mutex::new(inner), tx, clock, history_limit: history_limit.max(16), rng, managed_fields: std::sync::atomic::AtomicBool::new(true), recorders: Mutex::default() };
         store.bootstrap();
         Ok(store)
     }
@@ -278,6 +281,11 @@ impl Store {
     pub fn random_suffix(&self) -> String {
         let b = self.random_bytes();
         b[..5].iter().map(|b| SUFFIX_ALPHABET[*b as usize % SUFFIX_ALPHABET.len()] as char).collect()
+    }
+
+    /// The cluster's event recorders' memory (see `runtime::record_event`).
+    pub fn recorders(&self) -> MutexGuard<'_, lab_controllers::events_cache::Correlator> {
+        self.recorders.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {

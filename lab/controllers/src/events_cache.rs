@@ -1,0 +1,256 @@
+//! What a component's event recorder does before an Event reaches the API server: client-go's
+//! `EventCorrelator` (`tools/record/events_cache.go`), which every recorder made with
+//! `record.NewBroadcaster` runs (kube-controller-manager's controllers, the kubelet):
+//!
+//! - **aggregation**: once an object has had events from one source with the same type and
+//!   reason but 10 different messages within 10 minutes, the next ones become one event whose
+//!   message reads `(combined from similar events): <latest message>`, counted up;
+//! - **counting**: an event identical to one already recorded (message included) bumps that
+//!   event's `count` and `lastTimestamp` instead of creating another.
+//!
+//! Not modelled: the correlator's spam filter (`EventSourceObjectSpamFilter`: 25 events per
+//! source and object, then one every 5 minutes, the skipped ones still counted). The recorded
+//! image-pull sessions (`transcripts/troubleshooting.steps`, `updates.steps`) wait on the
+//! kubelet's event counts, which the filter freezes after its burst: they need another signal
+//! before the lab can drop events as upstream does.
+//!
+//! The scheduler records through the newer `events.k8s.io` library (`tools/events`), which
+//! does not aggregate: for it only the counting applies ([`Recorder::EventsV1`]).
+
+use crate::action::{Event, EventType};
+use crate::time::Now;
+use k8s_openapi::jiff::Timestamp;
+use std::collections::{BTreeSet, HashMap};
+
+/// `maxLruCacheEntries`: each of the three caches keeps this many keys.
+const LRU_ENTRIES: usize = 4096;
+/// `defaultAggregateMaxEvents`, `defaultAggregateIntervalInSeconds`.
+const AGGREGATE_MAX_EVENTS: usize = 10;
+const AGGREGATE_INTERVAL_SECONDS: f64 = 600.0;
+
+/// Upstream `EventAggregatorByReasonMessageFunc`.
+pub const AGGREGATE_PREFIX: &str = "(combined from similar events): ";
+
+/// Which client library records the event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorder {
+    /// `k8s.io/client-go/tools/record`: aggregation and counting.
+    Core,
+    /// `k8s.io/client-go/tools/events` (the scheduler): identical events are counted only.
+    EventsV1,
+}
+
+/// The fields of an Event the correlator keys on, as the recorder fills them in.
+#[derive(Clone, Debug)]
+pub struct Recorded<'a> {
+    pub event: &'a Event,
+    /// `source.host` (the kubelet's node), `reportingInstance`.
+    pub host: &'a str,
+}
+
+/// What to send to the API server.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Correlated {
+    /// Create a new Event with this message (the event's own, or the aggregate's).
+    Create { message: String },
+    /// Patch the Event `name` recorded earlier: `count`, `message` and `lastTimestamp` now.
+    Patch { name: String, count: i32, first_timestamp: Timestamp, message: String },
+}
+
+/// An LRU map of at most [`LRU_ENTRIES`] keys (groupcache's `lru.Cache`): adding past the
+/// limit evicts the least recently used key.
+#[derive(Debug)]
+struct Lru<V> {
+    entries: HashMap<String, (u64, V)>,
+    tick: u64,
+}
+
+impl<V> Default for Lru<V> {
+    fn default() -> Self {
+        Lru { entries: HashMap::new(), tick: 0 }
+    }
+}
+
+impl<V> Lru<V> {
+    fn get(&mut self, key: &str) -> Option<&mut V> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.entries.get_mut(key).map(|(t, v)| {
+            *t = tick;
+            v
+        })
+    }
+
+    fn add(&mut self, key: String, value: V) {
+        self.tick += 1;
+        self.entries.insert(key, (self.tick, value));
+        if self.entries.len() > LRU_ENTRIES
+            && let Some(oldest) = self.entries.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| k.clone())
+        {
+            self.entries.remove(&oldest);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct AggregateRecord {
+    /// The distinct messages seen in the group (at most `AGGREGATE_MAX_EVENTS - 1` kept).
+    local_keys: BTreeSet<String>,
+    last: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+struct EventLog {
+    count: i32,
+    first_timestamp: Timestamp,
+    name: String,
+}
+
+/// One cluster's recorders' memory. Upstream each component has its own; every key here
+/// starts with the source, which keeps them apart the same way.
+#[derive(Debug, Default)]
+pub struct Correlator {
+    aggregates: Lru<AggregateRecord>,
+    logs: Lru<EventLog>,
+}
+
+fn object_key(r: &Recorded) -> String {
+    let o = &r.event.regarding;
+    let ns = o.namespace.as_deref().unwrap_or("");
+    let uid = o.uid.as_deref().unwrap_or("");
+    [r.event.source, r.host, &o.kind, ns, &o.name, uid, &o.api_version].join("\u{0}")
+}
+
+fn type_str(t: EventType) -> &'static str {
+    t.as_str()
+}
+
+impl Correlator {
+    /// Upstream `EventCorrelate`: aggregate, then count (a patch of an earlier event). The caller tells the name of an event it creates with [`Correlator::created`].
+    /// The intervals are spec seconds (a lab running faster passes them faster, as its probes).
+    pub fn correlate(&mut self, r: &Recorded, recorder: Recorder, at: Now) -> Correlated {
+        let now = at.time;
+        let ev = r.event;
+        let object = object_key(r);
+        // getEventKey: the object (with fieldPath, empty here), type, reason and message.
+        let event_key = [object.as_str(), "", type_str(ev.type_), &ev.reason, &ev.message].join("\u{0}");
+        let (message, key) = match recorder {
+            Recorder::EventsV1 => (ev.message.clone(), event_key),
+            Recorder::Core => {
+                // EventAggregatorByReasonFunc: reportingController and reportingInstance are the
+                // source and host the record package fills in.
+                let aggregate_key = [object.as_str(), type_str(ev.type_), &ev.reason, ev.source, r.host].join("\u{0}");
+                let mut record = match self.aggregates.get(&aggregate_key) {
+                    Some(rec) if at.in_spec_seconds(now.duration_since(rec.last)) <= AGGREGATE_INTERVAL_SECONDS => AggregateRecord { local_keys: std::mem::take(&mut rec.local_keys), last: now },
+                    _ => AggregateRecord { local_keys: BTreeSet::new(), last: now },
+                };
+                record.local_keys.insert(ev.message.clone());
+                let aggregate = record.local_keys.len() >= AGGREGATE_MAX_EVENTS;
+                if aggregate {
+                    // "do not grow our local key set any larger than max" (PopAny).
+                    record.local_keys.pop_first();
+                }
+                self.aggregates.add(aggregate_key.clone(), record);
+                if aggregate { (format!("{AGGREGATE_PREFIX}{}", ev.message), aggregate_key) } else { (ev.message.clone(), event_key) }
+            }
+        };
+        // eventObserve: a key seen before is a patch of that event, counted up.
+        let seen = self.logs.get(&key).cloned();
+        match seen {
+            Some(log) if log.count > 0 => {
+                let count = log.count + 1;
+                self.logs.add(key.clone(), EventLog { count, ..log.clone() });
+                Correlated::Patch { name: log.name, count, first_timestamp: log.first_timestamp, message }
+            }
+            _ => {
+                // Named once created ([`Correlator::created`]).
+                self.logs.add(key.clone(), EventLog { count: 1, first_timestamp: now, name: String::new() });
+                Correlated::Create { message }
+            }
+        }
+    }
+
+    /// The name the API server accepted for the event of `key` just created or recreated
+    /// (upstream `UpdateState`), so later repeats patch it.
+    pub fn created(&mut self, r: &Recorded, recorder: Recorder, message: &str, name: &str) {
+        let ev = r.event;
+        let object = object_key(r);
+        let key = if recorder == Recorder::Core && message.starts_with(AGGREGATE_PREFIX) && message != ev.message {
+            [object.as_str(), type_str(ev.type_), &ev.reason, ev.source, r.host].join("\u{0}")
+        } else {
+            [object.as_str(), "", type_str(ev.type_), &ev.reason, &ev.message].join("\u{0}")
+        };
+        if let Some(log) = self.logs.get(&key) {
+            log.name = name.to_string();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::action::ObjectRef;
+
+    fn ev(name: &str, reason: &str, message: &str, source: &'static str) -> Event {
+        Event {
+            regarding: ObjectRef { api_version: "apps/v1".into(), kind: "StatefulSet".into(), namespace: Some("default".into()), name: name.into(), uid: Some(format!("uid-{name}")) },
+            type_: EventType::Normal,
+            reason: reason.into(),
+            message: message.into(),
+            source,
+        }
+    }
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_second(1_700_000_000 + secs).unwrap()
+    }
+
+    /// Records `e` as the Executor does: a created event gets its name recorded.
+    fn record(c: &mut Correlator, e: &Event, recorder: Recorder, now: Timestamp, n: &mut usize) -> Correlated {
+        let r = Recorded { event: e, host: "" };
+        let out = c.correlate(&r, recorder, Now::new(now, 1.0));
+        if let Correlated::Create { message } = &out {
+            *n += 1;
+            c.created(&r, recorder, message, &format!("ev{n}"));
+        }
+        out
+    }
+
+    /// `TestEventCorrelator` in client-go's `events_cache_test.go`: the tenth similar event (same
+    /// object, type and reason, a new message) becomes a combined one, and the next similar ones
+    /// patch it.
+    #[test]
+    fn ten_similar_events_are_combined_and_the_rest_count_up_the_combined_one() {
+        let mut c = Correlator::default();
+        let mut n = 0;
+        for i in 0..9 {
+            let e = ev("web", "SuccessfulCreate", &format!("create Pod web-{i} in StatefulSet web successful"), "statefulset-controller");
+            assert_eq!(record(&mut c, &e, Recorder::Core, at(i), &mut n), Correlated::Create { message: e.message.clone() });
+        }
+        let e = ev("web", "SuccessfulCreate", "create Pod web-9 in StatefulSet web successful", "statefulset-controller");
+        assert_eq!(record(&mut c, &e, Recorder::Core, at(9), &mut n), Correlated::Create { message: format!("{AGGREGATE_PREFIX}create Pod web-9 in StatefulSet web successful") });
+        let e = ev("web", "SuccessfulCreate", "create Pod web-10 in StatefulSet web successful", "statefulset-controller");
+        assert_eq!(
+            record(&mut c, &e, Recorder::Core, at(10), &mut n),
+            Correlated::Patch { name: "ev10".into(), count: 2, first_timestamp: at(9), message: format!("{AGGREGATE_PREFIX}create Pod web-10 in StatefulSet web successful") }
+        );
+        // Another reason, another object: their own groups.
+        let other = ev("web", "SuccessfulDelete", "delete Pod web-10 in StatefulSet web successful", "statefulset-controller");
+        assert!(matches!(record(&mut c, &other, Recorder::Core, at(11), &mut n), Correlated::Create { message } if !message.starts_with(AGGREGATE_PREFIX)));
+        // Ten minutes without a similar event: the group starts again.
+        let e = ev("web", "SuccessfulCreate", "create Pod web-11 in StatefulSet web successful", "statefulset-controller");
+        assert_eq!(record(&mut c, &e, Recorder::Core, at(10 + 601), &mut n), Correlated::Create { message: e.message.clone() });
+    }
+
+    #[test]
+    fn an_identical_event_counts_up_the_first_one() {
+        let mut c = Correlator::default();
+        let mut n = 0;
+        let e = ev("web-0", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", "kubelet");
+        assert!(matches!(record(&mut c, &e, Recorder::Core, at(0), &mut n), Correlated::Create { .. }));
+        assert_eq!(record(&mut c, &e, Recorder::Core, at(2), &mut n), Correlated::Patch { name: "ev1".into(), count: 2, first_timestamp: at(0), message: e.message.clone() });
+        let other = ev("web-0", "Unhealthy", "Readiness probe failed: Get \"http://10.244.1.2:80/\": connection refused", "kubelet");
+        assert_eq!(record(&mut c, &other, Recorder::Core, at(3), &mut n), Correlated::Create { message: other.message.clone() });
+        assert_eq!(record(&mut c, &e, Recorder::Core, at(4), &mut n), Correlated::Patch { name: "ev1".into(), count: 3, first_timestamp: at(0), message: e.message.clone() });
+    }
+}
