@@ -171,63 +171,61 @@ pub fn build_with_core(tools: &Tools, opts: &BuildOptions, core: Option<crate::p
     }
     std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
 
-    // 1. The message template.
-    let t = Instant::now();
-    let pot_dir = staging.join(".pot");
-    run_mdbook(tools, &root, &pot_dir, &[("MDBOOK_OUTPUT", r#"{"xgettext": {}}"#.into())], opts.quiet)
-        .context("extracting the message template (xgettext renderer)")?;
-    let pot = pot_dir.join("messages.pot");
-    if !pot.is_file() {
-        bail!("the xgettext renderer wrote no {}", pot.display());
-    }
-    if let Some(parent) = opts.pot_file.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::copy(&pot, &opts.pot_file)
-        .with_context(|| format!("cannot write {}", opts.pot_file.display()))?;
-    step("extracted the message template", t);
-
-    // The playground core, compiled to WebAssembly (its own cargo build; nothing when the
-    // crate is missing from this checkout, which the report says).
-    let playground = match core {
-        Some(core) => core,
-        None => {
-            let t = Instant::now();
-            let core = crate::playground::build(&root, opts.quiet).context("building the playground core")?;
-            step("the playground core", t);
-            core
-        }
-    };
-    if let crate::playground::Core::Missing { .. } = playground {
-        say(playground.describe());
-    }
-
-    // 2. Where the Korean text comes from.
+    // Where the Korean text comes from.
     let korean = korean_source(&root, &staging)?;
     if let KoreanSource::Missing { .. } = korean {
         say(format!("WARNING: Korean {}", korean.describe()));
     }
 
-    // 3. Both books.
+    // 1. The message template, 2. the playground core (compiled to WebAssembly, its own cargo
+    // build; nothing when the crate is missing from this checkout, which the report says) and
+    // 3. both books, at once: separate processes writing separate folders, a few tenths of a
+    // second each, which one after the other made up most of a rebuild.
+    let (template, playground, books) = std::thread::scope(|s| {
+        let template = s.spawn(|| {
+            let t = Instant::now();
+            extract_template(tools, &root, &staging, &opts.pot_file, opts.quiet)?;
+            step("extracted the message template", t);
+            Ok(())
+        });
+        let playground = s.spawn(|| match core {
+            Some(core) => Ok(core),
+            None => {
+                let t = Instant::now();
+                let core = crate::playground::build(&root, opts.quiet).context("building the playground core")?;
+                step("the playground core", t);
+                Ok(core)
+            }
+        });
+        let books: Vec<_> = LANGUAGES
+            .iter()
+            .map(|lang| {
+                let (root, staging, korean) = (&root, &staging, &korean);
+                s.spawn(move || {
+                    let t = Instant::now();
+                    build_language(tools, root, staging, lang, korean, opts.quiet).with_context(|| format!("building the {lang} book"))?;
+                    step(&format!("built book/{lang}/"), t);
+                    Ok(())
+                })
+            })
+            .collect();
+        let joined = |r: std::thread::Result<Result<()>>| r.unwrap_or_else(|_| Err(anyhow::anyhow!("a build thread panicked")));
+        let books: Vec<Result<()>> = books.into_iter().map(|b| joined(b.join())).collect();
+        let template = joined(template.join());
+        let playground: Result<crate::playground::Core> =
+            playground.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the playground core's build thread panicked")));
+        (template, playground, books)
+    });
+    template?;
+    let playground = playground?;
+    for book in books {
+        book?;
+    }
+    if let crate::playground::Core::Missing { .. } = playground {
+        say(playground.describe());
+    }
     for lang in LANGUAGES {
-        let t = Instant::now();
-        let dest = staging.join(lang);
-        let mut env: Vec<(&str, String)> = vec![
-            ("MDBOOK_BOOK__LANGUAGE", lang.to_owned()),
-            // The 404 page's links are absolute from here.
-            ("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/")),
-        ];
-        if let Some(title) = book_title(lang) {
-            env.push(("MDBOOK_BOOK__TITLE", title.to_owned()));
-        }
-        if let (true, KoreanSource::Parts { merged, .. }) = (lang == "ko", &korean) {
-            let dir = merged.parent().expect("merged catalogue has a folder");
-            env.push(("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR", dir.display().to_string()));
-        }
-        run_mdbook(tools, &root, &dest, &env, opts.quiet).with_context(|| format!("building the {lang} book"))?;
-        crate::diagrams::copy_theme_aware(&root.join("images"), &dest.join("images"))?;
-        crate::playground::install_into(&playground, &root, &dest)?;
-        step(&format!("built book/{lang}/"), t);
+        crate::playground::install_into(&playground, &root, &staging.join(lang))?;
     }
     // Both languages exist now: each switcher can check its twin.
     let icons = admonition_icons(&staging.join("en"));
@@ -236,28 +234,13 @@ pub fn build_with_core(tools: &Tools, opts: &BuildOptions, core: Option<crate::p
     }
     std::fs::write(staging.join("index.html"), ROOT_INDEX).context("writing the root index.html")?;
 
-    // 4. Search indexes.
+    // 4. Search indexes (one after the other: Pagefind uses both cores for one language).
     let mut indexed_pages = Vec::new();
     for lang in LANGUAGES {
         let t = Instant::now();
-        let dir = staging.join(lang);
-        let mut cmd = Command::new(tools.pagefind());
-        cmd.arg("--site").arg(&dir).arg("--quiet");
-        run(cmd, opts.quiet).with_context(|| format!("indexing book/{lang}/ with pagefind"))?;
-        let entry = dir.join("pagefind").join("pagefind-entry.json");
-        let json: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&entry).with_context(|| format!("pagefind wrote no {}", entry.display()))?,
-        )?;
-        let langs = json["languages"].as_object().cloned().unwrap_or_default();
-        let pages = langs.get(lang).and_then(|l| l["page_count"].as_u64());
-        let Some(pages) = pages else {
-            bail!(
-                "pagefind indexed book/{lang}/ under the languages {:?}, not {lang:?}: check <html lang>",
-                langs.keys().collect::<Vec<_>>()
-            );
-        };
-        indexed_pages.push((lang.to_owned(), pages));
+        let pages = index_language(tools, &staging, lang, opts.quiet)?;
         step(&format!("indexed book/{lang}/: {pages} pages"), t);
+        indexed_pages.push((lang.to_owned(), pages));
     }
 
     // 5. Into place.
@@ -317,6 +300,61 @@ fn korean_source(root: &Path, staging: &Path) -> Result<KoreanSource> {
     }
 }
 
+/// Extracts the message template with the xgettext renderer into the staging folder and
+/// copies it to `pot_file`.
+fn extract_template(tools: &Tools, root: &Path, staging: &Path, pot_file: &Path, quiet: bool) -> Result<()> {
+    let pot_dir = staging.join(".pot");
+    run_mdbook(tools, root, &pot_dir, &[("MDBOOK_OUTPUT", r#"{"xgettext": {}}"#.into())], quiet)
+        .context("extracting the message template (xgettext renderer)")?;
+    let pot = pot_dir.join("messages.pot");
+    if !pot.is_file() {
+        bail!("the xgettext renderer wrote no {}", pot.display());
+    }
+    if let Some(parent) = pot_file.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::copy(&pot, pot_file).with_context(|| format!("cannot write {}", pot_file.display()))?;
+    Ok(())
+}
+
+/// Builds one language's book into `<staging>/<lang>`, with the diagrams.
+fn build_language(tools: &Tools, root: &Path, staging: &Path, lang: &str, korean: &KoreanSource, quiet: bool) -> Result<()> {
+    let dest = staging.join(lang);
+    let mut env: Vec<(&str, String)> = vec![
+        ("MDBOOK_BOOK__LANGUAGE", lang.to_owned()),
+        // The 404 page's links are absolute from here.
+        ("MDBOOK_OUTPUT__HTML__SITE_URL", format!("/{lang}/")),
+    ];
+    if let Some(title) = book_title(lang) {
+        env.push(("MDBOOK_BOOK__TITLE", title.to_owned()));
+    }
+    if let (true, KoreanSource::Parts { merged, .. }) = (lang == "ko", korean) {
+        let dir = merged.parent().expect("merged catalogue has a folder");
+        env.push(("MDBOOK_PREPROCESSOR__GETTEXT__PO_DIR", dir.display().to_string()));
+    }
+    run_mdbook(tools, root, &dest, &env, quiet)?;
+    crate::diagrams::copy_theme_aware(&root.join("images"), &dest.join("images"))
+}
+
+/// Indexes `<staging>/<lang>` with Pagefind; the number of pages it indexed in `lang`.
+fn index_language(tools: &Tools, staging: &Path, lang: &str, quiet: bool) -> Result<u64> {
+    let dir = staging.join(lang);
+    let mut cmd = Command::new(tools.pagefind());
+    cmd.arg("--site").arg(&dir).arg("--quiet");
+    run(cmd, quiet).with_context(|| format!("indexing book/{lang}/ with pagefind"))?;
+    let entry = dir.join("pagefind").join("pagefind-entry.json");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&entry).with_context(|| format!("pagefind wrote no {}", entry.display()))?)?;
+    let langs = json["languages"].as_object().cloned().unwrap_or_default();
+    match langs.get(lang).and_then(|l| l["page_count"].as_u64()) {
+        Some(pages) => Ok(pages),
+        None => bail!(
+            "pagefind indexed book/{lang}/ under the languages {:?}, not {lang:?}: check <html lang>",
+            langs.keys().collect::<Vec<_>>()
+        ),
+    }
+}
+
 /// The command mdBook runs for the `include-twins` preprocessor when this process is the
 /// xtask binary: itself. Otherwise (the tests build the site through this library) book.toml's
 /// `cargo run --package xtask -- include-twins` does the same, a little slower.
@@ -345,27 +383,21 @@ fn run_mdbook(tools: &Tools, root: &Path, dest: &Path, env: &[(&str, String)], q
     run(cmd, quiet)
 }
 
-/// Runs a tool; with `quiet`, its output is shown only when it fails.
+/// Runs a tool, its output captured (tools run side by side: each one's output is shown
+/// whole, not line by line among the others'); with `quiet`, shown only when it fails.
 fn run(mut cmd: Command, quiet: bool) -> Result<()> {
     // The program and its arguments (not the environment: PATH is long).
     let program = Path::new(cmd.get_program()).file_name().unwrap_or_default().to_string_lossy().into_owned();
     let args: Vec<String> = cmd.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
     let shown = format!("`{program} {}`", args.join(" "));
-    if quiet {
-        let Output { status, stdout, stderr } =
-            cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot start {shown}"))?;
-        if !status.success() {
-            bail!(
-                "{shown} failed ({status}):\n{}{}",
-                String::from_utf8_lossy(&stdout),
-                String::from_utf8_lossy(&stderr)
-            );
-        }
-    } else {
-        let status = cmd.stdin(Stdio::null()).status().with_context(|| format!("cannot start {shown}"))?;
-        if !status.success() {
-            bail!("{shown} failed ({status}); its output is above");
-        }
+    let Output { status, stdout, stderr } = cmd.stdin(Stdio::null()).output().with_context(|| format!("cannot start {shown}"))?;
+    let output = format!("{}{}", String::from_utf8_lossy(&stdout), String::from_utf8_lossy(&stderr));
+    if !status.success() {
+        bail!("{shown} failed ({status}):\n{output}");
+    }
+    if !quiet && !output.trim().is_empty() {
+        use std::io::Write;
+        let _ = std::io::stderr().lock().write_all(output.as_bytes());
     }
     Ok(())
 }
