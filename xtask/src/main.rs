@@ -31,9 +31,9 @@ commands:
                       `.ko` twin of an included file (mdBook runs it; see preprocess.rs)
 
 The first run installs the pinned mdbook 0.5.4 and mdbook-i18n-helpers 0.4.0 into .tools/
-with `cargo install --locked` (a few minutes, once per clone), pagefind 1.6.0 from its
-prebuilt npm package, and the Rust target wasm32-unknown-unknown with `rustup target add`
-(once per toolchain).";
+with `cargo install --locked` (unoptimised, side by side while the playground core compiles:
+about 2 minutes on 2 cores, once per clone), pagefind 1.6.0 from its prebuilt npm package,
+and the Rust target wasm32-unknown-unknown with `rustup target add` (once per toolchain).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

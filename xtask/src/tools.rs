@@ -1,7 +1,8 @@
 //! The pinned book tools, installed on first use into the repository's git-ignored `.tools/`
 //! folder: pagefind from its prebuilt binary on the npm registry where one exists for this
 //! platform (seconds instead of minutes of compiling), everything else with
-//! `cargo install --locked`, without the features the book does not use.
+//! `cargo install --locked`, without the features the book does not use, without optimisation
+//! ([`INSTALL_PROFILE`]) and side by side, while `site::build` compiles the playground core.
 //!
 //! Why `cargo install` and not library dependencies of xtask: the tools then build once per
 //! clone (in release mode, in cargo's own temporary folder) and survive `cargo clean`; as
@@ -149,7 +150,7 @@ pub fn ensure(repo: &Path) -> Result<Tools> {
     let names: Vec<String> =
         missing.iter().map(|(t, _)| format!("{} {}", t.crate_name, t.version)).collect();
     say(format!(
-        "installing the book tools into {}: {} (first install: several minutes on 2 cores, once per clone)",
+        "installing the book tools into {}: {} (first install: about 2 minutes on 2 cores, once per clone)",
         root.display(),
         names.join(", ")
     ));
