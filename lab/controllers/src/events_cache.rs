@@ -20,7 +20,7 @@
 use crate::action::{Event, EventType};
 use crate::time::Now;
 use k8s_openapi::jiff::Timestamp;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// `maxLruCacheEntries`: each of the three caches keeps this many keys.
 const LRU_ENTRIES: usize = 4096;
@@ -51,30 +51,47 @@ pub struct Recorded<'a> {
 /// What to send to the API server.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Correlated {
-    /// Create a new Event with this message (the event's own, or the aggregate's).
-    Create { message: String },
+    /// Create a new Event with this message (the event's own, or the aggregate's); tell its
+    /// name with [`Correlator::created`] and this key.
+    Create { message: String, key: LogKey },
     /// Patch the Event `name` recorded earlier: `count`, `message` and `lastTimestamp` now.
     Patch { name: String, count: i32, first_timestamp: Timestamp, message: String },
 }
+
+/// Which recorded event a created one is (its key in the recorder's log).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogKey(String);
 
 /// An LRU map of at most [`LRU_ENTRIES`] keys (groupcache's `lru.Cache`): adding past the
 /// limit evicts the least recently used key.
 #[derive(Debug)]
 struct Lru<V> {
     entries: HashMap<String, (u64, V)>,
+    /// Each key by its last use, oldest first.
+    by_use: BTreeMap<u64, String>,
     tick: u64,
 }
 
 impl<V> Default for Lru<V> {
     fn default() -> Self {
-        Lru { entries: HashMap::new(), tick: 0 }
+        Lru { entries: HashMap::new(), by_use: BTreeMap::new(), tick: 0 }
     }
 }
 
 impl<V> Lru<V> {
-    fn get(&mut self, key: &str) -> Option<&mut V> {
+    /// Mark `key` used now.
+    fn touch(&mut self, key: &str, old: Option<u64>) -> u64 {
         self.tick += 1;
-        let tick = self.tick;
+        if let Some(t) = old {
+            self.by_use.remove(&t);
+        }
+        self.by_use.insert(self.tick, key.to_string());
+        self.tick
+    }
+
+    fn get(&mut self, key: &str) -> Option<&mut V> {
+        let old = self.entries.get(key).map(|(t, _)| *t)?;
+        let tick = self.touch(key, Some(old));
         self.entries.get_mut(key).map(|(t, v)| {
             *t = tick;
             v
@@ -82,10 +99,11 @@ impl<V> Lru<V> {
     }
 
     fn add(&mut self, key: String, value: V) {
-        self.tick += 1;
-        self.entries.insert(key, (self.tick, value));
+        let old = self.entries.get(&key).map(|(t, _)| *t);
+        let tick = self.touch(&key, old);
+        self.entries.insert(key, (tick, value));
         if self.entries.len() > LRU_ENTRIES
-            && let Some(oldest) = self.entries.iter().min_by_key(|(_, (t, _))| *t).map(|(k, _)| k.clone())
+            && let Some((_, oldest)) = self.by_use.pop_first()
         {
             self.entries.remove(&oldest);
         }
@@ -165,22 +183,15 @@ impl Correlator {
             _ => {
                 // Named once created ([`Correlator::created`]).
                 self.logs.add(key.clone(), EventLog { count: 1, first_timestamp: now, name: String::new() });
-                Correlated::Create { message }
+                Correlated::Create { message, key: LogKey(key) }
             }
         }
     }
 
-    /// The name the API server accepted for the event of `key` just created or recreated
-    /// (upstream `UpdateState`), so later repeats patch it.
-    pub fn created(&mut self, r: &Recorded, recorder: Recorder, message: &str, name: &str) {
-        let ev = r.event;
-        let object = object_key(r);
-        let key = if recorder == Recorder::Core && message.starts_with(AGGREGATE_PREFIX) && message != ev.message {
-            [object.as_str(), type_str(ev.type_), &ev.reason, ev.source, r.host].join("\u{0}")
-        } else {
-            [object.as_str(), "", type_str(ev.type_), &ev.reason, &ev.message].join("\u{0}")
-        };
-        if let Some(log) = self.logs.get(&key) {
+    /// The name the API server accepted for the event just created (upstream `UpdateState`), so
+    /// later repeats patch it.
+    pub fn created(&mut self, key: &LogKey, name: &str) {
+        if let Some(log) = self.logs.get(&key.0) {
             log.name = name.to_string();
         }
     }
@@ -205,13 +216,21 @@ mod tests {
         Timestamp::from_second(1_700_000_000 + secs).unwrap()
     }
 
+    /// The message of an event to create, if it is one.
+    fn created(c: Correlated) -> Option<String> {
+        match c {
+            Correlated::Create { message, .. } => Some(message),
+            Correlated::Patch { .. } => None,
+        }
+    }
+
     /// Records `e` as the Executor does: a created event gets its name recorded.
     fn record(c: &mut Correlator, e: &Event, recorder: Recorder, now: Timestamp, n: &mut usize) -> Correlated {
         let r = Recorded { event: e, host: "" };
         let out = c.correlate(&r, recorder, Now::new(now, 1.0));
-        if let Correlated::Create { message } = &out {
+        if let Correlated::Create { key, .. } = &out {
             *n += 1;
-            c.created(&r, recorder, message, &format!("ev{n}"));
+            c.created(key, &format!("ev{n}"));
         }
         out
     }
@@ -225,10 +244,10 @@ mod tests {
         let mut n = 0;
         for i in 0..9 {
             let e = ev("web", "SuccessfulCreate", &format!("create Pod web-{i} in StatefulSet web successful"), "statefulset-controller");
-            assert_eq!(record(&mut c, &e, Recorder::Core, at(i), &mut n), Correlated::Create { message: e.message.clone() });
+            assert_eq!(created(record(&mut c, &e, Recorder::Core, at(i), &mut n)), Some(e.message.clone()));
         }
         let e = ev("web", "SuccessfulCreate", "create Pod web-9 in StatefulSet web successful", "statefulset-controller");
-        assert_eq!(record(&mut c, &e, Recorder::Core, at(9), &mut n), Correlated::Create { message: format!("{AGGREGATE_PREFIX}create Pod web-9 in StatefulSet web successful") });
+        assert_eq!(created(record(&mut c, &e, Recorder::Core, at(9), &mut n)), Some(format!("{AGGREGATE_PREFIX}create Pod web-9 in StatefulSet web successful")));
         let e = ev("web", "SuccessfulCreate", "create Pod web-10 in StatefulSet web successful", "statefulset-controller");
         assert_eq!(
             record(&mut c, &e, Recorder::Core, at(10), &mut n),
@@ -236,10 +255,26 @@ mod tests {
         );
         // Another reason, another object: their own groups.
         let other = ev("web", "SuccessfulDelete", "delete Pod web-10 in StatefulSet web successful", "statefulset-controller");
-        assert!(matches!(record(&mut c, &other, Recorder::Core, at(11), &mut n), Correlated::Create { message } if !message.starts_with(AGGREGATE_PREFIX)));
+        assert!(matches!(record(&mut c, &other, Recorder::Core, at(11), &mut n), Correlated::Create { message, .. } if !message.starts_with(AGGREGATE_PREFIX)));
         // Ten minutes without a similar event: the group starts again.
         let e = ev("web", "SuccessfulCreate", "create Pod web-11 in StatefulSet web successful", "statefulset-controller");
-        assert_eq!(record(&mut c, &e, Recorder::Core, at(10 + 601), &mut n), Correlated::Create { message: e.message.clone() });
+        assert_eq!(created(record(&mut c, &e, Recorder::Core, at(10 + 601), &mut n)), Some(e.message.clone()));
+    }
+
+    /// groupcache's `lru.Cache`: past its size, the least recently used key goes, and a key
+    /// read is used again.
+    #[test]
+    fn the_caches_forget_the_least_recently_used_key_past_their_size() {
+        let mut l = Lru::default();
+        for i in 0..LRU_ENTRIES {
+            l.add(format!("k{i}"), i);
+        }
+        assert_eq!(l.get("k0"), Some(&mut 0));
+        l.add("new".into(), 0);
+        assert_eq!(l.entries.len(), LRU_ENTRIES);
+        assert!(l.get("k0").is_some(), "read just before: kept");
+        assert!(l.get("k1").is_none(), "the least recently used: gone");
+        assert_eq!(l.by_use.len(), LRU_ENTRIES);
     }
 
     #[test]
@@ -250,7 +285,7 @@ mod tests {
         assert!(matches!(record(&mut c, &e, Recorder::Core, at(0), &mut n), Correlated::Create { .. }));
         assert_eq!(record(&mut c, &e, Recorder::Core, at(2), &mut n), Correlated::Patch { name: "ev1".into(), count: 2, first_timestamp: at(0), message: e.message.clone() });
         let other = ev("web-0", "Unhealthy", "Readiness probe failed: Get \"http://10.244.1.2:80/\": connection refused", "kubelet");
-        assert_eq!(record(&mut c, &other, Recorder::Core, at(3), &mut n), Correlated::Create { message: other.message.clone() });
+        assert_eq!(created(record(&mut c, &other, Recorder::Core, at(3), &mut n)), Some(other.message.clone()));
         assert_eq!(record(&mut c, &e, Recorder::Core, at(4), &mut n), Correlated::Patch { name: "ev1".into(), count: 3, first_timestamp: at(0), message: e.message.clone() });
     }
 }

@@ -324,7 +324,7 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let mut recorders = store.recorders();
     let r: &ObjectRef = &ev.regarding;
     // (name, count, firstTimestamp, message) of the Event to create.
-    let (name, count, first, message) = match recorders.correlate(&recorded, recorder, lab_controllers::Now::new(now, store.clock().speed())) {
+    let (name, count, first, message, key) = match recorders.correlate(&recorded, recorder, lab_controllers::Now::new(now, store.clock().speed())) {
         Correlated::Patch { name, count, first_timestamp, message } => {
             if let Ok(same) = store.get(&resources::EVENTS, &ns, &name) {
                 let mut e = (*same).clone();
@@ -336,12 +336,12 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
                 }
             }
             // Gone: created again under its name and count, as the recorder does on a 404.
-            (name, count, first_timestamp, message)
+            (name, count, first_timestamp, message, None)
         }
-        Correlated::Create { message } => {
+        Correlated::Create { message, key } => {
             let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
             let nanos = now.as_nanosecond() as u128 + seq as u128;
-            (format!("{}.{:x}", r.name, nanos), 1, now, message)
+            (format!("{}.{:x}", r.name, nanos), 1, now, message, Some(key))
         }
     };
     // Built as the typed core/v1 Event the recorder sends (`typed_body`: no decoding again).
@@ -357,7 +357,7 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
             ..Default::default()
         },
         reason: Some(ev.reason.clone()),
-        message: Some(message.clone()),
+        message: Some(message),
         type_: Some(ev.type_.as_str().to_string()),
         source: Some(core_v1::EventSource { component: Some(ev.source.to_string()), host: host.map(str::to_string) }),
         first_timestamp: Some(time(first)),
@@ -369,8 +369,8 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     };
     let body = serde_json::to_value(&body).expect("an Event serialises");
     let opts = WriteOptions { typed_body: true, ..Default::default() };
-    if let Ok(w) = store.create(&resources::EVENTS, &ns, body, &opts) {
-        recorders.created(&recorded, recorder, &message, w.object["metadata"]["name"].as_str().unwrap_or(""));
+    if let (Ok(w), Some(key)) = (store.create(&resources::EVENTS, &ns, body, &opts), key) {
+        recorders.created(&key, w.object["metadata"]["name"].as_str().unwrap_or(""));
     }
 }
 
