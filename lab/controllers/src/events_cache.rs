@@ -17,7 +17,7 @@
 //! The scheduler records through the newer `events.k8s.io` library (`tools/events`), which
 //! does not aggregate: for it only the counting applies ([`Recorder::EventsV1`]).
 
-use crate::action::{Event, EventType};
+use crate::action::Event;
 use crate::time::Now;
 use k8s_openapi::jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -139,10 +139,6 @@ fn object_key(r: &Recorded) -> String {
     [r.event.source, r.host, &o.kind, ns, &o.name, uid, &o.api_version].join("\u{0}")
 }
 
-fn type_str(t: EventType) -> &'static str {
-    t.as_str()
-}
-
 impl Correlator {
     /// Upstream `EventCorrelate`: aggregate, then count (a patch of an earlier event). The caller tells the name of an event it creates with [`Correlator::created`].
     /// The intervals are spec seconds (a lab running faster passes them faster, as its probes).
@@ -151,13 +147,13 @@ impl Correlator {
         let ev = r.event;
         let object = object_key(r);
         // getEventKey: the object (with fieldPath, empty here), type, reason and message.
-        let event_key = [object.as_str(), "", type_str(ev.type_), &ev.reason, &ev.message].join("\u{0}");
+        let event_key = [object.as_str(), "", ev.type_.as_str(), &ev.reason, &ev.message].join("\u{0}");
         let (message, key) = match recorder {
             Recorder::EventsV1 => (ev.message.clone(), event_key),
             Recorder::Core => {
                 // EventAggregatorByReasonFunc: reportingController and reportingInstance are the
                 // source and host the record package fills in.
-                let aggregate_key = [object.as_str(), type_str(ev.type_), &ev.reason, ev.source, r.host].join("\u{0}");
+                let aggregate_key = [object.as_str(), ev.type_.as_str(), &ev.reason, ev.source, r.host].join("\u{0}");
                 let mut record = match self.aggregates.get(&aggregate_key) {
                     Some(rec) if at.in_spec_seconds(now.duration_since(rec.last)) <= AGGREGATE_INTERVAL_SECONDS => AggregateRecord { local_keys: std::mem::take(&mut rec.local_keys), last: now },
                     _ => AggregateRecord { local_keys: BTreeSet::new(), last: now },
@@ -200,7 +196,7 @@ impl Correlator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::action::ObjectRef;
+    use crate::action::{EventType, ObjectRef};
 
     fn ev(name: &str, reason: &str, message: &str, source: &'static str) -> Event {
         Event {
