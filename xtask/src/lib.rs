@@ -164,3 +164,9 @@ mod tests {
         assert_eq!(tail[39], "   Installed package `tool v1.0.0` (executable `tool`)");
     }
 }
+
+/// The result of a scoped thread that returns a `Result`, a panic in it turned into an error
+/// naming `what` the thread did.
+pub fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<T>>, what: &str) -> anyhow::Result<T> {
+    handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread {what} panicked")))
+}

@@ -143,7 +143,7 @@ pub fn tools_and_core(opts: &BuildOptions) -> (Result<Tools>, Result<crate::play
     std::thread::scope(|s| {
         let core = s.spawn(|| crate::playground::build(&root, opts.quiet).context("building the playground core"));
         let tools = tools::ensure(&root);
-        (tools, core.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the playground core's build thread panicked"))))
+        (tools, crate::joined(core, "building the playground core"))
     })
 }
 
@@ -209,11 +209,9 @@ pub fn build_with_core(tools: &Tools, opts: &BuildOptions, core: Option<crate::p
                 })
             })
             .collect();
-        let joined = |r: std::thread::Result<Result<()>>| r.unwrap_or_else(|_| Err(anyhow::anyhow!("a build thread panicked")));
-        let books: Vec<Result<()>> = books.into_iter().map(|b| joined(b.join())).collect();
-        let template = joined(template.join());
-        let playground: Result<crate::playground::Core> =
-            playground.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the playground core's build thread panicked")));
+        let books: Vec<Result<()>> = books.into_iter().map(|b| crate::joined(b, "building a book")).collect();
+        let template = crate::joined(template, "extracting the message template");
+        let playground = crate::joined(playground, "building the playground core");
         (template, playground, books)
     });
     template?;

@@ -205,11 +205,7 @@ fn side_by_side(tools: &[Tool], install: &(dyn Fn(&Tool) -> Result<()> + Sync)) 
         let running: Vec<_> = tools.iter().map(|t| s.spawn(move || install(t))).collect();
         running
             .into_iter()
-            .filter_map(|r| match r.join() {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(format!("{e:#}")),
-                Err(_) => Some("an install thread panicked".to_owned()),
-            })
+            .filter_map(|r| crate::joined(r, "installing a tool").err().map(|e| format!("{e:#}")))
             .collect()
     });
     if failures.is_empty() { Ok(()) } else { bail!("{}", failures.join("\n\n")) }
