@@ -10,6 +10,9 @@
 //!
 //! ```text
 //! session NAME [speed X]   a fresh lab cluster (simulated time X times faster, default 1)
+//!   [fastest Y]            and never faster than Y, even where a test runs every session
+//!                          faster: for an output whose order rests on timestamps that a
+//!                          faster clock would put in one second
 //! session NAME kind        a session only a real kind cluster can run (Docker, real
 //!                          containers): `cargo xtask transcripts --kind` runs these, and only
 //!                          these, against the current kubectl context, which must be kind's
@@ -74,6 +77,8 @@ pub struct Script {
 pub struct Session {
     pub name: String,
     pub speed: f64,
+    /// The highest speed the session's outputs stay the same at ([`Options::speed`] is capped).
+    pub fastest: Option<f64>,
     /// Runs only on a real kind cluster (`cargo xtask transcripts --kind`).
     pub kind: bool,
     pub steps: Vec<(usize, Step)>,
@@ -87,6 +92,13 @@ pub enum Step {
     Let { var: String, cmd: String },
     Watch { name: String, cmd: String },
     Stop { name: String, until: String, nth: usize },
+}
+
+impl Session {
+    /// The speed to run at: its own, or `forced` (a test's) but never above `fastest`.
+    pub fn speed_under(&self, forced: Option<f64>) -> f64 {
+        forced.map_or(self.speed, |s| self.fastest.map_or(s, |f| s.min(f)))
+    }
 }
 
 /// Parses one `.steps` file.
@@ -103,13 +115,16 @@ pub fn parse(chapter: &str, text: &str) -> Result<Script> {
             let mut words = rest.split_whitespace();
             let name = words.next().ok_or_else(|| anyhow!("{}: session needs a name", at()))?.to_string();
             let words: Vec<&str> = words.collect();
-            let (speed, kind) = match words.as_slice() {
-                [] => (1.0, false),
-                ["speed", x] => (x.parse().with_context(|| format!("{}: bad speed {x:?}", at()))?, false),
-                ["kind"] => (1.0, true),
-                _ => bail!("{}: expected `session NAME [speed X]` or `session NAME kind`", at()),
+            let number = |x: &str, what: &str| -> Result<f64> { x.parse().ok().filter(|v: &f64| *v > 0.0).ok_or_else(|| anyhow!("{}: bad {what} {x:?}", at())) };
+            let (speed, fastest, kind) = match words.as_slice() {
+                [] => (1.0, None, false),
+                ["speed", x] => (number(x, "speed")?, None, false),
+                ["fastest", y] => (1.0, Some(number(y, "fastest")?), false),
+                ["speed", x, "fastest", y] => (number(x, "speed")?, Some(number(y, "fastest")?), false),
+                ["kind"] => (1.0, None, true),
+                _ => bail!("{}: expected `session NAME [speed X] [fastest Y]` or `session NAME kind`", at()),
             };
-            sessions.push(Session { name, speed, kind, steps: Vec::new() });
+            sessions.push(Session { name, speed, fastest, kind, steps: Vec::new() });
             continue;
         }
         let session = sessions.last_mut().ok_or_else(|| anyhow!("{}: a step before the first `session`", at()))?;
@@ -514,7 +529,7 @@ pub fn run(opts: &Options, starter: &Starter) -> Result<Vec<SessionResult>> {
                 loop {
                     let next = queue.lock().unwrap().pop();
                     let Some((i, (chapter, session))) = next else { break };
-                    let speed = opts.speed.unwrap_or(session.speed);
+                    let speed = session.speed_under(opts.speed);
                     if opts.progress {
                         crate::say(format!("transcripts: [{}/{total}] {chapter}/{} (speed {speed}) …", total - i, session.name));
                     }
@@ -1238,6 +1253,13 @@ mod tests {
         let s = parse("setup", "session create kind\nout create-cluster\n$ kind create cluster\nsession lab speed 10\nout x\n$ kubectl get pods\n").unwrap();
         assert_eq!(s.sessions.iter().map(|s| (s.name.as_str(), s.kind, s.speed)).collect::<Vec<_>>(), [("create", true, 1.0), ("lab", false, 10.0)]);
         assert!(parse("x", "session a kind speed 2\n").is_err());
+        let s = parse("x", "session a speed 2 fastest 4\nsession b fastest 3\nsession c\n").unwrap();
+        let under = |forced| s.sessions.iter().map(|s| s.speed_under(forced)).collect::<Vec<_>>();
+        assert_eq!(under(None), [2.0, 1.0, 1.0]);
+        assert_eq!(under(Some(20.0)), [4.0, 3.0, 20.0]);
+        for bad in ["session a fastest 0\n", "session a speed -1\n", "session a fastest x\n", "session a fastest 4 speed 2\n"] {
+            assert!(parse("x", bad).is_err(), "{bad}");
+        }
         let en = kind_output_markdown("en", "v0.31.0", "2026-12-07", "$ kind version\nkind v0.31.0\n");
         assert_eq!(
             en,
