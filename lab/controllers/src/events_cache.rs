@@ -8,11 +8,10 @@
 //! - **counting**: an event identical to one already recorded (message included) bumps that
 //!   event's `count` and `lastTimestamp` instead of creating another.
 //!
-//! Not modelled: the correlator's spam filter (`EventSourceObjectSpamFilter`: 25 events per
-//! source and object, then one every 5 minutes, the skipped ones still counted). The recorded
-//! image-pull sessions (`transcripts/troubleshooting.steps`, `updates.steps`) wait on the
-//! kubelet's event counts, which the filter freezes after its burst: they need another signal
-//! before the lab can drop events as upstream does.
+//! - **spam filter** (`EventSourceObjectSpamFilter`): a source may send 25 events about one
+//!   object, then one every 5 minutes (a token bucket per source and object); a skipped event
+//!   is still counted, so the next one that passes carries the count of those skipped. This is
+//!   why a pod that keeps failing shows counts that stop growing after a minute or two.
 //!
 //! The scheduler records through the newer `events.k8s.io` library (`tools/events`), which
 //! does not aggregate: for it only the counting applies ([`Recorder::EventsV1`]).
@@ -27,6 +26,11 @@ const LRU_ENTRIES: usize = 4096;
 /// `defaultAggregateMaxEvents`, `defaultAggregateIntervalInSeconds`.
 const AGGREGATE_MAX_EVENTS: usize = 10;
 const AGGREGATE_INTERVAL_SECONDS: f64 = 600.0;
+
+/// `defaultSpamBurst`, `defaultSpamQPS`: tokens a source has for one object, and how fast a
+/// spent one comes back.
+const SPAM_BURST: f64 = 25.0;
+const SPAM_SECONDS_PER_TOKEN: f64 = 300.0;
 
 /// Upstream `EventAggregatorByReasonMessageFunc`.
 pub const AGGREGATE_PREFIX: &str = "(combined from similar events): ";
@@ -55,7 +59,11 @@ pub enum Correlated {
     /// name with [`Correlator::created`] and this key.
     Create { message: String, key: LogKey },
     /// Patch the Event `name` recorded earlier: `count`, `message` and `lastTimestamp` now.
-    Patch { name: String, count: i32, first_timestamp: Timestamp, message: String },
+    /// `name` is empty when the event was skipped each time before: create it (as the recorder
+    /// does when its patch finds no event) and tell its name with [`Correlator::created`].
+    Patch { name: String, count: i32, first_timestamp: Timestamp, message: String, key: LogKey },
+    /// Send nothing: the spam filter has no token left for this source and object.
+    Skip,
 }
 
 /// Which recorded event a created one is (its key in the recorder's log).
@@ -124,12 +132,38 @@ struct EventLog {
     name: String,
 }
 
+/// A token bucket (golang.org/x/time/rate's `Limiter`, behind client-go's
+/// `NewTokenBucketRateLimiter`): full at first, a token back every [`SPAM_SECONDS_PER_TOKEN`].
+#[derive(Debug, Clone)]
+struct TokenBucket {
+    tokens: f64,
+    last: Timestamp,
+}
+
+impl TokenBucket {
+    /// `TryAccept`: take a token if one is there. As `rate.Limiter.AllowN`, only a token taken
+    /// changes the bucket. (Within a nanosecond's worth of a whole token counts as one: the
+    /// fractions add up in floating point.)
+    fn try_accept(&mut self, at: Now) -> bool {
+        let elapsed = at.in_spec_seconds(at.time.duration_since(self.last)).max(0.0);
+        let tokens = (self.tokens + elapsed / SPAM_SECONDS_PER_TOKEN).min(SPAM_BURST);
+        if tokens < 1.0 - 1e-9 / SPAM_SECONDS_PER_TOKEN {
+            return false;
+        }
+        self.tokens = (tokens - 1.0).max(0.0);
+        self.last = self.last.max(at.time);
+        true
+    }
+}
+
 /// One cluster's recorders' memory. Upstream each component has its own; every key here
 /// starts with the source, which keeps them apart the same way.
 #[derive(Debug, Default)]
 pub struct Correlator {
     aggregates: Lru<AggregateRecord>,
     logs: Lru<EventLog>,
+    /// `EventSourceObjectSpamFilter`'s buckets, by source and object (`getSpamKey`).
+    spam: Lru<TokenBucket>,
 }
 
 fn object_key(r: &Recorded) -> String {
@@ -140,8 +174,10 @@ fn object_key(r: &Recorded) -> String {
 }
 
 impl Correlator {
-    /// Upstream `EventCorrelate`: aggregate, then count (a patch of an earlier event). The caller tells the name of an event it creates with [`Correlator::created`].
-    /// The intervals are spec seconds (a lab running faster passes them faster, as its probes).
+    /// Upstream `EventCorrelate`: aggregate, count (a patch of an earlier event), then filter
+    /// spam ([`Recorder::Core`] only). The caller tells the name of an event it creates with
+    /// [`Correlator::created`]. The intervals are spec seconds (a lab running faster passes them
+    /// faster, as its probes).
     pub fn correlate(&mut self, r: &Recorded, recorder: Recorder, at: Now) -> Correlated {
         let now = at.time;
         let ev = r.event;
@@ -168,20 +204,35 @@ impl Correlator {
                 if aggregate { (format!("{AGGREGATE_PREFIX}{}", ev.message), aggregate_key) } else { (ev.message.clone(), event_key) }
             }
         };
-        // eventObserve: a key seen before is a patch of that event, counted up.
+        // eventObserve: a key seen before is a patch of that event, counted up; the count is
+        // kept even when the filter below skips the event.
         let seen = self.logs.get(&key).cloned();
-        match seen {
+        let out = match seen {
             Some(log) if log.count > 0 => {
                 let count = log.count + 1;
                 self.logs.add(key.clone(), EventLog { count, ..log.clone() });
-                Correlated::Patch { name: log.name, count, first_timestamp: log.first_timestamp, message }
+                Correlated::Patch { name: log.name, count, first_timestamp: log.first_timestamp, message, key: LogKey(key) }
             }
             _ => {
                 // Named once created ([`Correlator::created`]).
                 self.logs.add(key.clone(), EventLog { count: 1, first_timestamp: now, name: String::new() });
                 Correlated::Create { message, key: LogKey(key) }
             }
+        };
+        // The spam filter, keyed by source and object (getSpamKey: no type, reason or message).
+        if recorder == Recorder::Core {
+            let bucket = match self.spam.get(&object) {
+                Some(b) => b,
+                None => {
+                    self.spam.add(object.clone(), TokenBucket { tokens: SPAM_BURST, last: now });
+                    self.spam.get(&object).expect("just added")
+                }
+            };
+            if !bucket.try_accept(at) {
+                return Correlated::Skip;
+            }
         }
+        out
     }
 
     /// The name the API server accepted for the event just created (upstream `UpdateState`), so
@@ -216,7 +267,15 @@ mod tests {
     fn created(c: Correlated) -> Option<String> {
         match c {
             Correlated::Create { message, .. } => Some(message),
-            Correlated::Patch { .. } => None,
+            Correlated::Patch { .. } | Correlated::Skip => None,
+        }
+    }
+
+    /// (name, count, firstTimestamp, message) of a patch, if it is one.
+    fn patched(c: Correlated) -> Option<(String, i32, Timestamp, String)> {
+        match c {
+            Correlated::Patch { name, count, first_timestamp, message, .. } => Some((name, count, first_timestamp, message)),
+            Correlated::Create { .. } | Correlated::Skip => None,
         }
     }
 
@@ -224,9 +283,16 @@ mod tests {
     fn record(c: &mut Correlator, e: &Event, recorder: Recorder, now: Timestamp, n: &mut usize) -> Correlated {
         let r = Recorded { event: e, host: "" };
         let out = c.correlate(&r, recorder, Now::new(now, 1.0));
-        if let Correlated::Create { key, .. } = &out {
-            *n += 1;
-            c.created(key, &format!("ev{n}"));
+        match &out {
+            Correlated::Create { key, .. } => {
+                *n += 1;
+                c.created(key, &format!("ev{n}"));
+            }
+            Correlated::Patch { name, key, .. } if name.is_empty() => {
+                *n += 1;
+                c.created(key, &format!("ev{n}"));
+            }
+            _ => {}
         }
         out
     }
@@ -246,8 +312,8 @@ mod tests {
         assert_eq!(created(record(&mut c, &e, Recorder::Core, at(9), &mut n)), Some(format!("{AGGREGATE_PREFIX}create Pod web-9 in StatefulSet web successful")));
         let e = ev("web", "SuccessfulCreate", "create Pod web-10 in StatefulSet web successful", "statefulset-controller");
         assert_eq!(
-            record(&mut c, &e, Recorder::Core, at(10), &mut n),
-            Correlated::Patch { name: "ev10".into(), count: 2, first_timestamp: at(9), message: format!("{AGGREGATE_PREFIX}create Pod web-10 in StatefulSet web successful") }
+            patched(record(&mut c, &e, Recorder::Core, at(10), &mut n)),
+            Some(("ev10".into(), 2, at(9), format!("{AGGREGATE_PREFIX}create Pod web-10 in StatefulSet web successful")))
         );
         // Another reason, another object: their own groups.
         let other = ev("web", "SuccessfulDelete", "delete Pod web-10 in StatefulSet web successful", "statefulset-controller");
@@ -279,9 +345,67 @@ mod tests {
         let mut n = 0;
         let e = ev("web-0", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503", "kubelet");
         assert!(matches!(record(&mut c, &e, Recorder::Core, at(0), &mut n), Correlated::Create { .. }));
-        assert_eq!(record(&mut c, &e, Recorder::Core, at(2), &mut n), Correlated::Patch { name: "ev1".into(), count: 2, first_timestamp: at(0), message: e.message.clone() });
+        assert_eq!(patched(record(&mut c, &e, Recorder::Core, at(2), &mut n)), Some(("ev1".into(), 2, at(0), e.message.clone())));
         let other = ev("web-0", "Unhealthy", "Readiness probe failed: Get \"http://10.244.1.2:80/\": connection refused", "kubelet");
         assert_eq!(created(record(&mut c, &other, Recorder::Core, at(3), &mut n)), Some(other.message.clone()));
-        assert_eq!(record(&mut c, &e, Recorder::Core, at(4), &mut n), Correlated::Patch { name: "ev1".into(), count: 3, first_timestamp: at(0), message: e.message.clone() });
+        assert_eq!(patched(record(&mut c, &e, Recorder::Core, at(4), &mut n)), Some(("ev1".into(), 3, at(0), e.message.clone())));
+    }
+
+    /// `EventSourceObjectSpamFilter` (`events_cache.go`, `defaultSpamBurst` 25 and
+    /// `defaultSpamQPS` 1/300): a readiness probe failing every 10 s. The first 25 events about
+    /// the pod reach the API server, the next ones are skipped until a token has come back five
+    /// minutes after the first, and the one that then passes carries every skipped one in its
+    /// count.
+    #[test]
+    fn a_source_sends_25_events_about_an_object_then_one_every_five_minutes() {
+        let mut c = Correlator::default();
+        let mut n = 0;
+        let e = ev("web-0", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404", "kubelet");
+        assert!(matches!(record(&mut c, &e, Recorder::Core, at(0), &mut n), Correlated::Create { .. }));
+        for k in 2..=25 {
+            assert_eq!(patched(record(&mut c, &e, Recorder::Core, at(10 * (k - 1)), &mut n)), Some(("ev1".into(), k as i32, at(0), e.message.clone())), "event {k}");
+        }
+        for k in 26..=30 {
+            assert_eq!(record(&mut c, &e, Recorder::Core, at(10 * (k - 1)), &mut n), Correlated::Skip, "event {k}");
+        }
+        // Another object, or another source about this one: buckets of their own.
+        let other = ev("web-1", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404", "kubelet");
+        assert!(matches!(record(&mut c, &other, Recorder::Core, at(295), &mut n), Correlated::Create { .. }));
+        let controller = ev("web-0", "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 404", "statefulset-controller");
+        assert!(matches!(record(&mut c, &controller, Recorder::Core, at(296), &mut n), Correlated::Create { .. }));
+        // 300 s after the bucket was full, a token: the 31st event, counting the skipped five.
+        assert_eq!(patched(record(&mut c, &e, Recorder::Core, at(300), &mut n)), Some(("ev1".into(), 31, at(0), e.message.clone())));
+        assert_eq!(record(&mut c, &e, Recorder::Core, at(310), &mut n), Correlated::Skip);
+        // A new message skipped is counted too: when a token lets it through it is created,
+        // with its count so far.
+        let new = ev("web-0", "Killing", "Stopping container nginx", "kubelet");
+        assert_eq!(record(&mut c, &new, Recorder::Core, at(320), &mut n), Correlated::Skip);
+        assert_eq!(record(&mut c, &new, Recorder::Core, at(330), &mut n), Correlated::Skip);
+        assert_eq!(patched(record(&mut c, &new, Recorder::Core, at(600), &mut n)), Some((String::new(), 3, at(320), new.message.clone())));
+        assert_eq!(patched(record(&mut c, &new, Recorder::Core, at(900), &mut n)).map(|p| (p.0, p.1)), Some(("ev4".into(), 4)));
+    }
+
+    /// The scheduler's `events.k8s.io` library has no such filter: its events are only counted.
+    #[test]
+    fn the_events_v1_recorder_does_not_filter() {
+        let mut c = Correlator::default();
+        let mut n = 0;
+        let e = ev("web-0", "FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu.", "default-scheduler");
+        for k in 1..=40 {
+            assert!(!matches!(record(&mut c, &e, Recorder::EventsV1, at(k), &mut n), Correlated::Skip), "event {k}");
+        }
+    }
+
+    /// Spec seconds: at speed 10 the five minutes pass in 30 s of timestamps.
+    #[test]
+    fn the_spam_filter_refills_in_spec_time() {
+        let mut c = Correlator::default();
+        let e = ev("web-0", "Unhealthy", "Readiness probe failed", "kubelet");
+        let r = Recorded { event: &e, host: "" };
+        for k in 0..25 {
+            assert_ne!(c.correlate(&r, Recorder::Core, Now::new(at(k), 10.0)), Correlated::Skip);
+        }
+        assert_eq!(c.correlate(&r, Recorder::Core, Now::new(at(25), 10.0)), Correlated::Skip);
+        assert_ne!(c.correlate(&r, Recorder::Core, Now::new(at(30), 10.0)), Correlated::Skip);
     }
 }

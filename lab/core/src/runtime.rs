@@ -313,7 +313,8 @@ pub fn bind_pod(store: &Store, ns: &str, name: &str, node: &str, opts: &WriteOpt
 
 /// Record a core/v1 Event as upstream's recorders do: named `<object>.<hex nanos>`, in the
 /// object's namespace (`default` for cluster-scoped objects), after the recorder's correlator
-/// (`lab_controllers::events_cache`: similar events combined, identical ones counted up). The
+/// (`lab_controllers::events_cache`: similar events combined, identical ones counted up, a
+/// source's events about one object past 25 skipped but counted, then one every 5 minutes). The
 /// scheduler records through the `events.k8s.io` library, which only counts identical events.
 pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     use lab_controllers::events_cache::{Correlated, Recorded, Recorder};
@@ -324,8 +325,15 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let mut recorders = store.recorders();
     let r: &ObjectRef = &ev.regarding;
     // (name, count, firstTimestamp, message) of the Event to create.
+    let new_name = |at: Timestamp| {
+        let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
+        format!("{}.{:x}", r.name, at.as_nanosecond() as u128 + seq as u128)
+    };
     let (name, count, first, message, key) = match recorders.correlate(&recorded, recorder, lab_controllers::Now::new(now, store.clock().speed())) {
-        Correlated::Patch { name, count, first_timestamp, message } => {
+        Correlated::Skip => return,
+        // Skipped by the spam filter each time so far: created now, with its count.
+        Correlated::Patch { name, count, first_timestamp, message, key } if name.is_empty() => (new_name(first_timestamp), count, first_timestamp, message, Some(key)),
+        Correlated::Patch { name, count, first_timestamp, message, .. } => {
             if let Ok(same) = store.get(&resources::EVENTS, &ns, &name) {
                 let mut e = (*same).clone();
                 e["count"] = json!(count);
@@ -338,11 +346,7 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
             // Gone: created again under its name and count, as the recorder does on a 404.
             (name, count, first_timestamp, message, None)
         }
-        Correlated::Create { message, key } => {
-            let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
-            let nanos = now.as_nanosecond() as u128 + seq as u128;
-            (format!("{}.{:x}", r.name, nanos), 1, now, message, Some(key))
-        }
+        Correlated::Create { message, key } => (new_name(now), 1, now, message, Some(key)),
     };
     // Built as the typed core/v1 Event the recorder sends (`typed_body`: no decoding again).
     let time = k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;

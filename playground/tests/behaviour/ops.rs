@@ -345,3 +345,39 @@ fn apply_removes_what_the_manifest_dropped_from_merged_lists() {
     let a = ok(&mut p, json!({"op": "apply", "yaml": web(1, "").replace("      containers:\n", &format!("      containers:\n{sidecar}"))}));
     assert_eq!(a["results"], json!(["service/nginx unchanged", "statefulset.apps/web unchanged"]));
 }
+
+/// The kubelet's recorder filters spam as client-go's does (`EventSourceObjectSpamFilter` in
+/// `tools/record/events_cache.go`: 25 events per source and object, then one every 5 minutes,
+/// the skipped ones counted into the next): a pod whose image cannot be pulled shows its fourth
+/// `Failed to pull image` (the kubelet's 25th event about it) but not the `Error: ErrImagePull`
+/// right after, until a token comes back five minutes after the first event.
+#[test]
+fn the_kubelet_sends_25_events_about_a_pod_then_one_every_five_minutes() {
+    let mut p = Playground::new();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-0\nspec:\n  containers:\n    - name: nginx\n      image: registry.k8s.io/nginx-slim:0.72\n";
+    ok(&mut p, json!({"op": "apply", "yaml": pod}));
+    let kubelet_events = |p: &Playground| -> Vec<(String, i64)> {
+        p.state()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["source"]["component"] == "kubelet" && e["involvedObject"]["name"] == "web-0")
+            .map(|e| (e["message"].as_str().unwrap().to_string(), e["count"].as_i64().unwrap()))
+            .collect()
+    };
+    let count = |events: &[(String, i64)], prefix: &str| events.iter().find(|(m, _)| m.starts_with(prefix)).map_or(0, |(_, c)| *c);
+    until(&mut p, 200.0, "the fourth pull failed", |p| count(&kubelet_events(p), "Failed to pull image") == 4);
+    ok(&mut p, json!({"op": "advance", "seconds": 100}));
+    let events = kubelet_events(&p);
+    assert_eq!(events.iter().map(|(_, c)| c).sum::<i64>(), 25, "{events:?}");
+    assert_eq!(count(&events, "Pulling image"), 4, "{events:?}");
+    assert_eq!(count(&events, "Error: ErrImagePull"), 3, "the fourth is skipped: {events:?}");
+    // Five minutes after the first event a token is back: the next event passes, carrying
+    // the count of every one skipped (a back-off every 10 s, a pull at 150 s and 310 s).
+    ok(&mut p, json!({"op": "advance", "seconds": 200}));
+    let later = kubelet_events(&p);
+    let grown: Vec<_> = later.iter().filter(|e| !events.contains(e)).collect();
+    assert_eq!(grown.len(), 1, "one event let through: {later:?}");
+    let before = events.iter().find(|(m, _)| *m == grown[0].0).map_or(0, |(_, c)| *c);
+    assert!(grown[0].1 > before + 1, "counting the skipped ones: {grown:?} after {events:?}");
+}
