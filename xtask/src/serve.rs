@@ -202,11 +202,9 @@ fn content_type(path: &Path) -> &'static str {
 const LIVE_RELOAD: &str = r#"<script>(function(){var seen=null;setInterval(function(){fetch("/__xtask/build",{cache:"no-store"}).then(function(r){return r.text()}).then(function(t){if(seen===null){seen=t}else if(t!==seen){location.reload()}}).catch(function(){})},1000)})();</script>"#;
 
 fn respond(conn: &mut TcpStream, status: &str, ctype: &str, body: &[u8], head_only: bool, extra: &str) -> std::io::Result<()> {
-    write!(
-        conn,
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\n{extra}\r\n",
-        body.len()
-    )?;
+    // A 304 has no body, and no length that a browser could take for the cached file's.
+    let length = if status.starts_with("304") { String::new() } else { format!("Content-Length: {}\r\n", body.len()) };
+    write!(conn, "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n{length}Cache-Control: no-cache\r\nConnection: close\r\n{extra}\r\n")?;
     if !head_only {
         conn.write_all(body)?;
     }
@@ -218,10 +216,16 @@ fn handle(mut conn: TcpStream, out: &Path, build_id: &AtomicU64) -> Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
+    let mut if_none_match = None;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 || line == "\r\n" || line == "\n" {
             break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("if-none-match")
+        {
+            if_none_match = Some(value.trim().to_owned());
         }
     }
     let mut parts = request_line.split_whitespace();
@@ -267,8 +271,18 @@ fn handle(mut conn: TcpStream, out: &Path, build_id: &AtomicU64) -> Result<()> {
             }
         }
     };
-    let mut body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     let ctype = content_type(&file);
+    // A validator, so that a browser revalidates (`no-cache`) and reuses what it holds, as
+    // it does on a published site: each page load of the browser tests would otherwise fetch
+    // and compile every script, font and the playground's WebAssembly again.
+    let etag = (status == "200 OK").then(|| std::fs::metadata(&file).ok().map(|m| etag(&m))).flatten();
+    if let Some(tag) = &etag {
+        if if_none_match.as_deref().is_some_and(|v| v.split(',').any(|t| t.trim() == tag)) {
+            return Ok(respond(&mut conn, "304 Not Modified", ctype, b"", true, &format!("ETag: {tag}\r\n"))?);
+        }
+    }
+    let extra = etag.map(|t| format!("ETag: {t}\r\n")).unwrap_or_default();
+    let mut body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     if ctype.starts_with("text/html") {
         let text = String::from_utf8_lossy(&body);
         if let Some(i) = text.rfind("</body>") {
@@ -277,5 +291,59 @@ fn handle(mut conn: TcpStream, out: &Path, build_id: &AtomicU64) -> Result<()> {
             body = t.into_bytes();
         }
     }
-    Ok(respond(&mut conn, status, ctype, &body, head_only, "")?)
+    Ok(respond(&mut conn, status, ctype, &body, head_only, &extra)?)
+}
+
+/// A file's entity tag: its size and modification time (a rebuild writes the file anew).
+fn etag(meta: &std::fs::Metadata) -> String {
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+    format!("\"{:x}-{:x}\"", meta.len(), modified.as_nanos())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn get(addr: SocketAddr, path: &str, headers: &str) -> String {
+        let mut c = TcpStream::connect(addr).unwrap();
+        write!(c, "GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").unwrap();
+        let mut s = String::new();
+        c.read_to_string(&mut s).unwrap();
+        s
+    }
+
+    fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+        response.lines().find_map(|l| l.split_once(": ").filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    }
+
+    #[test]
+    fn a_file_is_revalidated_by_its_etag_and_changes_it_when_rewritten() {
+        let dir = std::env::temp_dir().join(format!("xtask-serve-etag-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("en")).unwrap();
+        std::fs::write(dir.join("en/a.js"), "one").unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        spawn_server(listener, dir.clone(), Arc::new(AtomicU64::new(0)));
+
+        let first = get(addr, "/en/a.js", "");
+        assert!(first.starts_with("HTTP/1.1 200 OK") && first.ends_with("\r\n\r\none"), "{first}");
+        assert_eq!(header(&first, "Cache-Control"), Some("no-cache"));
+        let tag = header(&first, "ETag").expect("an ETag").to_owned();
+        let again = get(addr, "/en/a.js", &format!("If-None-Match: {tag}\r\n"));
+        assert!(again.starts_with("HTTP/1.1 304 Not Modified") && again.ends_with("\r\n\r\n"), "{again}");
+        assert_eq!(header(&again, "Content-Length"), None, "{again}");
+        assert_eq!(header(&again, "ETag"), Some(tag.as_str()));
+
+        std::thread::sleep(Duration::from_millis(10));
+        std::fs::write(dir.join("en/a.js"), "two").unwrap();
+        let changed = get(addr, "/en/a.js", &format!("If-None-Match: {tag}\r\n"));
+        assert!(changed.starts_with("HTTP/1.1 200 OK") && changed.ends_with("two"), "{changed}");
+        assert_ne!(header(&changed, "ETag"), Some(tag.as_str()));
+        // A missing page is the language's 404 page, never "not modified".
+        std::fs::write(dir.join("en/404.html"), "<body>gone</body>").unwrap();
+        let missing = get(addr, "/en/nope.html", &format!("If-None-Match: {tag}\r\n"));
+        assert!(missing.starts_with("HTTP/1.1 404") && header(&missing, "ETag").is_none(), "{missing}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
