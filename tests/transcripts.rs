@@ -15,9 +15,15 @@ use xtask::transcripts::{self, Cluster, Options};
 /// Simulated time runs this many times faster than real time.
 const SPEED: f64 = 20.0;
 
-/// Example runs at the same time: each mostly waits for its embedded lab's simulated time
-/// (about a tenth of a core at speed 10), so six fit on 2 cores.
-const EXAMPLE_JOBS: usize = 6;
+/// Example runs at the same time, the longest recorded one first: each mostly waits for its
+/// embedded lab's simulated time (the 26 runs use 15 to 18 s of CPU in all, about a tenth of
+/// a core each at speed 10), so nine fit on 2 cores.
+const EXAMPLE_JOBS: usize = 9;
+
+/// Sessions at the same time, the longest first: the 20 take about 35 s, as long as
+/// node-failure (24 s of simulated node lifecycle) and image-pull (21 s, at speed 4) beside
+/// the others, and use a core and a half (the labs and kubectl).
+const SESSION_JOBS: usize = 4;
 
 /// The sessions and the examples run one after the other: together on 2 cores, the lab
 /// clusters fall behind and the order of their events with them.
@@ -56,7 +62,7 @@ fn transcripts_match_the_lab_cluster() {
         out_dir: PathBuf::new(),
         speed: Some(SPEED),
         only: Vec::new(),
-        jobs: 2,
+        jobs: SESSION_JOBS,
         progress: false,
         // Everything a step waits for takes a second or two at this speed.
         step_timeout: std::time::Duration::from_secs(30),
@@ -103,7 +109,15 @@ fn transcripts_match_the_lab_cluster() {
             }
         }
     }
-    eprintln!("transcripts: {} sessions at speed {SPEED} in {:.1}s", results.len(), started.elapsed().as_secs_f64());
+    let mut slowest: Vec<&transcripts::SessionResult> = results.iter().collect();
+    slowest.sort_by_key(|r| std::cmp::Reverse(r.elapsed));
+    let each: Vec<String> = slowest.iter().take(5).map(|r| format!("{}/{} {:.1}s", r.chapter, r.session, r.elapsed.as_secs_f64())).collect();
+    eprintln!(
+        "transcripts: {} sessions at speed {SPEED}, {SESSION_JOBS} at a time, in {:.1}s (the longest: {})",
+        results.len(),
+        started.elapsed().as_secs_f64(),
+        each.join(", ")
+    );
     assert!(
         problems.is_empty(),
         "{}\n\nIf the lab cluster is right, regenerate the transcripts with `cargo xtask transcripts` \

@@ -520,6 +520,13 @@ pub fn run(opts: &Options, starter: &Starter) -> Result<Vec<SessionResult>> {
     if queue.is_empty() {
         bail!("no session matches {:?}", opts.only);
     }
+    // The longest first, so that it runs beside the others instead of after them (taken from
+    // the end of the queue). A session's real time grows with the simulated time it covers,
+    // which its own speed reflects (one is given because the session waits long: the node
+    // lifecycle's 355 s), and shrinks with the speed it runs at here (a test's, capped by
+    // `fastest`).
+    let length = |s: &Session| s.speed / s.speed_under(opts.speed);
+    queue.sort_by(|(_, a), (_, b)| length(a).total_cmp(&length(b)));
     let total = queue.len();
     let queue = Mutex::new(queue.into_iter().enumerate().collect::<Vec<_>>());
     let results = Mutex::new(Vec::new());
@@ -876,6 +883,17 @@ pub fn run_example(root: &Path, name: &str, lang: &str, timeline: Option<&Path>)
     }
 }
 
+/// How long the committed English run of example `name` took: the last time its narration
+/// printed (`   10.3s  ▶ ...`), 0 when it printed none or was never recorded.
+pub fn recorded_seconds(root: &Path, name: &str) -> f64 {
+    let file = root.join("transcripts/out/examples").join(example_output_file(name, "en"));
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.trim_start().split_once("s ").and_then(|(t, _)| t.parse::<f64>().ok()))
+        .last()
+        .unwrap_or(0.0)
+}
+
 /// One example's runs: its output per language of [`EXAMPLE_LANGUAGES`], or why a run failed.
 pub struct ExampleResult {
     pub name: String,
@@ -891,7 +909,10 @@ pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: us
     // Relative to the root, so that the output names `images/timeline-<name>.svg`.
     let dir = images.map_or_else(|| tmp.clone(), |d| d.strip_prefix(root).map_or_else(|_| d.to_path_buf(), Path::to_path_buf));
     let _ = std::fs::create_dir_all(&dir);
-    // Popped from the end: the examples in their order, English before Korean.
+    // Popped from the end: the example whose committed run took longest first (so that it
+    // runs beside the short ones instead of after them), English before Korean.
+    let mut names = names.to_vec();
+    names.sort_by(|a, b| recorded_seconds(root, b).total_cmp(&recorded_seconds(root, a)));
     let runs: Vec<(String, &'static str)> =
         names.iter().flat_map(|n| EXAMPLE_LANGUAGES.iter().map(move |&lang| (n.to_string(), lang))).rev().collect();
     let queue = Mutex::new(runs);
@@ -1247,6 +1268,15 @@ pub fn compare(expected: &str, got: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_committed_runs_give_the_examples_their_length() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        // retained_claims narrates its last step about 10 s into its run; preflight narrates none.
+        let (long, short) = (recorded_seconds(root, "retained_claims"), recorded_seconds(root, "preflight"));
+        assert!(long > 5.0 && short < 2.0 && long > short, "retained_claims {long} s, preflight {short} s");
+        assert_eq!(recorded_seconds(root, "no_such_example"), 0.0);
+    }
 
     #[test]
     fn kind_sessions_are_marked_and_their_outputs_are_markdown_in_both_languages() {
