@@ -31,9 +31,10 @@ struct Watch {
 
 impl Watch {
     fn start(lab: &Lab) -> Watch {
-        let mut child = kubectl_command(lab, &["get", "pods", "-w", "-l", "app=nginx", "--no-headers", "--output-watch-events"])
+        // `-v=6` logs each request kubectl sent, with its answer, to stderr.
+        let mut child = kubectl_command(lab, &["get", "pods", "-w", "-l", "app=nginx", "--no-headers", "--output-watch-events", "-v=6"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
@@ -43,8 +44,26 @@ impl Watch {
                 l2.lock().unwrap().push(line.split_whitespace().collect::<Vec<_>>().join(" "));
             }
         });
-        // Let kubectl list and start watching before anything changes.
-        std::thread::sleep(Duration::from_millis(1000));
+        // Nothing changes before kubectl has listed and its watch is answered.
+        let (watching, watched) = std::sync::mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if line.contains("watch=true") && line.contains("200 OK") {
+                    let _ = watching.send(Ok(()));
+                    seen.clear();
+                } else if seen.len() < 20 {
+                    seen.push(line);
+                }
+            }
+            let _ = watching.send(Err(seen.join("\n")));
+        });
+        match watched.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(())) => {}
+            Ok(Err(log)) => panic!("kubectl get pods -w ended before watching:\n{log}"),
+            Err(_) => panic!("kubectl get pods -w was not watching within 10 s"),
+        }
         Watch { child, lines }
     }
 
