@@ -324,11 +324,11 @@ pub fn record_event(store: &Store, ev: &Event, host: Option<&str>) {
     let recorder = if ev.source == lab_controllers::scheduler::SOURCE { Recorder::EventsV1 } else { Recorder::Core };
     let mut recorders = store.recorders();
     let r: &ObjectRef = &ev.regarding;
-    // (name, count, firstTimestamp, message) of the Event to create.
     let new_name = |at: Timestamp| {
         let seq = EVENT_SEQ.fetch_add(1, Ordering::Relaxed);
         format!("{}.{:x}", r.name, at.as_nanosecond() as u128 + seq as u128)
     };
+    // (name, count, firstTimestamp, message, key) of the Event to create.
     let (name, count, first, message, key) = match recorders.correlate(&recorded, recorder, lab_controllers::Now::new(now, store.clock().speed())) {
         Correlated::Skip => return,
         // Skipped by the spam filter each time so far: created now, with its count.
