@@ -343,20 +343,6 @@ fn po_entries(po: &str) -> Vec<(String, String)> {
     xtask::po::parse(po).expect("po/ko.po parses").into_iter().filter(|e| !e.obsolete).map(|e| (e.msgid, e.msgstr.concat())).collect()
 }
 
-/// `(seconds, object, text)` of each timeline line of an example's output.
-fn timeline(text: &str) -> Vec<(f64, String, String)> {
-    text.lines()
-        .filter_map(|l| {
-            let l = l.trim_start();
-            let (t, rest) = l.split_once("s  ")?;
-            let t: f64 = t.parse().ok()?;
-            let rest = rest.trim_start();
-            let (object, what) = rest.split_once(' ').unwrap_or((rest, ""));
-            Some((t, object.to_string(), what.trim().to_string()))
-        })
-        .collect()
-}
-
 /// The order the cluster made things in (technical review, finding 9): the StatefulSet
 /// controller creates a pod's claims before the pod, and with WaitForFirstConsumer the pod is
 /// bound to a node only after its claim is bound to a volume. Every recorded example run
@@ -369,7 +355,7 @@ fn recorded_example_runs_show_claims_bound_before_their_pod_is_scheduled() {
         for code in transcripts::EXAMPLE_LANGUAGES {
             let file = transcripts::example_output_file(name, code);
             let Ok(text) = std::fs::read_to_string(root().join("transcripts/out/examples").join(&file)) else { continue };
-            let lines = timeline(&text);
+            let lines = transcripts::timeline(&text);
             let mut seen_pods = std::collections::BTreeSet::new();
             for (i, (_, object, _)) in lines.iter().enumerate() {
                 let Some(pod) = object.strip_prefix("pod/") else { continue };
@@ -409,7 +395,7 @@ fn recorded_durations_match_the_prose_once_scaled_by_the_lab_speed() {
     for code in transcripts::EXAMPLE_LANGUAGES {
         let file = transcripts::example_output_file("start_ordinal", code);
         let text = std::fs::read_to_string(root().join("transcripts/out/examples").join(&file)).unwrap();
-        let lines = timeline(&text);
+        let lines = transcripts::timeline(&text);
         let at = |object: &str, pred: &dyn Fn(&str) -> bool| lines.iter().find(|(_, o, w)| o == object && pred(w)).map(|(t, _, _)| *t);
         for (n, next) in [(1, 2), (2, 3)] {
             let ready = at(&format!("pod/shard-{n}"), &|w| w == "Ready" || w.contains("(Ready)") || w.starts_with("준비"));

@@ -883,15 +883,26 @@ pub fn run_example(root: &Path, name: &str, lang: &str, timeline: Option<&Path>)
     }
 }
 
-/// How long the committed English run of example `name` took: the last time its narration
-/// printed (`   10.3s  ▶ ...`), 0 when it printed none or was never recorded.
+/// `(seconds, object, text)` of each timed line of an example's output (`   10.3s  web-0 Ready`,
+/// `   10.3s  ▶ Checked: ...`).
+pub fn timeline(text: &str) -> Vec<(f64, String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (t, rest) = l.split_once("s  ")?;
+            let t: f64 = t.parse().ok()?;
+            let rest = rest.trim_start();
+            let (object, what) = rest.split_once(' ').unwrap_or((rest, ""));
+            Some((t, object.to_string(), what.trim().to_string()))
+        })
+        .collect()
+}
+
+/// How long the committed English run of example `name` took: its last timed line, 0 when it
+/// printed none or was never recorded.
 pub fn recorded_seconds(root: &Path, name: &str) -> f64 {
     let file = root.join("transcripts/out/examples").join(example_output_file(name, "en"));
-    let text = std::fs::read_to_string(file).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.trim_start().split_once("s ").and_then(|(t, _)| t.parse::<f64>().ok()))
-        .last()
-        .unwrap_or(0.0)
+    timeline(&std::fs::read_to_string(file).unwrap_or_default()).last().map_or(0.0, |l| l.0)
 }
 
 /// One example's runs: its output per language of [`EXAMPLE_LANGUAGES`], or why a run failed.
@@ -911,8 +922,9 @@ pub fn run_examples(root: &Path, names: &[&str], images: Option<&Path>, jobs: us
     let _ = std::fs::create_dir_all(&dir);
     // Popped from the end: the example whose committed run took longest first (so that it
     // runs beside the short ones instead of after them), English before Korean.
-    let mut names = names.to_vec();
-    names.sort_by(|a, b| recorded_seconds(root, b).total_cmp(&recorded_seconds(root, a)));
+    let mut by_length: Vec<(f64, &str)> = names.iter().map(|&n| (recorded_seconds(root, n), n)).collect();
+    by_length.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let names: Vec<&str> = by_length.into_iter().map(|(_, n)| n).collect();
     let runs: Vec<(String, &'static str)> =
         names.iter().flat_map(|n| EXAMPLE_LANGUAGES.iter().map(move |&lang| (n.to_string(), lang))).rev().collect();
     let queue = Mutex::new(runs);
