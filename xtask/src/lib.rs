@@ -133,6 +133,12 @@ pub fn cargo_progress(label: &str, stderr: impl Read, out: &(dyn Fn(String) + Sy
     tail.into()
 }
 
+/// The result of a scoped thread that returns a `Result`, a panic in it turned into an error
+/// naming `what` the thread did.
+pub fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<T>>, what: &str) -> anyhow::Result<T> {
+    handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread {what} panicked")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,10 +169,4 @@ mod tests {
         assert_eq!(tail[0], "   Compiling crate23 v1.0.23");
         assert_eq!(tail[39], "   Installed package `tool v1.0.0` (executable `tool`)");
     }
-}
-
-/// The result of a scoped thread that returns a `Result`, a panic in it turned into an error
-/// naming `what` the thread did.
-pub fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, anyhow::Result<T>>, what: &str) -> anyhow::Result<T> {
-    handle.join().unwrap_or_else(|_| Err(anyhow::anyhow!("the thread {what} panicked")))
 }

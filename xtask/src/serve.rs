@@ -276,10 +276,10 @@ fn handle(mut conn: TcpStream, out: &Path, build_id: &AtomicU64) -> Result<()> {
     // it does on a published site: each page load of the browser tests would otherwise fetch
     // and compile every script, font and the playground's WebAssembly again.
     let etag = (status == "200 OK").then(|| std::fs::metadata(&file).ok().map(|m| etag(&m))).flatten();
-    if let Some(tag) = &etag {
-        if if_none_match.as_deref().is_some_and(|v| v.split(',').any(|t| t.trim() == tag)) {
-            return Ok(respond(&mut conn, "304 Not Modified", ctype, b"", true, &format!("ETag: {tag}\r\n"))?);
-        }
+    if let Some(tag) = &etag
+        && if_none_match.as_deref().is_some_and(|v| v.split(',').any(|t| t.trim() == tag))
+    {
+        return Ok(respond(&mut conn, "304 Not Modified", ctype, b"", true, &format!("ETag: {tag}\r\n"))?);
     }
     let extra = etag.map(|t| format!("ETag: {t}\r\n")).unwrap_or_default();
     let mut body = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
